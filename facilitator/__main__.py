@@ -1,0 +1,41 @@
+"""`python -m facilitator`: serve the app with gevent (what `make run` calls).
+
+Monkey-patching must happen before anything else imports the socket module.
+"""
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import signal  # noqa: E402
+import sys  # noqa: E402
+
+import gevent  # noqa: E402
+from gevent.pywsgi import WSGIServer  # noqa: E402
+
+
+def main() -> int:
+    """Prepare the database, print the links, serve until Ctrl-C or SIGTERM."""
+    from facilitator import create_app
+    from facilitator.cli import prepare_first_run
+
+    app = create_app()
+    with app.app_context():
+        for line in prepare_first_run(app):
+            print(line)
+    host, port = app.config["HOST"], app.config["PORT"]
+    server = WSGIServer((host, port), app, log=None)
+
+    def stop() -> None:
+        print("\nFacilitator stopt.", flush=True)
+        server.stop(timeout=5)
+
+    gevent.signal_handler(signal.SIGTERM, stop)
+    gevent.signal_handler(signal.SIGINT, stop)
+    print(f"\nFacilitator luistert op http://{host}:{port} (stoppen: Ctrl-C)", flush=True)
+    server.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

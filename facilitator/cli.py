@@ -1,0 +1,151 @@
+"""Command line: `flask --app wsgi session import|export|links`, `user create`, `serve`.
+
+Every command first creates or upgrades the schema, so it may be the very first
+command run against a fresh DATABASE_URL. Errors: one line per problem on
+stderr, exit status 1, nothing changed.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from . import operations, sessionfile
+from .extensions import db
+from .models import Meeting, User
+
+session_cli = AppGroup("session", help="Import, export and list links of meetings.")
+user_cli = AppGroup("user", help="Secretariat accounts.")
+
+
+def ensure_schema() -> None:
+    """Create or upgrade the database schema to the newest migration."""
+    import logging
+
+    from flask_migrate import upgrade
+
+    from . import MIGRATIONS_DIR
+
+    # Alembic's INFO lines would mix with the JSON some commands print on stdout
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    upgrade(directory=MIGRATIONS_DIR)
+
+
+def fail(problems: list[str] | str) -> None:
+    """Print each problem on its own stderr line and exit 1."""
+    for line in [problems] if isinstance(problems, str) else problems:
+        click.echo(f"fout: {line}", err=True)
+    sys.exit(1)
+
+
+def _meeting_or_fail(slug: str) -> Meeting:
+    meeting = operations.get_meeting(slug)
+    if meeting is None:
+        fail(f"onbekende vergadering '{slug}' (zie de lijst op de secretariaatspagina)")
+    return meeting
+
+
+def read_session_file(path: str) -> sessionfile.MeetingData:
+    """Read and validate a session file from disk, or exit with its problems."""
+    file = Path(path)
+    try:
+        if file.stat().st_size > sessionfile.MAX_FILE_BYTES:
+            fail(f"{path}: te groot; een sessiebestand is hoogstens 2 MB")
+        raw = file.read_bytes()
+    except OSError as exc:
+        fail(f"{path}: kan het bestand niet lezen ({exc.strerror or exc})")
+    try:
+        return sessionfile.loads(raw)
+    except sessionfile.SessionFileError as exc:
+        fail([f"{path}: {p}" for p in exc.problems])
+    raise AssertionError("unreachable")
+
+
+@session_cli.command("import")
+@click.argument("path")
+def session_import(path: str) -> None:
+    """Import a session file as a new meeting; print its links JSON."""
+    data = read_session_file(path)
+    ensure_schema()
+    meeting = operations.import_meeting(data)
+    click.echo(json.dumps(operations.links(meeting, current_app.config["PUBLIC_URL"]), indent=2))
+
+
+@session_cli.command("export")
+@click.argument("slug")
+def session_export(slug: str) -> None:
+    """Print the meeting as a session file, with all content typed so far."""
+    ensure_schema()
+    meeting = _meeting_or_fail(slug)
+    click.echo(sessionfile.dumps(operations.meeting_to_data(meeting)), nl=False)
+
+
+@session_cli.command("links")
+@click.argument("slug")
+def session_links(slug: str) -> None:
+    """Print the meeting's links JSON."""
+    ensure_schema()
+    meeting = _meeting_or_fail(slug)
+    click.echo(json.dumps(operations.links(meeting, current_app.config["PUBLIC_URL"]), indent=2))
+
+
+@user_cli.command("create")
+@click.argument("name")
+@click.option("--password", help="The password; asked for when left out.")
+def user_create(name: str, password: str | None) -> None:
+    """Create a secretariat account."""
+    ensure_schema()
+    if password is None:
+        password = click.prompt("Wachtwoord", hide_input=True, confirmation_prompt=True)
+    try:
+        operations.create_user(name, password)
+    except ValueError as exc:
+        fail(str(exc))
+    click.echo(f"Account {name} aangemaakt.")
+
+
+def prepare_first_run(app: Flask) -> list[str]:
+    """Upgrade the schema; on an empty database load the demo and create a first account.
+
+    Returns the lines to print (credentials and links).
+    """
+    lines: list[str] = []
+    ensure_schema()
+    public = app.config["PUBLIC_URL"]
+    if db.session.execute(select(func.count(Meeting.id))).scalar_one() == 0:
+        demo = Path(app.root_path).parent / "sessions" / "ser-raad-2023-01-27.toml"
+        if demo.exists():
+            operations.import_meeting(sessionfile.loads(demo.read_bytes()))
+            lines.append(f"Demovergadering geladen uit {demo.name}.")
+    if db.session.execute(select(func.count(User.id))).scalar_one() == 0:
+        password = secrets.token_urlsafe(12)
+        operations.create_user("secretariaat", password)
+        lines += [
+            "Eerste secretariaatsaccount aangemaakt (dit wachtwoord wordt maar één keer getoond):",
+            "  naam:       secretariaat",
+            f"  wachtwoord: {password}",
+        ]
+    lines.append(f"Secretariaat: {public}/secretariaat/")
+    for meeting in db.session.execute(select(Meeting).order_by(Meeting.date)).scalars():
+        data = operations.links(meeting, public)
+        lines.append(f"\n{meeting.title} ({meeting.slug})")
+        lines.append(f"  secretariaat: {data['secretariat']}")
+        lines.append(f"  scherm:       {data['screen']['url']}")
+        lines.append(f"  voorzitter:   {data['chair']['url']}")
+        for number, roles in data["tables"].items():
+            lines.append(f"  tafel {number} verslag:   {roles['rapporteur']['url']}")
+            lines.append(f"  tafel {number} deelnemer: {roles['participant']['url']}")
+    return lines
+
+
+def register(app: Flask) -> None:
+    """Attach the command groups to the app."""
+    app.cli.add_command(session_cli)
+    app.cli.add_command(user_cli)

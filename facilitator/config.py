@@ -1,0 +1,69 @@
+"""Configuration read from the environment (see CONTRACTS: Environment)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("FACILITATOR_INSTANCE", REPO_ROOT / "instance"))
+
+
+def _secret_key(instance_dir: Path) -> str:
+    """Return SECRET_KEY from the environment, or one generated once and kept in instance/."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    path = instance_dir / "secret_key"
+    if not path.exists():
+        # write atomically and privately: several processes may start at once
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(secrets.token_hex(32))
+        tmp.chmod(0o600)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+    return path.read_text().strip()
+
+
+class Config:
+    """Settings for a real run; every value can come from the environment."""
+
+    def __init__(self) -> None:
+        env = os.environ
+        self.INSTANCE_DIR = str(INSTANCE_DIR)
+        self.HOST = env.get("HOST", "127.0.0.1")
+        self.PORT = int(env.get("PORT", "5000"))
+        self.PUBLIC_URL = env.get("PUBLIC_URL", f"http://{self.HOST}:{self.PORT}").rstrip("/")
+        self.SECRET_KEY = _secret_key(INSTANCE_DIR)
+        self.SQLALCHEMY_DATABASE_URI = env.get(
+            "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'facilitator.db'}"
+        )
+        self.SOCKETIO_MESSAGE_QUEUE = env.get("SOCKETIO_MESSAGE_QUEUE") or None
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = self.PUBLIC_URL.startswith("https://")
+        self.MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+        self.WTF_CSRF_TIME_LIMIT = None
+        self.BABEL_DEFAULT_LOCALE = "nl"
+        self.LOGIN_MAX_FAILURES = 5
+        self.LOGIN_LOCK_SECONDS = 300
+        self.TESTING = False
+
+
+class TestingConfig(Config):
+    __test__ = False  # not a pytest test class
+
+    """Settings for the test suite: a throwaway database, no CSRF unless a test asks."""
+
+    def __init__(self, database_url: str | None = None) -> None:
+        super().__init__()
+        self.TESTING = True
+        self.SECRET_KEY = "test-secret"
+        self.SQLALCHEMY_DATABASE_URI = database_url or "sqlite://"
+        self.PUBLIC_URL = "http://127.0.0.1:5000"
+        self.SESSION_COOKIE_SECURE = False

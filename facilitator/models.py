@@ -1,0 +1,318 @@
+"""Storage: typed SQLAlchemy 2 models and their small domain methods.
+
+Everything live lives here (never only in one process's memory): the meeting's
+sequence counter, the change log keyed by the client's operation id, tokens.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+
+PHASES = ("preparation", "round", "feedback", "closed")
+ROLES = ("rapporteur", "participant", "screen", "chair")
+TABLE_ROLES = ("rapporteur", "participant")
+MEETING_ROLES = ("screen", "chair")
+
+
+def utcnow() -> datetime:
+    """The current time in UTC (stored timezone-aware)."""
+    return datetime.now(timezone.utc)
+
+
+def new_token() -> str:
+    """An unguessable token: 192 random bits, URL-safe."""
+    return secrets.token_urlsafe(24)
+
+
+class Meeting(db.Model):
+    """A meeting (vergadering) with its round of tables."""
+
+    __tablename__ = "meeting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True, index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    date: Mapped[date] = mapped_column(Date)
+    start: Mapped[str] = mapped_column(String(20), default="")
+    place: Mapped[str] = mapped_column(String(500), default="")
+    agenda_item: Mapped[str] = mapped_column(String(500), default="")
+    reference: Mapped[str] = mapped_column(String(500), default="")
+    annex_title: Mapped[str] = mapped_column(String(500), default="Bijlage: terugkoppeling tafels")
+    questions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    round_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # None means: all tables in number order
+    feedback_order: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)
+    phase: Mapped[str] = mapped_column(String(20), default="preparation")
+    # per-meeting sequence number of the last committed change
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    bollen: Mapped[list[Bol]] = relationship(
+        back_populates="meeting", order_by="Bol.position", cascade="all, delete-orphan"
+    )
+    horizons: Mapped[list[Horizon]] = relationship(
+        back_populates="meeting", order_by="Horizon.position", cascade="all, delete-orphan"
+    )
+    tables: Mapped[list[RoundTable]] = relationship(
+        back_populates="meeting", order_by="RoundTable.number", cascade="all, delete-orphan"
+    )
+    tokens: Mapped[list[AccessToken]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan"
+    )
+
+    def table(self, number: int) -> RoundTable | None:
+        """The table with this number, or None."""
+        return next((t for t in self.tables if t.number == number), None)
+
+    def effective_feedback_order(self) -> list[int]:
+        """Table numbers in report-back order (default: all tables by number)."""
+        if self.feedback_order:
+            return list(self.feedback_order)
+        return [t.number for t in self.tables]
+
+    def template_dict(self) -> dict[str, list[dict[str, str]]]:
+        """The fill-in template as plain data."""
+        return {
+            "bollen": [{"key": b.key, "label": b.label} for b in self.bollen],
+            "horizons": [{"key": h.key, "label": h.label} for h in self.horizons],
+        }
+
+    def next_seq(self) -> int:
+        """Take the next sequence number inside the current transaction.
+
+        The UPDATE serialises concurrent writers of one meeting on every database.
+        """
+        db.session.execute(
+            update(Meeting).where(Meeting.id == self.id).values(seq=Meeting.seq + 1)
+        )
+        value = db.session.execute(select(Meeting.seq).where(Meeting.id == self.id)).scalar_one()
+        self.seq = value
+        return value
+
+
+class _TemplateItem:
+    """Common columns of a template circle (bol) and a horizon."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(String(80))
+
+
+class Bol(_TemplateItem, db.Model):
+    """One circle of the meeting's brede-welvaart template."""
+
+    __tablename__ = "bol"
+    __table_args__ = (UniqueConstraint("meeting_id", "key"),)
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
+    meeting: Mapped[Meeting] = relationship(back_populates="bollen")
+
+
+class Horizon(_TemplateItem, db.Model):
+    """One horizon of the template: hier en nu, later, elders."""
+
+    __tablename__ = "horizon"
+    __table_args__ = (UniqueConstraint("meeting_id", "key"),)
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
+    meeting: Mapped[Meeting] = relationship(back_populates="horizons")
+
+
+class RoundTable(db.Model):
+    """One table (tafel) of the meeting, with its people and report."""
+
+    __tablename__ = "round_table"
+    __table_args__ = (UniqueConstraint("meeting_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column(Integer)
+    leader: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    rapporteur: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    spokesperson: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    report: Mapped[str] = mapped_column(Text, default="")
+    feedback: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    meeting: Mapped[Meeting] = relationship(back_populates="tables")
+    participants: Mapped[list[Participant]] = relationship(
+        back_populates="table", order_by="Participant.position", cascade="all, delete-orphan"
+    )
+    entries: Mapped[list[Entry]] = relationship(
+        back_populates="table", order_by="Entry.created_seq", cascade="all, delete-orphan"
+    )
+
+    @property
+    def participant_names(self) -> list[str]:
+        """Participant names in print order."""
+        return [p.name for p in self.participants]
+
+    @property
+    def live_entries(self) -> list[Entry]:
+        """Entries not deleted, in the order they were added."""
+        return [e for e in self.entries if e.deleted_at is None]
+
+
+class Participant(db.Model):
+    """A person at a table, in print order."""
+
+    __tablename__ = "participant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    table_id: Mapped[int] = mapped_column(
+        ForeignKey("round_table.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(120))
+
+    table: Mapped[RoundTable] = relationship(back_populates="participants")
+
+
+class Entry(db.Model):
+    """An entry (inbreng) in the template: text, the bollen it sits in, its horizons.
+
+    The id is chosen by the client, so that a resent add is recognised.
+    Deleting only marks it: nothing typed is ever removed outright.
+    """
+
+    __tablename__ = "entry"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    table_id: Mapped[int] = mapped_column(
+        ForeignKey("round_table.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    bollen: Mapped[list[str]] = mapped_column(JSON, default=list)
+    horizons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_seq: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    table: Mapped[RoundTable] = relationship(back_populates="entries")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The entry as the live protocol sends it."""
+        return {
+            "id": self.id,
+            "text": self.text,
+            "bollen": list(self.bollen),
+            "horizons": list(self.horizons),
+        }
+
+
+class Operation(db.Model):
+    """The append-only change log: one row per applied change.
+
+    Keyed by the client's operation id per meeting, so that a resent change is
+    answered with the stored result and applied only once; the rows are also
+    the history (who, when, what) of every entry and report.
+    """
+
+    __tablename__ = "operation"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "op_id"),
+        UniqueConstraint("meeting_id", "seq"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+    )
+    op_id: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(Integer)
+    table_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    # what the change was about, e.g. an entry id or "report"
+    subject: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    actor: Mapped[str] = mapped_column(String(120))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AccessToken(db.Model):
+    """A join link's token: exactly one role on one table (or, for screen/chair, the meeting)."""
+
+    __tablename__ = "access_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+    )
+    table_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    role: Mapped[str] = mapped_column(String(20))
+    token: Mapped[str] = mapped_column(String(64), unique=True, index=True, default=new_token)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="tokens")
+
+    @classmethod
+    def lookup(cls, token: str | None) -> AccessToken | None:
+        """The active token row for this string, or None (unknown, revoked or malformed)."""
+        if not isinstance(token, str) or not 16 <= len(token) <= 64:
+            return None
+        return db.session.execute(
+            select(cls).where(cls.token == token, cls.revoked_at.is_(None))
+        ).scalar_one_or_none()
+
+
+class User(db.Model):
+    """A secretariat account."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def set_password(self, password: str) -> None:
+        """Store a salted hash of the password (never the password)."""
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        """Whether the password matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+
+class LoginFailure(db.Model):
+    """Failed logins per key (account name and client address), for throttling."""
+
+    __tablename__ = "login_failure"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,316 @@
+"""State changes of meetings, tables, tokens and accounts.
+
+Views, socket handlers and commands stay thin and call these functions; each
+validates, writes, and commits once (the caller emits only after that).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from datetime import date
+
+from sqlalchemy import func, select
+
+from . import sessionfile
+from .extensions import db
+from .models import (
+    MEETING_ROLES,
+    TABLE_ROLES,
+    AccessToken,
+    Bol,
+    Entry,
+    Horizon,
+    Meeting,
+    Participant,
+    RoundTable,
+    User,
+    new_token,
+    utcnow,
+)
+from .sessionfile import EntryData, MeetingData, TableData
+
+
+def slugify(title: str, when: date) -> str:
+    """A readable URL slug from the title and date: "Raad, nr. 746" → raad-nr-746-2023-01-27."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    words = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:80].strip("-")
+    return f"{words or 'vergadering'}-{when.isoformat()}"
+
+
+def unique_slug(base: str, exclude_id: int | None = None) -> str:
+    """The base slug, or base-2, base-3 … if it is taken."""
+    candidate, n = base, 1
+    while True:
+        query = select(Meeting.id).where(Meeting.slug == candidate)
+        if exclude_id is not None:
+            query = query.where(Meeting.id != exclude_id)
+        if db.session.execute(query).first() is None:
+            return candidate
+        n += 1
+        candidate = f"{base}-{n}"
+
+
+def _apply_template(meeting: Meeting, data: MeetingData) -> None:
+    """Set the bollen and horizons; existing keys keep their row, labels and order follow data."""
+    for attr, cls, items in (("bollen", Bol, data.bollen), ("horizons", Horizon, data.horizons)):
+        existing = {item.key: item for item in getattr(meeting, attr)}
+        rows = []
+        for position, item in enumerate(items):
+            row = existing.pop(item["key"], None) or cls(key=item["key"])
+            row.label = item["label"]
+            row.position = position
+            rows.append(row)
+        setattr(meeting, attr, rows)
+
+
+def _apply_meeting_fields(meeting: Meeting, data: MeetingData) -> None:
+    for key in (
+        "title",
+        "date",
+        "start",
+        "place",
+        "agenda_item",
+        "reference",
+        "annex_title",
+        "round_minutes",
+    ):
+        setattr(meeting, key, getattr(data, key))
+    meeting.questions = list(data.questions)
+    meeting.feedback_order = list(data.feedback_order) if data.feedback_order else None
+
+
+def set_participants(table: RoundTable, names: list[str]) -> None:
+    """Replace the table's participants, in print order."""
+    table.participants = [Participant(position=i, name=name) for i, name in enumerate(names)]
+
+
+def _fill_table(table: RoundTable, data: TableData) -> None:
+    set_participants(table, data.participants)
+    table.leader = data.leader
+    table.rapporteur = data.rapporteur
+    table.spokesperson = data.spokesperson
+    table.report = data.report
+    table.feedback = data.feedback
+
+
+def _ensure_tokens(meeting: Meeting) -> None:
+    """Give the meeting and every table one active token per role."""
+    active = {(t.role, t.table_number) for t in meeting.tokens if t.revoked_at is None}
+    for role in MEETING_ROLES:
+        if (role, None) not in active:
+            meeting.tokens.append(AccessToken(role=role, table_number=None, token=new_token()))
+    for table in meeting.tables:
+        for role in TABLE_ROLES:
+            if (role, table.number) not in active:
+                meeting.tokens.append(
+                    AccessToken(role=role, table_number=table.number, token=new_token())
+                )
+
+
+def import_meeting(data: MeetingData) -> Meeting:
+    """Create a new meeting from validated data, in one transaction."""
+    try:
+        meeting = Meeting(slug=unique_slug(slugify(data.title, data.date)), seq=0, phase="preparation")
+        _apply_meeting_fields(meeting, data)
+        _apply_template(meeting, data)
+        db.session.add(meeting)
+        seq = 0
+        for tdata in data.tables:
+            table = RoundTable(number=tdata.number)
+            _fill_table(table, tdata)
+            for edata in tdata.entries:
+                seq += 1
+                table.entries.append(
+                    Entry(
+                        id=str(uuid.uuid4()),
+                        text=edata.text,
+                        bollen=list(edata.bollen),
+                        horizons=list(edata.horizons),
+                        hidden=edata.hidden,
+                        created_seq=seq,
+                    )
+                )
+            meeting.tables.append(table)
+        meeting.seq = seq
+        _ensure_tokens(meeting)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return meeting
+
+
+def update_meeting(meeting: Meeting, data: MeetingData) -> Meeting:
+    """Replace a meeting's definition (not its entries) with validated data.
+
+    Tables missing from ``data`` are removed only when they have no content;
+    the caller validates that first (see ``removable_tables``).
+    """
+    try:
+        _apply_meeting_fields(meeting, data)
+        _apply_template(meeting, data)
+        wanted = {t.number: t for t in data.tables}
+        for table in list(meeting.tables):
+            if table.number not in wanted:
+                meeting.tables.remove(table)
+        for tdata in data.tables:
+            table = meeting.table(tdata.number)
+            if table is None:
+                table = RoundTable(number=tdata.number, report="", feedback="")
+                meeting.tables.append(table)
+            _fill_table(table, tdata)
+        for token in meeting.tokens:
+            if token.table_number is not None and token.table_number not in wanted:
+                token.revoked_at = token.revoked_at or utcnow()
+        _ensure_tokens(meeting)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return meeting
+
+
+def blocking_removals(meeting: Meeting, data: MeetingData) -> list[int]:
+    """Tables that ``data`` would remove although they hold entries or a report."""
+    keep = {t.number for t in data.tables}
+    return [
+        t.number
+        for t in meeting.tables
+        if t.number not in keep and (t.live_entries or t.report.strip())
+    ]
+
+
+def template_keys_in_use(meeting: Meeting, data: MeetingData) -> list[str]:
+    """Bol and horizon keys that entries use but ``data``'s template drops."""
+    bol_keys = {b["key"] for b in data.bollen}
+    horizon_keys = {h["key"] for h in data.horizons}
+    missing: set[str] = set()
+    for table in meeting.tables:
+        for entry in table.live_entries:
+            missing.update(k for k in entry.bollen if k not in bol_keys)
+            missing.update(k for k in entry.horizons if k not in horizon_keys)
+    return sorted(missing)
+
+
+def meeting_to_data(meeting: Meeting) -> MeetingData:
+    """A meeting with all content typed so far, as plain data (for export)."""
+    data = MeetingData(
+        title=meeting.title,
+        date=meeting.date,
+        start=meeting.start or "",
+        place=meeting.place or "",
+        agenda_item=meeting.agenda_item or "",
+        reference=meeting.reference or "",
+        annex_title=meeting.annex_title or sessionfile.DEFAULT_ANNEX_TITLE,
+        questions=list(meeting.questions or []),
+        round_minutes=meeting.round_minutes,
+        feedback_order=list(meeting.feedback_order) if meeting.feedback_order else None,
+        bollen=meeting.template_dict()["bollen"],
+        horizons=meeting.template_dict()["horizons"],
+    )
+    for table in meeting.tables:
+        data.tables.append(
+            TableData(
+                number=table.number,
+                participants=table.participant_names,
+                leader=table.leader,
+                rapporteur=table.rapporteur,
+                spokesperson=table.spokesperson,
+                report=table.report or "",
+                feedback=table.feedback or "",
+                entries=[
+                    EntryData(
+                        text=e.text,
+                        bollen=list(e.bollen),
+                        horizons=list(e.horizons),
+                        hidden=e.hidden,
+                    )
+                    for e in table.live_entries
+                ],
+            )
+        )
+    return data
+
+
+def get_meeting(slug: str) -> Meeting | None:
+    """The meeting with this slug, or None."""
+    return db.session.execute(select(Meeting).where(Meeting.slug == slug)).scalar_one_or_none()
+
+
+def active_token(meeting: Meeting, role: str, table_number: int | None = None) -> AccessToken:
+    """The current token for a role (and table)."""
+    for token in meeting.tokens:
+        if token.role == role and token.table_number == table_number and token.revoked_at is None:
+            return token
+    raise LookupError(f"no active {role} token for table {table_number}")
+
+
+def rotate_token(meeting: Meeting, role: str, table_number: int | None = None) -> AccessToken:
+    """Revoke the role's current token and issue a new one; the old link stops working at once."""
+    if role in TABLE_ROLES:
+        if table_number is None or meeting.table(table_number) is None:
+            raise LookupError("unknown table")
+    elif role in MEETING_ROLES:
+        table_number = None
+    else:
+        raise LookupError("unknown role")
+    for token in meeting.tokens:
+        if token.role == role and token.table_number == table_number and token.revoked_at is None:
+            token.revoked_at = utcnow()
+    fresh = AccessToken(role=role, table_number=table_number, token=new_token())
+    meeting.tokens.append(fresh)
+    db.session.commit()
+    return fresh
+
+
+ROLE_PATHS = {
+    "rapporteur": "/verslag/",
+    "participant": "/deelnemer/",
+    "screen": "/scherm/",
+    "chair": "/voorzitter/",
+}
+
+
+def role_url(public_url: str, token: AccessToken) -> str:
+    """The no-login link that opens a token's page."""
+    return f"{public_url}{ROLE_PATHS[token.role]}{token.token}"
+
+
+def links(meeting: Meeting, public_url: str) -> dict:
+    """The links JSON of CONTRACTS: every role's URL and token."""
+
+    def pair(role: str, number: int | None = None) -> dict[str, str]:
+        token = active_token(meeting, role, number)
+        return {"url": role_url(public_url, token), "token": token.token}
+
+    return {
+        "meeting": meeting.slug,
+        "secretariat": f"{public_url}/secretariaat/vergaderingen/{meeting.slug}",
+        "screen": pair("screen"),
+        "chair": pair("chair"),
+        "tables": {
+            str(t.number): {"rapporteur": pair("rapporteur", t.number), "participant": pair("participant", t.number)}
+            for t in meeting.tables
+        },
+    }
+
+
+def create_user(name: str, password: str) -> User:
+    """Create a secretariat account; raises ValueError for a taken name or weak password."""
+    name = name.strip()
+    if not name or len(name) > 80:
+        raise ValueError("De naam moet 1 tot 80 tekens hebben.")
+    if len(password) < 10:
+        raise ValueError("Het wachtwoord moet ten minste 10 tekens hebben.")
+    taken = db.session.execute(
+        select(User.id).where(func.lower(User.name) == name.lower())
+    ).first()
+    if taken:
+        raise ValueError(f"Er bestaat al een account met de naam {name}.")
+    user = User(name=name)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user

@@ -1,0 +1,573 @@
+"""Session files (TOML, format 1): parse, validate, and write.
+
+Parsing turns a file into plain data (``MeetingData``) or a list of problems,
+one line each, naming the field and, where it can be found, the line. Nothing
+here touches the database: ``operations.import_meeting`` writes the data in
+one transaction, so an invalid file changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import tomli_w
+
+FORMAT = 1
+MAX_FILE_BYTES = 2 * 1024 * 1024
+
+# Limits, documented in sessions/README.md and README.md.
+LIMITS = {
+    "title": 200,
+    "meeting_text": 500,
+    "questions": 10,
+    "question": 1000,
+    "tables": 200,
+    "table_number": 999,
+    "participants": 50,
+    "name": 120,
+    "report": 100_000,
+    "entry_text": 500,
+    "entries": 500,
+    "label": 80,
+    "key": 40,
+    "round_minutes": 600,
+    "bollen_min": 2,
+    "bollen_max": 8,
+    "horizons_min": 1,
+    "horizons_max": 6,
+}
+
+KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+
+DEFAULT_BOLLEN = [
+    {"key": "economisch", "label": "Economisch"},
+    {"key": "sociaal", "label": "Sociaal"},
+    {"key": "ecologisch", "label": "Ecologisch"},
+]
+DEFAULT_HORIZONS = [
+    {"key": "hier-en-nu", "label": "Hier en nu"},
+    {"key": "later", "label": "Later"},
+    {"key": "elders", "label": "Elders"},
+]
+DEFAULT_ANNEX_TITLE = "Bijlage: terugkoppeling tafels"
+
+MEETING_FIELDS = {
+    "title",
+    "date",
+    "start",
+    "place",
+    "agenda_item",
+    "reference",
+    "annex_title",
+    "questions",
+    "round_minutes",
+    "feedback_order",
+}
+TABLE_FIELDS = {
+    "number",
+    "participants",
+    "leader",
+    "rapporteur",
+    "spokesperson",
+    "report",
+    "feedback",
+    "entries",
+}
+ENTRY_FIELDS = {"text", "bollen", "horizons", "hidden"}
+
+
+@dataclass
+class EntryData:
+    """One entry of a table, validated."""
+
+    text: str
+    bollen: list[str]
+    horizons: list[str] = field(default_factory=list)
+    hidden: bool = False
+
+
+@dataclass
+class TableData:
+    """One table, validated."""
+
+    number: int
+    participants: list[str] = field(default_factory=list)
+    leader: str | None = None
+    rapporteur: str | None = None
+    spokesperson: str | None = None
+    report: str = ""
+    feedback: str = ""
+    entries: list[EntryData] = field(default_factory=list)
+
+
+@dataclass
+class MeetingData:
+    """A whole meeting as plain, validated data: what a session file holds."""
+
+    title: str
+    date: date
+    start: str = ""
+    place: str = ""
+    agenda_item: str = ""
+    reference: str = ""
+    annex_title: str = DEFAULT_ANNEX_TITLE
+    questions: list[str] = field(default_factory=list)
+    round_minutes: int | None = None
+    feedback_order: list[int] | None = None
+    bollen: list[dict[str, str]] = field(default_factory=lambda: [dict(b) for b in DEFAULT_BOLLEN])
+    horizons: list[dict[str, str]] = field(
+        default_factory=lambda: [dict(h) for h in DEFAULT_HORIZONS]
+    )
+    tables: list[TableData] = field(default_factory=list)
+
+
+class SessionFileError(Exception):
+    """A session file that cannot be imported; ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class _Locator:
+    """Finds the line of a field in the TOML source (tomllib does not report it)."""
+
+    _header = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\- ]+?)\s*\]\]?\s*(#.*)?$")
+
+    def __init__(self, text: str):
+        self.lines = text.splitlines()
+        # (line number, header name, index among headers of that name)
+        self.sections: list[tuple[int, str]] = []
+        for number, line in enumerate(self.lines, start=1):
+            match = self._header.match(line)
+            if match:
+                self.sections.append((number, match.group(1).replace(" ", "")))
+
+    def _block(self, name: str, index: int, within: tuple[int, int] | None = None):
+        """Start and end line of the index-th ``[[name]]`` block (inside ``within``)."""
+        lo, hi = within or (1, len(self.lines) + 1)
+        starts = [n for n, s in self.sections if s == name and lo <= n < hi]
+        if index >= len(starts):
+            return None
+        start = starts[index]
+        later = [n for n, s in self.sections if n > start and not s.startswith(name + ".")]
+        end = min([n for n in later] + [hi])
+        if name == "tables.entries":
+            later = [n for n, _ in self.sections if n > start]
+            end = min(later + [hi])
+        return start, end
+
+    def line(self, path: tuple[Any, ...]) -> int | None:
+        """Best-effort line number for a field path like ("tables", 2, "leader")."""
+        block: tuple[int, int] | None = None
+        key: str | None = None
+        parts = list(path)
+        if parts and parts[0] in ("meeting", "template"):
+            section = parts.pop(0)
+            starts = [n for n, s in self.sections if s == section]
+            if not starts:
+                return None
+            start = starts[0]
+            end = min([n for n, _ in self.sections if n > start] + [len(self.lines) + 1])
+            block = (start, end)
+        elif parts and parts[0] == "tables" and len(parts) > 1 and isinstance(parts[1], int):
+            block = self._block("tables", parts[1])
+            parts = parts[2:]
+            if block and len(parts) > 1 and parts[0] == "entries" and isinstance(parts[1], int):
+                block = self._block("tables.entries", parts[1], block) or block
+                parts = parts[2:]
+            if block is None:
+                return None
+        else:
+            block = (1, (self.sections[0][0] if self.sections else len(self.lines) + 1))
+        key = next((p for p in parts if isinstance(p, str)), None)
+        if key is None:
+            return block[0]
+        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+        for number in range(block[0], min(block[1], len(self.lines) + 1)):
+            if pattern.match(self.lines[number - 1]):
+                return number
+        return block[0] if block[0] <= len(self.lines) else None
+
+
+def _path_name(path: tuple[Any, ...]) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part + 1}]"
+        else:
+            out += ("." if out else "") + part
+    return out
+
+
+class _Validator:
+    """Collects problems while it converts a parsed document to MeetingData."""
+
+    def __init__(self, locator: _Locator | None):
+        self.locator = locator
+        self.problems: list[str] = []
+
+    def problem(self, path: tuple[Any, ...], message: str) -> None:
+        where = _path_name(path)
+        line = self.locator.line(path) if self.locator else None
+        if line:
+            where += f" (regel {line})"
+        self.problems.append(f"{where}: {message}")
+
+    def unknown(self, table: dict[str, Any], allowed: set[str], path: tuple[Any, ...]) -> None:
+        for key in table:
+            if key not in allowed:
+                self.problem(
+                    path + (key,),
+                    "onbekend veld (tikfout?); toegestaan: " + ", ".join(sorted(allowed)),
+                )
+
+    def text(
+        self,
+        table: dict[str, Any],
+        key: str,
+        path: tuple[Any, ...],
+        limit: int,
+        required: bool = False,
+        default: str = "",
+    ) -> str:
+        value = table.get(key)
+        if value is None:
+            if required:
+                self.problem(path + (key,), "ontbreekt (verplicht)")
+            return default
+        if not isinstance(value, str):
+            self.problem(path + (key,), f"moet tekst zijn (tussen aanhalingstekens), niet {_type(value)}")
+            return default
+        value = value.strip() if limit <= LIMITS["meeting_text"] else value
+        if required and not value:
+            self.problem(path + (key,), "mag niet leeg zijn")
+        if len(value) > limit:
+            self.problem(path + (key,), f"is te lang: {len(value)} tekens, hoogstens {limit}")
+            return value[:limit]
+        if "\x00" in value:
+            self.problem(path + (key,), "bevat een NUL-teken")
+        return value
+
+    def string_list(
+        self, table: dict[str, Any], key: str, path: tuple[Any, ...], max_items: int, limit: int
+    ) -> list[str]:
+        value = table.get(key, [])
+        if not isinstance(value, list):
+            self.problem(path + (key,), f"moet een lijst zijn, zoals [\"a\", \"b\"], niet {_type(value)}")
+            return []
+        if len(value) > max_items:
+            self.problem(path + (key,), f"heeft {len(value)} items, hoogstens {max_items}")
+        out = []
+        for i, item in enumerate(value):
+            if not isinstance(item, str):
+                self.problem(path + (key,), f"item {i + 1} moet tekst zijn, niet {_type(item)}")
+                continue
+            item = item.strip()
+            if not item:
+                self.problem(path + (key,), f"item {i + 1} is leeg")
+            elif len(item) > limit:
+                self.problem(path + (key,), f"item {i + 1} is te lang: {len(item)} tekens, hoogstens {limit}")
+            else:
+                out.append(item)
+        return out
+
+    def template_items(
+        self, table: dict[str, Any], key: str, low: int, high: int, default: list[dict[str, str]]
+    ) -> list[dict[str, str]]:
+        path = ("template", key)
+        if key not in table:
+            return [dict(d) for d in default]
+        value = table[key]
+        if not isinstance(value, list):
+            self.problem(path, f"moet een lijst zijn, niet {_type(value)}")
+            return [dict(d) for d in default]
+        if not low <= len(value) <= high:
+            self.problem(path, f"moet {low} tot {high} items hebben, heeft er {len(value)}")
+        out: list[dict[str, str]] = []
+        seen: set[str] = set()
+        for i, item in enumerate(value):
+            if not isinstance(item, dict):
+                self.problem(path, f"item {i + 1} moet {{key = \"…\", label = \"…\"}} zijn")
+                continue
+            self.unknown(item, {"key", "label"}, path)
+            k = item.get("key")
+            label = item.get("label")
+            if not isinstance(k, str) or not KEY_RE.match(k):
+                self.problem(
+                    path,
+                    f"item {i + 1}: key {k!r} moet bestaan uit kleine letters, cijfers en "
+                    f"streepjes (hoogstens {LIMITS['key']} tekens)",
+                )
+                continue
+            if k in seen:
+                self.problem(path, f"key \"{k}\" komt twee keer voor")
+                continue
+            if not isinstance(label, str) or not label.strip():
+                self.problem(path, f"item \"{k}\": label ontbreekt of is geen tekst")
+                continue
+            if len(label) > LIMITS["label"]:
+                self.problem(path, f"item \"{k}\": label is te lang (hoogstens {LIMITS['label']} tekens)")
+                continue
+            seen.add(k)
+            out.append({"key": k, "label": label.strip()})
+        return out
+
+
+def _type(value: Any) -> str:
+    names = {
+        str: "tekst",
+        int: "een getal",
+        float: "een kommagetal",
+        bool: "true/false",
+        list: "een lijst",
+        dict: "een tabel",
+        date: "een datum",
+    }
+    return names.get(type(value), type(value).__name__)
+
+
+def validate(doc: dict[str, Any], source: str | None = None) -> MeetingData:
+    """Check a parsed session document and return it as MeetingData.
+
+    Raises SessionFileError listing every problem found (one line each).
+    """
+    v = _Validator(_Locator(source) if source is not None else None)
+    v.unknown(doc, {"format", "meeting", "template", "tables"}, ())
+    fmt = doc.get("format")
+    if fmt is None:
+        v.problem(("format",), "ontbreekt; zet bovenaan: format = 1")
+    elif fmt != FORMAT or isinstance(fmt, bool):
+        v.problem(("format",), f"onbekende versie {fmt!r}; deze versie leest format = {FORMAT}")
+
+    meeting = doc.get("meeting")
+    if not isinstance(meeting, dict):
+        v.problem(("meeting",), "de sectie [meeting] ontbreekt")
+        meeting = {}
+    mp = ("meeting",)
+    v.unknown(meeting, MEETING_FIELDS, mp)
+    title = v.text(meeting, "title", mp, LIMITS["title"], required=True)
+    raw_date = meeting.get("date")
+    meeting_date = date(2000, 1, 1)
+    if raw_date is None:
+        v.problem(mp + ("date",), "ontbreekt (verplicht), bijv. date = 2023-01-27")
+    elif isinstance(raw_date, date) and not hasattr(raw_date, "hour"):
+        meeting_date = raw_date
+    else:
+        v.problem(
+            mp + ("date",),
+            f"moet een datum zijn zonder aanhalingstekens, bijv. date = 2023-01-27, niet {_type(raw_date)}",
+        )
+    data = MeetingData(title=title, date=meeting_date)
+    for key in ("start", "place", "agenda_item", "reference"):
+        setattr(data, key, v.text(meeting, key, mp, LIMITS["meeting_text"]))
+    data.annex_title = (
+        v.text(meeting, "annex_title", mp, LIMITS["meeting_text"]) or DEFAULT_ANNEX_TITLE
+    )
+    data.questions = v.string_list(meeting, "questions", mp, LIMITS["questions"], LIMITS["question"])
+    minutes = meeting.get("round_minutes")
+    if minutes is not None:
+        if not isinstance(minutes, int) or isinstance(minutes, bool):
+            v.problem(mp + ("round_minutes",), f"moet een heel getal zijn, niet {_type(minutes)}")
+        elif not 1 <= minutes <= LIMITS["round_minutes"]:
+            v.problem(mp + ("round_minutes",), f"moet tussen 1 en {LIMITS['round_minutes']} liggen")
+        else:
+            data.round_minutes = minutes
+
+    template = doc.get("template", {})
+    if not isinstance(template, dict):
+        v.problem(("template",), "moet een sectie [template] zijn")
+        template = {}
+    v.unknown(template, {"bollen", "horizons"}, ("template",))
+    data.bollen = v.template_items(
+        template, "bollen", LIMITS["bollen_min"], LIMITS["bollen_max"], DEFAULT_BOLLEN
+    )
+    data.horizons = v.template_items(
+        template, "horizons", LIMITS["horizons_min"], LIMITS["horizons_max"], DEFAULT_HORIZONS
+    )
+    bol_keys = {b["key"] for b in data.bollen}
+    horizon_keys = {h["key"] for h in data.horizons}
+
+    tables = doc.get("tables", [])
+    if not isinstance(tables, list):
+        v.problem(("tables",), "moet een lijst van [[tables]] zijn")
+        tables = []
+    if len(tables) > LIMITS["tables"]:
+        v.problem(("tables",), f"{len(tables)} tafels, hoogstens {LIMITS['tables']}")
+    numbers: dict[int, int] = {}
+    for ti, raw in enumerate(tables):
+        tp: tuple[Any, ...] = ("tables", ti)
+        if not isinstance(raw, dict):
+            v.problem(tp, "moet een [[tables]]-blok zijn")
+            continue
+        v.unknown(raw, TABLE_FIELDS, tp)
+        number = raw.get("number")
+        if number is None:
+            v.problem(tp + ("number",), "ontbreekt (verplicht): het tafelnummer")
+            number = 0
+        elif not isinstance(number, int) or isinstance(number, bool):
+            v.problem(tp + ("number",), f"moet een heel getal zijn, niet {_type(number)}")
+            number = 0
+        elif not 1 <= number <= LIMITS["table_number"]:
+            v.problem(tp + ("number",), f"moet tussen 1 en {LIMITS['table_number']} liggen")
+        elif number in numbers:
+            v.problem(
+                tp + ("number",),
+                f"tafel {number} komt twee keer voor (ook als tafel {numbers[number] + 1} in de lijst)",
+            )
+        else:
+            numbers[number] = ti
+        table = TableData(number=number)
+        table.participants = v.string_list(
+            raw, "participants", tp, LIMITS["participants"], LIMITS["name"]
+        )
+        seen_names: set[str] = set()
+        for name in table.participants:
+            if name in seen_names:
+                v.problem(tp + ("participants",), f"\"{name}\" staat twee keer in de lijst")
+            seen_names.add(name)
+        for role, label in (("leader", "gespreksleider"), ("spokesperson", "woordvoerder")):
+            name = v.text(raw, role, tp, LIMITS["name"]) or None
+            if name and name not in table.participants:
+                v.problem(
+                    tp + (role,),
+                    f"{label} \"{name}\" staat niet tussen de deelnemers van tafel {number}",
+                )
+            setattr(table, role, name)
+        table.rapporteur = v.text(raw, "rapporteur", tp, LIMITS["name"]) or None
+        table.report = v.text(raw, "report", tp, LIMITS["report"])
+        table.feedback = v.text(raw, "feedback", tp, LIMITS["report"])
+        entries = raw.get("entries", [])
+        if not isinstance(entries, list):
+            v.problem(tp + ("entries",), "moet een lijst van [[tables.entries]] zijn")
+            entries = []
+        if len(entries) > LIMITS["entries"]:
+            v.problem(tp + ("entries",), f"{len(entries)} inbrengen, hoogstens {LIMITS['entries']}")
+        for ei, rawe in enumerate(entries):
+            ep = tp + ("entries", ei)
+            if not isinstance(rawe, dict):
+                v.problem(ep, "moet een [[tables.entries]]-blok zijn")
+                continue
+            v.unknown(rawe, ENTRY_FIELDS, ep)
+            text = v.text(rawe, "text", ep, LIMITS["entry_text"], required=True)
+            bollen = _keys(v, rawe, "bollen", ep, bol_keys, "bol")
+            if "bollen" not in rawe or (isinstance(rawe.get("bollen"), list) and not rawe["bollen"]):
+                v.problem(ep + ("bollen",), "noem ten minste één bol")
+            horizons = _keys(v, rawe, "horizons", ep, horizon_keys, "horizon")
+            hidden = rawe.get("hidden", False)
+            if not isinstance(hidden, bool):
+                v.problem(ep + ("hidden",), "moet true of false zijn")
+                hidden = False
+            table.entries.append(EntryData(text=text, bollen=bollen, horizons=horizons, hidden=hidden))
+        data.tables.append(table)
+
+    order = meeting.get("feedback_order")
+    if order is not None:
+        if not isinstance(order, list) or not all(
+            isinstance(n, int) and not isinstance(n, bool) for n in order
+        ):
+            v.problem(mp + ("feedback_order",), "moet een lijst van tafelnummers zijn, bijv. [1, 3, 4]")
+        else:
+            seen: set[int] = set()
+            for n in order:
+                if n in seen:
+                    v.problem(mp + ("feedback_order",), f"tafel {n} staat twee keer in de volgorde")
+                elif n not in numbers:
+                    v.problem(mp + ("feedback_order",), f"tafel {n} bestaat niet in dit bestand")
+                seen.add(n)
+            data.feedback_order = list(order)
+
+    if v.problems:
+        raise SessionFileError(v.problems)
+    return data
+
+
+def _keys(
+    v: _Validator, raw: dict[str, Any], key: str, path: tuple[Any, ...], allowed: set[str], what: str
+) -> list[str]:
+    value = raw.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
+        v.problem(path + (key,), f"moet een lijst van {what}-keys zijn, bijv. [\"{sorted(allowed)[0] if allowed else 'x'}\"]")
+        return []
+    out: list[str] = []
+    for k in value:
+        if k not in allowed:
+            v.problem(
+                path + (key,),
+                f"{what} \"{k}\" bestaat niet in de template; kies uit: " + ", ".join(sorted(allowed)),
+            )
+        elif k in out:
+            v.problem(path + (key,), f"{what} \"{k}\" staat twee keer in de lijst")
+        else:
+            out.append(k)
+    return out
+
+
+def loads(raw: bytes) -> MeetingData:
+    """Parse and validate the bytes of a session file."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise SessionFileError(
+            [f"bestand: te groot ({len(raw):,} bytes); hoogstens {MAX_FILE_BYTES:,} bytes (2 MB)".replace(",", ".")]
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise SessionFileError(
+            [f"bestand (regel {line}): is geen UTF-8-tekst; sla het op als UTF-8"]
+        ) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        match = re.search(r"\(at line (\d+), column (\d+)\)", message)
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
+        if match:
+            raise SessionFileError(
+                [f"bestand (regel {match.group(1)}, kolom {match.group(2)}): geen geldige TOML: {reason}"]
+            ) from None
+        raise SessionFileError([f"bestand: geen geldige TOML: {reason}"]) from None
+    return validate(doc, text)
+
+
+def dumps(data: MeetingData) -> str:
+    """Write MeetingData as a session file (the format ``loads`` reads)."""
+    meeting: dict[str, Any] = {"title": data.title, "date": data.date}
+    for key in ("start", "place", "agenda_item", "reference"):
+        if getattr(data, key):
+            meeting[key] = getattr(data, key)
+    meeting["annex_title"] = data.annex_title
+    meeting["questions"] = list(data.questions)
+    if data.round_minutes is not None:
+        meeting["round_minutes"] = data.round_minutes
+    if data.feedback_order is not None:
+        meeting["feedback_order"] = list(data.feedback_order)
+    doc: dict[str, Any] = {
+        "format": FORMAT,
+        "meeting": meeting,
+        "template": {"bollen": data.bollen, "horizons": data.horizons},
+        "tables": [],
+    }
+    for table in data.tables:
+        out: dict[str, Any] = {"number": table.number, "participants": list(table.participants)}
+        for key in ("leader", "rapporteur", "spokesperson"):
+            if getattr(table, key):
+                out[key] = getattr(table, key)
+        out["report"] = table.report
+        if table.feedback:
+            out["feedback"] = table.feedback
+        if table.entries:
+            out["entries"] = []
+            for entry in table.entries:
+                e: dict[str, Any] = {"text": entry.text, "bollen": entry.bollen, "horizons": entry.horizons}
+                if entry.hidden:
+                    e["hidden"] = True
+                out["entries"].append(e)
+        doc["tables"].append(out)
+    return tomli_w.dumps(doc, multiline_strings=True)

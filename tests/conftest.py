@@ -1,0 +1,174 @@
+"""Fixtures: app, client, runner; a throwaway PostgreSQL; factories for meetings."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from facilitator import TestingConfig, create_app
+from facilitator.cli import ensure_schema
+
+REPO = Path(__file__).resolve().parent.parent
+SESSIONS = REPO / "sessions"
+PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PostgresServer:
+    """A throwaway PostgreSQL cluster on a free loopback port, run as the postgres user."""
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="facilitator-pg-"))
+        self.port = free_port()
+        self.data = self.dir / "data"
+
+    def _as_postgres(self, *args: str) -> list[str]:
+        if os.geteuid() == 0:
+            return ["runuser", "-u", "postgres", "--", *args]
+        return list(args)
+
+    def start(self) -> None:
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres", "postgres")
+        subprocess.run(
+            self._as_postgres(str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres",
+                              "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"),
+            check=True, capture_output=True,
+        )
+        subprocess.run(
+            self._as_postgres(
+                str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-w", "-l", str(self.dir / "log"),
+                "-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off",
+                "start",
+            ),
+            check=True, capture_output=True,
+        )
+
+    def url(self, dbname: str = "postgres") -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{dbname}"
+
+    def create_database(self) -> str:
+        import psycopg
+
+        name = "t_" + uuid.uuid4().hex[:12]
+        with psycopg.connect(f"postgresql://postgres@127.0.0.1:{self.port}/postgres", autocommit=True) as c:
+            c.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def stop(self) -> None:
+        subprocess.run(
+            self._as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"),
+            capture_output=True,
+        )
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """The session's PostgreSQL server (started on first use)."""
+    if not (PG_BIN / "initdb").exists():
+        pytest.fail(f"PostgreSQL binaries not found in {PG_BIN}; .ci/run installs postgresql-15")
+    server = PostgresServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def database_url(tmp_path) -> str:
+    """SQLite in a file (WAL needs a file); modules override this to run on both databases."""
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def both_database_url(request, tmp_path) -> str:
+    """Each test twice: on SQLite and on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    return request.getfixturevalue("postgres").create_database()
+
+
+@pytest.fixture
+def app(database_url):
+    """A fresh app with its schema made by the migrations."""
+    app = create_app(TestingConfig(database_url))
+    with app.app_context():
+        ensure_schema()
+    yield app
+    with app.app_context():
+        from facilitator.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A test client for the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A runner for the app's CLI commands."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def import_session(app):
+    """Factory: import a session file (a path or TOML text) and return the meeting's slug."""
+    from facilitator import operations, sessionfile
+
+    def _import(source: str | Path = SESSIONS / "ser-raad-2023-01-27.toml") -> str:
+        raw = Path(source).read_bytes() if isinstance(source, Path) else source.encode()
+        with app.app_context():
+            return operations.import_meeting(sessionfile.loads(raw)).slug
+
+    return _import
+
+
+@pytest.fixture
+def make_user(app):
+    """Factory: create a secretariat account and return (name, password)."""
+    from facilitator import operations
+
+    def _make(name: str = "secretaris", password: str = "geheim-wachtwoord-1") -> tuple[str, str]:
+        with app.app_context():
+            operations.create_user(name, password)
+        return name, password
+
+    return _make
+
+
+@pytest.fixture
+def logged_in(client, make_user):
+    """A test client logged in as a secretariat member."""
+    name, password = make_user()
+    response = client.post("/secretariaat/inloggen", data={"name": name, "password": password})
+    assert response.status_code == 302, response.data
+    return client
+
+
+def wait_for_port(port: int, timeout: float = 20.0) -> None:
+    """Wait until something listens on the loopback port."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on port {port}")

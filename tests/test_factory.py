@@ -1,0 +1,61 @@
+"""The app factory, configuration and health check."""
+
+from facilitator import Config, TestingConfig, create_app
+
+
+def test_testing_config_is_used(app):
+    assert app.testing
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+
+
+def test_config_reads_environment(monkeypatch):
+    monkeypatch.setenv("HOST", "0.0.0.0")
+    monkeypatch.setenv("PORT", "8123")
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///elsewhere.db")
+    monkeypatch.setenv("SECRET_KEY", "from-env")
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
+    config = Config()
+    assert config.PORT == 8123
+    assert config.PUBLIC_URL == "http://0.0.0.0:8123"
+    assert config.SQLALCHEMY_DATABASE_URI == "sqlite:///elsewhere.db"
+    assert config.SECRET_KEY == "from-env"
+    monkeypatch.setenv("PUBLIC_URL", "https://tafels.example.org/")
+    assert Config().PUBLIC_URL == "https://tafels.example.org"
+    assert Config().SESSION_COOKIE_SECURE is True
+
+
+def test_secret_key_generated_once_and_kept(monkeypatch, tmp_path):
+    from facilitator import config as config_module
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = config_module._secret_key(tmp_path)
+    assert len(first) >= 32
+    assert config_module._secret_key(tmp_path) == first
+
+
+def test_factory_accepts_mapping(tmp_path):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    assert app.testing
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_pages_have_lang_title_and_one_h1(client):
+    html = client.get("/secretariaat/inloggen").get_data(as_text=True)
+    assert '<html lang="nl">' in html
+    assert "<title>" in html
+    assert html.count("<h1") == 1
+
+
+def test_security_headers(client):
+    response = client.get("/secretariaat/inloggen")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+
+
+def test_testing_config_defaults_to_memory():
+    assert TestingConfig().SQLALCHEMY_DATABASE_URI == "sqlite://"
