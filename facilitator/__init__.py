@@ -9,7 +9,7 @@ from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from .config import REPO_ROOT, Config, TestingConfig
+from .config import INSTANCE_DIR, REPO_ROOT, Config, TestingConfig
 from .extensions import babel, csrf, db, migrate, socketio
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
@@ -48,7 +48,7 @@ def create_app(test_config: Config | dict[str, Any] | None = None) -> Flask:
         __name__,
         template_folder=str(REPO_ROOT / "templates"),
         static_folder=str(REPO_ROOT / "static"),
-        instance_path=str(REPO_ROOT / "instance"),
+        instance_path=str(INSTANCE_DIR),
     )
     if isinstance(test_config, Config):
         app.config.from_object(test_config)
@@ -71,9 +71,11 @@ def create_app(test_config: Config | dict[str, Any] | None = None) -> Flask:
     )
 
     from . import cli, models  # noqa: F401  (models register their tables)
+    from .live import events  # noqa: F401  (registers the /live handlers)
     from .auth.routes import bp as auth_bp
     from .capture.routes import bp as capture_bp
     from .core.routes import bp as core_bp
+    from .export.routes import bp as export_bp
     from .screen.routes import bp as screen_bp
     from .secretariat.routes import bp as secretariat_bp
 
@@ -82,6 +84,7 @@ def create_app(test_config: Config | dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(secretariat_bp)
     app.register_blueprint(capture_bp)
     app.register_blueprint(screen_bp)
+    app.register_blueprint(export_bp)
     cli.register(app)
     _security_headers(app)
 

@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-INSTANCE_DIR = Path(os.environ.get("FACILITATOR_INSTANCE", REPO_ROOT / "instance"))
+INSTANCE_DIR = Path(os.environ.get("FACILITATOR_INSTANCE") or REPO_ROOT / "instance")
 
 
 def _secret_key(instance_dir: Path) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    LargeBinary,
     Boolean,
     Date,
     DateTime,
@@ -157,6 +158,8 @@ class RoundTable(db.Model):
     rapporteur: Mapped[str | None] = mapped_column(String(120), nullable=True)
     spokesperson: Mapped[str | None] = mapped_column(String(120), nullable=True)
     report: Mapped[str] = mapped_column(Text, default="")
+    # the report as a CRDT document (Yjs/Yrs update encoding); ``report`` is its text
+    report_state: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     feedback: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
@@ -316,3 +319,18 @@ class LoginFailure(db.Model):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
     last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Presence(db.Model):
+    """Who is connected where, shared by every server process."""
+
+    __tablename__ = "presence"
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+    )
+    table_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    role: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(120), default="")
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

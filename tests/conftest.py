@@ -172,3 +172,75 @@ def wait_for_port(port: int, timeout: float = 20.0) -> None:
                 return
         time.sleep(0.05)
     raise TimeoutError(f"nothing listens on port {port}")
+
+
+class LiveServer:
+    """`python -m facilitator` in a child process on a free port, with its own database."""
+
+    def __init__(self, tmp_path: Path, database_url: str | None = None, extra_env: dict | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": database_url or f"sqlite:///{tmp_path / 'live.db'}",
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            "PUBLIC_URL": self.url,
+            "SECRET_KEY": "live-test-secret",
+            "FACILITATOR_INSTANCE": str(tmp_path / "instance"),
+            **(extra_env or {}),
+        }
+        self.log_path = tmp_path / f"server-{self.port}.log"
+        self.process: subprocess.Popen | None = None
+
+    def flask(self, *args: str) -> subprocess.CompletedProcess:
+        """Run a `flask --app wsgi …` command against this server's database."""
+        return subprocess.run(
+            [str(REPO / ".venv/bin/flask"), "--app", "wsgi", *args],
+            cwd=REPO, env=self.env, capture_output=True, text=True, check=True,
+        )
+
+    def import_session(self, path: Path = SESSIONS / "ser-raad-2023-01-27.toml") -> dict:
+        """Import a session file; return its links JSON."""
+        import json
+
+        return json.loads(self.flask("session", "import", str(path)).stdout)
+
+    def start(self) -> LiveServer:
+        with open(self.log_path, "ab") as log:  # the child keeps its own copy of the descriptor
+            self.process = subprocess.Popen(
+                [str(REPO / ".venv/bin/python"), "-m", "facilitator"],
+                cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            )
+        wait_for_port(self.port)
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no flush — what a crash looks like."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """Factory-like fixture: a server not yet started (import first, then .start())."""
+    servers: list[LiveServer] = []
+
+    def _make(**kwargs) -> LiveServer:
+        server = LiveServer(tmp_path, **kwargs)
+        servers.append(server)
+        return server
+
+    yield _make
+    for server in servers:
+        server.stop()
