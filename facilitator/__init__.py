@@ -58,6 +58,9 @@ def create_app(test_config: Config | dict[str, Any] | None = None) -> Flask:
             app.config.update(test_config)
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
 
+    # the /live handlers must be registered before socketio.init_app creates its server
+    from .live import events  # noqa: F401
+
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
@@ -71,7 +74,6 @@ def create_app(test_config: Config | dict[str, Any] | None = None) -> Flask:
     )
 
     from . import cli, models  # noqa: F401  (models register their tables)
-    from .live import events  # noqa: F401  (registers the /live handlers)
     from .auth.routes import bp as auth_bp
     from .capture.routes import bp as capture_bp
     from .core.routes import bp as core_bp

@@ -154,6 +154,13 @@ def on_connect(auth: Any = None):
         db.session.commit()
         emit("snapshot", changes.snapshot(meeting, token.role, token.table_number))
         _emit_presence(meeting.id, token.table_number)
+    except ConnectionRefusedError:
+        raise
+    except Exception:
+        db.session.rollback()
+        _connections.pop(request.sid, None)
+        log.exception("live connect failed")
+        raise ConnectionRefusedError("server error") from None
     finally:
         db.session.remove()
 
