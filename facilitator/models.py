@@ -64,6 +64,16 @@ class Meeting(db.Model):
     # None means: all tables in number order
     feedback_order: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)
     phase: Mapped[str] = mapped_column(String(20), default="preparation")
+    # the seq at which input was closed: changes made before it still count when they arrive
+    closed_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # the table-round timer: running until timer_ends_at, or paused with timer_remaining seconds
+    timer_total: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    timer_ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    timer_remaining: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # what every screen shows, set by the chair: mode, current report-back table, filters
+    screen_mode: Mapped[str] = mapped_column(String(20), default="overview")
+    feedback_current: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    screen_filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # per-meeting sequence number of the last committed change
     seq: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -232,6 +242,7 @@ class Entry(db.Model):
             "text": self.text,
             "bollen": list(self.bollen),
             "horizons": list(self.horizons),
+            "hidden": bool(self.hidden),
         }
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import base64
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta, timezone
 from typing import Any
 
 from pycrdt import Doc, Text
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..extensions import db
@@ -49,11 +50,17 @@ def _stored(meeting_id: int, op: str) -> Operation | None:
     ).scalar_one_or_none()
 
 
-def _run(actor: Actor, op: str, kind: str, payload: dict[str, Any], apply) -> Outcome:
-    """Apply a change once: idempotency, sequence, phase check, log, commit (with retries)."""
+def _run(
+    actor: Actor, op: str, kind: str, payload: dict[str, Any], apply, table_change: bool = True
+) -> Outcome:
+    """Apply a change once: idempotency, sequence, phase check, log, commit (with retries).
+
+    ``apply(target, seq)`` gets the actor's table (``table_change``) or the meeting.
+    """
     previous = _stored(actor.meeting_id, op)
     if previous is not None:
         return Outcome(ack=previous.result)
+    base = protocol.base_seq(payload)
     for attempt in range(5):
         # end any read snapshot first, so that the sequence UPDATE is this transaction's
         # first statement: it serialises writers of one meeting on SQLite and PostgreSQL
@@ -65,23 +72,30 @@ def _run(actor: Actor, op: str, kind: str, payload: dict[str, Any], apply) -> Ou
             if previous is not None:
                 db.session.rollback()
                 return Outcome(ack=previous.result)
-            if meeting.phase == "closed":
-                raise ProtocolError("closed")
-            table = db.session.execute(
-                select(RoundTable).where(
-                    RoundTable.meeting_id == actor.meeting_id, RoundTable.number == actor.table_number
+            if table_change:
+                # a change made before the close (its client had not seen it yet) still counts
+                made_before_close = (
+                    base is not None and meeting.closed_seq is not None and base < meeting.closed_seq
                 )
-            ).scalar_one_or_none()
-            if table is None:
-                raise ProtocolError("not_found", "Deze tafel bestaat niet meer.")
-            ack_extra, events, subject = apply(table, seq)
+                if meeting.phase == "closed" and not made_before_close:
+                    raise ProtocolError("closed")
+                target = db.session.execute(
+                    select(RoundTable).where(
+                        RoundTable.meeting_id == actor.meeting_id, RoundTable.number == actor.table_number
+                    )
+                ).scalar_one_or_none()
+                if target is None:
+                    raise ProtocolError("not_found", "Deze tafel bestaat niet meer.")
+            else:
+                target = meeting
+            ack_extra, events, subject = apply(target, seq)
             ack = {"ok": True, "seq": seq, **ack_extra}
             db.session.add(
                 Operation(
                     meeting_id=actor.meeting_id,
                     op_id=op,
                     seq=seq,
-                    table_number=actor.table_number,
+                    table_number=actor.table_number if table_change else _event_table(events),
                     kind=kind,
                     subject=subject,
                     actor=actor.label,
@@ -107,6 +121,14 @@ def _run(actor: Actor, op: str, kind: str, payload: dict[str, Any], apply) -> Ou
                 raise
             time.sleep(0.05 * (attempt + 1))
     raise AssertionError("unreachable")
+
+
+def _event_table(events: list[tuple[str, dict[str, Any]]]) -> int | None:
+    """The table a meeting-level change touched (entry:hide), for the change log."""
+    for _, data in events:
+        if isinstance(data.get("table"), int):
+            return data["table"]
+    return None
 
 
 def _loggable(payload: dict[str, Any]) -> dict[str, Any]:
@@ -202,6 +224,8 @@ def restore_entry(actor: Actor, payload: Any) -> Outcome:
     def apply(table: RoundTable, seq: int):
         entry = _own_entry(table, entry_id, deleted=True)
         entry.deleted_at = None
+        # a restored entry comes back at the end, where every client appends it
+        entry.created_seq = seq
         return {"entry": entry.to_dict()}, [_entry_event(table, entry, seq)], entry_id
 
     return _run(actor, op, "entry:restore", payload, apply)
@@ -322,10 +346,11 @@ def snapshot(meeting: Meeting, role: str, table_number: int | None) -> dict[str,
             "phase": meeting.phase,
             "template": meeting.template_dict(),
             "questions": list(meeting.questions or []),
-            "feedback_order": meeting.effective_feedback_order(),
+            **meeting_state(meeting),
         },
         "tables": [table_snapshot(t, with_state=role == "rapporteur") for t in tables],
         "seq": meeting.seq,
+        "server_time": utcnow().isoformat(),
     }
 
 
@@ -333,7 +358,9 @@ def events_since(meeting_id: int, since: int, table_number: int | None) -> list[
     """The broadcasts a client missed after ``since`` (None: too many, take a snapshot)."""
     query = select(Operation).where(Operation.meeting_id == meeting_id, Operation.seq > since)
     if table_number is not None:
-        query = query.where(Operation.table_number == table_number)
+        query = query.where(
+            or_(Operation.table_number == table_number, Operation.kind.startswith("chair:"))
+        )
     rows = db.session.execute(
         query.order_by(Operation.seq).limit(protocol.LIMITS["replay"] + 1)
     ).scalars().all()
@@ -361,4 +388,176 @@ def replay_events(row: Operation) -> list[tuple[str, dict[str, Any]]]:
                             "text": table.report, "seq": row.seq})]
     if row.kind == "table:update":
         return [("table", {"table": number, "info": result["info"], "seq": row.seq})]
+    if row.kind == "entry:hide":
+        return [("entry", {"table": number, "entry": result["entry"], "seq": row.seq})]
+    if row.kind.startswith("chair:"):
+        return [("meeting", {"meeting": result["meeting"], "seq": row.seq})]
     return []
+
+
+# --- the chair: phase, timer, what the screens show, hiding entries -------------------
+
+
+def _iso(moment) -> str | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:  # SQLite returns naive datetimes; they were stored in UTC
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.isoformat()
+
+
+def _aware(moment):
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+def meeting_state(meeting: Meeting) -> dict[str, Any]:
+    """Phase, timer, screen view and report-back order: what every client of a meeting follows."""
+    return {
+        "phase": meeting.phase,
+        "closed_seq": meeting.closed_seq,
+        "timer": {
+            "total": meeting.timer_total,
+            "ends_at": _iso(meeting.timer_ends_at),
+            "remaining": meeting.timer_remaining,
+            "running": meeting.timer_ends_at is not None,
+        },
+        "view": {
+            "mode": meeting.screen_mode or "overview",
+            "current": meeting.feedback_current,
+            "filters": dict(meeting.screen_filters or {}),
+        },
+        "feedback_order": meeting.effective_feedback_order(),
+    }
+
+
+def _meeting_event(meeting: Meeting, seq: int) -> tuple[str, dict[str, Any]]:
+    return ("meeting", {"meeting": meeting_state(meeting), "seq": seq})
+
+
+def _start_timer(meeting: Meeting, seconds: int) -> None:
+    meeting.timer_total = seconds
+    meeting.timer_ends_at = utcnow() + timedelta(seconds=seconds)
+    meeting.timer_remaining = None
+
+
+def set_phase(actor: Actor, payload: Any) -> Outcome:
+    """`chair:phase`: preparation → round (starts the timer) → feedback → closed, or back."""
+    payload = protocol.require_dict(payload)
+    op = protocol.op_id(payload)
+    phase = protocol.choice(payload, "phase", protocol.PHASES)
+
+    def apply(meeting: Meeting, seq: int):
+        if phase == "closed" and meeting.phase != "closed":
+            meeting.closed_seq = seq
+        elif phase != "closed":
+            meeting.closed_seq = None
+        if phase == "round" and meeting.timer_total is None:
+            _start_timer(meeting, 60 * (meeting.round_minutes or 40))
+        if phase == "feedback" and meeting.feedback_current is None:
+            order = meeting.effective_feedback_order()
+            meeting.feedback_current = order[0] if order else None
+            meeting.screen_mode = "feedback"
+        meeting.phase = phase
+        return {"meeting": meeting_state(meeting)}, [_meeting_event(meeting, seq)], "phase"
+
+    return _run(actor, op, "chair:phase", payload, apply, table_change=False)
+
+
+def set_timer(actor: Actor, payload: Any) -> Outcome:
+    """`chair:timer`: start (minutes, default the meeting's round), pause, resume, extend, reset."""
+    payload = protocol.require_dict(payload)
+    op = protocol.op_id(payload)
+    action = protocol.choice(payload, "action", protocol.TIMER_ACTIONS)
+    minutes = protocol.whole_number(
+        payload, "minutes", 1, protocol.LIMITS["timer_minutes"], required=action == "extend"
+    )
+
+    def apply(meeting: Meeting, seq: int):
+        now = utcnow()
+        ends_at = _aware(meeting.timer_ends_at)
+        if action == "start":
+            _start_timer(meeting, 60 * (minutes or meeting.round_minutes or 40))
+        elif action == "reset":
+            meeting.timer_total = meeting.timer_ends_at = meeting.timer_remaining = None
+        elif meeting.timer_total is None:
+            raise ProtocolError("invalid", "De timer loopt nog niet.")
+        elif action == "pause" and ends_at is not None:
+            meeting.timer_remaining = max(0, int((ends_at - now).total_seconds()))
+            meeting.timer_ends_at = None
+        elif action == "resume" and ends_at is None:
+            meeting.timer_ends_at = now + timedelta(seconds=meeting.timer_remaining or 0)
+            meeting.timer_remaining = None
+        elif action == "extend":
+            if ends_at is not None:
+                # extending an expired timer counts from now
+                meeting.timer_ends_at = max(ends_at, now) + timedelta(minutes=minutes)
+            else:
+                meeting.timer_remaining = (meeting.timer_remaining or 0) + 60 * minutes
+            meeting.timer_total += 60 * minutes
+        return {"meeting": meeting_state(meeting)}, [_meeting_event(meeting, seq)], "timer"
+
+    return _run(actor, op, "chair:timer", payload, apply, table_change=False)
+
+
+def set_view(actor: Actor, payload: Any) -> Outcome:
+    """`chair:view`: what every screen shows — mode, current report-back table, filters."""
+    payload = protocol.require_dict(payload)
+    op = protocol.op_id(payload)
+    mode = protocol.choice(payload, "mode", protocol.SCREEN_MODES)
+
+    def apply(meeting: Meeting, seq: int):
+        numbers = [t.number for t in meeting.tables]
+        if "current" in payload:
+            current = payload["current"]
+            if current is not None:
+                current = protocol.table_numbers([current], "current", numbers)[0]
+            meeting.feedback_current = current
+        if "filters" in payload:
+            raw = protocol.require_dict(payload["filters"])
+            filters: dict[str, Any] = {}
+            if raw.get("tables") is not None:
+                filters["tables"] = sorted(protocol.table_numbers(raw["tables"], "tables", numbers))
+            if raw.get("horizons") is not None:
+                keys = [h.key for h in meeting.horizons]
+                filters["horizons"] = protocol.keys(raw, "horizons", keys, required=True, at_least=0)
+            meeting.screen_filters = filters
+        meeting.screen_mode = mode
+        return {"meeting": meeting_state(meeting)}, [_meeting_event(meeting, seq)], "view"
+
+    return _run(actor, op, "chair:view", payload, apply, table_change=False)
+
+
+def set_feedback_order(actor: Actor, payload: Any) -> Outcome:
+    """`chair:feedback-order`: reorder the report-back, leaving out tables to skip."""
+    payload = protocol.require_dict(payload)
+    op = protocol.op_id(payload)
+
+    def apply(meeting: Meeting, seq: int):
+        order = protocol.table_numbers(payload.get("order"), "order", [t.number for t in meeting.tables])
+        meeting.feedback_order = order
+        if meeting.feedback_current is not None and meeting.feedback_current not in order:
+            meeting.feedback_current = order[0] if order else None
+        return {"meeting": meeting_state(meeting)}, [_meeting_event(meeting, seq)], "feedback_order"
+
+    return _run(actor, op, "chair:feedback-order", payload, apply, table_change=False)
+
+
+def hide_entry(actor: Actor, payload: Any) -> Outcome:
+    """`entry:hide`: the chair hides an entry from the screen (or shows it again); nothing is deleted."""
+    payload = protocol.require_dict(payload)
+    op = protocol.op_id(payload)
+    entry_id = protocol.op_id(payload, "id")
+    hidden = payload.get("hidden")
+    if not isinstance(hidden, bool):
+        raise ProtocolError("invalid", "'hidden' moet true of false zijn.")
+
+    def apply(meeting: Meeting, seq: int):
+        entry = db.session.get(Entry, entry_id)
+        if entry is None or entry.deleted_at is not None or entry.table.meeting_id != meeting.id:
+            raise ProtocolError("not_found")
+        entry.hidden = hidden
+        return {"entry": entry.to_dict()}, [_entry_event(entry.table, entry, seq)], entry_id
+
+    return _run(actor, op, "entry:hide", payload, apply, table_change=False)

@@ -37,6 +37,11 @@ def screen_room(meeting_id: int) -> str:
     return f"screen:{meeting_id}"
 
 
+def meeting_room(meeting_id: int) -> str:
+    """The room of every client of a meeting (phase and timer reach all of them)."""
+    return f"meeting:{meeting_id}"
+
+
 def rooms_for_table(meeting_id: int, number: int) -> list[str]:
     """Everyone allowed to see that table: the table and the meeting's screens."""
     return [table_room(meeting_id, number), screen_room(meeting_id)]
@@ -117,9 +122,11 @@ def _actor(token: AccessToken) -> changes.Actor:
 def _broadcast(token: AccessToken, outcome: changes.Outcome) -> dict[str, Any]:
     """Emit a committed change's events to everyone allowed to see the table, then ack."""
     for name, data in outcome.events:
-        socketio.emit(
-            name, data, to=rooms_for_table(token.meeting_id, data["table"]), namespace=NAMESPACE
-        )
+        if name == "meeting":
+            rooms: str | list[str] = meeting_room(token.meeting_id)
+        else:
+            rooms = rooms_for_table(token.meeting_id, data["table"])
+        socketio.emit(name, data, to=rooms, namespace=NAMESPACE)
     return outcome.ack
 
 
@@ -138,6 +145,7 @@ def on_connect(auth: Any = None):
             "name": "",
         }
         meeting = token.meeting
+        join_room(meeting_room(meeting.id))
         if token.table_number is not None:
             join_room(table_room(meeting.id, token.table_number))
         else:
@@ -259,3 +267,43 @@ def on_sync(token: AccessToken, payload: Any):
     if missed is None:
         return {"ok": True, "snapshot": changes.snapshot(token.meeting, token.role, token.table_number)}
     return {"ok": True, "events": missed, "seq": token.meeting.seq}
+
+
+@live_event("entry:hide")
+def on_entry_hide(token: AccessToken, payload: Any):
+    """The chair hides an entry from the screens (or shows it again)."""
+    return _broadcast(token, changes.hide_entry(_actor(token), payload))
+
+
+@live_event("chair:phase")
+def on_chair_phase(token: AccessToken, payload: Any):
+    """The chair moves the meeting to another phase."""
+    return _broadcast(token, changes.set_phase(_actor(token), payload))
+
+
+@live_event("chair:timer")
+def on_chair_timer(token: AccessToken, payload: Any):
+    """The chair runs the table-round timer."""
+    return _broadcast(token, changes.set_timer(_actor(token), payload))
+
+
+@live_event("chair:view")
+def on_chair_view(token: AccessToken, payload: Any):
+    """The chair sets what every screen shows."""
+    return _broadcast(token, changes.set_view(_actor(token), payload))
+
+
+@live_event("chair:feedback-order")
+def on_chair_feedback_order(token: AccessToken, payload: Any):
+    """The chair reorders (or skips tables in) the report-back."""
+    return _broadcast(token, changes.set_feedback_order(_actor(token), payload))
+
+
+@live_event("topics:get")
+def on_topics_get(token: AccessToken, payload: Any):
+    """Topics that came up at several tables (and repeatedly within one), computed now."""
+    from ..screen.topics import meeting_topics
+
+    payload = protocol.require_dict(payload if payload is not None else {})
+    limit = protocol.whole_number(payload, "limit", 1, 100, required=False) or 30
+    return {"ok": True, **meeting_topics(token.meeting, limit)}

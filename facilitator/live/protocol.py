@@ -24,6 +24,7 @@ LIMITS = {
     "events_per_second": 20,  # sustained, per connection
     "burst": 60,  # events a connection may send at once (e.g. after a reconnect)
     "replay": 500,  # events a `sync` returns before it answers with a snapshot instead
+    "timer_minutes": 600,  # a timer start or extension
 }
 
 ERROR_CODES = ("invalid", "forbidden", "not_found", "too_large", "closed", "rate_limited")
@@ -38,7 +39,17 @@ CLIENT_EVENTS: dict[str, tuple[str, ...]] = {
     "table:update": ("rapporteur",),
     "presence:hello": ("rapporteur", "participant", "screen", "chair"),
     "sync": ("rapporteur", "participant", "screen", "chair"),
+    "entry:hide": ("chair",),
+    "chair:phase": ("chair",),
+    "chair:timer": ("chair",),
+    "chair:view": ("chair",),
+    "chair:feedback-order": ("chair",),
+    "topics:get": ("screen", "chair"),
 }
+
+PHASES = ("preparation", "round", "feedback", "closed")
+SCREEN_MODES = ("overview", "combined", "topics", "coverage", "feedback")
+TIMER_ACTIONS = ("start", "pause", "resume", "extend", "reset")
 
 # Server → client events and the keys each payload carries.
 SERVER_EVENTS: dict[str, set[str]] = {
@@ -48,6 +59,7 @@ SERVER_EVENTS: dict[str, set[str]] = {
     "report": {"table", "update", "text", "seq"},
     "table": {"table", "info", "seq"},
     "presence": {"table", "people"},
+    "meeting": {"meeting", "seq"},
     "revoked": {"message"},
 }
 
@@ -59,6 +71,46 @@ MESSAGES = {
     "closed": "De invoer is gesloten; wijzigingen worden niet meer opgeslagen.",
     "rate_limited": "Te veel wijzigingen tegelijk; even geduld, het wordt zo opnieuw geprobeerd.",
 }
+
+def base_seq(payload: dict[str, Any]) -> int | None:
+    """The meeting seq the client had seen when it made the change (optional)."""
+    value = payload.get("base")
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ProtocolError("invalid", "'base' moet een volgnummer zijn.")
+    return value
+
+
+def choice(payload: dict[str, Any], field: str, allowed: tuple[str, ...]) -> str:
+    """One of a fixed set of values."""
+    value = payload.get(field)
+    if value not in allowed:
+        raise ProtocolError("invalid", f"'{field}' moet een van deze zijn: {', '.join(allowed)}.")
+    return value
+
+
+def whole_number(payload: dict[str, Any], field: str, low: int, high: int, required: bool = True) -> int | None:
+    """An integer within bounds."""
+    value = payload.get(field)
+    if value is None and not required:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ProtocolError("invalid", f"'{field}' moet een heel getal van {low} tot {high} zijn.")
+    return value
+
+
+def table_numbers(value: Any, field: str, existing: list[int]) -> list[int]:
+    """A list of existing table numbers without repeats."""
+    if not isinstance(value, list) or not all(isinstance(n, int) and not isinstance(n, bool) for n in value):
+        raise ProtocolError("invalid", f"'{field}' moet een lijst van tafelnummers zijn.")
+    if len(set(value)) != len(value):
+        raise ProtocolError("invalid", f"Een tafel staat twee keer in '{field}'.")
+    unknown = [n for n in value if n not in existing]
+    if unknown:
+        raise ProtocolError("not_found", f"Tafel {unknown[0]} bestaat niet.")
+    return list(value)
+
 
 _OP_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 

@@ -1,0 +1,289 @@
+"""The chair's live controls: phases and their enforcement, timer, view, report-back order,
+hidden entries, recurring topics; and the screen's snapshot-plus-events guarantee."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import datetime
+
+import pytest
+
+from facilitator import operations
+from facilitator.extensions import db, socketio
+from facilitator.live import protocol
+from facilitator.models import Meeting
+
+NS = "/live"
+
+
+def uid() -> str:
+    return str(uuid.uuid4())
+
+
+@pytest.fixture
+def links(app, import_session):
+    slug = import_session()
+    with app.app_context():
+        return operations.links(operations.get_meeting(slug), "http://x")
+
+
+@pytest.fixture
+def connect(app, links):
+    clients = []
+
+    def _connect(role: str, table: int = 1):
+        token = links[role]["token"] if role in ("screen", "chair") else links["tables"][str(table)][role]["token"]
+        client = socketio.test_client(app, namespace=NS, auth={"token": token})
+        assert client.is_connected(NS)
+        clients.append(client)
+        return client
+
+    yield _connect
+    for client in clients:
+        if client.is_connected(NS):
+            client.disconnect(NS)
+
+
+def send(client, event, payload):
+    return client.emit(event, payload, namespace=NS, callback=True)
+
+
+def events(client, name):
+    return [m["args"][0] for m in client.get_received(NS) if m["name"] == name]
+
+
+def snapshot_of(client):
+    (snap,) = events(client, "snapshot")
+    return snap
+
+
+def entry(text="Inbreng", bollen=("economisch",), horizons=(), **extra):
+    return {"op": uid(), "id": uid(), "text": text, "bollen": list(bollen), "horizons": list(horizons), **extra}
+
+
+# --- phases ------------------------------------------------------------------------------
+
+TABLE_WRITES = {
+    "entry:add": lambda eid: entry(),
+    "entry:update": lambda eid: {"op": uid(), "id": eid, "text": "Anders"},
+    "entry:delete": lambda eid: {"op": uid(), "id": eid},
+    "table:update": lambda eid: {"op": uid(), "rapporteur": "Iemand"},
+}
+
+
+@pytest.mark.parametrize("phase", protocol.PHASES)
+@pytest.mark.parametrize("event", list(TABLE_WRITES))
+def test_phase_enforcement_on_table_writes(connect, phase, event):
+    chair, rapporteur = connect("chair"), connect("rapporteur", 2)
+    entry_id = send(rapporteur, "entry:add", entry())["entry"]["id"]
+    assert send(chair, "chair:phase", {"op": uid(), "phase": phase})["ok"]
+    ack = send(rapporteur, event, TABLE_WRITES[event](entry_id))
+    if phase == "closed":
+        assert ack["ok"] is False and ack["error"] == "closed" and "gesloten" in ack["message"]
+    else:
+        assert ack["ok"] is True, ack
+
+
+def test_participant_refused_when_closed_and_chair_can_reopen(connect):
+    chair, participant = connect("chair"), connect("participant", 1)
+    send(chair, "chair:phase", {"op": uid(), "phase": "closed"})
+    assert send(participant, "entry:add", entry())["error"] == "closed"
+    send(chair, "chair:phase", {"op": uid(), "phase": "feedback"})
+    assert send(participant, "entry:add", entry())["ok"]
+
+
+def test_changes_made_before_the_close_still_land(connect):
+    """A change typed before the close but arriving after it (offline outbox) is kept."""
+    chair, rapporteur = connect("chair"), connect("rapporteur", 1)
+    seen = snapshot_of(rapporteur)["seq"]
+    send(chair, "chair:phase", {"op": uid(), "phase": "closed"})
+    late = send(rapporteur, "entry:add", entry("Getypt voor de sluiting", base=seen))
+    assert late["ok"], late
+    after = send(rapporteur, "entry:add", entry("Na de sluiting", base=late["seq"]))
+    assert after["error"] == "closed"
+    assert send(rapporteur, "entry:add", entry(base="x"))["error"] == "invalid"
+
+
+def test_phase_reaches_every_client_of_the_meeting(connect):
+    chair = connect("chair")
+    others = [connect("rapporteur", 1), connect("participant", 4), connect("screen")]
+    for c in others:
+        c.get_received(NS)
+    ack = send(chair, "chair:phase", {"op": uid(), "phase": "round"})
+    for c in others:
+        (event,) = events(c, "meeting")
+        assert event["meeting"]["phase"] == "round" and event["seq"] == ack["seq"]
+        assert event["meeting"]["timer"]["running"] is True
+        assert event["meeting"]["timer"]["total"] == 40 * 60  # the demo's round_minutes
+
+
+def test_feedback_phase_starts_at_the_first_table_of_the_order(connect):
+    chair = connect("chair")
+    state = send(chair, "chair:phase", {"op": uid(), "phase": "feedback"})["meeting"]
+    assert state["view"] == {"mode": "feedback", "current": 1, "filters": {}}
+    assert state["feedback_order"] == [1, 3, 4, 5, 6]
+
+
+# --- timer -------------------------------------------------------------------------------
+
+def test_timer_start_pause_resume_extend_reset(connect):
+    chair = connect("chair")
+    timer = send(chair, "chair:timer", {"op": uid(), "action": "start", "minutes": 10})["meeting"]["timer"]
+    assert timer["running"] and timer["total"] == 600
+    ends = datetime.fromisoformat(timer["ends_at"])
+    assert 595 <= (ends - datetime.now(ends.tzinfo)).total_seconds() <= 600
+    timer = send(chair, "chair:timer", {"op": uid(), "action": "pause"})["meeting"]["timer"]
+    assert not timer["running"] and timer["ends_at"] is None and 595 <= timer["remaining"] <= 600
+    timer = send(chair, "chair:timer", {"op": uid(), "action": "extend", "minutes": 5})["meeting"]["timer"]
+    assert timer["total"] == 900 and 895 <= timer["remaining"] <= 900
+    timer = send(chair, "chair:timer", {"op": uid(), "action": "resume"})["meeting"]["timer"]
+    assert timer["running"] and timer["remaining"] is None
+    timer = send(chair, "chair:timer", {"op": uid(), "action": "reset"})["meeting"]["timer"]
+    assert timer == {"total": None, "ends_at": None, "remaining": None, "running": False}
+    refused = send(chair, "chair:timer", {"op": uid(), "action": "pause"})
+    assert refused["error"] == "invalid"
+
+
+@pytest.mark.parametrize("payload", [
+    {"action": "explode"}, {"action": "start", "minutes": 0}, {"action": "start", "minutes": 601},
+    {"action": "extend"}, {"action": "start", "minutes": "5"}, {"action": "start", "minutes": True},
+])
+def test_timer_refuses_bad_input(connect, payload):
+    assert send(connect("chair"), "chair:timer", {"op": uid(), **payload})["error"] == "invalid"
+
+
+# --- view and report-back order ----------------------------------------------------------
+
+def test_view_and_order_live_on_the_server_for_a_second_chair(connect):
+    first = connect("chair")
+    send(first, "chair:feedback-order", {"op": uid(), "order": [5, 1, 3]})
+    send(first, "chair:view", {"op": uid(), "mode": "feedback", "current": 3})
+    first.disconnect(NS)  # the chair's laptop drops out
+    second = connect("chair")
+    meeting = snapshot_of(second)["meeting"]
+    assert meeting["feedback_order"] == [5, 1, 3]
+    assert meeting["view"]["mode"] == "feedback" and meeting["view"]["current"] == 3
+
+
+@pytest.mark.parametrize("payload,code", [
+    ({"mode": "dance"}, "invalid"),
+    ({"mode": "feedback", "current": 99}, "not_found"),
+    ({"mode": "combined", "filters": {"tables": [1, 1]}}, "invalid"),
+    ({"mode": "combined", "filters": {"horizons": ["morgen"]}}, "invalid"),
+    ({"mode": "combined", "filters": "alles"}, "invalid"),
+])
+def test_view_refuses_bad_input(connect, payload, code):
+    assert send(connect("chair"), "chair:view", {"op": uid(), **payload})["error"] == code
+
+
+def test_skipping_the_current_table_moves_to_the_first(connect):
+    chair = connect("chair")
+    send(chair, "chair:view", {"op": uid(), "mode": "feedback", "current": 2})
+    state = send(chair, "chair:feedback-order", {"op": uid(), "order": [4, 6]})["meeting"]
+    assert state["view"]["current"] == 4
+    assert send(chair, "chair:feedback-order", {"op": uid(), "order": [7]})["error"] == "not_found"
+
+
+# --- hidden entries ----------------------------------------------------------------------
+
+def test_hide_keeps_the_entry_and_tells_the_screens(app, connect):
+    chair, screen, rapporteur = connect("chair"), connect("screen"), connect("rapporteur", 3)
+    entry_id = send(rapporteur, "entry:add", entry("Gevoelig"))["entry"]["id"]
+    screen.get_received(NS)
+    ack = send(chair, "entry:hide", {"op": uid(), "id": entry_id, "hidden": True})
+    assert ack["ok"] and ack["entry"]["hidden"] is True
+    (event,) = events(screen, "entry")
+    assert event["table"] == 3 and event["entry"]["hidden"] is True
+    fresh = snapshot_of(connect("screen"))
+    table = next(t for t in fresh["tables"] if t["number"] == 3)
+    assert any(e["id"] == entry_id and e["hidden"] for e in table["entries"])
+    assert send(chair, "entry:hide", {"op": uid(), "id": uid(), "hidden": True})["error"] == "not_found"
+    assert send(chair, "entry:hide", {"op": uid(), "id": entry_id, "hidden": "ja"})["error"] == "invalid"
+
+
+def test_topics_over_tables(connect):
+    r1, r3, screen = connect("rapporteur", 1), connect("rapporteur", 3), connect("screen")
+    send(r1, "entry:add", entry("Kansengelijkheid in het onderwijs"))
+    send(r3, "entry:add", entry("Meer kansengelijkheid"))
+    answer = send(screen, "topics:get", {"limit": 100})
+    assert answer["ok"]
+    topic = next(t for t in answer["topics"]["across"] if t["term"] == "kansengelijkheid")
+    assert topic["tables"] == [1, 3]
+
+
+# --- snapshot + events == fresh snapshot -------------------------------------------------
+
+def apply_event(state: dict, name: str, data: dict) -> None:
+    tables = {t["number"]: t for t in state["tables"]}
+    if name == "entry":
+        entries = tables[data["table"]]["entries"]
+        for i, e in enumerate(entries):
+            if e["id"] == data["entry"]["id"]:
+                entries[i] = data["entry"]
+                break
+        else:
+            entries.append(data["entry"])
+    elif name == "entry:deleted":
+        table = tables[data["table"]]
+        table["entries"] = [e for e in table["entries"] if e["id"] != data["id"]]
+    elif name == "table":
+        tables[data["table"]].update(data["info"])
+    elif name == "report":
+        tables[data["table"]]["report"] = data["text"]
+    elif name == "meeting":
+        state["meeting"].update(data["meeting"])
+    if "seq" in data:
+        state["seq"] = max(state["seq"], data["seq"])
+
+
+def test_screen_snapshot_plus_events_equals_fresh_snapshot(connect):
+    rng = random.Random(20230127)
+    screen = connect("screen")
+    state = snapshot_of(screen)
+    chair = connect("chair")
+    rapporteurs = {n: connect("rapporteur", n) for n in (1, 2, 3, 4, 5, 6)}
+    participants = {n: connect("participant", n) for n in (1, 4)}
+    known: dict[int, list[str]] = {n: [e["id"] for e in t["entries"]] for n, t in
+                                   ((t["number"], t) for t in state["tables"])}
+    deleted: dict[int, list[str]] = {n: [] for n in known}
+    words = ["woningmarkt", "brede welvaart", "klimaat", "zorg", "onderwijs", "bestaanszekerheid"]
+    for step in range(300):
+        n = rng.choice(list(rapporteurs))
+        kind = rng.random()
+        if kind < 0.35:
+            client = participants.get(n) if rng.random() < 0.3 and n in participants else rapporteurs[n]
+            ack = send(client, "entry:add", entry(f"{rng.choice(words)} {step}",
+                                                  bollen=rng.sample(["economisch", "sociaal", "ecologisch"], rng.randint(1, 3)),
+                                                  horizons=rng.sample(["hier-en-nu", "later", "elders"], rng.randint(0, 2))))
+            known[n].append(ack["entry"]["id"])
+        elif kind < 0.55 and known[n]:
+            send(rapporteurs[n], "entry:update", {"op": uid(), "id": rng.choice(known[n]), "text": f"bijgewerkt {step}"})
+        elif kind < 0.65 and known[n]:
+            victim = known[n].pop(rng.randrange(len(known[n])))
+            send(rapporteurs[n], "entry:delete", {"op": uid(), "id": victim})
+            deleted[n].append(victim)
+        elif kind < 0.7 and deleted[n]:
+            back = deleted[n].pop()
+            send(rapporteurs[n], "entry:restore", {"op": uid(), "id": back})
+            known[n].append(back)
+        elif kind < 0.78 and known[n]:
+            send(chair, "entry:hide", {"op": uid(), "id": rng.choice(known[n]), "hidden": rng.random() < 0.5})
+        elif kind < 0.84:
+            send(rapporteurs[n], "table:update", {"op": uid(), "spokesperson": None, "rapporteur": f"R{step}"})
+        elif kind < 0.9:
+            send(chair, "chair:view", {"op": uid(), "mode": rng.choice(protocol.SCREEN_MODES),
+                                       "current": rng.choice([1, 3, 4, 5, 6])})
+        elif kind < 0.95:
+            send(chair, "chair:timer", {"op": uid(), "action": rng.choice(["start", "pause", "resume", "reset"]),
+                                        "minutes": 5})
+        else:
+            send(chair, "chair:phase", {"op": uid(), "phase": rng.choice(["preparation", "round", "feedback"])})
+    for message in screen.get_received(NS):
+        apply_event(state, message["name"], message["args"][0])
+    fresh = snapshot_of(connect("screen"))
+    for snap in (state, fresh):
+        snap.pop("server_time")
+    for mine, theirs in zip(state["tables"], fresh["tables"]):
+        assert mine == theirs, mine["number"]
+    assert state == fresh
