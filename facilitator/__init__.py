@@ -77,6 +77,7 @@ def create_app(test_config: Config | dict[str, Any] | None = None) -> Flask:
     from .auth.routes import bp as auth_bp
     from .capture.routes import bp as capture_bp
     from .core.routes import bp as core_bp
+    from .curation.routes import bp as curation_bp
     from .export.routes import bp as export_bp
     from .screen.routes import bp as screen_bp
     from .secretariat.routes import bp as secretariat_bp
@@ -87,6 +88,7 @@ def create_app(test_config: Config | dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(capture_bp)
     app.register_blueprint(screen_bp)
     app.register_blueprint(export_bp)
+    app.register_blueprint(curation_bp)
     cli.register(app)
     _security_headers(app)
 

@@ -345,3 +345,23 @@ class Presence(db.Model):
     role: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(120), default="")
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ReportVersion(db.Model):
+    """A saved version of a table's report: who, when, what.
+
+    Keystrokes of one person within a couple of minutes form one version; a new
+    person, a pause or a secretariat edit starts the next. Versions are never deleted.
+    """
+
+    __tablename__ = "report_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    table_id: Mapped[int] = mapped_column(
+        ForeignKey("round_table.id", ondelete="CASCADE"), index=True
+    )
+    seq: Mapped[int] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(120))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

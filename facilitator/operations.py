@@ -23,7 +23,9 @@ from .models import (
     Entry,
     Horizon,
     Meeting,
+    Operation,
     Participant,
+    ReportVersion,
     RoundTable,
     User,
     new_token,
@@ -135,11 +137,34 @@ def import_meeting(data: MeetingData) -> Meeting:
             meeting.tables.append(table)
         meeting.seq = seq
         _ensure_tokens(meeting)
+        db.session.flush()
+        _log_import(meeting)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     return meeting
+
+
+def _log_import(meeting: Meeting) -> None:
+    """Start every entry's and report's history with its imported state."""
+    for table in meeting.tables:
+        for entry in table.entries:
+            db.session.add(
+                Operation(
+                    meeting_id=meeting.id,
+                    op_id=f"import-{entry.id}",
+                    seq=entry.created_seq,
+                    table_number=table.number,
+                    kind="entry:import",
+                    subject=entry.id,
+                    actor="import",
+                    payload={},
+                    result={"ok": True, "seq": entry.created_seq, "entry": entry.to_dict()},
+                )
+            )
+        if table.report:
+            db.session.add(ReportVersion(table_id=table.id, seq=0, actor="import", text=table.report))
 
 
 def update_meeting(meeting: Meeting, data: MeetingData) -> Meeting:

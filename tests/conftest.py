@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -154,13 +155,37 @@ def make_user(app):
     return _make
 
 
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def csrf_token(client, url: str = "/secretariaat/inloggen") -> str:
+    """The CSRF token a page carries (CSRF stays on in tests, as in production)."""
+    match = CSRF_RE.search(client.get(url).get_data(as_text=True))
+    assert match, f"no CSRF token on {url}"
+    return match.group(1) or match.group(2)
+
+
 @pytest.fixture
 def logged_in(client, make_user):
-    """A test client logged in as a secretariat member."""
+    """A test client logged in through the login form as a secretariat member."""
     name, password = make_user()
-    response = client.post("/secretariaat/inloggen", data={"name": name, "password": password})
+    response = client.post(
+        "/secretariaat/inloggen",
+        data={"name": name, "password": password, "csrf_token": csrf_token(client)},
+    )
     assert response.status_code == 302, response.data
     return client
+
+
+@pytest.fixture
+def post_form(logged_in):
+    """POST as a browser does: with the session's CSRF token added."""
+    token = csrf_token(logged_in, "/secretariaat/")
+
+    def _post(url: str, data: dict | None = None, **kwargs):
+        return logged_in.post(url, data={**(data or {}), "csrf_token": token}, **kwargs)
+
+    return _post
 
 
 def wait_for_port(port: int, timeout: float = 20.0) -> None:

@@ -9,6 +9,7 @@ acknowledgement answers any resend of the same id, which changes nothing.
 from __future__ import annotations
 
 import base64
+import difflib
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone
@@ -19,7 +20,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..extensions import db
-from ..models import Entry, Meeting, Operation, RoundTable, utcnow
+from ..models import Entry, Meeting, Operation, ReportVersion, RoundTable, utcnow
 from . import protocol
 from .protocol import ProtocolError
 
@@ -77,7 +78,8 @@ def _run(
                 made_before_close = (
                     base is not None and meeting.closed_seq is not None and base < meeting.closed_seq
                 )
-                if meeting.phase == "closed" and not made_before_close:
+                curating = actor.role == "secretariat"  # curation goes on after the meeting
+                if meeting.phase == "closed" and not made_before_close and not curating:
                     raise ProtocolError("closed")
                 target = db.session.execute(
                     select(RoundTable).where(
@@ -250,6 +252,41 @@ def ensure_report_state(table: RoundTable) -> bytes:
     return table.report_state
 
 
+VERSION_WINDOW = timedelta(minutes=2)
+
+
+def record_report_version(table: RoundTable, text: str, actor: Actor, seq: int, new: bool = False) -> None:
+    """Keep the report's history: extend the author's current version or start a new one."""
+    latest = db.session.execute(
+        select(ReportVersion).where(ReportVersion.table_id == table.id)
+        .order_by(ReportVersion.seq.desc(), ReportVersion.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    now = utcnow()
+    if (
+        not new
+        and latest is not None
+        and latest.actor == actor.label
+        and now - _aware(latest.updated_at) < VERSION_WINDOW
+    ):
+        latest.text, latest.seq, latest.updated_at = text, seq, now
+    else:
+        db.session.add(ReportVersion(table_id=table.id, seq=seq, actor=actor.label, text=text,
+                                     created_at=now, updated_at=now))
+
+
+def _merge_report(table: RoundTable, doc: Doc, update: bytes, actor: Actor, seq: int, new_version: bool):
+    """Store the merged report, record its version, and describe the broadcast."""
+    text = str(doc.get(REPORT_KEY, type=Text))
+    if len(text) > protocol.LIMITS["report"]:
+        raise ProtocolError("too_large", f"Het verslag is hoogstens {protocol.LIMITS['report']} tekens lang.")
+    table.report_state = doc.get_update()
+    table.report = text
+    record_report_version(table, text, actor, seq, new=new_version)
+    event = ("report", {"table": table.number, "update": base64.b64encode(update).decode(),
+                        "text": text, "seq": seq})
+    return {"length": len(text)}, [event], "report"
+
+
 def update_report(actor: Actor, payload: Any) -> Outcome:
     """`report:update`: merge a CRDT update into the table's report (no keystroke is lost)."""
     payload = protocol.require_dict(payload)
@@ -262,25 +299,51 @@ def update_report(actor: Actor, payload: Any) -> Outcome:
             doc.apply_update(update)
         except Exception:  # pycrdt raises ValueError for undecodable bytes
             raise ProtocolError("invalid", "De wijziging van het verslag is onleesbaar.") from None
-        text = str(doc.get(REPORT_KEY, type=Text))
-        if len(text) > protocol.LIMITS["report"]:
-            raise ProtocolError(
-                "too_large", f"Het verslag is hoogstens {protocol.LIMITS['report']} tekens lang."
-            )
-        table.report_state = doc.get_update()
-        table.report = text
-        event = (
-            "report",
-            {
-                "table": table.number,
-                "update": base64.b64encode(update).decode(),
-                "text": text,
-                "seq": seq,
-            },
-        )
-        return {"length": len(text)}, [event], "report"
+        return _merge_report(table, doc, update, actor, seq, new_version=False)
 
     return _run(actor, op, "report:update", payload, apply)
+
+
+def text_edit_update(doc: Doc, new_text: str) -> bytes:
+    """Turn the document's report into ``new_text`` with minimal CRDT edits; return the update.
+
+    Edits are made as deletions and insertions of the changed spans only, so that
+    a rapporteur typing elsewhere in the report at the same moment keeps every keystroke.
+    """
+    ytext = doc.get(REPORT_KEY, type=Text)
+    old_text = str(ytext)
+    before = doc.get_state()
+    matcher = difflib.SequenceMatcher(a=old_text, b=new_text, autojunk=False)
+    # apply from the end so earlier offsets stay valid; pycrdt counts UTF-8 bytes
+    for tag, i1, i2, j1, j2 in reversed(matcher.get_opcodes()):
+        if tag == "equal":
+            continue
+        start = len(old_text[:i1].encode())
+        end = len(old_text[:i2].encode())
+        if end > start:
+            del ytext[start:end]
+        if j2 > j1:
+            ytext.insert(start, new_text[j1:j2])
+    return doc.get_update(before)
+
+
+def set_report_text(actor: Actor, payload: Any) -> Outcome:
+    """`report:set` (secretariat curation): replace the report's text, merged as CRDT edits."""
+    payload = protocol.require_dict(payload)
+    op = protocol.op_id(payload)
+    new_text = payload.get("text")
+    if not isinstance(new_text, str) or "\x00" in new_text:
+        raise ProtocolError("invalid", "Het verslag moet tekst zijn.")
+    new_text = new_text.replace("\r\n", "\n")
+    if len(new_text) > protocol.LIMITS["report"]:
+        raise ProtocolError("too_large", f"Het verslag is hoogstens {protocol.LIMITS['report']} tekens lang.")
+
+    def apply(table: RoundTable, seq: int):
+        doc = report_doc(table)
+        update = text_edit_update(doc, new_text)
+        return _merge_report(table, doc, update, actor, seq, new_version=True)
+
+    return _run(actor, op, "report:set", {"text_length": len(new_text), "op": op}, apply)
 
 
 def table_info(table: RoundTable) -> dict[str, Any]:
@@ -380,12 +443,13 @@ def replay_events(row: Operation) -> list[tuple[str, dict[str, Any]]]:
         return [("entry", {"table": number, "entry": result["entry"], "seq": row.seq})]
     if row.kind == "entry:delete":
         return [("entry:deleted", {"table": number, "id": result["id"], "seq": row.seq})]
-    if row.kind == "report:update":
+    if row.kind in ("report:update", "report:set"):
         table = db.session.execute(
             select(RoundTable).where(RoundTable.meeting_id == row.meeting_id, RoundTable.number == number)
         ).scalar_one()
-        return [("report", {"table": number, "update": row.payload.get("update", ""),
-                            "text": table.report, "seq": row.seq})]
+        # the current full state merges into any client's document like the original update
+        state = base64.b64encode(ensure_report_state(table)).decode()
+        return [("report", {"table": number, "update": state, "text": table.report, "seq": row.seq})]
     if row.kind == "table:update":
         return [("table", {"table": number, "info": result["info"], "seq": row.seq})]
     if row.kind == "entry:hide":

@@ -119,15 +119,22 @@ def _actor(token: AccessToken) -> changes.Actor:
     )
 
 
-def _broadcast(token: AccessToken, outcome: changes.Outcome) -> dict[str, Any]:
-    """Emit a committed change's events to everyone allowed to see the table, then ack."""
+def publish(meeting_id: int, outcome: changes.Outcome) -> dict[str, Any]:
+    """Emit a committed change's events to everyone allowed to see them; return the ack.
+
+    Also called from secretariat pages (curation), so live pages see those edits too.
+    """
     for name, data in outcome.events:
         if name == "meeting":
-            rooms: str | list[str] = meeting_room(token.meeting_id)
+            rooms: str | list[str] = meeting_room(meeting_id)
         else:
-            rooms = rooms_for_table(token.meeting_id, data["table"])
+            rooms = rooms_for_table(meeting_id, data["table"])
         socketio.emit(name, data, to=rooms, namespace=NAMESPACE)
     return outcome.ack
+
+
+def _broadcast(token: AccessToken, outcome: changes.Outcome) -> dict[str, Any]:
+    return publish(token.meeting_id, outcome)
 
 
 @socketio.on("connect", namespace=NAMESPACE)

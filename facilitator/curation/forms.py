@@ -1,0 +1,69 @@
+"""Forms of the curation pages. Each carries a hidden operation id made when the page was
+drawn, so a form sent twice (a double click, a reload) applies once."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..live.protocol import LIMITS
+
+
+def new_op() -> str:
+    """A fresh operation id for a form."""
+    return str(uuid.uuid4())
+
+
+class CheckboxesField(SelectMultipleField):
+    """A group of checkboxes (one per bol or horizon)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class ChangeForm(FlaskForm):
+    """Base: the hidden operation id."""
+
+    op = HiddenField(default=new_op)
+
+
+class ReportForm(ChangeForm):
+    """The report's text (Markdown)."""
+
+    text = TextAreaField(_l("Verslag"), validators=[Length(max=LIMITS["report"])])
+
+
+class AttendanceForm(ChangeForm):
+    """Who sat at the table."""
+
+    participants = TextAreaField(
+        _l("Deelnemers"), description=_l("Eén naam per regel, in de volgorde van de bijlage.")
+    )
+    leader = StringField(_l("Gespreksleider"), validators=[Optional(), Length(max=LIMITS["name"])])
+    rapporteur = StringField(_l("Verslaglegger"), validators=[Optional(), Length(max=LIMITS["name"])])
+    spokesperson = StringField(_l("Woordvoerder"), validators=[Optional(), Length(max=LIMITS["name"])])
+
+
+class EntryForm(ChangeForm):
+    """One entry: its text, bollen and horizons (choices set from the meeting's template)."""
+
+    text = StringField(
+        _l("Inbreng"),
+        validators=[DataRequired(_l("Vul de inbreng in.")), Length(max=LIMITS["entry_text"])],
+    )
+    bollen = CheckboxesField(_l("Bollen"), validators=[DataRequired(_l("Kies ten minste één bol."))])
+    horizons = CheckboxesField(_l("Horizon"), validators=[Optional()])
+
+    def set_template(self, meeting) -> EntryForm:
+        """Offer the meeting's bollen and horizons."""
+        self.bollen.choices = [(b.key, b.label) for b in meeting.bollen]
+        self.horizons.choices = [(h.key, h.label) for h in meeting.horizons]
+        return self
+
+
+class ActionForm(ChangeForm):
+    """A button that changes something (delete, restore, restore a version)."""

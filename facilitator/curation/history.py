@@ -1,0 +1,90 @@
+"""History of entries and reports, read from the change log and the report versions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Operation, ReportVersion, RoundTable
+
+KIND_LABELS = {
+    "entry:import": "Geïmporteerd",
+    "entry:add": "Toegevoegd",
+    "entry:update": "Gewijzigd",
+    "entry:delete": "Verwijderd",
+    "entry:restore": "Teruggezet",
+    "entry:hide": "Verborgen of weer getoond op het scherm",
+}
+ROLE_LABELS = {
+    "rapporteur": "Verslaglegger",
+    "participant": "Deelnemer",
+    "chair": "Voorzitter",
+    "screen": "Scherm",
+    "secretariat": "Secretariaat",
+}
+
+
+def who(actor: str) -> str:
+    """A person-readable author: 'rapporteur:Anna' → 'Verslaglegger (Anna)'."""
+    if actor == "import":
+        return "Sessiebestand"
+    role, _, name = actor.partition(":")
+    label = ROLE_LABELS.get(role, role)
+    return f"{label} ({name})" if name and name != role else label
+
+
+@dataclass
+class EntryVersion:
+    """One state of an entry after a change."""
+
+    seq: int
+    at: datetime
+    who: str
+    what: str
+    entry: dict[str, Any] | None  # None: the change deleted it
+    restorable: bool
+
+
+def entry_versions(meeting_id: int, entry_id: str) -> list[EntryVersion]:
+    """Every change of an entry, newest first, with the state it left."""
+    rows = db.session.execute(
+        select(Operation)
+        .where(Operation.meeting_id == meeting_id, Operation.subject == entry_id)
+        .order_by(Operation.seq)
+    ).scalars().all()
+    versions: list[EntryVersion] = []
+    state: dict[str, Any] | None = None
+    for row in rows:
+        if row.kind == "entry:delete":
+            state = None
+        elif "entry" in (row.result or {}):
+            state = row.result["entry"]
+        versions.append(
+            EntryVersion(
+                seq=row.seq,
+                at=row.created_at,
+                who=who(row.actor),
+                what=KIND_LABELS.get(row.kind, row.kind),
+                entry=dict(state) if state else None,
+                restorable=state is not None,
+            )
+        )
+    versions.reverse()
+    if versions:
+        versions[0].restorable = False  # the newest is the current state
+    return versions
+
+
+def report_versions(table: RoundTable) -> list[ReportVersion]:
+    """The report's versions, newest first."""
+    return list(
+        db.session.execute(
+            select(ReportVersion)
+            .where(ReportVersion.table_id == table.id)
+            .order_by(ReportVersion.seq.desc(), ReportVersion.id.desc())
+        ).scalars()
+    )

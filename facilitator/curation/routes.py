@@ -1,0 +1,246 @@
+"""Curation after the meeting: the secretariat edits reports, entries and attendance
+through the same change machinery as the live pages, and restores earlier versions."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from .. import operations
+from ..auth.routes import current_user, login_required
+from ..extensions import db
+from ..live import changes, events
+from ..live.protocol import ProtocolError
+from ..models import Entry, ReportVersion
+from . import history
+from .forms import ActionForm, AttendanceForm, EntryForm, ReportForm
+
+bp = Blueprint("curation", __name__, url_prefix="/secretariaat/vergaderingen/<slug>/tafels/<int:number>")
+
+
+def _load(slug: str, number: int):
+    meeting = operations.get_meeting(slug)
+    table = meeting.table(number) if meeting else None
+    if table is None:
+        abort(404)
+    return meeting, table
+
+
+def _actor(meeting, number: int) -> changes.Actor:
+    user = current_user()
+    return changes.Actor(
+        meeting_id=meeting.id, role="secretariat", table_number=number, label=f"secretariat:{user.name}"
+    )
+
+
+def _apply(meeting, number: int, change, payload: dict) -> bool:
+    """Run a change as the logged-in secretariat member; publish it to live pages."""
+    try:
+        events.publish(meeting.id, change(_actor(meeting, number), payload))
+    except ProtocolError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return False
+    return True
+
+
+def _entry_or_404(table, entry_id: str) -> Entry:
+    entry = db.session.get(Entry, entry_id)
+    if entry is None or entry.table_id != table.id:
+        abort(404)
+    return entry
+
+
+def _back(slug: str, number: int, anchor: str = ""):
+    return redirect(url_for("curation.table", slug=slug, number=number) + anchor)
+
+
+def _page(meeting, table, **forms):
+    entries = [
+        (e, EntryForm(formdata=None, prefix=f"e-{e.id}", data={"text": e.text, "bollen": e.bollen, "horizons": e.horizons})
+         .set_template(meeting))
+        for e in table.live_entries
+    ]
+    deleted = [e for e in table.entries if e.deleted_at is not None]
+    forms.setdefault("report_form", ReportForm(formdata=None, data={"text": table.report}))
+    forms.setdefault(
+        "attendance_form",
+        AttendanceForm(formdata=None, data={
+            "participants": "\n".join(table.participant_names),
+            "leader": table.leader or "",
+            "rapporteur": table.rapporteur or "",
+            "spokesperson": table.spokesperson or "",
+        }),
+    )
+    forms.setdefault("add_form", EntryForm(formdata=None, prefix="new").set_template(meeting))
+    return render_template(
+        "curation/table.html", meeting=meeting, table=table, entries=entries, deleted=deleted,
+        action_form=ActionForm(), **forms,
+    )
+
+
+@bp.get("/")
+@login_required
+def table(slug: str, number: int):
+    """Everything of one table, editable."""
+    meeting, table = _load(slug, number)
+    return _page(meeting, table)
+
+
+@bp.post("/verslag")
+@login_required
+def save_report(slug: str, number: int):
+    """Save the report's text (merged into the live document, so nobody's typing is lost)."""
+    meeting, table = _load(slug, number)
+    form = ReportForm()
+    if not form.validate():
+        return _page(meeting, table, report_form=form), 400
+    if _apply(meeting, number, changes.set_report_text, {"op": form.op.data, "text": form.text.data or ""}):
+        flash(_("Het verslag is opgeslagen."), "success")
+    return _back(slug, number, "#verslag")
+
+
+@bp.post("/deelnemers")
+@login_required
+def save_attendance(slug: str, number: int):
+    """Correct who sat at the table."""
+    meeting, table = _load(slug, number)
+    form = AttendanceForm()
+    if not form.validate():
+        return _page(meeting, table, attendance_form=form), 400
+    names = [line.strip() for line in (form.participants.data or "").splitlines() if line.strip()]
+    payload = {
+        "op": form.op.data,
+        "participants": names,
+        "leader": form.leader.data or None,
+        "rapporteur": form.rapporteur.data or None,
+        "spokesperson": form.spokesperson.data or None,
+    }
+    if _apply(meeting, number, changes.update_table, payload):
+        flash(_("De deelnemers zijn opgeslagen."), "success")
+    return _back(slug, number, "#deelnemers")
+
+
+@bp.post("/inbreng")
+@login_required
+def add_entry(slug: str, number: int):
+    """Add an entry."""
+    meeting, table = _load(slug, number)
+    form = EntryForm(prefix="new").set_template(meeting)
+    if not form.validate():
+        return _page(meeting, table, add_form=form), 400
+    payload = {"op": form.op.data, "id": form.op.data, "text": form.text.data,
+               "bollen": form.bollen.data, "horizons": form.horizons.data}
+    if _apply(meeting, number, changes.add_entry, payload):
+        flash(_("De inbreng is toegevoegd."), "success")
+    return _back(slug, number, "#inbreng")
+
+
+@bp.post("/inbreng/<entry_id>")
+@login_required
+def update_entry(slug: str, number: int, entry_id: str):
+    """Change an entry's text, bollen or horizons."""
+    meeting, table = _load(slug, number)
+    entry = _entry_or_404(table, entry_id)
+    form = EntryForm(prefix=f"e-{entry.id}").set_template(meeting)
+    if not form.validate():
+        for field in (form.text, form.bollen):
+            for error in field.errors:
+                flash(f"{field.label.text}: {error}", "error")
+        return _page(meeting, table), 400
+    payload = {"op": form.op.data, "id": entry.id, "text": form.text.data,
+               "bollen": form.bollen.data, "horizons": form.horizons.data}
+    if _apply(meeting, number, changes.update_entry, payload):
+        flash(_("De inbreng is gewijzigd."), "success")
+    return _back(slug, number, f"#e-{entry.id}")
+
+
+@bp.post("/inbreng/<entry_id>/verwijderen")
+@login_required
+def delete_entry(slug: str, number: int, entry_id: str):
+    """Delete an entry (it stays in the history and can be restored)."""
+    meeting, table = _load(slug, number)
+    entry = _entry_or_404(table, entry_id)
+    form = ActionForm()
+    if form.validate() and _apply(meeting, number, changes.delete_entry, {"op": form.op.data, "id": entry.id}):
+        flash(_("De inbreng is verwijderd; u kunt hem hieronder terugzetten."), "success")
+    return _back(slug, number, "#verwijderd")
+
+
+@bp.post("/inbreng/<entry_id>/terugzetten")
+@login_required
+def restore_entry(slug: str, number: int, entry_id: str):
+    """Undo the delete of an entry."""
+    meeting, table = _load(slug, number)
+    entry = _entry_or_404(table, entry_id)
+    form = ActionForm()
+    if form.validate() and _apply(meeting, number, changes.restore_entry, {"op": form.op.data, "id": entry.id}):
+        flash(_("De inbreng is teruggezet."), "success")
+    return _back(slug, number, f"#e-{entry.id}")
+
+
+@bp.get("/inbreng/<entry_id>/geschiedenis")
+@login_required
+def entry_history(slug: str, number: int, entry_id: str):
+    """Every version of an entry: who, when, what."""
+    meeting, table = _load(slug, number)
+    entry = _entry_or_404(table, entry_id)
+    versions = history.entry_versions(meeting.id, entry.id)
+    return render_template("curation/entry_history.html", meeting=meeting, table=table, entry=entry,
+                           versions=versions, action_form=ActionForm())
+
+
+@bp.post("/inbreng/<entry_id>/geschiedenis/<int:seq>")
+@login_required
+def restore_entry_version(slug: str, number: int, entry_id: str, seq: int):
+    """Make an earlier version of the entry the current one (as a new change)."""
+    meeting, table = _load(slug, number)
+    entry = _entry_or_404(table, entry_id)
+    version = next((v for v in history.entry_versions(meeting.id, entry.id) if v.seq == seq), None)
+    form = ActionForm()
+    if version is None or version.entry is None or not form.validate():
+        abort(404 if version is None else 400)
+    ok = True
+    if entry.deleted_at is not None:
+        ok = _apply(meeting, number, changes.restore_entry, {"op": form.op.data + "-r", "id": entry.id})
+    state = version.entry
+    if ok and _apply(meeting, number, changes.update_entry, {
+        "op": form.op.data, "id": entry.id, "text": state["text"], "bollen": state["bollen"],
+        "horizons": state["horizons"],
+    }):
+        flash(_("De eerdere versie is teruggezet."), "success")
+    return redirect(url_for("curation.entry_history", slug=slug, number=number, entry_id=entry.id))
+
+
+@bp.get("/verslag/geschiedenis")
+@login_required
+def report_history(slug: str, number: int):
+    """Every version of the report: who, when, what."""
+    meeting, table = _load(slug, number)
+    return render_template("curation/report_history.html", meeting=meeting, table=table,
+                           versions=history.report_versions(table), who=history.who,
+                           action_form=ActionForm())
+
+
+@bp.post("/verslag/geschiedenis/<int:version_id>")
+@login_required
+def restore_report_version(slug: str, number: int, version_id: int):
+    """Make an earlier version of the report the current text (as a new change)."""
+    meeting, table = _load(slug, number)
+    version = db.session.get(ReportVersion, version_id)
+    if version is None or version.table_id != table.id:
+        abort(404)
+    form = ActionForm()
+    if form.validate() and _apply(meeting, number, changes.set_report_text,
+                                  {"op": form.op.data, "text": version.text}):
+        flash(_("De eerdere versie van het verslag is teruggezet."), "success")
+    return redirect(url_for("curation.report_history", slug=slug, number=number))
+
+
+@bp.app_template_global()
+def curation_url(meeting, number: int) -> str:
+    """The curation page of a table (for links from other secretariat pages)."""
+    return url_for("curation.table", slug=meeting.slug, number=number)
+
+
+
