@@ -23,6 +23,13 @@ def main() -> int:
     with app.app_context():
         for line in prepare_first_run(app):
             print(line)
+        if not app.config.get("SOCKETIO_MESSAGE_QUEUE"):
+            # the only process: whoever was connected before a crash is gone
+            from facilitator.extensions import db
+            from facilitator.models import Presence
+
+            db.session.query(Presence).delete()
+            db.session.commit()
     host, port = app.config["HOST"], app.config["PORT"]
     server = WSGIServer((host, port), app, log=None)
 
