@@ -18,12 +18,17 @@ from flask import (
 )
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import LoginFailure, User, utcnow
 from .forms import LoginForm
 
 bp = Blueprint("auth", __name__, url_prefix="/secretariaat")
+
+# checked when the name is unknown, so that a wrong name takes as long as a wrong password
+_DUMMY_HASH = generate_password_hash("no account has this password")
 
 
 def current_user() -> User | None:
@@ -49,7 +54,8 @@ def login_required(view):
 
 
 def _failure_keys(name: str) -> list[str]:
-    return [f"name:{name.lower()[:80]}", f"addr:{request.remote_addr or '?'}"]
+    # normalised as the account lookup is, so "Naam " and "naam" share one count
+    return [f"name:{name.strip().lower()[:80]}", f"addr:{request.remote_addr or '?'}"]
 
 
 def _locked(keys: list[str]) -> bool:
@@ -67,16 +73,24 @@ def _locked(keys: list[str]) -> bool:
 
 def _record_failure(keys: list[str]) -> None:
     window = timedelta(seconds=current_app.config["LOGIN_LOCK_SECONDS"])
-    now = utcnow()
-    for key in keys:
-        row = db.session.get(LoginFailure, key)
-        if row is None:
-            db.session.add(LoginFailure(key=key, count=1, last_at=now))
-            continue
-        last = row.last_at if row.last_at.tzinfo else row.last_at.replace(tzinfo=now.tzinfo)
-        row.count = 1 if now - last >= window else row.count + 1
-        row.last_at = now
-    db.session.commit()
+    for attempt in range(3):
+        now = utcnow()
+        for key in keys:
+            row = db.session.get(LoginFailure, key)
+            if row is None:
+                db.session.add(LoginFailure(key=key, count=1, last_at=now))
+                continue
+            last = row.last_at if row.last_at.tzinfo else row.last_at.replace(tzinfo=now.tzinfo)
+            row.count = 1 if now - last >= window else row.count + 1
+            row.last_at = now
+        try:
+            db.session.commit()
+            return
+        except IntegrityError:
+            # another process recorded the first failure for this key at the same moment
+            db.session.rollback()
+            if attempt == 2:
+                raise
 
 
 def _safe_next(target: str | None) -> str:
@@ -94,7 +108,7 @@ def login():
     if form.validate_on_submit():
         keys = _failure_keys(form.name.data)
         if _locked(keys):
-            minutes = current_app.config["LOGIN_LOCK_SECONDS"] // 60
+            minutes = max(1, -(-current_app.config["LOGIN_LOCK_SECONDS"] // 60))
             form.password.errors.append(
                 _("Te veel mislukte pogingen. Probeer het over %(minutes)s minuten opnieuw.", minutes=minutes)
             )
@@ -103,7 +117,9 @@ def login():
             user = db.session.execute(
                 select(User).where(func.lower(User.name) == form.name.data.strip().lower())
             ).scalar_one_or_none()
-            if user is not None and user.check_password(form.password.data):
+            if user is None:
+                check_password_hash(_DUMMY_HASH, form.password.data)
+            elif user.check_password(form.password.data):
                 for row in db.session.execute(
                     select(LoginFailure).where(LoginFailure.key == keys[0])
                 ).scalars():

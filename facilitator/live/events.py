@@ -133,6 +133,11 @@ def publish(meeting_id: int, outcome: changes.Outcome) -> dict[str, Any]:
     return outcome.ack
 
 
+def tell_refresh(meeting_id: int, reason: str) -> None:
+    """Ask every open page of a meeting to fetch a fresh snapshot (its definition changed)."""
+    socketio.emit("refresh", {"reason": reason}, to=meeting_room(meeting_id), namespace=NAMESPACE)
+
+
 def _broadcast(token: AccessToken, outcome: changes.Outcome) -> dict[str, Any]:
     return publish(token.meeting_id, outcome)
 

@@ -60,6 +60,7 @@ SERVER_EVENTS: dict[str, set[str]] = {
     "table": {"table", "info", "seq"},
     "presence": {"table", "people"},
     "meeting": {"meeting", "seq"},
+    "refresh": {"reason"},
     "revoked": {"message"},
 }
 

@@ -2,15 +2,42 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from io import BytesIO
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
 from sqlalchemy import select
 
+from .. import operations, sessionfile
 from ..auth.routes import login_required
 from ..extensions import db
+from ..live import events as live_events
 from ..models import Meeting
-from .. import operations
+from ..sessionfile import MeetingData, SessionFileError
+from .cards import card_data, render_cards_pdf
+from .forms import ButtonForm, ImportForm, MeetingForm
+from .links import SLUG_ROLES, link_rows
+from .qr import qr_svg
 
 bp = Blueprint("secretariat", __name__, url_prefix="/secretariaat")
+
+
+@bp.after_request
+def no_store(response: Response) -> Response:
+    """Secretariat pages show join links and tokens: keep them out of every cache."""
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
 
 
 def meeting_or_404(slug: str) -> Meeting:
@@ -21,16 +48,219 @@ def meeting_or_404(slug: str) -> Meeting:
     return meeting
 
 
+def _public_url() -> str:
+    return current_app.config["PUBLIC_URL"]
+
+
 @bp.get("/")
 @login_required
 def meetings():
     """All meetings, newest first."""
-    rows = db.session.execute(select(Meeting).order_by(Meeting.date.desc(), Meeting.id.desc())).scalars().all()
+    rows = (
+        db.session.execute(select(Meeting).order_by(Meeting.date.desc(), Meeting.id.desc())).scalars().all()
+    )
     return render_template("secretariat/meetings.html", meetings=rows)
 
 
 @bp.get("/vergaderingen/<slug>")
 @login_required
 def meeting(slug: str):
-    """One meeting's overview."""
-    return render_template("secretariat/meeting.html", meeting=meeting_or_404(slug))
+    """One meeting's overview, with what the secretariat can do with it."""
+    # the annex export lives in the export feature; link to it once that is registered
+    annex = "export.annex_form" in current_app.view_functions
+    return render_template("secretariat/meeting.html", meeting=meeting_or_404(slug), annex=annex)
+
+
+def _validated(form: MeetingForm) -> MeetingData | None:
+    """The form's meeting checked by the session-file validator; None with the errors on the form."""
+    doc, unreadable = form.to_document()
+    try:
+        data = sessionfile.validate(doc)
+    except SessionFileError as exc:
+        form.show_problems(exc.problems, skip=unreadable)
+        return None
+    # a field the form could not read was left out of the document, so it cannot be saved
+    return None if unreadable else data
+
+
+@bp.route("/vergaderingen/nieuw", methods=["GET", "POST"])
+@login_required
+def new_meeting():
+    """Set a meeting up by form; saved like an imported session file."""
+    form = MeetingForm() if _is_post() else MeetingForm(data=MeetingForm.initial_for_new())
+    status = 200
+    if form.validate_on_submit():
+        if form.add_table.data:
+            form.add_table_row()
+        else:
+            data = _validated(form)
+            if data is not None:
+                meeting = operations.import_meeting(data)
+                flash(_("Vergadering „%(title)s” aangemaakt.", title=meeting.title), "success")
+                return redirect(url_for(".meeting", slug=meeting.slug))
+            status = 400
+    elif _is_post():
+        status = 400
+    return render_template("secretariat/meeting_form.html", form=form, meeting=None), status
+
+
+@bp.route("/vergaderingen/<slug>/bewerken", methods=["GET", "POST"])
+@login_required
+def edit_meeting(slug: str):
+    """Change a meeting's definition; entries, reports and feedback stay as they are."""
+    meeting = meeting_or_404(slug)
+    form = MeetingForm() if _is_post() else MeetingForm(data=MeetingForm.initial_for(meeting))
+    status = 200
+    if form.validate_on_submit():
+        if form.add_table.data:
+            form.add_table_row()
+        else:
+            data = _validated(form)
+            if data is not None and _refuse_losing_content(form, meeting, data):
+                data = None
+            if data is not None:
+                _keep_content(meeting, data)
+                operations.update_meeting(meeting, data)
+                live_events.tell_refresh(meeting.id, "meeting-edited")
+                flash(_("Wijzigingen opgeslagen."), "success")
+                return redirect(url_for(".meeting", slug=meeting.slug))
+            status = 400
+    elif _is_post():
+        status = 400
+    return render_template("secretariat/meeting_form.html", form=form, meeting=meeting), status
+
+
+def _refuse_losing_content(form: MeetingForm, meeting: Meeting, data: MeetingData) -> bool:
+    """Put an error on the form for every change that would lose what was typed; True if any."""
+    keep = {t.number for t in data.tables}
+    blocked = set(operations.blocking_removals(meeting, data))
+    # the plenary feedback is content too, although blocking_removals does not count it
+    blocked.update(t.number for t in meeting.tables if t.number not in keep and (t.feedback or "").strip())
+    for number in sorted(blocked):
+        message = _(
+            "Tafel %(number)s heeft al inbreng, een verslag of een terugkoppeling. "
+            "Die tafel kan niet worden verwijderd of een ander nummer krijgen.",
+            number=number,
+        )
+        row = form.row_for_table(number)
+        if row is not None and row.remove.data:
+            row.remove.errors = [*row.remove.errors, message]
+        elif row is not None and not row.is_blank():
+            row.number.errors = [*row.number.errors, message]
+        else:
+            form.form_errors.append(message)
+    bol_keys = {b.key for b in meeting.bollen}
+    for key in operations.template_keys_in_use(meeting, data):
+        field = form.bollen if key in bol_keys else form.horizons
+        field.errors = [
+            *field.errors,
+            _(
+                "De sleutel „%(key)s” wordt gebruikt door inbreng en kan niet weg; "
+                "u kunt wel het label veranderen.",
+                key=key,
+            ),
+        ]
+    return bool(blocked) or bool(form.bollen.errors) or bool(form.horizons.errors)
+
+
+def _keep_content(meeting: Meeting, data: MeetingData) -> None:
+    """The form does not carry reports or feedback: give each kept table what it has now."""
+    for tdata in data.tables:
+        table = meeting.table(tdata.number)
+        if table is not None:
+            tdata.report = table.report or ""
+            tdata.feedback = table.feedback or ""
+
+
+def _is_post() -> bool:
+    return request.method == "POST"
+
+
+@bp.route("/importeren", methods=["GET", "POST"])
+@login_required
+def import_session():
+    """Upload a session file; every problem is shown and nothing is written when there is one."""
+    form = ImportForm()
+    problems: list[str] = []
+    status = 200
+    if form.validate_on_submit():
+        raw = form.file.data.read()
+        try:
+            data = sessionfile.loads(raw)
+        except SessionFileError as exc:
+            problems = exc.problems
+            status = 400
+        else:
+            meeting = operations.import_meeting(data)
+            flash(_("Sessiebestand geïmporteerd als „%(title)s”.", title=meeting.title), "success")
+            return redirect(url_for(".meeting", slug=meeting.slug))
+    elif _is_post():
+        status = 400
+    return render_template("secretariat/import.html", form=form, problems=problems), status
+
+
+@bp.get("/vergaderingen/<slug>/sessiebestand.toml")
+@login_required
+def export_session(slug: str):
+    """The meeting with everything typed so far, as a session file to download."""
+    meeting = meeting_or_404(slug)
+    text = sessionfile.dumps(operations.meeting_to_data(meeting))
+    return send_file(
+        BytesIO(text.encode("utf-8")),
+        mimetype="application/toml",
+        as_attachment=True,
+        download_name=f"{meeting.slug}.toml",
+    )
+
+
+@bp.get("/vergaderingen/<slug>/links")
+@login_required
+def links(slug: str):
+    """Every join link with its QR code, to hand out, copy or renew."""
+    meeting = meeting_or_404(slug)
+    rows = link_rows(meeting, _public_url())
+    for row in rows:
+        row["qr"] = qr_svg(row["url"], _("QR-code: %(name)s", name=row["name"]))
+    return render_template("secretariat/links.html", meeting=meeting, rows=rows, form=ButtonForm())
+
+
+@bp.get("/vergaderingen/<slug>/links.json")
+@login_required
+def links_json(slug: str):
+    """The links JSON of the CONTRACTS, as `session links` prints it."""
+    return operations.links(meeting_or_404(slug), _public_url())
+
+
+@bp.post("/vergaderingen/<slug>/links/<role_slug>/vernieuwen")
+@bp.post("/vergaderingen/<slug>/links/<role_slug>/<int:number>/vernieuwen")
+@login_required
+def rotate_link(slug: str, role_slug: str, number: int | None = None):
+    """Replace a link by a new one; the old link stops working at once."""
+    meeting = meeting_or_404(slug)
+    role = SLUG_ROLES.get(role_slug)
+    if role is None or not ButtonForm().validate_on_submit():
+        abort(404 if role is None else 400)
+    try:
+        operations.rotate_token(meeting, role, number)
+    except LookupError:
+        abort(404)
+    row = next(r for r in link_rows(meeting, _public_url()) if r["role"] == role and r["table"] == number)
+    flash(_("Nieuwe link gemaakt voor %(name)s. De oude link werkt niet meer.", name=row["name"]), "success")
+    return redirect(url_for(".links", slug=meeting.slug, _anchor=row["id"]))
+
+
+@bp.get("/vergaderingen/<slug>/tafelkaarten.pdf")
+@login_required
+def table_cards(slug: str):
+    """Printable table cards (PDF): per table its number and the QR codes of its links."""
+    meeting = meeting_or_404(slug)
+    if not meeting.tables:
+        flash(_("Deze vergadering heeft nog geen tafels, dus ook geen tafelkaarten."), "error")
+        return redirect(url_for(".meeting", slug=meeting.slug))
+    pdf = render_cards_pdf(card_data(meeting, _public_url()))
+    return send_file(
+        BytesIO(pdf),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"tafelkaarten-{meeting.slug}.pdf",
+    )

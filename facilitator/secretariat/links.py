@@ -1,0 +1,59 @@
+"""Every join link of a meeting as plain rows for the links page and the table cards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+
+from .. import operations
+from ..models import Meeting
+
+# the link's role as the rotate URL names it (Dutch, like the role pages themselves)
+ROLE_SLUGS = {"screen": "scherm", "chair": "voorzitter", "rapporteur": "verslag", "participant": "deelnemer"}
+SLUG_ROLES = {slug: role for role, slug in ROLE_SLUGS.items()}
+
+
+def _describe(role: str, number: int | None) -> tuple[str, str]:
+    """A link's name and what it is for."""
+    if role == "screen":
+        return _("Scherm"), _("Voor de beamer: alle tafels live, alleen kijken.")
+    if role == "chair":
+        return _("Voorzitter"), _("Het scherm met de bediening: terugkoppeling, timer en inbreng sluiten.")
+    if role == "rapporteur":
+        return (
+            _("Tafel %(number)s: verslaglegger", number=number),
+            _("Voor de verslaglegger: inbreng en verslag van deze tafel bijhouden."),
+        )
+    return (
+        _("Tafel %(number)s: deelnemers", number=number),
+        _("Voor de deelnemers aan deze tafel: inbreng toevoegen met de eigen telefoon."),
+    )
+
+
+def link_rows(meeting: Meeting, public_url: str) -> list[dict[str, Any]]:
+    """One row per link: role, table, name, purpose, URL, and an id for the page anchor."""
+    data = operations.links(meeting, public_url)
+    pairs: list[tuple[str, int | None, dict[str, str]]] = [
+        ("screen", None, data["screen"]),
+        ("chair", None, data["chair"]),
+    ]
+    for number, roles in data["tables"].items():
+        for role in ("rapporteur", "participant"):
+            pairs.append((role, int(number), roles[role]))
+    rows = []
+    for role, number, pair in pairs:
+        name, purpose = _describe(role, number)
+        anchor = f"link-{ROLE_SLUGS[role]}" + (f"-{number}" if number is not None else "")
+        rows.append(
+            {
+                "id": anchor,
+                "role": role,
+                "role_slug": ROLE_SLUGS[role],
+                "table": number,
+                "name": name,
+                "purpose": purpose,
+                "url": pair["url"],
+            }
+        )
+    return rows
