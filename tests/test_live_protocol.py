@@ -389,3 +389,16 @@ def test_sync_returns_missed_events_for_own_table(connect):
     assert texts == ["Een", "Twee"]
     assert all(e["data"]["table"] == 1 for e in answer["events"])
     assert send(reader, "sync", {"since": "x"})["error"] == "invalid"
+
+
+def test_rotation_disconnects_open_pages_of_the_old_link(app, connect, meeting_links):
+    from facilitator.live.events import revoke_connections
+
+    old = connect("rapporteur", "2")
+    other = connect("participant", "2")
+    with app.app_context():
+        meeting = operations.get_meeting(meeting_links["meeting"])
+        operations.rotate_token(meeting, "rapporteur", 2)
+        assert revoke_connections(meeting.id, "rapporteur", 2) == 1
+    assert not old.is_connected(NS)  # (the test client drops its queue on disconnect)
+    assert other.is_connected(NS)

@@ -519,9 +519,11 @@ def set_phase(actor: Actor, payload: Any) -> Outcome:
             meeting.closed_seq = None
         if phase == "round" and meeting.timer_total is None:
             _start_timer(meeting, 60 * (meeting.round_minutes or 40))
-        if phase == "feedback" and meeting.feedback_current is None:
+        if phase == "feedback" and meeting.phase != "feedback":
+            # entering the report-back: every screen shows it, at the first table if none yet
             order = meeting.effective_feedback_order()
-            meeting.feedback_current = order[0] if order else None
+            if meeting.feedback_current not in order:
+                meeting.feedback_current = order[0] if order else None
             meeting.screen_mode = "feedback"
         meeting.phase = phase
         return {"meeting": meeting_state(meeting)}, [_meeting_event(meeting, seq)], "phase"

@@ -138,6 +138,19 @@ def tell_refresh(meeting_id: int, reason: str) -> None:
     socketio.emit("refresh", {"reason": reason}, to=meeting_room(meeting_id), namespace=NAMESPACE)
 
 
+def revoke_connections(meeting_id: int, role: str, table_number: int | None) -> int:
+    """After a rotation: tell the old link's open pages and disconnect them (any process)."""
+    rows = db.session.execute(
+        select(Presence.sid).where(
+            Presence.meeting_id == meeting_id, Presence.role == role, Presence.table_number == table_number
+        )
+    ).scalars().all()
+    for sid in rows:
+        socketio.emit("revoked", {"message": protocol.MESSAGES["forbidden"]}, to=sid, namespace=NAMESPACE)
+        socketio.server.disconnect(sid, namespace=NAMESPACE)
+    return len(rows)
+
+
 def _broadcast(token: AccessToken, outcome: changes.Outcome) -> dict[str, Any]:
     return publish(token.meeting_id, outcome)
 

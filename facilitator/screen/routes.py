@@ -1,23 +1,109 @@
-"""The chair's screen: read-only for the screen link, with controls for the chair link."""
+"""The chair's screen: read-only for the screen link, with controls for the chair link.
+
+Both pages are rendered with the same snapshot the live connection sends, so that
+they show the tables before the socket connects; static/js/screen.js takes over
+from there (and static/js/chair.js on the chair's page).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from typing import Any
 
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, url_for
+from sqlalchemy import select
+
+from .. import operations
 from ..access import token_or_404
+from ..auth.routes import login_required
+from ..extensions import db
+from ..live import changes
+from ..live.protocol import LIMITS, NAMESPACE, PHASES, SCREEN_MODES
+from ..models import AccessToken, Meeting, Presence
 
 bp = Blueprint("screen", __name__)
 
 
+@bp.after_request
+def no_store(response: Response) -> Response:
+    """These pages carry a join token and live content: keep them out of every cache."""
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def presence_by_table(meeting: Meeting) -> dict[str, list[dict[str, str]]]:
+    """Who is connected at each table right now (the snapshot does not carry presence)."""
+    rows = db.session.execute(
+        select(Presence)
+        .where(Presence.meeting_id == meeting.id, Presence.table_number.is_not(None))
+        .order_by(Presence.last_seen)
+    ).scalars()
+    people: dict[str, list[dict[str, str]]] = {str(t.number): [] for t in meeting.tables}
+    for row in rows:
+        people.setdefault(str(row.table_number), []).append(
+            {"id": row.sid[:8], "role": row.role, "name": row.name}
+        )
+    return people
+
+
+def _page(access: AccessToken, chair: bool):
+    meeting = access.meeting
+    page_data: dict[str, Any] = {
+        "token": access.token,
+        "role": access.role,
+        "namespace": NAMESPACE,
+        "roundMinutes": meeting.round_minutes or 40,
+        "timerMaxMinutes": LIMITS["timer_minutes"],
+        "phases": list(PHASES),
+        "modes": list(SCREEN_MODES),
+        "presenceUrl": url_for(
+            "screen.chair_presence" if chair else "screen.screen_presence", token=access.token
+        ),
+        "presence": presence_by_table(meeting),
+        "snapshot": changes.snapshot(meeting, access.role, None),
+    }
+    return render_template(
+        "screen/screen.html",
+        meeting=meeting,
+        chair=chair,
+        page_data=page_data,
+        modes=SCREEN_MODES,
+        phases=PHASES,
+    )
+
+
 @bp.get("/scherm/<token>")
 def screen(token: str):
-    """The projector view of all tables."""
-    access = token_or_404(token, "screen")
-    return render_template("screen/screen.html", meeting=access.meeting, token=token, chair=False)
+    """The projector view of all tables (read-only: it follows the chair)."""
+    return _page(token_or_404(token, "screen"), chair=False)
 
 
 @bp.get("/voorzitter/<token>")
 def chair(token: str):
     """The projector view with the chair's controls."""
-    access = token_or_404(token, "chair")
-    return render_template("screen/screen.html", meeting=access.meeting, token=token, chair=True)
+    return _page(token_or_404(token, "chair"), chair=True)
+
+
+@bp.get("/scherm/<token>/aanwezigheid")
+def screen_presence(token: str):
+    """Who is connected at each table, for a screen that (re)connects."""
+    return jsonify({"tables": presence_by_table(token_or_404(token, "screen").meeting)})
+
+
+@bp.get("/voorzitter/<token>/aanwezigheid")
+def chair_presence(token: str):
+    """Who is connected at each table, for the chair's page when it (re)connects."""
+    return jsonify({"tables": presence_by_table(token_or_404(token, "chair").meeting)})
+
+
+@bp.get("/secretariaat/vergaderingen/<slug>/voorzitter")
+@login_required
+def secretariat_chair(slug: str):
+    """A logged-in secretariat member opens the chair's page of a meeting."""
+    meeting = operations.get_meeting(slug)
+    if meeting is None:
+        abort(404)
+    try:
+        token = operations.active_token(meeting, "chair")
+    except LookupError:
+        abort(404)
+    return redirect(url_for("screen.chair", token=token.token))

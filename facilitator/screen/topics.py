@@ -25,9 +25,16 @@ EXTRA_STOP_WORDS = {
     "onze", "ons", "jullie", "hun", "we", "wij", "zij", "zijn", "haar", "hem", "daar", "hier",
     "nu", "dan", "toen", "zo", "er", "al", "dit", "dat", "deze", "die", "the", "and", "nr",
     "tafel", "tafels", "vraag", "vragen", "punt", "punten", "bijvoorbeeld", "bijv", "etc",
-    "ser", "genoemd", "genoemde", "gaat", "manier", "belangrijk", "belangrijke", "eigen",
+    "ser", "genoemd", "genoemde", "manier", "belangrijk", "belangrijke", "eigen",
     "eerst", "eerste", "twee", "drie", "één", "een", "weer", "zelf", "geen", "niet",
     "mee", "via", "per", "aldus", "enkele", "sommige", "iets", "niets", "alle", "allen",
+    "helpt", "helpen", "langs", "elk", "elke", "kanten", "kant", "volgen", "volgt", "werk",
+    "onderwerp", "onderwerpen", "bol", "bollen", "koste", "maakt", "maken", "doet", "doen",
+    "blijft", "blijven", "komt", "komen", "staat", "staan", "laten", "zien",
+    "ziet", "vindt", "vinden", "zegt", "zeggen", "geeft", "geven", "krijgt", "krijgen",
+    "moeilijk", "groot", "grote", "klein", "kleine", "nieuw", "nieuwe", "soms", "vaak",
+    "zeker", "juist", "gewoon", "echt", "erg", "wellicht", "mogelijk", "namelijk", "verder",
+    "graag", "vanuit", "waarbij", "waarin", "waardoor", "daarvan", "daarin", "hierbij",
 }
 WORD_RE = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*", re.UNICODE)
 SENTENCE_BREAK_RE = re.compile(r"[.!?;:\n()\[\]\"“”]+")
@@ -78,13 +85,15 @@ def _phrases(text: str) -> list[list[str]]:
 
 
 def recurring_topics(
-    texts_by_table: dict[int, list[str]], limit: int = 30
+    texts_by_table: dict[int, list[str]], limit: int = 30, ignore: set[str] | None = None
 ) -> dict[str, list[dict[str, Any]]]:
     """Topics at two or more tables (``across``) and repeated within one table (``within``).
 
     ``texts_by_table`` maps a table number to its texts (entries and report).
+    ``ignore``: words that are no topic here (the meeting's own bol and horizon labels).
     Each topic: ``{"term", "tables": [numbers], "count"}`` (within: also ``"table"``).
     """
+    ignored = {stem(w.lower()) for w in (ignore or set())}
     terms: dict[tuple[str, ...], _Term] = defaultdict(_Term)
     for number, texts in texts_by_table.items():
         for text in texts:
@@ -92,10 +101,14 @@ def recurring_topics(
                 lowers = [w.lower() for w in run]
                 stems = [stem(w) for w in lowers]
                 for i, key in enumerate(stems):
+                    if key in ignored:
+                        continue
                     term = terms[(key,)]
                     term.tables[number] += 1
                     term.forms[lowers[i]] += 1
                 for i in range(len(stems) - 1):
+                    if stems[i] in ignored and stems[i + 1] in ignored:
+                        continue
                     term = terms[(stems[i], stems[i + 1])]
                     term.tables[number] += 1
                     term.forms[f"{lowers[i]} {lowers[i + 1]}"] += 1
@@ -118,11 +131,17 @@ def recurring_topics(
     across.sort(key=lambda t: (-len(t["tables"]), -len(t["term"].split()), -t["count"], t["term"]))
 
     within = []
+    within_bigrams = {k: set(terms[k].tables) for k, t in terms.items() if len(k) == 2}
     for key, term in terms.items():
         for number, count in term.tables.items():
-            if count >= 2 and len(term.tables) == 1:
-                within.append({"term": shown(key), "table": number, "tables": [number], "count": count})
-    within.sort(key=lambda t: (-t["count"], -len(t["term"].split()), t["term"]))
+            if count < 2 or len(term.tables) != 1:
+                continue
+            # a single word seen only inside one repeated two-word term is that term
+            if len(key) == 1 and any(
+                key[0] in bk and terms[bk].tables[number] == count for bk in within_bigrams
+            ):
+                continue
+            within.append({"term": shown(key), "table": number, "tables": [number], "count": count})
     return {"across": across[:limit], "within": within[:limit]}
 
 
@@ -131,4 +150,5 @@ def meeting_topics(meeting, limit: int = 30) -> dict[str, Any]:
     texts: dict[int, list[str]] = {}
     for table in meeting.tables:
         texts[table.number] = [e.text for e in table.live_entries if not e.hidden] + [table.report or ""]
-    return {"topics": recurring_topics(texts, limit)}
+    labels = {word for item in (*meeting.bollen, *meeting.horizons) for word in WORD_RE.findall(item.label)}
+    return {"topics": recurring_topics(texts, limit, ignore=labels)}

@@ -241,9 +241,10 @@ def rotate_link(slug: str, role_slug: str, number: int | None = None):
     if role is None or not ButtonForm().validate_on_submit():
         abort(404 if role is None else 400)
     try:
-        operations.rotate_token(meeting, role, number)
+        fresh = operations.rotate_token(meeting, role, number)
     except LookupError:
         abort(404)
+    live_events.revoke_connections(meeting.id, role, fresh.table_number)
     row = next(r for r in link_rows(meeting, _public_url()) if r["role"] == role and r["table"] == number)
     flash(_("Nieuwe link gemaakt voor %(name)s. De oude link werkt niet meer.", name=row["name"]), "success")
     return redirect(url_for(".links", slug=meeting.slug, _anchor=row["id"]))

@@ -1,0 +1,221 @@
+// The projector screen: every table live, in the view the chair chose.
+//
+// The screen link only follows: the view (mode, report-back table, filters) comes from the
+// server's `meeting` state, so every open screen shows what the chair shows. On the chair's
+// page, chair.js adds the controls and the keys on top of this.
+
+import { io } from "../vendor/socketio.js";
+import { readJSON } from "./live.js";
+import { MeetingStatus } from "./meeting-status.js";
+import { ScreenState } from "./screen-state.js";
+import { RENDERERS } from "./screen-views.js";
+
+const TOPICS_DELAY_MS = 2000; // re-count the topics at most this often while tables type
+const ACTIVITY_REFRESH_MS = 5000; // "wordt nu getypt" fades without an event
+const DATA_RENDER_MS = 120; // coalesce bursts of entries and report keystrokes
+const TOPICS_LIMIT = 30;
+
+export class ScreenApp {
+  constructor() {
+    this.data = readJSON("page-data");
+    this.strings = readJSON("screen-strings");
+    this.chair = this.data.role === "chair";
+    this.state = new ScreenState(this.data.snapshot, this.data.presence);
+    this.overlay = null; // the chair's own change while it is on its way (see chair.js)
+    this.topics = null;
+    this.topicsAt = null;
+    this.topicsTimer = null;
+    this.renderTimer = null;
+    this.rendered = {};
+    this.hooks = [];
+    this.timerHooks = [];
+    this.connectionEl = document.getElementById("connection");
+    this.messageEl = document.getElementById("screen-message");
+    this.status = new MeetingStatus(document.getElementById("meeting-status"), {
+      onChange: (timer) => this.timerHooks.forEach((hook) => hook(timer)),
+    });
+    this.status.setServerTime(this.data.snapshot.server_time);
+    this.status.update(this.meeting());
+  }
+
+  /** The meeting as shown: the server's state, with the chair's pending change on top. */
+  meeting() {
+    return this.overlay ? { ...this.state.meeting, ...this.overlay } : this.state.meeting;
+  }
+
+  start() {
+    this.render();
+    this.socket = io(this.data.namespace, {
+      auth: { token: this.data.token },
+      transports: ["websocket", "polling"],
+      tryAllTransports: true,
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 4000,
+    });
+    this.socket.on("connect", () => this.setConnection("connected"));
+    this.socket.on("disconnect", () => this.setConnection("offline"));
+    this.socket.on("connect_error", () => {
+      // refused by the server (unknown or revoked token): socket.io will not retry by itself
+      if (!this.socket.active) this.revoked();
+      else this.setConnection("offline");
+    });
+    this.socket.on("revoked", () => this.revoked());
+    this.socket.on("snapshot", (data) => this.onSnapshot(data));
+    for (const name of ["entry", "entry:deleted", "report", "table", "presence"]) {
+      this.socket.on(name, (data) => this.onEvent(name, data));
+    }
+    this.socket.on("meeting", (data) => {
+      if (this.state.applyMeeting(data.meeting, data.seq)) this.meetingChanged();
+    });
+    document.addEventListener("keydown", (event) => this.onKey(event));
+    setInterval(() => {
+      if (this.mode() === "overview") this.requestRender();
+    }, ACTIVITY_REFRESH_MS);
+  }
+
+  mode() {
+    const view = this.meeting().view || {};
+    return RENDERERS[view.mode] ? view.mode : "overview";
+  }
+
+  setConnection(state) {
+    const el = this.connectionEl;
+    el.dataset.state = state;
+    el.querySelector(".label").textContent = state === "connected" ? this.strings.connected : this.strings.offline;
+    document.documentElement.dataset.live = state;
+  }
+
+  revoked() {
+    this.setConnection("offline");
+    this.messageEl.textContent = this.strings.revoked;
+    this.messageEl.hidden = false;
+    this.socket.disconnect();
+  }
+
+  onSnapshot(data) {
+    this.state.load(data);
+    this.status.setServerTime(data.server_time);
+    this.fetchPresence();
+    this.requestTopics(0);
+    this.meetingChanged();
+  }
+
+  onEvent(name, data) {
+    this.state.apply(name, data);
+    if (name === "entry" || name === "entry:deleted" || name === "report") this.requestTopics(TOPICS_DELAY_MS);
+    this.requestRender();
+  }
+
+  /** Who is connected at each table: the snapshot does not carry it, so ask once per (re)connect. */
+  fetchPresence() {
+    const since = Date.now();
+    fetch(this.data.presenceUrl, { cache: "no-store", credentials: "same-origin" })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((body) => {
+        if (!body) return;
+        this.state.setPresence(body.tables, since);
+        this.requestRender();
+      })
+      .catch(() => {});
+  }
+
+  /** Ask the server for the recurring topics, at most once per delay (a burst makes one request). */
+  requestTopics(delay) {
+    if (this.topicsTimer !== null) {
+      if (delay > 0) return;
+      clearTimeout(this.topicsTimer);
+    }
+    this.topicsTimer = setTimeout(() => {
+      this.topicsTimer = null;
+      if (!this.socket || !this.socket.connected) return;
+      this.socket.timeout(10000).emit("topics:get", { limit: TOPICS_LIMIT }, (err, ack) => {
+        if (err || !ack || !ack.ok) return;
+        this.topics = ack.topics;
+        this.topicsAt = Date.now();
+        if (this.mode() === "topics") this.requestRender(true);
+      });
+    }, delay);
+  }
+
+  /** The meeting state changed (an event, a snapshot or the chair's own change). */
+  meetingChanged() {
+    this.status.update(this.meeting());
+    this.requestRender(true);
+  }
+
+  requestRender(urgent = false) {
+    if (this.renderTimer !== null) {
+      if (!urgent) return;
+      clearTimeout(this.renderTimer);
+    }
+    this.renderTimer = setTimeout(() => {
+      this.renderTimer = null;
+      this.render();
+    }, urgent ? 0 : DATA_RENDER_MS);
+  }
+
+  render() {
+    const meeting = this.meeting();
+    const mode = this.mode();
+    const focusKey = document.activeElement && document.activeElement.dataset
+      ? document.activeElement.dataset.focusKey
+      : null;
+    const views = document.querySelector(".views");
+    views.dataset.mode = mode;
+    document.body.dataset.mode = mode;
+    for (const section of views.querySelectorAll(":scope > .view")) {
+      section.hidden = section.id !== `view-${mode}`;
+    }
+    const ctx = {
+      state: this.state,
+      meeting,
+      strings: this.strings,
+      chair: this.chair,
+      topics: this.topics,
+      topicsAt: this.topicsAt,
+    };
+    const result = RENDERERS[mode](ctx, this.rendered);
+    this.rendered = { mode, current: mode === "feedback" ? result : this.rendered.current };
+    for (const hook of this.hooks) hook(ctx);
+    // a redraw replaces the buttons in the views: keep the keyboard focus where it was
+    if (focusKey && (!document.activeElement || document.activeElement === document.body)) {
+      const again = document.querySelector(`[data-focus-key="${CSS.escape(focusKey)}"]`);
+      if (again) again.focus();
+    }
+  }
+
+  onKey(event) {
+    if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (isTypingTarget(event.target)) return;
+    if (event.key === "f" || event.key === "F") {
+      event.preventDefault();
+      toggleFullscreen();
+    }
+  }
+}
+
+/** Whether a key press belongs to a text field (never take the keys away from typing). */
+export function isTypingTarget(target) {
+  if (!target || !target.closest) return false;
+  if (target.isContentEditable) return true;
+  const field = target.closest("input, textarea, select");
+  if (!field) return false;
+  if (field.tagName !== "INPUT") return true;
+  return !["checkbox", "radio", "button", "submit", "reset"].includes(field.type);
+}
+
+/** Full screen on and off (the screen and the chair's page may both go full screen). */
+export function toggleFullscreen() {
+  if (document.fullscreenElement) {
+    document.exitFullscreen().catch(() => {});
+  } else if (document.documentElement.requestFullscreen) {
+    document.documentElement.requestFullscreen().catch(() => {});
+  }
+}
+
+const app = new ScreenApp();
+window.facilitatorScreen = app; // for a person debugging at the venue (and the tests)
+app.start();
+if (app.chair) {
+  import("./chair.js").then((module) => module.attachChair(app));
+}
