@@ -7,15 +7,19 @@ stderr, exit status 1, nothing changed.
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import operations, sessionfile
 from .extensions import db
@@ -41,8 +45,25 @@ def ensure_schema() -> None:
 def fail(problems: list[str] | str) -> None:
     """Print each problem on its own stderr line and exit 1."""
     for line in [problems] if isinstance(problems, str) else problems:
-        click.echo(f"fout: {line}", err=True)
+        click.echo("fout: " + " ".join(str(line).splitlines()), err=True)
     sys.exit(1)
+
+
+def one_line_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn a database or migration failure into one line on stderr (not a traceback)."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from alembic.util.exc import CommandError
+
+        try:
+            return command(*args, **kwargs)
+        except (SQLAlchemyError, CommandError) as exc:
+            db.session.rollback()
+            message = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+            fail(f"database: {message[0] if message else type(exc).__name__}")
+
+    return wrapper
 
 
 def _meeting_or_fail(slug: str) -> Meeting:
@@ -70,6 +91,7 @@ def read_session_file(path: str) -> sessionfile.MeetingData:
 
 @session_cli.command("import")
 @click.argument("path")
+@one_line_errors
 def session_import(path: str) -> None:
     """Import a session file as a new meeting; print its links JSON."""
     data = read_session_file(path)
@@ -80,6 +102,7 @@ def session_import(path: str) -> None:
 
 @session_cli.command("export")
 @click.argument("slug")
+@one_line_errors
 def session_export(slug: str) -> None:
     """Print the meeting as a session file, with all content typed so far."""
     ensure_schema()
@@ -89,6 +112,7 @@ def session_export(slug: str) -> None:
 
 @session_cli.command("links")
 @click.argument("slug")
+@one_line_errors
 def session_links(slug: str) -> None:
     """Print the meeting's links JSON."""
     ensure_schema()
@@ -99,6 +123,7 @@ def session_links(slug: str) -> None:
 @user_cli.command("create")
 @click.argument("name")
 @click.option("--password", help="The password; asked for when left out.")
+@one_line_errors
 def user_create(name: str, password: str | None) -> None:
     """Create a secretariat account."""
     ensure_schema()
@@ -149,3 +174,6 @@ def register(app: Flask) -> None:
     """Attach the command groups to the app."""
     app.cli.add_command(session_cli)
     app.cli.add_command(user_cli)
+    from .export.cli import annex_command
+
+    app.cli.add_command(annex_command)

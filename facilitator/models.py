@@ -6,6 +6,7 @@ sequence counter, the change log keyed by the client's operation id, tokens.
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import date, datetime, timezone
 from typing import Any
@@ -33,6 +34,9 @@ PHASES = ("preparation", "round", "feedback", "closed")
 ROLES = ("rapporteur", "participant", "screen", "chair")
 TABLE_ROLES = ("rapporteur", "participant")
 MEETING_ROLES = ("screen", "chair")
+
+
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 def utcnow() -> datetime:
@@ -296,7 +300,7 @@ class AccessToken(db.Model):
     @classmethod
     def lookup(cls, token: str | None) -> AccessToken | None:
         """The active token row for this string, or None (unknown, revoked or malformed)."""
-        if not isinstance(token, str) or not 16 <= len(token) <= 64:
+        if not isinstance(token, str) or not TOKEN_RE.fullmatch(token):
             return None
         return db.session.execute(
             select(cls).where(cls.token == token, cls.revoked_at.is_(None))

@@ -22,6 +22,7 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 # Limits, documented in sessions/README.md and README.md.
 LIMITS = {
     "title": 200,
+    "start": 20,
     "meeting_text": 500,
     "questions": 10,
     "question": 1000,
@@ -119,9 +120,7 @@ class MeetingData:
     round_minutes: int | None = None
     feedback_order: list[int] | None = None
     bollen: list[dict[str, str]] = field(default_factory=lambda: [dict(b) for b in DEFAULT_BOLLEN])
-    horizons: list[dict[str, str]] = field(
-        default_factory=lambda: [dict(h) for h in DEFAULT_HORIZONS]
-    )
+    horizons: list[dict[str, str]] = field(default_factory=lambda: [dict(h) for h in DEFAULT_HORIZONS])
     tables: list[TableData] = field(default_factory=list)
 
 
@@ -134,64 +133,138 @@ class SessionFileError(Exception):
 
 
 class _Locator:
-    """Finds the line of a field in the TOML source (tomllib does not report it)."""
+    """Finds the line of a field in the TOML source (tomllib does not report it).
 
-    _header = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\- ]+?)\s*\]\]?\s*(#.*)?$")
+    A small scanner follows strings (also multi-line ones), comments and brackets, so
+    that only real table headers and real ``key =`` lines count: a line of report
+    text such as "[zie bijlage]" or "leader = …" inside a string is not mistaken for one.
+    """
+
+    _header = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_\-]+(?:\s*\.\s*[A-Za-z0-9_\-]+)*)\s*\]\]?\s*(#.*)?$")
+    _part = r"(?:[A-Za-z0-9_\-]+|\"[^\"\\]*\"|'[^']*')"
+    _key = re.compile(rf"^\s*({_part}(?:\s*\.\s*{_part})*)\s*=")
 
     def __init__(self, text: str):
         self.lines = text.splitlines()
-        # (line number, header name, index among headers of that name)
+        self.end = len(self.lines) + 1
+        # (line number, dotted header name) of every [table] and [[array]] header
         self.sections: list[tuple[int, str]] = []
+        # line number -> dotted key of every "key = value" line outside strings and arrays
+        self.keys: dict[int, str] = {}
+        state: str | None = None  # inside a multi-line string: its delimiter
+        depth = 0  # open [ and { of a value spread over several lines
         for number, line in enumerate(self.lines, start=1):
-            match = self._header.match(line)
-            if match:
-                self.sections.append((number, match.group(1).replace(" ", "")))
+            if state is None and depth == 0:
+                header = self._header.match(line)
+                if header:
+                    self.sections.append((number, re.sub(r"\s", "", header.group(2))))
+                    continue
+                key = self._key.match(line)
+                if key:
+                    parts = re.findall(self._part, key.group(1))
+                    self.keys[number] = ".".join(p.strip("\"'") for p in parts)
+                    line = line[key.end() :]
+            state, depth = self._scan(line, state, depth)
 
-    def _block(self, name: str, index: int, within: tuple[int, int] | None = None):
-        """Start and end line of the index-th ``[[name]]`` block (inside ``within``)."""
-        lo, hi = within or (1, len(self.lines) + 1)
+    @staticmethod
+    def _scan(line: str, state: str | None, depth: int) -> tuple[str | None, int]:
+        """The string and bracket state at the end of a line, given the state at its start."""
+        i, n = 0, len(line)
+        while i < n:
+            if state is not None:
+                if state == '"""' and line[i] == "\\":
+                    i += 2
+                    continue
+                if line.startswith(state, i):
+                    i += 3
+                    while i < n and line[i] == state[0]:  # up to two quotes may end the content
+                        i += 1
+                    state = None
+                    continue
+                i += 1
+                continue
+            c = line[i]
+            if c == "#":
+                break
+            if line.startswith('"""', i) or line.startswith("'''", i):
+                state = line[i : i + 3]
+                i += 3
+            elif c == '"':
+                i += 1
+                while i < n and line[i] != '"':
+                    i += 2 if line[i] == "\\" else 1
+                i += 1
+            elif c == "'":
+                close = line.find("'", i + 1)
+                i = n if close < 0 else close + 1
+            else:
+                if c in "[{":
+                    depth += 1
+                elif c in "]}":
+                    depth = max(0, depth - 1)
+                i += 1
+        return state, depth
+
+    def _key_line(self, block: tuple[int, int], key: str) -> int | None:
+        return next((n for n in range(block[0], block[1]) if self.keys.get(n) == key), None)
+
+    def _top(self) -> tuple[int, int]:
+        return 1, (self.sections[0][0] if self.sections else self.end)
+
+    def _section(self, name: str) -> tuple[int, int] | None:
+        """Lines of the first ``[name]`` section (up to the next header)."""
+        start = next((n for n, s in self.sections if s == name), None)
+        if start is None:
+            return None
+        return start, min([n for n, _ in self.sections if n > start] + [self.end])
+
+    def _array_item(
+        self, name: str, index: int, within: tuple[int, int] | None = None
+    ) -> tuple[int, int] | None:
+        """Lines of the index-th ``[[name]]`` block inside ``within``, with its sub-tables."""
+        lo, hi = within or (1, self.end)
         starts = [n for n, s in self.sections if s == name and lo <= n < hi]
         if index >= len(starts):
             return None
         start = starts[index]
-        later = [n for n, s in self.sections if n > start and not s.startswith(name + ".")]
-        end = min([n for n in later] + [hi])
-        if name == "tables.entries":
-            later = [n for n, _ in self.sections if n > start]
-            end = min(later + [hi])
-        return start, end
+        later = [n for n, s in self.sections if start < n < hi and not s.startswith(name + ".")]
+        return start, min(later + [hi])
 
     def line(self, path: tuple[Any, ...]) -> int | None:
         """Best-effort line number for a field path like ("tables", 2, "leader")."""
-        block: tuple[int, int] | None = None
-        key: str | None = None
         parts = list(path)
-        if parts and parts[0] in ("meeting", "template"):
-            section = parts.pop(0)
-            starts = [n for n, s in self.sections if s == section]
-            if not starts:
-                return None
-            start = starts[0]
-            end = min([n for n, _ in self.sections if n > start] + [len(self.lines) + 1])
-            block = (start, end)
-        elif parts and parts[0] == "tables" and len(parts) > 1 and isinstance(parts[1], int):
-            block = self._block("tables", parts[1])
-            parts = parts[2:]
-            if block and len(parts) > 1 and parts[0] == "entries" and isinstance(parts[1], int):
-                block = self._block("tables.entries", parts[1], block) or block
-                parts = parts[2:]
-            if block is None:
-                return None
-        else:
-            block = (1, (self.sections[0][0] if self.sections else len(self.lines) + 1))
-        key = next((p for p in parts if isinstance(p, str)), None)
+        if not parts:
+            return None
+        head = parts[0]
+        block: tuple[int, int] | None = None
+        rest: list[Any] = []
+        if head in ("meeting", "template") and len(parts) > 1:
+            block, rest = self._section(head), parts[1:]
+            if block is None:  # perhaps dotted keys at the top: meeting.title = …
+                return self._key_line(self._top(), ".".join(str(p) for p in parts[:2]))
+        elif head == "tables" and len(parts) > 1 and isinstance(parts[1], int):
+            block, rest = self._array_item("tables", parts[1]), parts[2:]
+            if block and len(rest) > 1 and rest[0] == "entries" and isinstance(rest[1], int):
+                block, rest = self._array_item("tables.entries", rest[1], block) or block, rest[2:]
+        if block is None:
+            # a top-level key (format = …, tables = […]) or a whole section
+            found = self._key_line(self._top(), str(head))
+            if found is None:
+                found = next((n for n, s in self.sections if s == head), None)
+            return found
+        key = next((p for p in rest if isinstance(p, str)), None)
         if key is None:
             return block[0]
-        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
-        for number in range(block[0], min(block[1], len(self.lines) + 1)):
-            if pattern.match(self.lines[number - 1]):
-                return number
-        return block[0] if block[0] <= len(self.lines) else None
+        # the key's own line, or else the header of the block it is missing from
+        return self._key_line(block, key) or block[0]
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
+def _one_line(text: str) -> str:
+    """A problem stays one line: control characters from the file (a name with a newline) are escaped."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def _path_name(path: tuple[Any, ...]) -> str:
@@ -216,7 +289,7 @@ class _Validator:
         line = self.locator.line(path) if self.locator else None
         if line:
             where += f" (regel {line})"
-        self.problems.append(f"{where}: {message}")
+        self.problems.append(_one_line(f"{where}: {message}"))
 
     def unknown(self, table: dict[str, Any], allowed: set[str], path: tuple[Any, ...]) -> None:
         for key in table:
@@ -258,7 +331,7 @@ class _Validator:
     ) -> list[str]:
         value = table.get(key, [])
         if not isinstance(value, list):
-            self.problem(path + (key,), f"moet een lijst zijn, zoals [\"a\", \"b\"], niet {_type(value)}")
+            self.problem(path + (key,), f'moet een lijst zijn, zoals ["a", "b"], niet {_type(value)}')
             return []
         if len(value) > max_items:
             self.problem(path + (key,), f"heeft {len(value)} items, hoogstens {max_items}")
@@ -272,6 +345,8 @@ class _Validator:
                 self.problem(path + (key,), f"item {i + 1} is leeg")
             elif len(item) > limit:
                 self.problem(path + (key,), f"item {i + 1} is te lang: {len(item)} tekens, hoogstens {limit}")
+            elif "\x00" in item:
+                self.problem(path + (key,), f"item {i + 1} bevat een NUL-teken")
             else:
                 out.append(item)
         return out
@@ -292,7 +367,7 @@ class _Validator:
         seen: set[str] = set()
         for i, item in enumerate(value):
             if not isinstance(item, dict):
-                self.problem(path, f"item {i + 1} moet {{key = \"…\", label = \"…\"}} zijn")
+                self.problem(path, f'item {i + 1} moet {{key = "…", label = "…"}} zijn')
                 continue
             self.unknown(item, {"key", "label"}, path)
             k = item.get("key")
@@ -305,13 +380,16 @@ class _Validator:
                 )
                 continue
             if k in seen:
-                self.problem(path, f"key \"{k}\" komt twee keer voor")
+                self.problem(path, f'key "{k}" komt twee keer voor')
                 continue
             if not isinstance(label, str) or not label.strip():
-                self.problem(path, f"item \"{k}\": label ontbreekt of is geen tekst")
+                self.problem(path, f'item "{k}": label ontbreekt of is geen tekst')
                 continue
             if len(label) > LIMITS["label"]:
-                self.problem(path, f"item \"{k}\": label is te lang (hoogstens {LIMITS['label']} tekens)")
+                self.problem(path, f'item "{k}": label is te lang (hoogstens {LIMITS["label"]} tekens)')
+                continue
+            if "\x00" in label:
+                self.problem(path, f'item "{k}": label bevat een NUL-teken')
                 continue
             seen.add(k)
             out.append({"key": k, "label": label.strip()})
@@ -341,20 +419,26 @@ def validate(doc: dict[str, Any], source: str | None = None) -> MeetingData:
     fmt = doc.get("format")
     if fmt is None:
         v.problem(("format",), "ontbreekt; zet bovenaan: format = 1")
-    elif fmt != FORMAT or isinstance(fmt, bool):
+    elif type(fmt) is not int or fmt != FORMAT:
         v.problem(("format",), f"onbekende versie {fmt!r}; deze versie leest format = {FORMAT}")
 
     meeting = doc.get("meeting")
+    has_meeting = isinstance(meeting, dict)
     if not isinstance(meeting, dict):
-        v.problem(("meeting",), "de sectie [meeting] ontbreekt")
+        # one problem, not also "title missing" and "date missing"
+        v.problem(
+            ("meeting",),
+            "de sectie [meeting] ontbreekt" if meeting is None else "moet een sectie [meeting] zijn",
+        )
         meeting = {}
     mp = ("meeting",)
     v.unknown(meeting, MEETING_FIELDS, mp)
-    title = v.text(meeting, "title", mp, LIMITS["title"], required=True)
+    title = v.text(meeting, "title", mp, LIMITS["title"], required=has_meeting)
     raw_date = meeting.get("date")
     meeting_date = date(2000, 1, 1)
     if raw_date is None:
-        v.problem(mp + ("date",), "ontbreekt (verplicht), bijv. date = 2023-01-27")
+        if has_meeting:
+            v.problem(mp + ("date",), "ontbreekt (verplicht), bijv. date = 2023-01-27")
     elif isinstance(raw_date, date) and not hasattr(raw_date, "hour"):
         meeting_date = raw_date
     else:
@@ -363,11 +447,10 @@ def validate(doc: dict[str, Any], source: str | None = None) -> MeetingData:
             f"moet een datum zijn zonder aanhalingstekens, bijv. date = 2023-01-27, niet {_type(raw_date)}",
         )
     data = MeetingData(title=title, date=meeting_date)
-    for key in ("start", "place", "agenda_item", "reference"):
+    data.start = v.text(meeting, "start", mp, LIMITS["start"])
+    for key in ("place", "agenda_item", "reference"):
         setattr(data, key, v.text(meeting, key, mp, LIMITS["meeting_text"]))
-    data.annex_title = (
-        v.text(meeting, "annex_title", mp, LIMITS["meeting_text"]) or DEFAULT_ANNEX_TITLE
-    )
+    data.annex_title = v.text(meeting, "annex_title", mp, LIMITS["meeting_text"]) or DEFAULT_ANNEX_TITLE
     data.questions = v.string_list(meeting, "questions", mp, LIMITS["questions"], LIMITS["question"])
     minutes = meeting.get("round_minutes")
     if minutes is not None:
@@ -417,25 +500,23 @@ def validate(doc: dict[str, Any], source: str | None = None) -> MeetingData:
         elif number in numbers:
             v.problem(
                 tp + ("number",),
-                f"tafel {number} komt twee keer voor (ook als tafel {numbers[number] + 1} in de lijst)",
+                f"tafel {number} komt twee keer voor (ook in tables[{numbers[number] + 1}])",
             )
         else:
             numbers[number] = ti
         table = TableData(number=number)
-        table.participants = v.string_list(
-            raw, "participants", tp, LIMITS["participants"], LIMITS["name"]
-        )
+        table.participants = v.string_list(raw, "participants", tp, LIMITS["participants"], LIMITS["name"])
         seen_names: set[str] = set()
         for name in table.participants:
             if name in seen_names:
-                v.problem(tp + ("participants",), f"\"{name}\" staat twee keer in de lijst")
+                v.problem(tp + ("participants",), f'"{name}" staat twee keer in de lijst')
             seen_names.add(name)
         for role, label in (("leader", "gespreksleider"), ("spokesperson", "woordvoerder")):
             name = v.text(raw, role, tp, LIMITS["name"]) or None
             if name and name not in table.participants:
                 v.problem(
                     tp + (role,),
-                    f"{label} \"{name}\" staat niet tussen de deelnemers van tafel {number}",
+                    f'{label} "{name}" staat niet tussen de deelnemers van tafel {number}',
                 )
             setattr(table, role, name)
         table.rapporteur = v.text(raw, "rapporteur", tp, LIMITS["name"]) or None
@@ -491,17 +572,20 @@ def _keys(
 ) -> list[str]:
     value = raw.get(key, [])
     if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
-        v.problem(path + (key,), f"moet een lijst van {what}-keys zijn, bijv. [\"{sorted(allowed)[0] if allowed else 'x'}\"]")
+        v.problem(
+            path + (key,),
+            f'moet een lijst van {what}-keys zijn, bijv. ["{sorted(allowed)[0] if allowed else "x"}"]',
+        )
         return []
     out: list[str] = []
     for k in value:
         if k not in allowed:
             v.problem(
                 path + (key,),
-                f"{what} \"{k}\" bestaat niet in de template; kies uit: " + ", ".join(sorted(allowed)),
+                f'{what} "{k}" bestaat niet in de template; kies uit: ' + ", ".join(sorted(allowed)),
             )
         elif k in out:
-            v.problem(path + (key,), f"{what} \"{k}\" staat twee keer in de lijst")
+            v.problem(path + (key,), f'{what} "{k}" staat twee keer in de lijst')
         else:
             out.append(k)
     return out
@@ -510,9 +594,9 @@ def _keys(
 def loads(raw: bytes) -> MeetingData:
     """Parse and validate the bytes of a session file."""
     if len(raw) > MAX_FILE_BYTES:
-        raise SessionFileError(
-            [f"bestand: te groot ({len(raw):,} bytes); hoogstens {MAX_FILE_BYTES:,} bytes (2 MB)".replace(",", ".")]
-        )
+        size = f"{len(raw):,}".replace(",", ".")
+        limit = f"{MAX_FILE_BYTES:,}".replace(",", ".")
+        raise SessionFileError([f"bestand: te groot ({size} bytes); hoogstens {limit} bytes (2 MB)"])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -25,7 +25,6 @@ from ..extensions import db
 from ..live import events as live_events
 from ..models import Meeting
 from ..sessionfile import MeetingData, SessionFileError
-from .cards import card_data, render_cards_pdf
 from .forms import ButtonForm, ImportForm, MeetingForm
 from .links import SLUG_ROLES, link_rows
 from .qr import qr_svg
@@ -258,6 +257,8 @@ def table_cards(slug: str):
     if not meeting.tables:
         flash(_("Deze vergadering heeft nog geen tafels, dus ook geen tafelkaarten."), "error")
         return redirect(url_for(".meeting", slug=meeting.slug))
+    from .cards import card_data, render_cards_pdf  # WeasyPrint loads only when a PDF is asked for
+
     pdf = render_cards_pdf(card_data(meeting, _public_url()))
     return send_file(
         BytesIO(pdf),
