@@ -1,0 +1,358 @@
+// What the rapporteur and participant pages share: the entry form, the numbered entry list
+// (with edit in place and delete for the rapporteur), the diagram, presence and the people.
+
+import { figureWidth, renderBollen } from "./bollen.js";
+import { format } from "./live.js";
+
+function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "className") node.className = value;
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else if (value === true) node.setAttribute(key, "");
+    else node.setAttribute(key, String(value));
+  }
+  for (const child of children.flat()) {
+    if (child !== null && child !== undefined && child !== false) node.append(child);
+  }
+  return node;
+}
+
+function checked(scope, name) {
+  return [...scope.querySelectorAll(`input[name="${name}"]:checked`)].map((input) => input.value);
+}
+
+/** The fast entry form: validate, hand over {text, bollen, horizons}, ready for the next. */
+export function setupEntryForm(form, { onAdd, strings }) {
+  const text = form.querySelector("#entry-text");
+  const error = form.querySelector("#entry-error");
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = false;
+
+  function showError(message, focus) {
+    error.textContent = message;
+    error.hidden = !message;
+    text.toggleAttribute("aria-invalid", Boolean(message) && focus === text);
+    if (focus) focus.focus();
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const value = text.value.trim();
+    const bollen = checked(form, "bollen");
+    const horizons = checked(form, "horizons");
+    if (!value) return showError(strings.needText, text);
+    if (!bollen.length) return showError(strings.needBol, form.querySelector('input[name="bollen"]'));
+    showError("");
+    onAdd({ text: value, bollen, horizons });
+    // the toggles stay as they are: the next entry often belongs in the same place
+    text.value = "";
+    text.focus();
+  });
+  // Enter on a toggle adds too (a browser only submits on Enter in a text field)
+  form.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && event.target.type === "checkbox") {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  form.addEventListener("change", () => {
+    if (!error.hidden && checked(form, "bollen").length) showError("");
+  });
+  text.addEventListener("input", () => {
+    if (!error.hidden && text.value.trim()) showError("");
+  });
+}
+
+function toggles(name, legend, items, selected, idPrefix) {
+  return h(
+    "fieldset",
+    { className: `toggles compact ${name}-toggles` },
+    h("legend", {}, legend),
+    items.map((item, i) =>
+      h(
+        "label",
+        { className: "toggle" },
+        h("input", {
+          type: "checkbox", name, value: item.key, id: `${idPrefix}-${name}-${i}`,
+          checked: selected.includes(item.key),
+        }),
+        h("span", {}, item.label),
+      ),
+    ),
+  );
+}
+
+/** The numbered list of entries; the rapporteur's has "Wijzig" (in place) and "Verwijder". */
+export class EntryList {
+  constructor(list, { template, strings, editable = false, onUpdate, onDelete, countElement }) {
+    this.list = list;
+    this.template = template;
+    this.strings = strings;
+    this.editable = editable;
+    this.onUpdate = onUpdate;
+    this.onDelete = onDelete;
+    this.countElement = countElement;
+    this.rows = new Map(); // id → {li, signature}
+    this.editing = new Set();
+    this.bolIndex = new Map(template.bollen.map((b, i) => [b.key, i]));
+    this.bolLabel = new Map(template.bollen.map((b) => [b.key, b.label]));
+    this.horizonLabel = new Map(template.horizons.map((x) => [x.key, x.label]));
+    this.readOnly = false;
+    this.entries = [];
+    this.letters = null;
+    list.replaceChildren();
+  }
+
+  setLetters(letters) {
+    this.letters = letters;
+  }
+
+  setReadOnly(readOnly) {
+    if (this.readOnly === readOnly) return;
+    this.readOnly = readOnly;
+    for (const id of [...this.editing]) this.stopEditing(id, false);
+    for (const row of this.rows.values()) row.signature = null;
+    this.render(this.entries);
+  }
+
+  render(entries) {
+    this.entries = entries;
+    if (this.countElement) this.countElement.textContent = `(${entries.length})`;
+    const seen = new Set();
+    let previous = null;
+    if (!entries.length) {
+      if (!this.emptyRow) this.emptyRow = h("li", { className: "empty" }, this.strings.empty);
+      if (this.emptyRow.parentNode !== this.list) this.list.prepend(this.emptyRow);
+      previous = this.emptyRow;
+    } else if (this.emptyRow && this.emptyRow.parentNode) {
+      this.emptyRow.remove();
+    }
+    entries.forEach((entry, i) => {
+      seen.add(entry.id);
+      let row = this.rows.get(entry.id);
+      if (!row) {
+        row = { li: h("li", { className: "entry", dataset: { id: entry.id } }), signature: null };
+        this.rows.set(entry.id, row);
+      }
+      const signature = JSON.stringify([i, entry.text, entry.bollen, entry.horizons, entry.pending, this.readOnly]);
+      if (!this.editing.has(entry.id) && row.signature !== signature) {
+        this.fill(row.li, entry, i + 1);
+        row.signature = signature;
+      }
+      row.entry = entry;
+      row.number = i + 1;
+      const expected = previous ? previous.nextSibling : this.list.firstChild;
+      if (row.li !== expected) this.list.insertBefore(row.li, expected);
+      previous = row.li;
+    });
+    for (const [id, row] of this.rows) {
+      if (!seen.has(id)) {
+        row.li.remove();
+        this.rows.delete(id);
+        this.editing.delete(id);
+      }
+    }
+  }
+
+  fill(li, entry, number) {
+    const s = this.strings;
+    // a redraw (an acknowledgement, someone else's change) must not take the focus away
+    const focused = li.contains(document.activeElement) ? document.activeElement.dataset.action : null;
+    li.classList.toggle("pending", Boolean(entry.pending));
+    const tags = h("p", { className: "tags" });
+    for (const key of entry.bollen || []) {
+      if (!this.bolLabel.has(key)) continue;
+      tags.append(h("span", { className: `tag bol bol-${this.bolIndex.get(key)}` }, this.bolLabel.get(key)), " ");
+    }
+    for (const key of entry.horizons || []) {
+      if (!this.horizonLabel.has(key)) continue;
+      const letter = this.letters && this.letters.get(key);
+      tags.append(
+        h("span", { className: "tag horizon" }, letter ? h("b", { "aria-hidden": "true" }, letter) : null,
+          letter ? " " : null, this.horizonLabel.get(key)),
+        " ",
+      );
+    }
+    if (entry.pending) {
+      tags.append(h("span", { className: "tag pending-tag", title: s.pendingTitle }, s.pending));
+    }
+    const children = [
+      h("span", { className: "num" }, String(number)),
+      h("div", { className: "body" }, h("p", { className: "text" }, entry.text), tags),
+    ];
+    if (this.editable && !this.readOnly) {
+      const edit = h(
+        "button",
+        { type: "button", className: "small", dataset: { action: "edit" }, "aria-label": format(s.editLabel, { n: number }) },
+        s.edit,
+      );
+      const remove = h(
+        "button",
+        {
+          type: "button", className: "small danger", dataset: { action: "delete" },
+          "aria-label": format(s.deleteLabel, { n: number }),
+        },
+        s.delete,
+      );
+      edit.addEventListener("click", () => this.startEditing(entry.id));
+      remove.addEventListener("click", () => this.onDelete(this.rows.get(entry.id).entry));
+      children.push(h("div", { className: "actions" }, edit, remove));
+    }
+    li.replaceChildren(...children);
+    if (focused) {
+      const again = li.querySelector(`[data-action="${focused}"]`);
+      if (again) again.focus();
+    }
+  }
+
+  startEditing(id) {
+    const row = this.rows.get(id);
+    if (!row || this.readOnly) return;
+    const s = this.strings;
+    const entry = row.entry;
+    this.editing.add(id);
+    const prefix = `edit-${id.slice(0, 8)}`;
+    const input = h("input", { type: "text", className: "edit-text", value: entry.text, "aria-label": s.editText, maxlength: 500 });
+    const form = h(
+      "form",
+      { className: "edit-form", novalidate: true },
+      input,
+      toggles("bollen", s.bollen, this.template.bollen, entry.bollen || [], prefix),
+      toggles("horizons", s.horizons, this.template.horizons, entry.horizons || [], prefix),
+      h("p", { className: "form-error", role: "alert", hidden: true }),
+      h(
+        "div",
+        { className: "form-actions" },
+        h("button", { type: "submit", className: "primary small" }, s.save),
+        " ",
+        h("button", { type: "button", className: "small", dataset: { action: "cancel" } }, s.cancel),
+      ),
+    );
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = input.value.trim();
+      const bollen = checked(form, "bollen");
+      const horizons = checked(form, "horizons");
+      const error = form.querySelector(".form-error");
+      if (!text || !bollen.length) {
+        error.textContent = text ? s.needBol : s.needText;
+        error.hidden = false;
+        return;
+      }
+      const current = this.rows.get(id).entry;
+      const changes = {};
+      if (text !== current.text) changes.text = text;
+      if (JSON.stringify(bollen) !== JSON.stringify(current.bollen)) changes.bollen = bollen;
+      if (JSON.stringify(horizons) !== JSON.stringify(current.horizons || [])) changes.horizons = horizons;
+      this.stopEditing(id, true);
+      if (Object.keys(changes).length) this.onUpdate(id, changes);
+    });
+    form.querySelector("[data-action=cancel]").addEventListener("click", () => this.stopEditing(id, true));
+    form.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        this.stopEditing(id, true);
+      } else if (event.key === "Enter" && event.target.type === "checkbox") {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    row.li.replaceChildren(h("span", { className: "num" }, String(row.number)), form);
+    row.li.classList.add("editing");
+    input.focus();
+    input.select();
+  }
+
+  stopEditing(id, focus) {
+    this.editing.delete(id);
+    const row = this.rows.get(id);
+    if (!row) return;
+    row.li.classList.remove("editing");
+    row.signature = null;
+    this.render(this.entries);
+    if (focus) {
+      const button = row.li.querySelector(".actions button");
+      if (button) button.focus();
+    }
+  }
+}
+
+/** Draw the diagram into its container. */
+export function renderDiagram(container, template, entries, { strings, tableNumber }) {
+  // text about 12 px on screen, whatever the width: a narrow phone gets bigger user units
+  const width = container.clientWidth || 600;
+  const fontSize = Math.min(26, Math.max(9, (12.5 * (figureWidth(template.bollen.length) + 40)) / width));
+  const svg = renderBollen(template, entries, {
+    idPrefix: "diagram",
+    fontSize,
+    title: format(strings.diagramTitle, { n: tableNumber }),
+    description: format(strings.diagramDesc, { count: entries.length, bollen: template.bollen.length }),
+    pendingLabel: strings.pending,
+    horizonTitle: strings.horizons,
+  });
+  container.replaceChildren(svg);
+}
+
+/** "Aan deze tafel: …" from a presence event; this connection is "u". */
+export function renderPresence(element, people, { strings, selfId }) {
+  const others = people.filter((p) => p.id !== selfId);
+  if (!others.length) {
+    element.textContent = strings.presenceAlone;
+    return;
+  }
+  const names = others.map((p) => {
+    const role = (strings.roles && strings.roles[p.role]) || p.role;
+    return p.name ? `${p.name} (${role})` : role;
+  });
+  const withYou = others.length !== people.length;
+  element.textContent = format(withYou ? strings.presenceWithYou : strings.presence, { people: names.join(", ") });
+}
+
+/** The optional name form; calls onName(name) when it is saved. */
+export function setupNameForm(form, { initial, onName }) {
+  const input = form.querySelector("input");
+  input.value = initial || "";
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    onName(input.value.trim());
+    const details = form.closest("details");
+    if (details) details.open = false;
+  });
+}
+
+/** The people block: participants with "(gespreksleider)", rapporteur, spokesperson. */
+export function renderPeople(container, info, strings) {
+  if (!container) return;
+  const participants = container.querySelector("[data-field=participants]");
+  if (info.participants && info.participants.length) {
+    participants.textContent = info.participants
+      .map((name) => (name === info.leader ? `${name} (${strings.leader})` : name))
+      .join(", ");
+  } else {
+    participants.replaceChildren(h("em", {}, strings.nobody));
+  }
+  container.querySelector("[data-field=rapporteur]").textContent = info.rapporteur || "";
+  container.querySelector("[data-field=spokesperson]").textContent = info.spokesperson || "";
+}
+
+/** Whether a list of entries looks different from the last one drawn. */
+export function changedSince(previous, next) {
+  const signature = JSON.stringify(next);
+  return [signature !== previous, signature];
+}
+
+/** Call fn after the window width changed (and settled). */
+export function onWidthChange(fn) {
+  let width = window.innerWidth;
+  let timer = null;
+  window.addEventListener("resize", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      if (Math.abs(window.innerWidth - width) < 40) return;
+      width = window.innerWidth;
+      fn();
+    }, 200);
+  });
+}

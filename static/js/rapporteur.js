@@ -1,0 +1,255 @@
+// The rapporteur's page: entries in the bollen, the report "Verslag", attendance, presence.
+
+import { horizonLetters } from "./bollen.js";
+import {
+  EntryList,
+  changedSince,
+  onWidthChange,
+  renderDiagram,
+  renderPeople,
+  renderPresence,
+  setupEntryForm,
+  setupNameForm,
+} from "./entries.js";
+import { LiveClient, displayName, format, fromBase64, readJSON, registerServiceWorker, uuid } from "./live.js";
+import { ReportEditor } from "./report-editor.js";
+
+const data = readJSON("page-data");
+const strings = readJSON("capture-strings");
+const snapshot = data.snapshot;
+const template = snapshot.meeting.template;
+
+let editor = null;
+let drawn = null;
+
+const live = new LiveClient({
+  token: data.token,
+  namespace: data.namespace,
+  snapshot,
+  strings,
+  handlers: {
+    snapshot(fresh, seenBefore) {
+      refreshAttendanceForm(false);
+      if (!editor) return;
+      // the server's report state replaces every report update still queued: what it
+      // lacks is computed from the merged document and sent as one update, with the
+      // oldest base of what it replaces (typing done offline before a close still counts)
+      const queued = live.outbox.ops.filter((op) => op.event === "report:update");
+      const bases = queued.map((op) => op.payload.base).filter((b) => typeof b === "number");
+      const base = bases.length ? Math.min(...bases) : seenBefore;
+      live.outbox.removeWhere((op) => op.event === "report:update");
+      const missing = editor.syncWithServer(fresh.tables[0] && fresh.tables[0].report_state);
+      if (missing) live.outbox.pushReport(missing, base);
+    },
+    event(name, payload) {
+      if (name === "report" && editor && payload.update) editor.mergeBytes(fromBase64(payload.update));
+      if (name === "table") refreshAttendanceForm(false);
+    },
+    acked(op) {
+      if (op.event === "table:update") {
+        attendanceStatus(strings.attendanceSaved);
+        refreshAttendanceForm(true);
+      }
+    },
+    presence(payload) {
+      renderPresence(document.getElementById("presence"), payload.people || [], {
+        strings,
+        selfId: (live.socket.id || "").slice(0, 8),
+      });
+    },
+    disconnected() {
+      document.getElementById("presence").textContent = strings.presenceOffline;
+    },
+    connected() {
+      const name = displayName.get();
+      if (name) live.emitVolatile("presence:hello", { name });
+    },
+    readonly(readOnly) {
+      setReadOnly(readOnly || live.revoked);
+    },
+    change: render,
+  },
+});
+
+// ------------------------------------------------------------------ entries
+
+const list = new EntryList(document.getElementById("entry-list"), {
+  template,
+  strings,
+  editable: true,
+  countElement: document.getElementById("entry-count"),
+  onUpdate: (id, changes) => live.send("entry:update", { id, ...changes }),
+  onDelete: (entry) => {
+    live.send("entry:delete", { id: entry.id }, { entry: stripView(entry) });
+    undo.show(entry);
+  },
+});
+list.setLetters(horizonLetters(template.horizons));
+
+function stripView(entry) {
+  return { id: entry.id, text: entry.text, bollen: entry.bollen, horizons: entry.horizons || [] };
+}
+
+setupEntryForm(document.getElementById("entry-form"), {
+  strings,
+  onAdd: ({ text, bollen, horizons }) => live.send("entry:add", { id: uuid(), text, bollen, horizons }),
+});
+
+// delete with undo: the bar stays until it is used, dismissed or replaced by the next delete
+const undo = (() => {
+  const bar = document.getElementById("undo-bar");
+  let entry = null;
+  bar.querySelector("[data-action=undo]").addEventListener("click", () => {
+    if (entry) live.send("entry:restore", { id: entry.id }, { entry: stripView(entry) });
+    hide();
+    document.getElementById("entry-text").focus();
+  });
+  bar.querySelector("[data-action=dismiss]").addEventListener("click", () => {
+    hide();
+    document.getElementById("entry-text").focus();
+  });
+  function hide() {
+    entry = null;
+    bar.hidden = true;
+  }
+  return {
+    show(deleted) {
+      entry = deleted;
+      bar.querySelector(".text").textContent = format(strings.deleted, { text: deleted.text });
+      bar.hidden = false;
+      bar.querySelector("[data-action=undo]").focus();
+    },
+    hide,
+  };
+})();
+
+// ------------------------------------------------------------------ attendance
+
+const attendanceForm = document.getElementById("attendance-form");
+const participantsField = document.getElementById("att-participants");
+const leaderField = document.getElementById("att-leader");
+const spokespersonField = document.getElementById("att-spokesperson");
+const rapporteurField = document.getElementById("att-rapporteur");
+
+function names() {
+  const seen = [];
+  for (const line of participantsField.value.split("\n")) {
+    const name = line.trim();
+    if (name && !seen.includes(name)) seen.push(name);
+  }
+  return seen;
+}
+
+function fillSelect(select, options, value) {
+  const current = value !== undefined ? value : select.value;
+  const none = document.createElement("option");
+  none.value = "";
+  none.textContent = strings.none;
+  const items = options.map((name) => {
+    const option = document.createElement("option");
+    option.value = name;
+    option.textContent = name;
+    return option;
+  });
+  select.replaceChildren(none, ...items);
+  select.value = options.includes(current) ? current : "";
+}
+
+/** Show the table's current attendance in the form (not while someone is editing it). */
+function refreshAttendanceForm(force) {
+  if (!force && attendanceForm.contains(document.activeElement)) return;
+  const { info } = live.view();
+  participantsField.value = (info.participants || []).join("\n");
+  fillSelect(leaderField, info.participants || [], info.leader || "");
+  fillSelect(spokespersonField, info.participants || [], info.spokesperson || "");
+  rapporteurField.value = info.rapporteur || "";
+}
+
+function attendanceStatus(text) {
+  const element = document.getElementById("attendance-status");
+  element.textContent = text;
+  element.hidden = !text;
+}
+
+participantsField.addEventListener("input", () => {
+  const people = names();
+  fillSelect(leaderField, people);
+  fillSelect(spokespersonField, people);
+});
+
+attendanceForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const payload = {
+    participants: names(),
+    leader: leaderField.value || null,
+    spokesperson: spokespersonField.value || null,
+    rapporteur: rapporteurField.value.trim() || null,
+  };
+  attendanceStatus("");
+  live.send("table:update", payload);
+});
+
+// ------------------------------------------------------------------ presence and name
+
+setupNameForm(document.getElementById("name-form"), {
+  initial: displayName.get(),
+  onName(name) {
+    displayName.set(name);
+    live.emitVolatile("presence:hello", { name });
+  },
+});
+
+// ------------------------------------------------------------------ drawing
+
+function render() {
+  const view = live.view();
+  const [changed, signature] = changedSince(drawn, [view.entries, view.info]);
+  if (!changed) return;
+  drawn = signature;
+  list.render(view.entries);
+  renderDiagram(document.querySelector("#diagram .diagram-svg"), template, view.entries, {
+    strings,
+    tableNumber: snapshot.table,
+  });
+  renderPeople(document.getElementById("people"), view.info, strings);
+}
+
+function setReadOnly(readOnly) {
+  document.body.classList.toggle("is-closed", readOnly);
+  document.querySelector("#entry-form > fieldset").disabled = readOnly;
+  attendanceForm.querySelector("fieldset").disabled = readOnly;
+  document.getElementById("closed-message").hidden = !(readOnly && live.closed);
+  if (editor) editor.setReadOnly(readOnly);
+  list.setReadOnly(readOnly);
+  if (readOnly) undo.hide();
+}
+
+// ------------------------------------------------------------------ start
+
+live.outbox.onAdopt = (ops) => {
+  for (const op of ops) {
+    if (op.event === "report:update" && editor) editor.mergeBytes(fromBase64(op.payload.update));
+  }
+  live.changed();
+  live.pump();
+};
+
+editor = new ReportEditor({
+  textarea: document.getElementById("report"),
+  preview: document.getElementById("report-preview"),
+  token: data.token,
+  serverState: snapshot.tables[0] && snapshot.tables[0].report_state,
+  pending: live.outbox.ops.filter((op) => op.event === "report:update").map((op) => fromBase64(op.payload.update)),
+  onLocalUpdate: (update) => live.sendReport(update),
+});
+
+render();
+onWidthChange(() => {
+  drawn = null;
+  render();
+});
+setReadOnly(live.closed);
+refreshAttendanceForm(true);
+live.start();
+registerServiceWorker(data.serviceWorker);
+document.documentElement.dataset.ready = "1";
