@@ -7,7 +7,7 @@ export HOST PORT
 
 .PHONY: install run test bench lint format clean
 
-install: .venv/.installed static/vendor/.built
+install: .venv/.installed static/vendor/.built static/vendor/fonts/.copied
 
 .venv/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv .venv
@@ -20,6 +20,26 @@ node_modules/.installed: package.json package-lock.json
 
 static/vendor/.built: node_modules/.installed assets/socketio.js assets/yjs.js
 	npm run --silent build
+	touch $@
+
+# Fonts for the annex (PDF and figure images), from the npm packages in package.json:
+# embedded in every PDF, so the annex never depends on the fonts a machine happens to have.
+FONT_PKG   := node_modules/@expo-google-fonts
+ANNEX_FONTS := \
+	source-serif-4/400Regular/SourceSerif4_400Regular.ttf \
+	source-serif-4/400Regular_Italic/SourceSerif4_400Regular_Italic.ttf \
+	source-serif-4/600SemiBold/SourceSerif4_600SemiBold.ttf \
+	source-serif-4/600SemiBold_Italic/SourceSerif4_600SemiBold_Italic.ttf \
+	source-sans-3/400Regular/SourceSans3_400Regular.ttf \
+	source-sans-3/400Regular_Italic/SourceSans3_400Regular_Italic.ttf \
+	source-sans-3/600SemiBold/SourceSans3_600SemiBold.ttf \
+	source-sans-3/700Bold/SourceSans3_700Bold.ttf
+
+static/vendor/fonts/.copied: node_modules/.installed
+	mkdir -p static/vendor/fonts
+	cp $(addprefix $(FONT_PKG)/,$(ANNEX_FONTS)) static/vendor/fonts/
+	cp $(FONT_PKG)/source-serif-4/LICENSE_FONT static/vendor/fonts/LICENSE-SourceSerif4.txt
+	cp $(FONT_PKG)/source-sans-3/LICENSE_FONT static/vendor/fonts/LICENSE-SourceSans3.txt
 	touch $@
 
 run: install

@@ -59,6 +59,12 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
@@ -199,10 +205,12 @@ def main(argv: list[str]) -> int:
             thread.start()
         time.sleep(2)  # let every client connect and receive its snapshot
         began = time.perf_counter()
+        cpu_before = cpu_seconds(server.pid)
         start.set()
         for thread in threads:
             thread.join(300)
         finished = time.perf_counter()
+        server_cpu = cpu_seconds(server.pid) - cpu_before
         deadline = time.monotonic() + 60
         while min(seen) < expected and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -224,6 +232,10 @@ def main(argv: list[str]) -> int:
         print(
             f"  screens saw {min(seen)}/{expected} events; last event "
             f"{max(0.0, max(last_seen_at) - last_ack[0]) * 1000:.0f} ms after the last ack"
+        )
+        print(
+            f"  server CPU: {server_cpu:.1f} s = {server_cpu / len(latencies) * 1000:.1f} ms per change "
+            f"(the load-generating clients share the same {os.cpu_count()} cores)"
         )
         print(f"  server peak memory: {peak_rss_mb(server.pid):.0f} MB")
         return 0 if not errors and min(seen) == expected else 1

@@ -65,9 +65,7 @@ def meetings():
 @login_required
 def meeting(slug: str):
     """One meeting's overview, with what the secretariat can do with it."""
-    # the annex export lives in the export feature; link to it once that is registered
-    annex = "export.annex_form" in current_app.view_functions
-    return render_template("secretariat/meeting.html", meeting=meeting_or_404(slug), annex=annex)
+    return render_template("secretariat/meeting.html", meeting=meeting_or_404(slug))
 
 
 def _validated(form: MeetingForm) -> MeetingData | None:

@@ -1,0 +1,172 @@
+"""`make bench`: time and memory of the annex export (numbers go in docs/performance.md).
+
+Measures, on a throwaway SQLite database:
+- the demo meeting's annex as PDF: a cold start (new render child) and the median of
+  repeated exports (a render child is started ahead, as the server does);
+- a generated 100-table meeting as PDF (and DOCX, Markdown);
+- memory: the render child's peak, and this process's size across 20 exports in a row.
+
+Every time is wall-clock time of service.export_annex: loading the meeting from the
+database, building the figures and HTML, rendering in the child, writing the file. Beside
+it, "cpu" is the CPU time that export used in this process and in the render child: on a
+busy machine wall time grows with the load, CPU time hardly does. The load average is
+printed so a reader can tell.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from facilitator import TestingConfig, create_app, operations, sessionfile
+from facilitator.cli import ensure_schema
+from facilitator.export import child, service
+from facilitator.export.annex import AnnexOptions
+
+from .meetings import generated_meeting
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO = REPO / "sessions" / "ser-raad-2023-01-27.toml"
+
+TARGETS = {"demo_median": 1.5, "large": 30.0, "peak_mb": 600.0}
+
+
+def rss_mb() -> float:
+    """This process's resident size now (MB)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def export(slug: str, fmt: str, out: Path, keep_spare: bool = True) -> service.ExportResult:
+    """One export as the web job does it: load, build, render (feedback included)."""
+    data = service.load_meeting_data(slug)
+    return service.export_annex(data, fmt, out, AnnexOptions(include_feedback=True), keep_spare=keep_spare)
+
+
+class Run:
+    """One timed export."""
+
+    def __init__(self, slug: str, fmt: str, out: Path, keep_spare: bool = True):
+        started, cpu = time.perf_counter(), time.process_time()
+        self.result = export(slug, fmt, out, keep_spare)
+        self.wall = time.perf_counter() - started
+        self.cpu = time.process_time() - cpu + self.result.child_cpu
+
+
+def summary(runs: list[Run]) -> str:
+    walls, cpus = [r.wall for r in runs], [r.cpu for r in runs]
+    spread = f" (min {min(walls):.2f}, max {max(walls):.2f})" if len(runs) > 1 else ""
+    return f"{statistics.median(walls):6.2f} s{spread}, cpu {statistics.median(cpus):.2f} s"
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f} (5 min {five:.1f}) on {os.cpu_count()} cores"
+
+
+def main(argv: list[str]) -> int:
+    """Run the benchmarks and print a report; exit 1 when a target is missed."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=9, help="demo exports for the median (default 9)")
+    parser.add_argument("--large-repeat", type=int, default=3, help="100-table exports (default 3)")
+    parser.add_argument("--series", type=int, default=20, help="exports in a row for memory (default 20)")
+    parser.add_argument("--pause", type=float, default=1.0, help="seconds between demo exports (default 1)")
+    args = parser.parse_args(argv)
+
+    tmp = Path(tempfile.mkdtemp(prefix="facilitator-bench-"))
+    config = TestingConfig(f"sqlite:///{tmp / 'bench.db'}")
+    config.INSTANCE_DIR = str(tmp / "instance")
+    app = create_app(config)
+    failures: list[str] = []
+    with app.app_context():
+        ensure_schema()
+        demo = operations.import_meeting(sessionfile.loads(DEMO.read_bytes())).slug
+        large = operations.import_meeting(generated_meeting(100)).slug
+        python = sys.version.split()[0]
+        print(f"Facilitator annex benchmark ({time.strftime('%Y-%m-%d %H:%M')}, Python {python})")
+        print(f"work dir: {tmp}\n")
+
+        print(f"before: {load()}\n")
+        # a cold start: no render child waiting
+        cold = Run(demo, "pdf", tmp / "cold.pdf", keep_spare=False)
+        print(f"demo PDF, cold child     {summary([cold])}   ({cold.result.pages} pages)")
+
+        child.prestart(*reversed(service.limits()))  # what opening the export page does
+        runs = []
+        for _ in range(args.repeat):
+            # a person clicks "Bijlage maken" now and then, not back to back: by then the
+            # render child started for the next export has done its imports
+            time.sleep(args.pause)
+            runs.append(Run(demo, "pdf", tmp / "demo.pdf"))
+        median = statistics.median(r.wall for r in runs)
+        demo_peak = max(r.result.child_maxrss_kb for r in runs) / 1024
+        print(
+            f"demo PDF, warm child     {summary(runs)}; median of {len(runs)}; child peak {demo_peak:.0f} MB"
+        )
+        if median > TARGETS["demo_median"]:
+            failures.append(f"demo median {median:.2f} s > {TARGETS['demo_median']} s")
+
+        for fmt in ("docx", "md"):
+            print(f"demo {fmt.upper():<4}                {summary([Run(demo, fmt, tmp / f'demo.{fmt}')])}")
+
+        large_runs = [Run(large, "pdf", tmp / "large.pdf") for _ in range(args.large_repeat)]
+        large_median = statistics.median(r.wall for r in large_runs)
+        large_peak = max(r.result.child_maxrss_kb for r in large_runs) / 1024
+        print(
+            f"100 tables PDF           {summary(large_runs)}; median of {len(large_runs)}, "
+            f"{large_runs[0].result.pages} pages; child peak {large_peak:.0f} MB"
+        )
+        if large_median > TARGETS["large"]:
+            failures.append(f"100 tables {large_median:.1f} s > {TARGETS['large']} s")
+        for fmt in ("docx", "md"):
+            run = Run(large, fmt, tmp / f"large.{fmt}")
+            extra = (
+                f"; child peak {run.result.child_maxrss_kb / 1024:.0f} MB"
+                if run.result.child_maxrss_kb
+                else ""
+            )
+            print(f"100 tables {fmt.upper():<4}          {summary([run])}{extra}")
+
+        sizes = []
+        child_peaks = []
+        for _ in range(args.series):
+            run = Run(demo, "pdf", tmp / "series.pdf")
+            sizes.append(rss_mb())
+            child_peaks.append(run.result.child_maxrss_kb / 1024)
+        growth = sizes[-1] - sizes[0]
+        print(
+            f"{args.series} demo exports in a row: this process {sizes[0]:.0f} → {sizes[-1]:.0f} MB "
+            f"(growth {growth:+.1f} MB, max {max(sizes):.0f}); "
+            f"child peak {min(child_peaks):.0f}–{max(child_peaks):.0f} MB"
+        )
+        parent_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak = max(large_peak, demo_peak, max(child_peaks))
+        print(f"peak memory: render child {peak:.0f} MB, this process {parent_peak:.0f} MB")
+        if max(peak, parent_peak) > TARGETS["peak_mb"]:
+            failures.append(f"peak {max(peak, parent_peak):.0f} MB > {TARGETS['peak_mb']:.0f} MB")
+        # a leak grows with every export; allow for allocator noise, not for a trend
+        if growth > 15:
+            failures.append(f"memory grew {growth:.1f} MB over {args.series} exports")
+        print(f"\nafter: {load()}")
+
+    print()
+    if failures:
+        print("MISSED: " + "; ".join(failures))
+        return 1
+    print(
+        f"targets met: demo ≤ {TARGETS['demo_median']} s median, 100 tables ≤ {TARGETS['large']:.0f} s, "
+        f"peak ≤ {TARGETS['peak_mb']:.0f} MB, no growth across exports"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

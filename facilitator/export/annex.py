@@ -1,0 +1,294 @@
+"""The annex as plain data: what every format prints, built from a meeting's MeetingData.
+
+Nothing here is an ORM object, so the same value feeds the HTML template, travels as JSON
+to the render child (DOCX) and is written out as Markdown.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from . import figure as figure_module
+from .figure import Figure
+
+ORDERS = ("number", "feedback")
+
+
+@dataclass
+class AnnexOptions:
+    """What the secretariat chose: feedback summaries, empty tables, table order."""
+
+    include_feedback: bool = False
+    skip_empty: bool = False
+    order: str = "number"  # "number" or "feedback" (the report-back order, the rest after)
+
+
+@dataclass
+class Words:
+    """Every word the annex prints around user text, in the annex's language."""
+
+    table: str
+    participants: str
+    leader: str
+    rapporteur: str
+    figure: str
+    feedback: str
+    spokesperson: str
+    no_report: str
+    legend: str
+    meeting: str
+    date: str
+    place: str
+    agenda_item: str
+    reference: str
+    round: str
+    minutes: str
+    tables_count: str
+    questions: str
+    page: str
+    of: str
+    time_suffix: str
+
+
+def annex_words(lang: str = "nl") -> Words:
+    """The annex's words from the translation catalogue, in the annex's language (needs an app context)."""
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    with force_locale(lang):
+        return Words(
+            table=_("Tafel"),
+            participants=_("Deelnemers"),
+            leader=_("gespreksleider"),
+            rapporteur=_("Verslag"),
+            figure=_("Invuloefening tafel"),
+            feedback=_("Terugkoppeling in de plenaire vergadering"),
+            spokesperson=_("Woordvoerder"),
+            no_report=_("Van deze tafel is geen verslag gemaakt."),
+            legend=_("Genummerde inbreng in de figuur"),
+            meeting=_("Vergadering"),
+            date=_("Datum"),
+            place=_("Plaats"),
+            agenda_item=_("Agendapunt"),
+            reference=_("Kenmerk"),
+            round=_("Rondetafelgesprek"),
+            minutes=_("minuten"),
+            tables_count=_("tafels"),
+            questions=_("Vragen aan de tafels"),
+            page=_("pagina"),
+            of=_("van"),
+            time_suffix=_("uur"),
+        )
+
+
+@dataclass
+class Person:
+    """A participant in print order; leader marks the discussion leader."""
+
+    name: str
+    leader: bool = False
+
+
+@dataclass
+class AnnexTable:
+    """One table as printed."""
+
+    number: int
+    participants: list[Person]
+    rapporteur: str | None
+    spokesperson: str | None
+    report: str  # Markdown as typed; each writer renders it through richtext
+    feedback: str
+    figure: Figure | None
+    entry_count: int
+
+    @property
+    def is_empty(self) -> bool:
+        """No report, no feedback and no visible entries."""
+        return not (self.report.strip() or self.feedback.strip() or self.entry_count)
+
+
+@dataclass
+class Annex:
+    """The whole annex as plain data."""
+
+    title: str
+    meeting_title: str
+    footer: str
+    document_title: str
+    meta: list[tuple[str, str]]
+    questions: list[str]
+    bollen: list[dict[str, str]]
+    horizons: list[dict[str, str]]
+    tables: list[AnnexTable]
+    options: AnnexOptions
+    words: Words
+    lang: str = "nl"
+    description: str = ""
+
+
+def format_date(value: date, lang: str = "nl", long: bool = True) -> str:
+    """A date as people write it: "vrijdag 27 januari 2023" (long) or "27 januari 2023"."""
+    from babel.dates import format_date as babel_format
+
+    return babel_format(value, "EEEE d MMMM y" if long else "d MMMM y", locale=lang)
+
+
+def format_time(value: str, words: Words) -> str:
+    """ "10:15" → "10.15 uur"; anything else as typed."""
+    match = re.fullmatch(r"\s*(\d{1,2})[:.](\d{2})\s*", value or "")
+    if not match:
+        return (value or "").strip()
+    return f"{int(match.group(1))}.{match.group(2)} {words.time_suffix}"
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean(text: str | None) -> str:
+    """User text without the control characters that no document format can hold."""
+    return _CONTROL.sub("", text or "")
+
+
+def _clean_data(data: Any) -> Any:
+    """A copy of the meeting data with every string cleaned."""
+    if isinstance(data, str):
+        return clean(data)
+    if isinstance(data, list):
+        return [_clean_data(v) for v in data]
+    if isinstance(data, dict):
+        return {k: _clean_data(v) for k, v in data.items()}
+    if dataclasses.is_dataclass(data) and not isinstance(data, type):
+        return dataclasses.replace(
+            data, **{f.name: _clean_data(getattr(data, f.name)) for f in dataclasses.fields(data) if f.init}
+        )
+    return data
+
+
+def ordered_tables(data: Any, order: str) -> list[Any]:
+    """The meeting's tables in number order, or in report-back order with the rest after."""
+    by_number = sorted(data.tables, key=lambda t: t.number)
+    if order != "feedback" or not data.feedback_order:
+        return by_number
+    position = {number: i for i, number in enumerate(data.feedback_order)}
+    return sorted(by_number, key=lambda t: (position.get(t.number, len(position)), t.number))
+
+
+def build_annex(
+    data: Any,
+    words: Words,
+    options: AnnexOptions | None = None,
+    lang: str = "nl",
+    on_table: Callable[[int, int], None] | None = None,
+) -> Annex:
+    """Turn a meeting's plain data (sessionfile.MeetingData) into the annex.
+
+    ``on_table(done, total)`` is called after each table's figure, for progress and so a
+    cooperative server can let other requests run in between.
+    """
+    options = options or AnnexOptions()
+    data = _clean_data(data)
+    meta: list[tuple[str, str]] = [(words.meeting, data.title)]
+    when = format_date(data.date, lang)
+    if data.start:
+        when = f"{when}, {format_time(data.start, words)}"
+    meta.append((words.date, when))
+    for label, value in (
+        (words.place, data.place),
+        (words.agenda_item, data.agenda_item),
+        (words.reference, data.reference),
+    ):
+        if value:
+            meta.append((label, value))
+    count = len(data.tables)
+    round_text = f"{count} {words.tables_count}"
+    if data.round_minutes:
+        round_text += f", {data.round_minutes} {words.minutes}"
+    meta.append((words.round, round_text))
+
+    tables = ordered_tables(data, options.order)
+    out: list[AnnexTable] = []
+    for i, table in enumerate(tables):
+        visible = [e for e in table.entries if not e.hidden]
+        fig = None
+        if visible:
+            fig = figure_module.layout(
+                f"{words.figure} {table.number}",
+                data.bollen,
+                data.horizons,
+                [(e.text, e.bollen, e.horizons) for e in visible],
+            )
+        annex_table = AnnexTable(
+            number=table.number,
+            participants=[Person(name, name == table.leader) for name in table.participants],
+            rapporteur=table.rapporteur,
+            spokesperson=table.spokesperson,
+            report=table.report or "",
+            feedback=(table.feedback or "") if options.include_feedback else "",
+            figure=fig,
+            entry_count=len(visible),
+        )
+        if not (options.skip_empty and annex_table.is_empty):
+            out.append(annex_table)
+        if on_table:
+            on_table(i + 1, len(tables))
+
+    short_date = format_date(data.date, lang, long=False)
+    return Annex(
+        title=data.annex_title,
+        meeting_title=data.title,
+        footer=f"{data.title} · {short_date}",
+        document_title=f"{data.annex_title} — {data.title}, {short_date}",
+        meta=meta,
+        questions=list(data.questions),
+        bollen=[dict(b) for b in data.bollen],
+        horizons=[dict(h) for h in data.horizons],
+        tables=out,
+        options=options,
+        words=words,
+        lang=lang,
+        description=data.agenda_item or "",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON round trip (the DOCX is written in the render child)
+
+
+def to_json(annex: Annex) -> dict[str, Any]:
+    """The annex as JSON-ready data."""
+    return dataclasses.asdict(annex)
+
+
+def from_json(data: dict[str, Any]) -> Annex:
+    """The inverse of to_json."""
+    return _load(Annex, data)
+
+
+def _load(kind: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(kind)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(kind) if a is not type(None)]
+        return _load(options[0], value)
+    if origin is list:
+        (item,) = typing.get_args(kind)
+        return [_load(item, v) for v in value]
+    if origin is tuple:
+        return tuple(_load(a, v) for a, v in zip(typing.get_args(kind), value, strict=True))
+    if origin is dict:
+        return dict(value)
+    if dataclasses.is_dataclass(kind):
+        hints = typing.get_type_hints(kind, vars(figure_module) | globals())
+        return kind(
+            **{f.name: _load(hints[f.name], value[f.name]) for f in dataclasses.fields(kind) if f.init}
+        )
+    return value

@@ -1,0 +1,291 @@
+"""Run one render in a child process, with a time and a memory limit.
+
+WeasyPrint never runs in the server process: a document that is too big, too slow or
+crafted to misbehave costs one child, which is killed at its deadline, and the caller gets
+a RenderError with one sentence for a person. Works the same under gevent (its subprocess
+and threads are cooperative), so waiting for a child never blocks the server.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .render import TAG
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # facilitator/
+
+# The child imports only facilitator.export, not the app package: facilitator/__init__
+# loads Flask, SQLAlchemy and Socket.IO (about 0.9 s) that a render never needs.
+BOOTSTRAP = (
+    "import sys, types; "
+    "package = types.ModuleType('facilitator'); package.__path__ = [sys.argv[1]]; "
+    "sys.modules['facilitator'] = package; "
+    "from facilitator.export.render import main; sys.exit(main(sys.argv[2:]))"
+)
+
+DEFAULT_TIMEOUT = 300.0
+DEFAULT_MEMORY_MB = 1536
+
+
+class RenderError(Exception):
+    """A render that failed; str() is one sentence for the person who asked for it."""
+
+
+@dataclass
+class RenderResult:
+    """What the child reported: its result, peak memory and time."""
+
+    result: dict[str, Any]
+    maxrss_kb: int
+    seconds: float
+    log: list[str] = field(default_factory=list)
+    cpu_seconds: float = 0.0  # the child's CPU time for this job (imports done ahead excluded)
+
+
+# One child started ahead of need, so that an export does not wait for the imports
+# (WeasyPrint alone takes about 0.6 s). It sits idle on its stdin; when this process
+# ends, the pipe closes and the child ends with it.
+_spare_lock = threading.Lock()
+_spare: tuple[tuple[int, int], subprocess.Popen] | None = None
+
+
+@atexit.register
+def _retire_spare() -> None:
+    """Let the spare child go: closing its stdin ends it."""
+    global _spare
+    with _spare_lock:
+        spare, _spare = _spare, None
+    if spare is not None:
+        _retire(spare[1])
+
+
+def _retire(proc: subprocess.Popen) -> None:
+    for pipe in (proc.stdin, proc.stderr):
+        if pipe:
+            with contextlib.suppress(OSError):
+                pipe.close()
+    try:
+        proc.wait(timeout=2)
+    except subprocess.TimeoutExpired:
+        _kill(proc)
+
+
+def _command(memory_mb: int, timeout: float, warm: bool) -> list[str]:
+    return [
+        sys.executable,
+        "-I",  # isolated: no PYTHON* variables, no user site, no current directory on the path
+        "-c",
+        BOOTSTRAP,
+        str(PACKAGE_DIR),
+        "--memory-mb",
+        str(memory_mb),
+        "--cpu-seconds",
+        str(int(timeout) + 5),
+        "--warm-up",
+        "yes" if warm else "no",
+    ]
+
+
+def _spawn(memory_mb: int, timeout: float, warm: bool = False) -> subprocess.Popen:
+    try:
+        return subprocess.Popen(
+            _command(memory_mb, timeout, warm),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            cwd=tempfile.gettempdir(),
+            env=_child_env(),
+            close_fds=True,
+        )
+    except OSError as exc:
+        raise RenderError(f"Het opmaakproces kon niet starten ({exc.strerror or exc}).") from exc
+
+
+def prestart(memory_mb: int = DEFAULT_MEMORY_MB, timeout: float = DEFAULT_TIMEOUT) -> None:
+    """Start a spare child with these limits now, unless one is waiting already."""
+    global _spare
+    with _spare_lock:
+        if _spare is not None and _spare[1].poll() is None:
+            return
+        # a spare child also renders a small annex while it waits (see render._warm_up)
+        _spare = ((memory_mb, int(timeout)), _spawn(memory_mb, timeout, warm=True))
+
+
+def _take(memory_mb: int, timeout: float) -> subprocess.Popen:
+    """The spare child if it has these limits and is alive, else a new one."""
+    global _spare
+    with _spare_lock:
+        spare, _spare = _spare, None
+    if spare is not None:
+        key, proc = spare
+        if key == (memory_mb, int(timeout)) and proc.poll() is None:
+            return proc
+        _retire(proc)
+    return _spawn(memory_mb, timeout)
+
+
+def run(
+    job: dict[str, Any],
+    out: Path,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+    on_progress: Callable[[dict[str, Any]], None] | None = None,
+    keep_spare: bool = True,
+) -> RenderResult:
+    """Render ``job`` into ``out`` in a child process; raise RenderError on any failure.
+
+    With ``keep_spare`` a fresh child is started for the next export once this one ends
+    (not before: its imports would compete with this render for the CPU).
+    """
+    # the child writes a private file; only a complete render replaces ``out``
+    partial = out.with_name(f".{out.name}.{os.getpid()}.{threading.get_ident()}.part")
+    payload = json.dumps({**job, "out": str(partial)}).encode()
+    started = time.monotonic()
+    proc = _take(memory_mb, timeout)
+    try:
+        return _run(proc, payload, partial, out, started, timeout, memory_mb, on_progress)
+    finally:
+        if keep_spare:
+            prestart(memory_mb, timeout)
+
+
+def _run(
+    proc: subprocess.Popen,
+    payload: bytes,
+    partial: Path,
+    out: Path,
+    started: float,
+    timeout: float,
+    memory_mb: int,
+    on_progress: Callable[[dict[str, Any]], None] | None,
+) -> RenderResult:
+    """Feed the job to the child, relay its progress, enforce the deadline, judge the outcome."""
+
+    lines: queue.Queue[bytes | None] = queue.Queue()
+
+    def feed() -> None:
+        # a child that died early breaks the pipe; its stderr says why
+        with contextlib.suppress(OSError):
+            proc.stdin.write(payload)
+        with contextlib.suppress(OSError):
+            proc.stdin.close()
+
+    def pump() -> None:
+        try:
+            for line in proc.stderr:
+                lines.put(line)
+        except (OSError, ValueError):
+            pass  # the pipe was closed under us: the run is over anyway
+        finally:
+            lines.put(None)
+
+    threading.Thread(target=feed, daemon=True).start()
+    threading.Thread(target=pump, daemon=True).start()
+
+    outcome: dict[str, Any] | None = None
+    log: list[str] = []
+    deadline = started + timeout
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise RenderError(
+                    f"Het opmaken duurde langer dan {_seconds(timeout)} seconden en is afgebroken."
+                )
+            try:
+                line = lines.get(timeout=min(remaining, 1.0))
+            except queue.Empty:
+                continue
+            if line is None:
+                break
+            text = line.decode("utf-8", "replace").rstrip("\n")
+            if not text.startswith(TAG):
+                log.append(text[:300])
+                continue
+            message = json.loads(text[len(TAG) :])
+            if "result" in message or "error" in message:
+                outcome = message
+            elif "log" in message:
+                log.append(message["log"])
+            elif on_progress:
+                on_progress(message)
+        proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+    except BaseException:
+        _kill(proc)
+        partial.unlink(missing_ok=True)
+        raise
+    finally:
+        if proc.stderr:
+            proc.stderr.close()
+
+    if outcome and "result" in outcome and proc.returncode == 0 and partial.is_file():
+        os.replace(partial, out)
+        return RenderResult(
+            outcome["result"],
+            outcome.get("maxrss_kb", 0),
+            time.monotonic() - started,
+            log[-20:],
+            outcome.get("cpu_seconds", 0.0),
+        )
+    partial.unlink(missing_ok=True)
+    if outcome and outcome.get("error") == "memory":
+        raise RenderError(f"Het opmaken had meer dan {memory_mb} MB geheugen nodig en is afgebroken.")
+    if proc.returncode == -signal_number("SIGXCPU"):
+        raise RenderError(f"Het opmaken duurde langer dan {_seconds(timeout)} seconden en is afgebroken.")
+    if proc.returncode < 0:
+        raise RenderError(
+            f"Het opmaakproces stopte onverwacht (signaal {-proc.returncode}), "
+            f"mogelijk door de geheugengrens van {memory_mb} MB."
+        )
+    detail = (outcome or {}).get("detail") or (log[-1] if log else f"exit status {proc.returncode}")
+    raise RenderError(f"Het opmaken is mislukt: {detail}")
+
+
+def _seconds(value: float) -> str:
+    """A number of seconds as Dutch writes it: 300, 0,5."""
+    return f"{value:g}".replace(".", ",")
+
+
+def signal_number(name: str) -> int:
+    """The number of a signal by name (0 where the platform lacks it)."""
+    import signal
+
+    return int(getattr(signal, name, 0))
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.kill()
+    with contextlib.suppress(subprocess.TimeoutExpired):  # a killed process always ends
+        proc.wait(timeout=5)
+
+
+def _child_env() -> dict[str, str]:
+    """A small environment: no secrets (DATABASE_URL, SECRET_KEY …) reach the child."""
+    keep = (
+        "PATH",
+        "HOME",
+        "LANG",
+        "LC_ALL",
+        "TMPDIR",
+        "FONTCONFIG_PATH",
+        "FONTCONFIG_FILE",
+        "XDG_CACHE_HOME",
+    )
+    env = {key: os.environ[key] for key in keep if key in os.environ}
+    env.setdefault("LANG", "C.UTF-8")
+    return env

@@ -1,0 +1,46 @@
+"""`flask --app wsgi annex SLUG --out FILE [--format pdf|docx|md]`: write a meeting's annex."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from .annex import ORDERS, AnnexOptions
+
+
+@click.command("annex")
+@click.argument("slug")
+@click.option(
+    "--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="The file to write."
+)
+@click.option("--format", "fmt", type=click.Choice(["pdf", "docx", "md"]), default="pdf", show_default=True)
+@click.option("--feedback/--no-feedback", default=False, help="Include the plenary feedback summaries.")
+@click.option("--skip-empty", is_flag=True, help="Leave out tables without report, feedback or entries.")
+@click.option("--order", type=click.Choice(ORDERS), default="number", show_default=True, help="Table order.")
+@with_appcontext
+def annex_command(slug: str, out: str, fmt: str, feedback: bool, skip_empty: bool, order: str) -> None:
+    """Write the meeting's annex (PDF/UA, DOCX or Markdown)."""
+    from ..cli import ensure_schema, fail
+    from .service import ExportError, export_annex, load_meeting_data
+
+    ensure_schema()
+    data = load_meeting_data(slug)
+    if data is None:
+        fail(f"onbekende vergadering '{slug}' (zie de lijst op de secretariaatspagina)")
+    target = Path(out)
+    if not target.parent.is_dir():
+        fail(f"{out}: de map {target.parent} bestaat niet")
+    try:
+        export_annex(
+            data,
+            fmt,
+            target,
+            AnnexOptions(include_feedback=feedback, skip_empty=skip_empty, order=order),
+            keep_spare=False,  # the command ends after one export
+        )
+    except ExportError as exc:
+        fail(f"{out}: {exc}")
+    except OSError as exc:
+        fail(f"{out}: kan niet schrijven ({exc.strerror or exc})")

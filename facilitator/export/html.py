@@ -1,0 +1,92 @@
+"""The annex as HTML for WeasyPrint: a dedicated template (templates/annex/) fed plain data.
+
+The template has its own Jinja environment with autoescaping on, so it needs no request and
+no app; user text reaches it only as escaped text or through richtext/figure, which escape
+every character themselves.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+import jinja2
+from markupsafe import Markup
+
+from . import figure, richtext
+from .annex import Annex, Words
+from .fonts import REPO_ROOT, font_face_css
+
+TEMPLATE_DIR = REPO_ROOT / "templates"
+
+
+@functools.lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    """The annex's own Jinja environment: autoescape on, undefined names are errors."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=jinja2.select_autoescape(["html"], default_for_string=True, default=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=False,
+    )
+
+
+def css_string(text: str) -> str:
+    """A CSS string literal holding text (quotes, backslashes, newlines and "<" escaped)."""
+    out = []
+    for ch in text:
+        if ch in '"\\<>' or ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\{ord(ch):x} ")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def page_css(words: Words) -> str:
+    """The page counter in the annex's words: "pagina 3 van 12"."""
+    before, between = css_string(words.page + " "), css_string(" " + words.of + " ")
+    return f"@page {{ @bottom-right {{ content: {before} counter(page) {between} counter(pages); }} }}"
+
+
+# Markup() below only ever wraps HTML that this package made and escaped itself:
+# richtext.to_html and figure.to_svg escape every user character, the template is
+# rendered with autoescape on, and the CSS is ours.
+
+
+def table_html(annex: Annex, index: int) -> Markup:
+    """One table's section of the annex."""
+    table = annex.tables[index]
+    report = richtext.to_html(table.report)
+    feedback = richtext.to_html(table.feedback) if table.feedback.strip() else ""
+    drawing = figure.to_html(table.figure) if table.figure else ""
+    rendered = (
+        environment()
+        .get_template("annex/_table.html")
+        .render(
+            annex=annex,
+            table=table,
+            report_html=Markup(report),  # noqa: S704 - escaped by richtext
+            feedback_html=Markup(feedback),  # noqa: S704 - escaped by richtext
+            drawing=Markup(drawing),  # noqa: S704 - escaped by figure.to_html
+        )
+    )
+    return Markup(rendered)  # noqa: S704 - rendered with autoescape on
+
+
+def annex_html(annex: Annex, on_table: Callable[[int, int], None] | None = None) -> str:
+    """The whole annex as one HTML document."""
+    parts = []
+    for i in range(len(annex.tables)):
+        parts.append(table_html(annex, i))
+        if on_table:
+            on_table(i + 1, len(annex.tables))
+    return (
+        environment()
+        .get_template("annex/annex.html")
+        .render(
+            annex=annex,
+            tables_html=parts,
+            font_faces=Markup(font_face_css()),  # noqa: S704 - our constants
+            page_css=Markup(page_css(annex.words)),  # noqa: S704 - css_string escapes
+        )
+    )

@@ -1,0 +1,63 @@
+"""The annex as Markdown: an editable text version, with every user character escaped.
+
+Reports are written back from their parsed form (richtext), so a Markdown viewer shows
+what the PDF shows; the figure becomes a list of its entries grouped by bollen.
+"""
+
+from __future__ import annotations
+
+from .annex import Annex, AnnexTable
+from .richtext import escape_markdown
+from .richtext import to_markdown as report_markdown
+
+
+def to_markdown(annex: Annex) -> str:
+    """The whole annex as one Markdown document."""
+    words = annex.words
+    out = [f"# {escape_markdown(annex.title)}"]
+    out.append(
+        "\n".join(f"- **{escape_markdown(label)}:** {escape_markdown(value)}" for label, value in annex.meta)
+    )
+    if annex.questions:
+        out.append(f"## {escape_markdown(words.questions)}")
+        out.append("\n".join(f"{i}. {escape_markdown(q)}" for i, q in enumerate(annex.questions, 1)))
+    for table in annex.tables:
+        out.extend(_table(annex, table))
+    return "\n\n".join(part for part in out if part) + "\n"
+
+
+def _table(annex: Annex, table: AnnexTable) -> list[str]:
+    words = annex.words
+    out = [f"## {escape_markdown(words.table)} {table.number}"]
+    people = []
+    if table.participants:
+        names = ", ".join(
+            f"{escape_markdown(p.name)} ({escape_markdown(words.leader)})"
+            if p.leader
+            else escape_markdown(p.name)
+            for p in table.participants
+        )
+        people.append(f"**{escape_markdown(words.participants)}:** {names}")
+    if table.rapporteur:
+        people.append(f"**{escape_markdown(words.rapporteur)}:** {escape_markdown(table.rapporteur)}")
+    out.append("  \n".join(people))
+    report = report_markdown(table.report)
+    if report:
+        out.append(report)
+    elif table.figure is None:
+        out.append(f"*{escape_markdown(words.no_report)}*")
+    if table.figure:
+        out.append(f"### {escape_markdown(table.figure.title)}")
+        out.append(
+            "\n".join(
+                f"- **{escape_markdown(group.where)}:** "
+                + "; ".join(escape_markdown(e) for e in group.entries)
+                for group in table.figure.groups
+            )
+        )
+    if table.feedback.strip():
+        out.append(f"### {escape_markdown(words.feedback)}")
+        if table.spokesperson:
+            out.append(f"**{escape_markdown(words.spokesperson)}:** {escape_markdown(table.spokesperson)}")
+        out.append(report_markdown(table.feedback))
+    return out

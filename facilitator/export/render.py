@@ -1,0 +1,165 @@
+"""The render child: one annex per process, under a memory and CPU limit.
+
+Started by ``child.run`` (see there for the cheap way it is imported). Reads one job as
+JSON on stdin, writes the file it names, and talks back on stderr in lines that start
+with ``@@ `` followed by JSON: progress, then a result or an error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+TAG = "@@ "
+
+
+def _say(**message: Any) -> None:
+    sys.stderr.write(TAG + json.dumps(message) + "\n")
+    sys.stderr.flush()
+
+
+def _limit(memory_mb: int, cpu_seconds: int) -> None:
+    if memory_mb > 0:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    if cpu_seconds > 0:
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
+
+
+class _Progress(logging.Handler):
+    """WeasyPrint's progress log ("Step 5 - Creating layout - Page 3") as progress messages."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        step = text.split(" - ")
+        message: dict[str, Any] = {"progress": step[1] if len(step) > 1 else text}
+        if text.startswith("Step 5") and "Page" in text:
+            with contextlib.suppress(ValueError):
+                message["page"] = int(text.rsplit(" ", 1)[1])
+        _say(**message)
+
+
+class _Warnings(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        _say(log=record.getMessage()[:300])
+
+
+def render_pdf(job: dict[str, Any], out: Path) -> dict[str, Any]:
+    """HTML → PDF/UA-1 with the restricted fetcher."""
+    from weasyprint import HTML
+    from weasyprint.logger import LOGGER, PROGRESS_LOGGER
+
+    from .fetcher import ASSET_BASE, AnnexFetcher
+
+    PROGRESS_LOGGER.setLevel(logging.INFO)
+    PROGRESS_LOGGER.addHandler(_Progress())
+    PROGRESS_LOGGER.propagate = False  # progress is not a warning
+    LOGGER.setLevel(logging.WARNING)
+    LOGGER.addHandler(_Warnings())
+    fetcher = AnnexFetcher()
+    # PDF/UA-1: tagged structure, document language and title; pdf_tags is passed too
+    # because the variant only fills options that are None, and pdf_tags defaults to False
+    # presentational_hints stays off: with it, HTML attributes become CSS (CVE-2026-49452)
+    options = {"pdf_variant": "pdf/ua-1", "pdf_tags": True, "presentational_hints": False}
+    document = HTML(string=job["html"], base_url=ASSET_BASE, url_fetcher=fetcher).render(**options)
+    pages = len(document.pages)
+    _say(progress="Creating PDF")
+    document.write_pdf(out, **options)
+    return {"pages": pages, "refused": fetcher.refused}
+
+
+def _warm_up() -> None:
+    """Render a small annex once, before any job arrives.
+
+    A process's first render pays for setting up fontconfig, the user-agent stylesheets,
+    the Dutch hyphenation dictionary, the annex fonts and its stylesheet; a spare child
+    pays it while it waits, so the real render does not.
+    """
+    import dataclasses
+    from datetime import date
+    from io import BytesIO
+
+    from weasyprint import HTML
+
+    from ..sessionfile import EntryData, MeetingData, TableData
+    from .annex import AnnexOptions, Words, build_annex
+    from .fetcher import ASSET_BASE, AnnexFetcher
+    from .html import annex_html
+
+    report = "**Vet.** Verdienvermogen en *bestaanszekerheid* hier en nu.\n\n- een\n- twee\n\n1. drie"
+    entries = [EntryData("Verdienvermogen", ["economisch"], ["later"]), EntryData("Water", ["ecologisch"])]
+    table = TableData(1, ["A", "B"], "A", "C", "A", report, report, entries)
+    data = MeetingData("Raad", date(2023, 1, 27), start="10:15", questions=["Vraag?"], tables=[table])
+    words = Words(**{f.name: f.name for f in dataclasses.fields(Words)})
+    html = annex_html(build_annex(data, words, AnnexOptions(include_feedback=True)))
+    options = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
+    document = HTML(string=html, base_url=ASSET_BASE, url_fetcher=AnnexFetcher()).render(**options)
+    document.write_pdf(BytesIO(), **options)
+
+
+def render_docx(job: dict[str, Any], out: Path) -> dict[str, Any]:
+    """Annex data → DOCX."""
+    from .annex import from_json
+    from .docx_writer import write_docx
+
+    annex = from_json(job["annex"])
+    write_docx(annex, out, progress=lambda done, total: _say(progress="table", done=done, total=total))
+    return {"tables": len(annex.tables)}
+
+
+def main(argv: list[str]) -> int:
+    """Run one job: argv is --memory-mb N --cpu-seconds N [--warm-up yes]."""
+    options = dict(zip(argv[::2], argv[1::2], strict=False))
+    _limit(int(options.get("--memory-mb", "0")), int(options.get("--cpu-seconds", "0")))
+    try:
+        # import before the job arrives: a spare child is warm by the time it is used
+        import docx  # noqa: F401
+        import weasyprint  # noqa: F401
+
+        from . import docx_writer, fetcher  # noqa: F401
+    except MemoryError:
+        _say(error="memory")
+        return 3
+    if options.get("--warm-up") == "yes":
+        try:
+            _warm_up()
+        except Exception:  # only an optimisation: the job itself reports real problems
+            logging.getLogger(__name__).debug("warm-up failed", exc_info=True)
+    raw = sys.stdin.buffer.read()
+    started = time.monotonic()
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    try:
+        job = json.loads(raw)
+        out = Path(job["out"])
+        kind = job["format"]
+        if kind == "pdf":
+            result = render_pdf(job, out)
+        elif kind == "docx":
+            result = render_docx(job, out)
+        else:
+            raise ValueError(f"unknown format {kind!r}")
+    except MemoryError:
+        _say(error="memory")
+        return 3
+    except Exception as exc:  # the parent turns this into one clear line
+        _say(error="failed", detail=f"{type(exc).__name__}: {exc}"[:500])
+        return 1
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime
+    _say(
+        result=result,
+        maxrss_kb=usage.ru_maxrss,
+        seconds=round(time.monotonic() - started, 3),
+        cpu_seconds=round(cpu, 3),
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

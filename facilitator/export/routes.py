@@ -1,0 +1,122 @@
+"""Annex exports for the secretariat: choose, follow the progress, download.
+
+Every export runs as a background job (see jobs.py): the POST returns at once, the page
+polls the job's status (static/js/annex.js) and downloads the file when it is ready.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, redirect, render_template, send_file, session, url_for
+from flask_babel import gettext as _
+
+from .. import operations
+from ..auth.routes import login_required
+from ..models import Meeting
+from . import jobs, service
+from .forms import AnnexForm
+
+bp = Blueprint("export", __name__, url_prefix="/secretariaat")
+
+
+def _meeting_or_404(slug: str) -> Meeting:
+    meeting = operations.get_meeting(slug)
+    if meeting is None:
+        abort(404)
+    return meeting
+
+
+def _job_or_404(slug: str, job_id: str) -> dict:
+    status = jobs.read(job_id)
+    if status is None or status.get("slug") != slug:
+        abort(404)
+    return status
+
+
+def _stage_text(stage: str) -> str:
+    return {
+        "queued": _("In de wachtrij"),
+        "loading": _("Gegevens ophalen"),
+        "figures": _("Figuren tekenen"),
+        "preparing": _("Opmaak voorbereiden"),
+        "layout": _("Pagina's opmaken"),
+        "tables": _("Tafels schrijven"),
+        "writing": _("Bestand schrijven"),
+        "done": _("Klaar"),
+        "failed": _("Mislukt"),
+    }.get(stage, stage)
+
+
+def _public_status(slug: str, status: dict) -> dict:
+    """What the progress page needs, and nothing of the server's internals."""
+    out = {
+        "state": status["state"],
+        "progress": round(100 * float(status.get("progress", 0))),
+        "stage": status.get("stage", ""),
+        "stage_text": _stage_text(status.get("stage", "")),
+        "message": status.get("message", ""),
+        "format": status["format"],
+    }
+    if status["state"] == "done":
+        out["download_url"] = url_for("export.download", slug=slug, job_id=status["id"])
+        out["filename"] = status["filename"]
+        out["pages"] = status.get("pages")
+    return out
+
+
+@bp.get("/vergaderingen/<slug>/bijlage")
+@login_required
+def annex_form(slug: str):
+    """The export page: format and options."""
+    meeting = _meeting_or_404(slug)
+    service.prestart_renderer()  # warm a render child while the secretary chooses
+    return render_template("secretariat/annex.html", meeting=meeting, form=AnnexForm(), here=_("Bijlage"))
+
+
+@bp.post("/vergaderingen/<slug>/bijlage")
+@login_required
+def start_export(slug: str):
+    """Start an export job and go to its progress page."""
+    meeting = _meeting_or_404(slug)
+    form = AnnexForm()
+    if not form.validate_on_submit():
+        return render_template("secretariat/annex.html", meeting=meeting, form=form, here=_("Bijlage")), 400
+    job_id = jobs.start(meeting.slug, form.format.data, form.options(), session.get("user_id"))
+    return redirect(url_for("export.job", slug=meeting.slug, job_id=job_id), code=303)
+
+
+@bp.get("/vergaderingen/<slug>/bijlage/<job_id>")
+@login_required
+def job(slug: str, job_id: str):
+    """The progress page of one export (works without JavaScript: reload to update)."""
+    meeting = _meeting_or_404(slug)
+    status = _job_or_404(slug, job_id)
+    return render_template(
+        "secretariat/annex_job.html",
+        meeting=meeting,
+        status=_public_status(slug, status),
+        job_id=job_id,
+        here=_("Bijlage"),
+    )
+
+
+@bp.get("/vergaderingen/<slug>/bijlage/<job_id>/status")
+@login_required
+def job_status(slug: str, job_id: str):
+    """The job's progress as JSON, for the page to poll."""
+    response = jsonify(_public_status(slug, _job_or_404(slug, job_id)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/vergaderingen/<slug>/bijlage/<job_id>/download")
+@login_required
+def download(slug: str, job_id: str):
+    """The finished file, as an attachment."""
+    status = _job_or_404(slug, job_id)
+    path = jobs.result_path(status)
+    if status["state"] != "done" or not path.is_file():
+        abort(404)
+    mimetype = service.FORMATS[status["format"]][0]
+    response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=status["filename"])
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,202 @@
+"""Export a meeting's annex: load plain data, build the annex, write PDF, DOCX or Markdown.
+
+The one entry point for the command line, the web jobs and the benchmarks. It needs an app
+context (database, translation catalogue); the heavy part runs in a child process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from .. import operations
+from ..extensions import db
+from ..models import Meeting, RoundTable
+from ..sessionfile import MeetingData
+from . import annex as annex_module
+from . import child, html, markdown_writer
+from .annex import Annex, AnnexOptions
+from .child import RenderError
+from .fonts import FontsMissing, check_fonts
+
+FORMATS = {
+    "pdf": ("application/pdf", ".pdf"),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"),
+    "md": ("text/markdown", ".md"),  # Flask adds "; charset=utf-8"
+}
+
+# progress: (fraction 0–1, stage) — the stage is a key the web page translates
+Progress = Callable[[float, str], None]
+
+
+class ExportError(Exception):
+    """An export that could not be made; str() is one sentence for a person (Dutch)."""
+
+
+@dataclass
+class ExportResult:
+    """A finished export: where it is, and what it cost."""
+
+    path: Path
+    format: str
+    seconds: float
+    child_maxrss_kb: int = 0
+    pages: int | None = None
+    refused: list[str] = field(default_factory=list)  # URLs the renderer asked for and was denied
+    child_cpu: float = 0.0
+
+
+def load_meeting_data(slug: str) -> MeetingData | None:
+    """The meeting with all its content as plain data, loaded in a few queries, or None."""
+    meeting = db.session.execute(
+        select(Meeting)
+        .where(Meeting.slug == slug)
+        .options(
+            selectinload(Meeting.bollen),
+            selectinload(Meeting.horizons),
+            selectinload(Meeting.tables).selectinload(RoundTable.participants),
+            selectinload(Meeting.tables).selectinload(RoundTable.entries),
+        )
+    ).scalar_one_or_none()
+    if meeting is None:
+        return None
+    return operations.meeting_to_data(meeting)
+
+
+def download_name(slug: str, fmt: str) -> str:
+    """The file name a browser saves: <slug>-bijlage.pdf."""
+    return f"{slug}-bijlage{FORMATS[fmt][1]}"
+
+
+def limits() -> tuple[float, int]:
+    """The render child's time (s) and memory (MB) limits, from the app's configuration."""
+    config = current_app.config
+    return float(config.get("ANNEX_TIMEOUT", child.DEFAULT_TIMEOUT)), int(
+        config.get("ANNEX_MEMORY_MB", child.DEFAULT_MEMORY_MB)
+    )
+
+
+def export_annex(
+    data: MeetingData,
+    fmt: str,
+    out: Path,
+    options: AnnexOptions | None = None,
+    progress: Progress | None = None,
+    pause: Callable[[], None] | None = None,
+    keep_spare: bool | None = None,
+) -> ExportResult:
+    """Write the annex of ``data`` to ``out`` in ``fmt`` (pdf, docx or md).
+
+    ``pause`` is called between tables so that a cooperative server (gevent) serves other
+    requests meanwhile; ``progress`` receives a fraction and a stage key. ``keep_spare``
+    starts the next render child ahead (default: the ANNEX_PRESTART setting, on).
+    """
+    if keep_spare is None:
+        keep_spare = bool(current_app.config.get("ANNEX_PRESTART", True))
+    if fmt not in FORMATS:
+        raise ExportError(f"Onbekend formaat: {fmt}")
+    started = time.monotonic()
+    report = progress or (lambda fraction, stage: None)
+    breathe = pause or (lambda: None)
+    try:
+        check_fonts()
+    except FontsMissing as exc:
+        raise ExportError(str(exc)) from exc
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    report(0.02, "figures")
+
+    def figure_done(done: int, total: int) -> None:
+        report(0.02 + 0.28 * done / max(total, 1), "figures")
+        breathe()
+
+    annex = annex_module.build_annex(
+        data, annex_module.annex_words("nl"), options or AnnexOptions(), on_table=figure_done
+    )
+    timeout, memory_mb = limits()
+    if fmt == "md":
+        _write_atomic(out, markdown_writer.to_markdown(annex).encode("utf-8"))
+        report(1.0, "done")
+        return ExportResult(out, fmt, time.monotonic() - started)
+
+    if fmt == "pdf":
+        job = {"format": "pdf", "html": _html(annex, report, breathe)}
+        estimate = _estimate_pages(annex)
+    else:
+        job = {"format": "docx", "annex": annex_module.to_json(annex)}
+        estimate = max(len(annex.tables), 1)
+
+    def on_child(message: dict) -> None:
+        if "page" in message:
+            report(0.35 + 0.5 * min(message["page"] / estimate, 1.0), "layout")
+        elif message.get("progress") == "table":
+            report(0.35 + 0.6 * message["done"] / max(message["total"], 1), "tables")
+        elif message.get("progress") in ("Creating PDF", "Adding PDF metadata"):
+            report(0.9, "writing")
+
+    report(0.35, "layout" if fmt == "pdf" else "tables")
+    try:
+        result = child.run(
+            job, out, timeout=timeout, memory_mb=memory_mb, on_progress=on_child, keep_spare=keep_spare
+        )
+    except RenderError as exc:
+        raise ExportError(str(exc)) from exc
+    report(1.0, "done")
+    return ExportResult(
+        out,
+        fmt,
+        time.monotonic() - started,
+        result.maxrss_kb,
+        result.result.get("pages"),
+        result.result.get("refused", []),
+        result.cpu_seconds,
+    )
+
+
+def _html(annex: Annex, report: Progress, breathe: Callable[[], None]) -> str:
+    def table_done(done: int, total: int) -> None:
+        report(0.3 + 0.05 * done / max(total, 1), "preparing")
+        breathe()
+
+    return html.annex_html(annex, on_table=table_done)
+
+
+def _estimate_pages(annex: Annex) -> int:
+    """A rough page count for the progress bar: a table's text, plus a page per figure."""
+    pages = 1
+    for table in annex.tables:
+        text = len(table.report) + len(table.feedback)
+        pages += 1 + text // 4500 + (1 if table.figure else 0)
+    return pages
+
+
+def _write_atomic(path: Path, content: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # as an ordinary new file, not mkstemp's 0600
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def prestart_renderer() -> None:
+    """Start a render child ahead of an export (e.g. when the export page opens)."""
+    if current_app.config.get("ANNEX_PRESTART", True):
+        timeout, memory_mb = limits()
+        with contextlib.suppress(RenderError):  # the export itself will report it
+            child.prestart(memory_mb, timeout)
