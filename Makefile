@@ -50,6 +50,7 @@ test: install
 
 bench: install
 	$(PY) -m benchmarks
+	$(PY) -m benchmarks.live
 
 lint: install
 	.venv/bin/ruff check facilitator tests

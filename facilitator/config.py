@@ -40,9 +40,7 @@ class Config:
         self.PORT = int(env.get("PORT", "5000"))
         self.PUBLIC_URL = env.get("PUBLIC_URL", f"http://{self.HOST}:{self.PORT}").rstrip("/")
         self.SECRET_KEY = _secret_key(INSTANCE_DIR)
-        self.SQLALCHEMY_DATABASE_URI = env.get(
-            "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'facilitator.db'}"
-        )
+        self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'facilitator.db'}")
         self.SOCKETIO_MESSAGE_QUEUE = env.get("SOCKETIO_MESSAGE_QUEUE") or None
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
@@ -50,6 +48,10 @@ class Config:
         self.MAX_CONTENT_LENGTH = 4 * 1024 * 1024
         self.WTF_CSRF_TIME_LIMIT = None
         self.BABEL_DEFAULT_LOCALE = "nl"
+        # the annex render child: its deadline, its memory limit, and one kept started ahead
+        self.ANNEX_TIMEOUT = float(env.get("ANNEX_TIMEOUT", "300"))
+        self.ANNEX_MEMORY_MB = int(env.get("ANNEX_MEMORY_MB", "1536"))
+        self.ANNEX_PRESTART = env.get("ANNEX_PRESTART", "1") not in ("0", "false", "no")
         self.LOGIN_MAX_FAILURES = 5
         self.LOGIN_LOCK_SECONDS = 300
         self.TESTING = False
@@ -63,7 +65,7 @@ class TestingConfig(Config):
     def __init__(self, database_url: str | None = None) -> None:
         super().__init__()
         self.TESTING = True
-        self.SECRET_KEY = "test-secret"
+        self.SECRET_KEY = "test-secret"  # noqa: S105 - the test suite only
         self.SQLALCHEMY_DATABASE_URI = database_url or "sqlite://"
         self.PUBLIC_URL = "http://127.0.0.1:5000"
         self.SESSION_COOKIE_SECURE = False

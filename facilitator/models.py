@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
-    LargeBinary,
     Boolean,
     Date,
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -41,7 +41,7 @@ TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 def utcnow() -> datetime:
     """The current time in UTC (stored timezone-aware)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def new_token() -> str:
@@ -81,9 +81,7 @@ class Meeting(db.Model):
     # per-meeting sequence number of the last committed change
     seq: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     bollen: Mapped[list[Bol]] = relationship(
         back_populates="meeting", order_by="Bol.position", cascade="all, delete-orphan"
@@ -94,9 +92,7 @@ class Meeting(db.Model):
     tables: Mapped[list[RoundTable]] = relationship(
         back_populates="meeting", order_by="RoundTable.number", cascade="all, delete-orphan"
     )
-    tokens: Mapped[list[AccessToken]] = relationship(
-        back_populates="meeting", cascade="all, delete-orphan"
-    )
+    tokens: Mapped[list[AccessToken]] = relationship(back_populates="meeting", cascade="all, delete-orphan")
 
     def table(self, number: int) -> RoundTable | None:
         """The table with this number, or None."""
@@ -120,9 +116,7 @@ class Meeting(db.Model):
 
         The UPDATE serialises concurrent writers of one meeting on every database.
         """
-        db.session.execute(
-            update(Meeting).where(Meeting.id == self.id).values(seq=Meeting.seq + 1)
-        )
+        db.session.execute(update(Meeting).where(Meeting.id == self.id).values(seq=Meeting.seq + 1))
         value = db.session.execute(select(Meeting.seq).where(Meeting.id == self.id)).scalar_one()
         self.seq = value
         return value
@@ -164,9 +158,7 @@ class RoundTable(db.Model):
     __table_args__ = (UniqueConstraint("meeting_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(
-        ForeignKey("meeting.id", ondelete="CASCADE"), index=True
-    )
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
     number: Mapped[int] = mapped_column(Integer)
     leader: Mapped[str | None] = mapped_column(String(120), nullable=True)
     rapporteur: Mapped[str | None] = mapped_column(String(120), nullable=True)
@@ -175,9 +167,7 @@ class RoundTable(db.Model):
     # the report as a CRDT document (Yjs/Yrs update encoding); ``report`` is its text
     report_state: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     feedback: Mapped[str] = mapped_column(Text, default="")
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     meeting: Mapped[Meeting] = relationship(back_populates="tables")
     participants: Mapped[list[Participant]] = relationship(
@@ -204,9 +194,7 @@ class Participant(db.Model):
     __tablename__ = "participant"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    table_id: Mapped[int] = mapped_column(
-        ForeignKey("round_table.id", ondelete="CASCADE"), index=True
-    )
+    table_id: Mapped[int] = mapped_column(ForeignKey("round_table.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(120))
 
@@ -223,18 +211,14 @@ class Entry(db.Model):
     __tablename__ = "entry"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    table_id: Mapped[int] = mapped_column(
-        ForeignKey("round_table.id", ondelete="CASCADE"), index=True
-    )
+    table_id: Mapped[int] = mapped_column(ForeignKey("round_table.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(Text)
     bollen: Mapped[list[str]] = mapped_column(JSON, default=list)
     horizons: Mapped[list[str]] = mapped_column(JSON, default=list)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     created_seq: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     table: Mapped[RoundTable] = relationship(back_populates="entries")
@@ -265,9 +249,7 @@ class Operation(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(
-        ForeignKey("meeting.id", ondelete="CASCADE"), index=True
-    )
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
     op_id: Mapped[str] = mapped_column(String(64))
     seq: Mapped[int] = mapped_column(Integer)
     table_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -286,9 +268,7 @@ class AccessToken(db.Model):
     __tablename__ = "access_token"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(
-        ForeignKey("meeting.id", ondelete="CASCADE"), index=True
-    )
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
     table_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
     role: Mapped[str] = mapped_column(String(20))
     token: Mapped[str] = mapped_column(String(64), unique=True, index=True, default=new_token)
@@ -342,9 +322,7 @@ class Presence(db.Model):
     __tablename__ = "presence"
 
     sid: Mapped[str] = mapped_column(String(64), primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(
-        ForeignKey("meeting.id", ondelete="CASCADE"), index=True
-    )
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
     table_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
     role: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(120), default="")
@@ -361,9 +339,7 @@ class ReportVersion(db.Model):
     __tablename__ = "report_version"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    table_id: Mapped[int] = mapped_column(
-        ForeignKey("round_table.id", ondelete="CASCADE"), index=True
-    )
+    table_id: Mapped[int] = mapped_column(ForeignKey("round_table.id", ondelete="CASCADE"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
     actor: Mapped[str] = mapped_column(String(120))
     text: Mapped[str] = mapped_column(Text)

@@ -106,9 +106,7 @@ def _ensure_tokens(meeting: Meeting) -> None:
     for table in meeting.tables:
         for role in TABLE_ROLES:
             if (role, table.number) not in active:
-                meeting.tokens.append(
-                    AccessToken(role=role, table_number=table.number, token=new_token())
-                )
+                meeting.tokens.append(AccessToken(role=role, table_number=table.number, token=new_token()))
 
 
 def import_meeting(data: MeetingData) -> Meeting:
@@ -200,11 +198,7 @@ def update_meeting(meeting: Meeting, data: MeetingData) -> Meeting:
 def blocking_removals(meeting: Meeting, data: MeetingData) -> list[int]:
     """Tables that ``data`` would remove although they hold entries or a report."""
     keep = {t.number for t in data.tables}
-    return [
-        t.number
-        for t in meeting.tables
-        if t.number not in keep and (t.live_entries or t.report.strip())
-    ]
+    return [t.number for t in meeting.tables if t.number not in keep and (t.live_entries or t.report.strip())]
 
 
 def template_keys_in_use(meeting: Meeting, data: MeetingData) -> list[str]:
@@ -316,7 +310,10 @@ def links(meeting: Meeting, public_url: str) -> dict:
         "screen": pair("screen"),
         "chair": pair("chair"),
         "tables": {
-            str(t.number): {"rapporteur": pair("rapporteur", t.number), "participant": pair("participant", t.number)}
+            str(t.number): {
+                "rapporteur": pair("rapporteur", t.number),
+                "participant": pair("participant", t.number),
+            }
             for t in meeting.tables
         },
     }
@@ -329,9 +326,7 @@ def create_user(name: str, password: str) -> User:
         raise ValueError("De naam moet 1 tot 80 tekens hebben.")
     if len(password) < 10:
         raise ValueError("Het wachtwoord moet ten minste 10 tekens hebben.")
-    taken = db.session.execute(
-        select(User.id).where(func.lower(User.name) == name.lower())
-    ).first()
+    taken = db.session.execute(select(User.id).where(func.lower(User.name) == name.lower())).first()
     if taken:
         raise ValueError(f"Er bestaat al een account met de naam {name}.")
     user = User(name=name)

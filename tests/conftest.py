@@ -46,17 +46,34 @@ class PostgresServer:
         if os.geteuid() == 0:
             shutil.chown(self.dir, "postgres", "postgres")
         subprocess.run(
-            self._as_postgres(str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres",
-                              "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"),
-            check=True, capture_output=True,
+            self._as_postgres(
+                str(PG_BIN / "initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ),
+            check=True,
+            capture_output=True,
         )
         subprocess.run(
             self._as_postgres(
-                str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-w", "-l", str(self.dir / "log"),
-                "-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off",
+                str(PG_BIN / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-w",
+                "-l",
+                str(self.dir / "log"),
+                "-o",
+                f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off",
                 "start",
             ),
-            check=True, capture_output=True,
+            check=True,
+            capture_output=True,
         )
 
     def url(self, dbname: str = "postgres") -> str:
@@ -222,7 +239,11 @@ class LiveServer:
         """Run a `flask --app wsgi …` command against this server's database."""
         return subprocess.run(
             [str(REPO / ".venv/bin/flask"), "--app", "wsgi", *args],
-            cwd=REPO, env=self.env, capture_output=True, text=True, check=True,
+            cwd=REPO,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
         )
 
     def import_session(self, path: Path = SESSIONS / "ser-raad-2023-01-27.toml") -> dict:
@@ -235,7 +256,10 @@ class LiveServer:
         with open(self.log_path, "ab") as log:  # the child keeps its own copy of the descriptor
             self.process = subprocess.Popen(
                 [str(REPO / ".venv/bin/python"), "-m", "facilitator"],
-                cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                cwd=REPO,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         wait_for_port(self.port)
         return self

@@ -25,15 +25,25 @@ def table_url(slug):
 
 def entries_of(app, number):
     with app.app_context():
-        return [(e.id, e.text, e.deleted_at is not None) for e in db.session.query(Meeting).one().table(number).entries]
+        return [
+            (e.id, e.text, e.deleted_at is not None)
+            for e in db.session.query(Meeting).one().table(number).entries
+        ]
 
 
 def test_curation_pages_need_login(client, table_url, app):
     assert client.get(table_url + "/").status_code == 302
     entry_id = entries_of(app, 3)[0][0]
-    for path in ("/verslag", "/deelnemers", "/inbreng", f"/inbreng/{entry_id}",
-                 f"/inbreng/{entry_id}/verwijderen", f"/inbreng/{entry_id}/terugzetten",
-                 "/verslag/geschiedenis/1", f"/inbreng/{entry_id}/geschiedenis/1"):
+    for path in (
+        "/verslag",
+        "/deelnemers",
+        "/inbreng",
+        f"/inbreng/{entry_id}",
+        f"/inbreng/{entry_id}/verwijderen",
+        f"/inbreng/{entry_id}/terugzetten",
+        "/verslag/geschiedenis/1",
+        f"/inbreng/{entry_id}/geschiedenis/1",
+    ):
         response = client.post(table_url + path, data={"op": str(uuid.uuid4())})
         assert response.status_code in (302, 400, 403), path
     assert entries_of(app, 3)[0][2] is False
@@ -61,7 +71,9 @@ def test_report_edit_merges_and_keeps_versions(logged_in, post_form, table_url, 
     with app.app_context():
         table = db.session.query(Meeting).one().table(3)
         assert table.report == new
-        versions = db.session.query(ReportVersion).filter_by(table_id=table.id).order_by(ReportVersion.seq).all()
+        versions = (
+            db.session.query(ReportVersion).filter_by(table_id=table.id).order_by(ReportVersion.seq).all()
+        )
         assert [v.actor for v in versions] == ["import", "secretariat:secretaris"]
         assert versions[0].text == original
         old_id = versions[0].id
@@ -93,8 +105,9 @@ def test_secretariat_edit_keeps_a_rapporteurs_concurrent_typing(app, slug, logge
     before = doc.get_state()
     text += " STAART"
     update = base64.b64encode(doc.get_update(before)).decode()
-    assert client.emit("report:update", {"op": str(uuid.uuid4()), "update": update},
-                       namespace="/live", callback=True)["ok"]
+    assert client.emit(
+        "report:update", {"op": str(uuid.uuid4()), "update": update}, namespace="/live", callback=True
+    )["ok"]
     with app.app_context():
         report = db.session.query(Meeting).one().table(3).report
     assert report == "KOP\n" + old + " STAART"
@@ -104,9 +117,15 @@ def test_secretariat_edit_keeps_a_rapporteurs_concurrent_typing(app, slug, logge
 def test_entry_edit_delete_restore_and_history(logged_in, post_form, table_url, app):
     entry_id, text, _ = entries_of(app, 3)[0]
     prefix = f"e-{entry_id}-"
-    response = post_form(table_url + f"/inbreng/{entry_id}", data={
-        prefix + "op": str(uuid.uuid4()), prefix + "text": "Herschreven", prefix + "bollen": ["sociaal"],
-        prefix + "horizons": ["elders"]})
+    response = post_form(
+        table_url + f"/inbreng/{entry_id}",
+        data={
+            prefix + "op": str(uuid.uuid4()),
+            prefix + "text": "Herschreven",
+            prefix + "bollen": ["sociaal"],
+            prefix + "horizons": ["elders"],
+        },
+    )
     assert response.status_code == 302
     post_form(table_url + f"/inbreng/{entry_id}/verwijderen", data={"op": str(uuid.uuid4())})
     assert (entry_id, "Herschreven", True) in entries_of(app, 3)
@@ -121,18 +140,27 @@ def test_entry_edit_delete_restore_and_history(logged_in, post_form, table_url, 
     with app.app_context():
         entry = db.session.get(Entry, entry_id)
         assert entry.deleted_at is None and entry.text == text
-        kinds = [o.kind for o in db.session.query(Operation).filter_by(subject=entry_id).order_by(Operation.seq)]
+        kinds = [
+            o.kind for o in db.session.query(Operation).filter_by(subject=entry_id).order_by(Operation.seq)
+        ]
     assert kinds == ["entry:import", "entry:update", "entry:delete", "entry:restore", "entry:update"]
 
 
 def test_add_entry_and_invalid_entry(logged_in, post_form, table_url, app):
     before = len(entries_of(app, 3))
-    response = post_form(table_url + "/inbreng", data={
-        "new-op": str(uuid.uuid4()), "new-text": "Nagekomen inbreng", "new-bollen": ["economisch", "sociaal"]})
+    response = post_form(
+        table_url + "/inbreng",
+        data={
+            "new-op": str(uuid.uuid4()),
+            "new-text": "Nagekomen inbreng",
+            "new-bollen": ["economisch", "sociaal"],
+        },
+    )
     assert response.status_code == 302
     assert len(entries_of(app, 3)) == before + 1
-    bad = post_form(table_url + "/inbreng", data={"new-op": str(uuid.uuid4()), "new-text": "",
-                                                       "new-bollen": []})
+    bad = post_form(
+        table_url + "/inbreng", data={"new-op": str(uuid.uuid4()), "new-text": "", "new-bollen": []}
+    )
     assert bad.status_code == 400
     html = bad.get_data(as_text=True)
     assert "Vul de inbreng in." in html and "Kies ten minste één bol." in html
@@ -147,13 +175,23 @@ def test_curation_works_after_close_and_reaches_live_pages(app, slug, logged_in,
         token = operations.active_token(meeting, "screen").token
     screen = socketio.test_client(app, namespace="/live", auth={"token": token})
     screen.get_received("/live")
-    post_form(table_url + "/deelnemers", data={
-        "op": str(uuid.uuid4()), "participants": "Elzinga\nTermeer\nVan de Ven", "leader": "Elzinga",
-        "rapporteur": "Van Hugte", "spokesperson": ""})
+    post_form(
+        table_url + "/deelnemers",
+        data={
+            "op": str(uuid.uuid4()),
+            "participants": "Elzinga\nTermeer\nVan de Ven",
+            "leader": "Elzinga",
+            "rapporteur": "Van Hugte",
+            "spokesperson": "",
+        },
+    )
     events = [m for m in screen.get_received("/live") if m["name"] == "table"]
     assert events and events[0]["args"][0]["info"]["participants"] == ["Elzinga", "Termeer", "Van de Ven"]
-    bad = post_form(table_url + "/deelnemers", data={
-        "op": str(uuid.uuid4()), "participants": "Elzinga", "leader": "Niemand"}, follow_redirects=True)
+    bad = post_form(
+        table_url + "/deelnemers",
+        data={"op": str(uuid.uuid4()), "participants": "Elzinga", "leader": "Niemand"},
+        follow_redirects=True,
+    )
     assert "gespreksleider" in bad.get_data(as_text=True)
     screen.disconnect("/live")
 
@@ -170,8 +208,10 @@ def test_text_edit_update_is_minimal():
 
 def test_curation_posts_need_the_csrf_token(logged_in, table_url, app):
     before = entries_of(app, 3)
-    response = logged_in.post(table_url + "/inbreng", data={
-        "new-op": str(uuid.uuid4()), "new-text": "Zonder token", "new-bollen": ["economisch"]})
+    response = logged_in.post(
+        table_url + "/inbreng",
+        data={"new-op": str(uuid.uuid4()), "new-text": "Zonder token", "new-bollen": ["economisch"]},
+    )
     assert response.status_code == 400
     assert entries_of(app, 3) == before
 

@@ -35,8 +35,13 @@ def test_acknowledged_changes_survive_sigkill_exactly_once(live_server, request,
 
     sent = []
     for i in range(25):
-        payload = {"op": str(uuid.uuid4()), "id": str(uuid.uuid4()), "text": f"Crashbestendig {i}",
-                   "bollen": ["sociaal", "ecologisch"], "horizons": ["elders"]}
+        payload = {
+            "op": str(uuid.uuid4()),
+            "id": str(uuid.uuid4()),
+            "text": f"Crashbestendig {i}",
+            "bollen": ["sociaal", "ecologisch"],
+            "horizons": ["elders"],
+        }
         ack = client.call("entry:add", payload, timeout=10)
         assert ack["ok"], ack
         sent.append(payload)

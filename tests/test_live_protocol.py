@@ -59,8 +59,13 @@ def send(client, event, payload):
 
 
 def add_payload(**overrides):
-    payload = {"op": uid(), "id": uid(), "text": "Verdienvermogen", "bollen": ["economisch"],
-               "horizons": ["later"]}
+    payload = {
+        "op": uid(),
+        "id": uid(),
+        "text": "Verdienvermogen",
+        "bollen": ["economisch"],
+        "horizons": ["later"],
+    }
     payload.update(overrides)
     return payload
 
@@ -107,6 +112,7 @@ def valid_payload(event: str, client_entry_id: str | None = None) -> dict:
 
 # --- connect -------------------------------------------------------------------------
 
+
 def test_connect_sends_snapshot_of_own_table(connect):
     client = connect("rapporteur", "3")
     (snap,) = received(client, "snapshot")
@@ -131,8 +137,18 @@ def test_screen_and_chair_see_all_tables(connect, role):
     assert snap["table"] is None and [t["number"] for t in snap["tables"]] == [1, 2, 3, 4, 5, 6]
 
 
-@pytest.mark.parametrize("auth", [None, {}, {"token": None}, {"token": 42}, {"token": "x" * 30},
-                                  {"token": "' OR 1=1 --aaaaaaaaaaa"}, "a-string"])
+@pytest.mark.parametrize(
+    "auth",
+    [
+        None,
+        {},
+        {"token": None},
+        {"token": 42},
+        {"token": "x" * 30},
+        {"token": "' OR 1=1 --aaaaaaaaaaa"},
+        "a-string",
+    ],
+)
 def test_connect_refused_without_valid_token(app, auth):
     client = socketio.test_client(app, namespace=NS, auth=auth)
     assert not client.is_connected(NS)
@@ -144,12 +160,14 @@ def test_revoked_token_refused_at_connect_and_on_next_event(app, connect, meetin
         operations.rotate_token(operations.get_meeting(meeting_links["meeting"]), "rapporteur", 1)
     ack = send(client, "entry:add", add_payload())
     assert ack["ok"] is False and ack["error"] == "forbidden"
-    old = socketio.test_client(app, namespace=NS,
-                               auth={"token": meeting_links["tables"]["1"]["rapporteur"]["token"]})
+    old = socketio.test_client(
+        app, namespace=NS, auth={"token": meeting_links["tables"]["1"]["rapporteur"]["token"]}
+    )
     assert not old.is_connected(NS)
 
 
 # --- every event × every role ----------------------------------------------------------
+
 
 @pytest.mark.parametrize("event", list(EVENT_ROLES))
 @pytest.mark.parametrize("role", ["rapporteur", "participant", "screen", "chair"])
@@ -191,6 +209,7 @@ def test_rapporteur_cannot_touch_other_tables_entries(connect):
 
 # --- broadcasts ----------------------------------------------------------------------
 
+
 def test_add_is_broadcast_to_table_and_screens_only(connect):
     rapporteur = connect("rapporteur", "1")
     participant = connect("participant", "1")
@@ -224,7 +243,10 @@ def test_sequence_numbers_increase_per_meeting(connect):
 
 # --- idempotency ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("event", ["entry:add", "entry:update", "entry:delete", "report:update", "table:update"])
+
+@pytest.mark.parametrize(
+    "event", ["entry:add", "entry:update", "entry:delete", "report:update", "table:update"]
+)
 def test_resent_op_answers_the_same_and_changes_nothing(app, connect, event):
     client = connect("rapporteur", "1")
     entry_id = send(client, "entry:add", add_payload())["entry"]["id"]
@@ -257,13 +279,22 @@ def test_same_entry_id_with_new_op_is_refused(connect):
 # --- malformed and over-limit --------------------------------------------------------
 
 MALFORMED = [
-    None, "string", 42, [], ["list"], {"op": None}, {"op": 1},
-    {"op": "short"}, {"op": "ü" * 20}, {"op": "a" * 65},
+    None,
+    "string",
+    42,
+    [],
+    ["list"],
+    {"op": None},
+    {"op": 1},
+    {"op": "short"},
+    {"op": "ü" * 20},
+    {"op": "a" * 65},
 ]
 
 
-@pytest.mark.parametrize("event", ["entry:add", "entry:update", "entry:delete", "entry:restore",
-                                   "report:update", "table:update"])
+@pytest.mark.parametrize(
+    "event", ["entry:add", "entry:update", "entry:delete", "entry:restore", "report:update", "table:update"]
+)
 @pytest.mark.parametrize("payload", MALFORMED)
 def test_malformed_payloads_are_refused(app, connect, event, payload):
     client = connect("rapporteur", "1")
@@ -272,11 +303,26 @@ def test_malformed_payloads_are_refused(app, connect, event, payload):
     assert send(client, "entry:add", add_payload())["ok"], "server still serves"
 
 
-@pytest.mark.parametrize("bad", [
-    {"text": ""}, {"text": "   "}, {"text": None}, {"text": 5}, {"text": ["a"]}, {"text": "nul\x00"},
-    {"bollen": []}, {"bollen": "economisch"}, {"bollen": ["onbekend"]}, {"bollen": [1]},
-    {"horizons": ["morgen"]}, {"horizons": "later"}, {"id": "kort"}, {"id": None}, {"id": {"x": 1}},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"text": ""},
+        {"text": "   "},
+        {"text": None},
+        {"text": 5},
+        {"text": ["a"]},
+        {"text": "nul\x00"},
+        {"bollen": []},
+        {"bollen": "economisch"},
+        {"bollen": ["onbekend"]},
+        {"bollen": [1]},
+        {"horizons": ["morgen"]},
+        {"horizons": "later"},
+        {"id": "kort"},
+        {"id": None},
+        {"id": {"x": 1}},
+    ],
+)
 def test_invalid_entries_refused(app, connect, bad):
     client = connect("participant", "1")
     with app.app_context():
@@ -320,8 +366,9 @@ def test_attendance_rules(app, connect):
     assert bad["error"] == "invalid" and "gespreksleider" in bad["message"]
     assert send(client, "table:update", {"op": uid()})["error"] == "invalid"
     assert send(client, "table:update", {"op": uid(), "participants": "Jan"})["error"] == "invalid"
-    ok = send(client, "table:update", {"op": uid(), "participants": ["Ten Dam", "Smit", "Nieuw"],
-                                        "leader": "Smit"})
+    ok = send(
+        client, "table:update", {"op": uid(), "participants": ["Ten Dam", "Smit", "Nieuw"], "leader": "Smit"}
+    )
     assert ok["ok"] and ok["info"]["participants"] == ["Ten Dam", "Smit", "Nieuw"]
     assert ok["info"]["leader"] == "Smit"
     dropped = send(client, "table:update", {"op": uid(), "participants": ["Ten Dam"]})
@@ -347,6 +394,7 @@ def test_closed_meeting_refuses_changes(app, connect):
 
 
 # --- report co-editing ---------------------------------------------------------------
+
 
 def test_concurrent_report_edits_merge(app, connect):
     a = connect("rapporteur", "1")
@@ -375,6 +423,7 @@ def test_concurrent_report_edits_merge(app, connect):
 
 
 # --- resync --------------------------------------------------------------------------
+
 
 def test_sync_returns_missed_events_for_own_table(connect):
     writer = connect("rapporteur", "1")

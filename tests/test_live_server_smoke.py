@@ -12,8 +12,12 @@ def test_server_serves_and_accepts_live_clients(live_server):
     assert requests.get(server.url + "/healthz", timeout=5).status_code == 200
     assert requests.get(links["tables"]["1"]["rapporteur"]["url"], timeout=5).status_code == 200
     client = socketio.SimpleClient()
-    client.connect(server.url, namespace="/live", auth={"token": links["tables"]["1"]["rapporteur"]["token"]},
-                   transports=["websocket"])
+    client.connect(
+        server.url,
+        namespace="/live",
+        auth={"token": links["tables"]["1"]["rapporteur"]["token"]},
+        transports=["websocket"],
+    )
     name, snapshot = client.receive(timeout=5)
     assert name == "snapshot"
     assert snapshot["table"] == 1 and snapshot["role"] == "rapporteur"

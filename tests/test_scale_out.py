@@ -20,9 +20,21 @@ def redis_url(tmp_path):
         pytest.fail("redis-server is not installed; .ci/run installs it")
     port = free_port()
     process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         wait_for_port(port)
@@ -42,22 +54,36 @@ def test_two_processes_share_events_and_state(live_server, postgres, redis_url):
     second.start()
 
     writer = socketio.SimpleClient()
-    writer.connect(first.url, namespace="/live", transports=["websocket"],
-                   auth={"token": links["tables"]["5"]["rapporteur"]["token"]})
+    writer.connect(
+        first.url,
+        namespace="/live",
+        transports=["websocket"],
+        auth={"token": links["tables"]["5"]["rapporteur"]["token"]},
+    )
     screen = socketio.SimpleClient()
-    screen.connect(second.url, namespace="/live", transports=["websocket"],
-                   auth={"token": links["screen"]["token"]})
+    screen.connect(
+        second.url, namespace="/live", transports=["websocket"], auth={"token": links["screen"]["token"]}
+    )
     assert writer.receive(timeout=10)[0] == "snapshot"
     assert screen.receive(timeout=10)[0] == "snapshot"
 
-    payload = {"op": str(uuid.uuid4()), "id": str(uuid.uuid4()), "text": "Over twee processen",
-               "bollen": ["economisch"], "horizons": []}
+    payload = {
+        "op": str(uuid.uuid4()),
+        "id": str(uuid.uuid4()),
+        "text": "Over twee processen",
+        "bollen": ["economisch"],
+        "horizons": [],
+    }
     ack = writer.call("entry:add", payload, timeout=10)
     assert ack["ok"]
     # the same op sent to the other process is recognised there too (state lives in the database)
     other = socketio.SimpleClient()
-    other.connect(second.url, namespace="/live", transports=["websocket"],
-                  auth={"token": links["tables"]["5"]["rapporteur"]["token"]})
+    other.connect(
+        second.url,
+        namespace="/live",
+        transports=["websocket"],
+        auth={"token": links["tables"]["5"]["rapporteur"]["token"]},
+    )
     assert other.receive(timeout=10)[0] == "snapshot"
     assert other.call("entry:add", payload, timeout=10) == ack
 

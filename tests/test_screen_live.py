@@ -33,7 +33,11 @@ def connect(app, links):
     clients = []
 
     def _connect(role: str, table: int = 1):
-        token = links[role]["token"] if role in ("screen", "chair") else links["tables"][str(table)][role]["token"]
+        token = (
+            links[role]["token"]
+            if role in ("screen", "chair")
+            else links["tables"][str(table)][role]["token"]
+        )
         client = socketio.test_client(app, namespace=NS, auth={"token": token})
         assert client.is_connected(NS)
         clients.append(client)
@@ -59,7 +63,14 @@ def snapshot_of(client):
 
 
 def entry(text="Inbreng", bollen=("economisch",), horizons=(), **extra):
-    return {"op": uid(), "id": uid(), "text": text, "bollen": list(bollen), "horizons": list(horizons), **extra}
+    return {
+        "op": uid(),
+        "id": uid(),
+        "text": text,
+        "bollen": list(bollen),
+        "horizons": list(horizons),
+        **extra,
+    }
 
 
 # --- phases ------------------------------------------------------------------------------
@@ -127,6 +138,7 @@ def test_feedback_phase_starts_at_the_first_table_of_the_order(connect):
 
 # --- timer -------------------------------------------------------------------------------
 
+
 def test_timer_start_pause_resume_extend_reset(connect):
     chair = connect("chair")
     timer = send(chair, "chair:timer", {"op": uid(), "action": "start", "minutes": 10})["meeting"]["timer"]
@@ -145,15 +157,23 @@ def test_timer_start_pause_resume_extend_reset(connect):
     assert refused["error"] == "invalid"
 
 
-@pytest.mark.parametrize("payload", [
-    {"action": "explode"}, {"action": "start", "minutes": 0}, {"action": "start", "minutes": 601},
-    {"action": "extend"}, {"action": "start", "minutes": "5"}, {"action": "start", "minutes": True},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"action": "explode"},
+        {"action": "start", "minutes": 0},
+        {"action": "start", "minutes": 601},
+        {"action": "extend"},
+        {"action": "start", "minutes": "5"},
+        {"action": "start", "minutes": True},
+    ],
+)
 def test_timer_refuses_bad_input(connect, payload):
     assert send(connect("chair"), "chair:timer", {"op": uid(), **payload})["error"] == "invalid"
 
 
 # --- view and report-back order ----------------------------------------------------------
+
 
 def test_view_and_order_live_on_the_server_for_a_second_chair(connect):
     first = connect("chair")
@@ -166,13 +186,16 @@ def test_view_and_order_live_on_the_server_for_a_second_chair(connect):
     assert meeting["view"]["mode"] == "feedback" and meeting["view"]["current"] == 3
 
 
-@pytest.mark.parametrize("payload,code", [
-    ({"mode": "dance"}, "invalid"),
-    ({"mode": "feedback", "current": 99}, "not_found"),
-    ({"mode": "combined", "filters": {"tables": [1, 1]}}, "invalid"),
-    ({"mode": "combined", "filters": {"horizons": ["morgen"]}}, "invalid"),
-    ({"mode": "combined", "filters": "alles"}, "invalid"),
-])
+@pytest.mark.parametrize(
+    "payload,code",
+    [
+        ({"mode": "dance"}, "invalid"),
+        ({"mode": "feedback", "current": 99}, "not_found"),
+        ({"mode": "combined", "filters": {"tables": [1, 1]}}, "invalid"),
+        ({"mode": "combined", "filters": {"horizons": ["morgen"]}}, "invalid"),
+        ({"mode": "combined", "filters": "alles"}, "invalid"),
+    ],
+)
 def test_view_refuses_bad_input(connect, payload, code):
     assert send(connect("chair"), "chair:view", {"op": uid(), **payload})["error"] == code
 
@@ -186,6 +209,7 @@ def test_skipping_the_current_table_moves_to_the_first(connect):
 
 
 # --- hidden entries ----------------------------------------------------------------------
+
 
 def test_hide_keeps_the_entry_and_tells_the_screens(app, connect):
     chair, screen, rapporteur = connect("chair"), connect("screen"), connect("rapporteur", 3)
@@ -213,6 +237,7 @@ def test_topics_over_tables(connect):
 
 
 # --- snapshot + events == fresh snapshot -------------------------------------------------
+
 
 def apply_event(state: dict, name: str, data: dict) -> None:
     tables = {t["number"]: t for t in state["tables"]}
@@ -244,8 +269,9 @@ def test_screen_snapshot_plus_events_equals_fresh_snapshot(connect):
     chair = connect("chair")
     rapporteurs = {n: connect("rapporteur", n) for n in (1, 2, 3, 4, 5, 6)}
     participants = {n: connect("participant", n) for n in (1, 4)}
-    known: dict[int, list[str]] = {n: [e["id"] for e in t["entries"]] for n, t in
-                                   ((t["number"], t) for t in state["tables"])}
+    known: dict[int, list[str]] = {
+        n: [e["id"] for e in t["entries"]] for n, t in ((t["number"], t) for t in state["tables"])
+    }
     deleted: dict[int, list[str]] = {n: [] for n in known}
     words = ["woningmarkt", "brede welvaart", "klimaat", "zorg", "onderwijs", "bestaanszekerheid"]
     for step in range(300):
@@ -253,12 +279,22 @@ def test_screen_snapshot_plus_events_equals_fresh_snapshot(connect):
         kind = rng.random()
         if kind < 0.35:
             client = participants.get(n) if rng.random() < 0.3 and n in participants else rapporteurs[n]
-            ack = send(client, "entry:add", entry(f"{rng.choice(words)} {step}",
-                                                  bollen=rng.sample(["economisch", "sociaal", "ecologisch"], rng.randint(1, 3)),
-                                                  horizons=rng.sample(["hier-en-nu", "later", "elders"], rng.randint(0, 2))))
+            ack = send(
+                client,
+                "entry:add",
+                entry(
+                    f"{rng.choice(words)} {step}",
+                    bollen=rng.sample(["economisch", "sociaal", "ecologisch"], rng.randint(1, 3)),
+                    horizons=rng.sample(["hier-en-nu", "later", "elders"], rng.randint(0, 2)),
+                ),
+            )
             known[n].append(ack["entry"]["id"])
         elif kind < 0.55 and known[n]:
-            send(rapporteurs[n], "entry:update", {"op": uid(), "id": rng.choice(known[n]), "text": f"bijgewerkt {step}"})
+            send(
+                rapporteurs[n],
+                "entry:update",
+                {"op": uid(), "id": rng.choice(known[n]), "text": f"bijgewerkt {step}"},
+            )
         elif kind < 0.65 and known[n]:
             victim = known[n].pop(rng.randrange(len(known[n])))
             send(rapporteurs[n], "entry:delete", {"op": uid(), "id": victim})
@@ -270,21 +306,35 @@ def test_screen_snapshot_plus_events_equals_fresh_snapshot(connect):
         elif kind < 0.78 and known[n]:
             send(chair, "entry:hide", {"op": uid(), "id": rng.choice(known[n]), "hidden": rng.random() < 0.5})
         elif kind < 0.84:
-            send(rapporteurs[n], "table:update", {"op": uid(), "spokesperson": None, "rapporteur": f"R{step}"})
+            send(
+                rapporteurs[n], "table:update", {"op": uid(), "spokesperson": None, "rapporteur": f"R{step}"}
+            )
         elif kind < 0.9:
-            send(chair, "chair:view", {"op": uid(), "mode": rng.choice(protocol.SCREEN_MODES),
-                                       "current": rng.choice([1, 3, 4, 5, 6])})
+            send(
+                chair,
+                "chair:view",
+                {
+                    "op": uid(),
+                    "mode": rng.choice(protocol.SCREEN_MODES),
+                    "current": rng.choice([1, 3, 4, 5, 6]),
+                },
+            )
         elif kind < 0.95:
-            send(chair, "chair:timer", {"op": uid(), "action": rng.choice(["start", "pause", "resume", "reset"]),
-                                        "minutes": 5})
+            send(
+                chair,
+                "chair:timer",
+                {"op": uid(), "action": rng.choice(["start", "pause", "resume", "reset"]), "minutes": 5},
+            )
         else:
-            send(chair, "chair:phase", {"op": uid(), "phase": rng.choice(["preparation", "round", "feedback"])})
+            send(
+                chair, "chair:phase", {"op": uid(), "phase": rng.choice(["preparation", "round", "feedback"])}
+            )
     for message in screen.get_received(NS):
         apply_event(state, message["name"], message["args"][0])
     fresh = snapshot_of(connect("screen"))
     for snap in (state, fresh):
         snap.pop("server_time")
-    for mine, theirs in zip(state["tables"], fresh["tables"]):
+    for mine, theirs in zip(state["tables"], fresh["tables"], strict=True):
         assert mine == theirs, mine["number"]
     assert state == fresh
 

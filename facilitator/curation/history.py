@@ -51,11 +51,15 @@ class EntryVersion:
 
 def entry_versions(meeting_id: int, entry_id: str) -> list[EntryVersion]:
     """Every change of an entry, newest first, with the state it left."""
-    rows = db.session.execute(
-        select(Operation)
-        .where(Operation.meeting_id == meeting_id, Operation.subject == entry_id)
-        .order_by(Operation.seq)
-    ).scalars().all()
+    rows = (
+        db.session.execute(
+            select(Operation)
+            .where(Operation.meeting_id == meeting_id, Operation.subject == entry_id)
+            .order_by(Operation.seq)
+        )
+        .scalars()
+        .all()
+    )
     versions: list[EntryVersion] = []
     state: dict[str, Any] | None = None
     for row in rows:

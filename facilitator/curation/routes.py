@@ -57,25 +57,39 @@ def _back(slug: str, number: int, anchor: str = ""):
 
 def _page(meeting, table, **forms):
     entries = [
-        (e, EntryForm(formdata=None, prefix=f"e-{e.id}", data={"text": e.text, "bollen": e.bollen, "horizons": e.horizons})
-         .set_template(meeting))
+        (
+            e,
+            EntryForm(
+                formdata=None,
+                prefix=f"e-{e.id}",
+                data={"text": e.text, "bollen": e.bollen, "horizons": e.horizons},
+            ).set_template(meeting),
+        )
         for e in table.live_entries
     ]
     deleted = [e for e in table.entries if e.deleted_at is not None]
     forms.setdefault("report_form", ReportForm(formdata=None, data={"text": table.report}))
     forms.setdefault(
         "attendance_form",
-        AttendanceForm(formdata=None, data={
-            "participants": "\n".join(table.participant_names),
-            "leader": table.leader or "",
-            "rapporteur": table.rapporteur or "",
-            "spokesperson": table.spokesperson or "",
-        }),
+        AttendanceForm(
+            formdata=None,
+            data={
+                "participants": "\n".join(table.participant_names),
+                "leader": table.leader or "",
+                "rapporteur": table.rapporteur or "",
+                "spokesperson": table.spokesperson or "",
+            },
+        ),
     )
     forms.setdefault("add_form", EntryForm(formdata=None, prefix="new").set_template(meeting))
     return render_template(
-        "curation/table.html", meeting=meeting, table=table, entries=entries, deleted=deleted,
-        action_form=ActionForm(), **forms,
+        "curation/table.html",
+        meeting=meeting,
+        table=table,
+        entries=entries,
+        deleted=deleted,
+        action_form=ActionForm(),
+        **forms,
     )
 
 
@@ -129,8 +143,13 @@ def add_entry(slug: str, number: int):
     form = EntryForm(prefix="new").set_template(meeting)
     if not form.validate():
         return _page(meeting, table, add_form=form), 400
-    payload = {"op": form.op.data, "id": form.op.data, "text": form.text.data,
-               "bollen": form.bollen.data, "horizons": form.horizons.data}
+    payload = {
+        "op": form.op.data,
+        "id": form.op.data,
+        "text": form.text.data,
+        "bollen": form.bollen.data,
+        "horizons": form.horizons.data,
+    }
     if _apply(meeting, number, changes.add_entry, payload):
         flash(_("De inbreng is toegevoegd."), "success")
     return _back(slug, number, "#inbreng")
@@ -148,8 +167,13 @@ def update_entry(slug: str, number: int, entry_id: str):
             for error in field.errors:
                 flash(f"{field.label.text}: {error}", "error")
         return _page(meeting, table), 400
-    payload = {"op": form.op.data, "id": entry.id, "text": form.text.data,
-               "bollen": form.bollen.data, "horizons": form.horizons.data}
+    payload = {
+        "op": form.op.data,
+        "id": entry.id,
+        "text": form.text.data,
+        "bollen": form.bollen.data,
+        "horizons": form.horizons.data,
+    }
     if _apply(meeting, number, changes.update_entry, payload):
         flash(_("De inbreng is gewijzigd."), "success")
     return _back(slug, number, f"#e-{entry.id}")
@@ -162,7 +186,9 @@ def delete_entry(slug: str, number: int, entry_id: str):
     meeting, table = _load(slug, number)
     entry = _entry_or_404(table, entry_id)
     form = ActionForm()
-    if form.validate() and _apply(meeting, number, changes.delete_entry, {"op": form.op.data, "id": entry.id}):
+    if form.validate() and _apply(
+        meeting, number, changes.delete_entry, {"op": form.op.data, "id": entry.id}
+    ):
         flash(_("De inbreng is verwijderd; u kunt hem hieronder terugzetten."), "success")
     return _back(slug, number, "#verwijderd")
 
@@ -174,7 +200,9 @@ def restore_entry(slug: str, number: int, entry_id: str):
     meeting, table = _load(slug, number)
     entry = _entry_or_404(table, entry_id)
     form = ActionForm()
-    if form.validate() and _apply(meeting, number, changes.restore_entry, {"op": form.op.data, "id": entry.id}):
+    if form.validate() and _apply(
+        meeting, number, changes.restore_entry, {"op": form.op.data, "id": entry.id}
+    ):
         flash(_("De inbreng is teruggezet."), "success")
     return _back(slug, number, f"#e-{entry.id}")
 
@@ -186,8 +214,14 @@ def entry_history(slug: str, number: int, entry_id: str):
     meeting, table = _load(slug, number)
     entry = _entry_or_404(table, entry_id)
     versions = history.entry_versions(meeting.id, entry.id)
-    return render_template("curation/entry_history.html", meeting=meeting, table=table, entry=entry,
-                           versions=versions, action_form=ActionForm())
+    return render_template(
+        "curation/entry_history.html",
+        meeting=meeting,
+        table=table,
+        entry=entry,
+        versions=versions,
+        action_form=ActionForm(),
+    )
 
 
 @bp.post("/inbreng/<entry_id>/geschiedenis/<int:seq>")
@@ -204,10 +238,18 @@ def restore_entry_version(slug: str, number: int, entry_id: str, seq: int):
     if entry.deleted_at is not None:
         ok = _apply(meeting, number, changes.restore_entry, {"op": form.op.data + "-r", "id": entry.id})
     state = version.entry
-    if ok and _apply(meeting, number, changes.update_entry, {
-        "op": form.op.data, "id": entry.id, "text": state["text"], "bollen": state["bollen"],
-        "horizons": state["horizons"],
-    }):
+    if ok and _apply(
+        meeting,
+        number,
+        changes.update_entry,
+        {
+            "op": form.op.data,
+            "id": entry.id,
+            "text": state["text"],
+            "bollen": state["bollen"],
+            "horizons": state["horizons"],
+        },
+    ):
         flash(_("De eerdere versie is teruggezet."), "success")
     return redirect(url_for("curation.entry_history", slug=slug, number=number, entry_id=entry.id))
 
@@ -217,9 +259,14 @@ def restore_entry_version(slug: str, number: int, entry_id: str, seq: int):
 def report_history(slug: str, number: int):
     """Every version of the report: who, when, what."""
     meeting, table = _load(slug, number)
-    return render_template("curation/report_history.html", meeting=meeting, table=table,
-                           versions=history.report_versions(table), who=history.who,
-                           action_form=ActionForm())
+    return render_template(
+        "curation/report_history.html",
+        meeting=meeting,
+        table=table,
+        versions=history.report_versions(table),
+        who=history.who,
+        action_form=ActionForm(),
+    )
 
 
 @bp.post("/verslag/geschiedenis/<int:version_id>")
@@ -231,8 +278,9 @@ def restore_report_version(slug: str, number: int, version_id: int):
     if version is None or version.table_id != table.id:
         abort(404)
     form = ActionForm()
-    if form.validate() and _apply(meeting, number, changes.set_report_text,
-                                  {"op": form.op.data, "text": version.text}):
+    if form.validate() and _apply(
+        meeting, number, changes.set_report_text, {"op": form.op.data, "text": version.text}
+    ):
         flash(_("De eerdere versie van het verslag is teruggezet."), "success")
     return redirect(url_for("curation.report_history", slug=slug, number=number))
 
@@ -241,6 +289,3 @@ def restore_report_version(slug: str, number: int, version_id: int):
 def curation_url(meeting, number: int) -> str:
     """The curation page of a table (for links from other secretariat pages)."""
     return url_for("curation.table", slug=meeting.slug, number=number)
-
-
-

@@ -12,7 +12,7 @@ import base64
 import difflib
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 from typing import Any
 
 from pycrdt import Doc, Text
@@ -160,9 +160,7 @@ def add_entry(actor: Actor, payload: Any) -> Outcome:
         horizons = protocol.keys(payload, "horizons", horizon_keys, required=False, at_least=0) or []
         if db.session.get(Entry, entry_id) is not None:
             raise ProtocolError("invalid", "Er bestaat al een inbreng met deze id.")
-        entry = Entry(
-            id=entry_id, table=table, text=text, bollen=bollen, horizons=horizons, created_seq=seq
-        )
+        entry = Entry(id=entry_id, table=table, text=text, bollen=bollen, horizons=horizons, created_seq=seq)
         db.session.add(entry)
         return {"entry": entry.to_dict()}, [_entry_event(table, entry, seq)], entry_id
 
@@ -258,8 +256,10 @@ VERSION_WINDOW = timedelta(minutes=2)
 def record_report_version(table: RoundTable, text: str, actor: Actor, seq: int, new: bool = False) -> None:
     """Keep the report's history: extend the author's current version or start a new one."""
     latest = db.session.execute(
-        select(ReportVersion).where(ReportVersion.table_id == table.id)
-        .order_by(ReportVersion.seq.desc(), ReportVersion.id.desc()).limit(1)
+        select(ReportVersion)
+        .where(ReportVersion.table_id == table.id)
+        .order_by(ReportVersion.seq.desc(), ReportVersion.id.desc())
+        .limit(1)
     ).scalar_one_or_none()
     now = utcnow()
     if (
@@ -270,8 +270,11 @@ def record_report_version(table: RoundTable, text: str, actor: Actor, seq: int, 
     ):
         latest.text, latest.seq, latest.updated_at = text, seq, now
     else:
-        db.session.add(ReportVersion(table_id=table.id, seq=seq, actor=actor.label, text=text,
-                                     created_at=now, updated_at=now))
+        db.session.add(
+            ReportVersion(
+                table_id=table.id, seq=seq, actor=actor.label, text=text, created_at=now, updated_at=now
+            )
+        )
 
 
 def _merge_report(table: RoundTable, doc: Doc, update: bytes, actor: Actor, seq: int, new_version: bool):
@@ -282,8 +285,10 @@ def _merge_report(table: RoundTable, doc: Doc, update: bytes, actor: Actor, seq:
     table.report_state = doc.get_update()
     table.report = text
     record_report_version(table, text, actor, seq, new=new_version)
-    event = ("report", {"table": table.number, "update": base64.b64encode(update).decode(),
-                        "text": text, "seq": seq})
+    event = (
+        "report",
+        {"table": table.number, "update": base64.b64encode(update).decode(), "text": text, "seq": seq},
+    )
     return {"length": len(text)}, [event], "report"
 
 
@@ -421,12 +426,10 @@ def events_since(meeting_id: int, since: int, table_number: int | None) -> list[
     """The broadcasts a client missed after ``since`` (None: too many, take a snapshot)."""
     query = select(Operation).where(Operation.meeting_id == meeting_id, Operation.seq > since)
     if table_number is not None:
-        query = query.where(
-            or_(Operation.table_number == table_number, Operation.kind.startswith("chair:"))
-        )
-    rows = db.session.execute(
-        query.order_by(Operation.seq).limit(protocol.LIMITS["replay"] + 1)
-    ).scalars().all()
+        query = query.where(or_(Operation.table_number == table_number, Operation.kind.startswith("chair:")))
+    rows = (
+        db.session.execute(query.order_by(Operation.seq).limit(protocol.LIMITS["replay"] + 1)).scalars().all()
+    )
     if len(rows) > protocol.LIMITS["replay"]:
         return None
     out = []
@@ -466,13 +469,13 @@ def _iso(moment) -> str | None:
     if moment is None:
         return None
     if moment.tzinfo is None:  # SQLite returns naive datetimes; they were stored in UTC
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.isoformat()
 
 
 def _aware(moment):
     if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
+        return moment.replace(tzinfo=UTC)
     return moment
 
 

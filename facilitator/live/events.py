@@ -140,11 +140,17 @@ def tell_refresh(meeting_id: int, reason: str) -> None:
 
 def revoke_connections(meeting_id: int, role: str, table_number: int | None) -> int:
     """After a rotation: tell the old link's open pages and disconnect them (any process)."""
-    rows = db.session.execute(
-        select(Presence.sid).where(
-            Presence.meeting_id == meeting_id, Presence.role == role, Presence.table_number == table_number
+    rows = (
+        db.session.execute(
+            select(Presence.sid).where(
+                Presence.meeting_id == meeting_id,
+                Presence.role == role,
+                Presence.table_number == table_number,
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     for sid in rows:
         socketio.emit("revoked", {"message": protocol.MESSAGES["forbidden"]}, to=sid, namespace=NAMESPACE)
         socketio.server.disconnect(sid, namespace=NAMESPACE)
@@ -219,14 +225,21 @@ def on_disconnect(*args: Any):
 def _emit_presence(meeting_id: int, number: int | None) -> None:
     if number is None:
         return
-    rows = db.session.execute(
-        select(Presence).where(Presence.meeting_id == meeting_id, Presence.table_number == number)
-        .order_by(Presence.last_seen)
-    ).scalars().all()
+    rows = (
+        db.session.execute(
+            select(Presence)
+            .where(Presence.meeting_id == meeting_id, Presence.table_number == number)
+            .order_by(Presence.last_seen)
+        )
+        .scalars()
+        .all()
+    )
     people = [{"id": r.sid[:8], "role": r.role, "name": r.name} for r in rows]
     socketio.emit(
-        "presence", {"table": number, "people": people},
-        to=rooms_for_table(meeting_id, number), namespace=NAMESPACE,
+        "presence",
+        {"table": number, "people": people},
+        to=rooms_for_table(meeting_id, number),
+        namespace=NAMESPACE,
     )
 
 

@@ -73,6 +73,7 @@ MESSAGES = {
     "rate_limited": "Te veel wijzigingen tegelijk; even geduld, het wordt zo opnieuw geprobeerd.",
 }
 
+
 def base_seq(payload: dict[str, Any]) -> int | None:
     """The meeting seq the client had seen when it made the change (optional)."""
     value = payload.get("base")
@@ -91,7 +92,9 @@ def choice(payload: dict[str, Any], field: str, allowed: tuple[str, ...]) -> str
     return value
 
 
-def whole_number(payload: dict[str, Any], field: str, low: int, high: int, required: bool = True) -> int | None:
+def whole_number(
+    payload: dict[str, Any], field: str, low: int, high: int, required: bool = True
+) -> int | None:
     """An integer within bounds."""
     value = payload.get(field)
     if value is None and not required:
@@ -159,7 +162,8 @@ def entry_text(payload: dict[str, Any], required: bool) -> str | None:
         raise ProtocolError("invalid", "De tekst bevat een ongeldig teken.")
     if len(value) > LIMITS["entry_text"]:
         raise ProtocolError(
-            "too_large", f"Een inbreng is hoogstens {LIMITS['entry_text']} tekens; deze heeft er {len(value)}."
+            "too_large",
+            f"Een inbreng is hoogstens {LIMITS['entry_text']} tekens; deze heeft er {len(value)}.",
         )
     return value
 
@@ -188,7 +192,9 @@ def crdt_update(payload: dict[str, Any]) -> bytes:
     if not isinstance(value, str) or not value:
         raise ProtocolError("invalid", "De wijziging van het verslag ontbreekt.")
     if len(value) > LIMITS["report_update"] * 4 // 3 + 4:
-        raise ProtocolError("too_large", "Deze wijziging van het verslag is te groot om in één keer te sturen.")
+        raise ProtocolError(
+            "too_large", "Deze wijziging van het verslag is te groot om in één keer te sturen."
+        )
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):

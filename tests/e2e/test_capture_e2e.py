@@ -411,8 +411,12 @@ def test_round_timer_and_phase_show_on_the_table_pages(meeting, person):
     assert chair_call(server.url, links["chair"]["token"], "chair:phase", {"phase": "round"})["ok"]
     for p in (page, phone):
         expect(p.locator("#meeting-status")).to_contain_text("Ronde aan de tafels")
-        expect(p.locator("#meeting-status [data-part=clock]")).to_have_text(re.compile(r"^(40:00|39:[0-5]\d)$"))
-    assert chair_call(server.url, links["chair"]["token"], "chair:timer", {"action": "extend", "minutes": 5})["ok"]
+        expect(p.locator("#meeting-status [data-part=clock]")).to_have_text(
+            re.compile(r"^(40:00|39:[0-5]\d)$")
+        )
+    assert chair_call(server.url, links["chair"]["token"], "chair:timer", {"action": "extend", "minutes": 5})[
+        "ok"
+    ]
     expect(status_box.locator("[data-part=clock]")).to_have_text(re.compile(r"^(45:00|44:[0-5]\d)$"))
     assert chair_call(server.url, links["chair"]["token"], "chair:phase", {"phase": "preparation"})["ok"]
 
