@@ -160,6 +160,39 @@ def import_session(app):
 
 
 @pytest.fixture
+def meeting_links(app, import_session):
+    """The demo meeting imported; its links JSON (tokens for every role)."""
+    from facilitator import operations
+
+    slug = import_session()
+    with app.app_context():
+        return operations.links(operations.get_meeting(slug), "http://x")
+
+
+@pytest.fixture
+def connect(app, meeting_links):
+    """Factory: a Flask-SocketIO test client on /live for a role (and table), connected."""
+    from facilitator.extensions import socketio
+
+    clients = []
+
+    def _connect(role: str, table: int | str = 1):
+        if role in ("screen", "chair"):
+            token = meeting_links[role]["token"]
+        else:
+            token = meeting_links["tables"][str(table)][role]["token"]
+        client = socketio.test_client(app, namespace="/live", auth={"token": token})
+        assert client.is_connected("/live")
+        clients.append(client)
+        return client
+
+    yield _connect
+    for client in clients:
+        if client.is_connected("/live"):
+            client.disconnect("/live")
+
+
+@pytest.fixture
 def make_user(app):
     """Factory: create a secretariat account and return (name, password)."""
     from facilitator import operations

@@ -21,6 +21,8 @@ import pytest
 
 from facilitator import sessionfile
 
+from .test_sessionfile import VALID, variant  # one small valid file for both
+
 REPO = Path(__file__).resolve().parent.parent
 SESSIONS = REPO / "sessions"
 SER = SESSIONS / "ser-raad-2023-01-27.toml"
@@ -322,36 +324,6 @@ def test_unreachable_database_is_one_line():
 
 
 # --------------------------------------------------------------------------- errors on SQLite
-
-VALID = """\
-format = 1
-
-[meeting]
-title = "Werkoverleg"
-date = 2024-05-02
-
-[[tables]]
-number = 1
-participants = ["Jansen", "De Boer"]
-leader = "Jansen"
-
-[[tables.entries]]
-text = "Verdienvermogen"
-bollen = ["economisch"]
-horizons = ["later"]
-
-[[tables]]
-number = 2
-participants = ["Visser", "Smit"]
-leader = "Visser"
-"""
-
-
-def variant(**lines: str) -> str:
-    out = VALID.splitlines()
-    for key, value in lines.items():
-        out[int(key[1:]) - 1] = value
-    return "\n".join(out) + "\n"
 
 
 def with_bollen(n: int) -> str:

@@ -22,34 +22,6 @@ def uid() -> str:
     return str(uuid.uuid4())
 
 
-@pytest.fixture
-def meeting_links(app, import_session):
-    slug = import_session()
-    with app.app_context():
-        return operations.links(operations.get_meeting(slug), "http://x")
-
-
-@pytest.fixture
-def connect(app, meeting_links):
-    """Factory: a connected test client for a role (and table)."""
-    clients = []
-
-    def _connect(role: str, table: str = "1"):
-        if role in ("screen", "chair"):
-            token = meeting_links[role]["token"]
-        else:
-            token = meeting_links["tables"][table][role]["token"]
-        client = socketio.test_client(app, namespace=NS, auth={"token": token})
-        assert client.is_connected(NS)
-        clients.append(client)
-        return client
-
-    yield _connect
-    for client in clients:
-        if client.is_connected(NS):
-            client.disconnect(NS)
-
-
 def received(client, name):
     return [m["args"][0] for m in client.get_received(NS) if m["name"] == name]
 

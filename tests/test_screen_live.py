@@ -9,8 +9,7 @@ from datetime import datetime
 
 import pytest
 
-from facilitator import operations
-from facilitator.extensions import db, socketio
+from facilitator.extensions import db
 from facilitator.live import protocol
 from facilitator.models import Meeting
 
@@ -19,34 +18,6 @@ NS = "/live"
 
 def uid() -> str:
     return str(uuid.uuid4())
-
-
-@pytest.fixture
-def links(app, import_session):
-    slug = import_session()
-    with app.app_context():
-        return operations.links(operations.get_meeting(slug), "http://x")
-
-
-@pytest.fixture
-def connect(app, links):
-    clients = []
-
-    def _connect(role: str, table: int = 1):
-        token = (
-            links[role]["token"]
-            if role in ("screen", "chair")
-            else links["tables"][str(table)][role]["token"]
-        )
-        client = socketio.test_client(app, namespace=NS, auth={"token": token})
-        assert client.is_connected(NS)
-        clients.append(client)
-        return client
-
-    yield _connect
-    for client in clients:
-        if client.is_connected(NS):
-            client.disconnect(NS)
 
 
 def send(client, event, payload):
@@ -339,7 +310,7 @@ def test_screen_snapshot_plus_events_equals_fresh_snapshot(connect):
     assert state == fresh
 
 
-def test_editing_the_meeting_asks_open_pages_to_refresh(app, connect, links):
+def test_editing_the_meeting_asks_open_pages_to_refresh(app, connect):
     from facilitator.live.events import tell_refresh
 
     screen, rapporteur = connect("screen"), connect("rapporteur", 2)

@@ -2,7 +2,7 @@
 // (with edit in place and delete for the rapporteur), the diagram, presence and the people.
 
 import { figureWidth, renderBollen } from "./bollen.js";
-import { format } from "./live.js";
+import { displayName, format } from "./live.js";
 
 function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -355,4 +355,31 @@ export function onWidthChange(fn) {
       fn();
     }, 200);
   });
+}
+
+
+/**
+ * The live-client handlers both table pages share: presence, the connection's state and
+ * read-only mode. `getLive` returns the LiveClient (it does not exist yet when this is called).
+ */
+export function tableHandlers(getLive, strings, { setReadOnly, render }) {
+  return {
+    presence(payload) {
+      renderPresence(document.getElementById("presence"), payload.people || [], {
+        strings,
+        selfId: (getLive().socket.id || "").slice(0, 8),
+      });
+    },
+    disconnected() {
+      document.getElementById("presence").textContent = strings.presenceOffline;
+    },
+    connected() {
+      const name = displayName.get();
+      if (name) getLive().emitVolatile("presence:hello", { name });
+    },
+    readonly(readOnly) {
+      setReadOnly(readOnly || getLive().revoked);
+    },
+    change: render,
+  };
 }

@@ -1,7 +1,7 @@
 // The participant's page (on a phone): add entries to the own table, see the table's live.
 
 import { horizonLetters } from "./bollen.js";
-import { EntryList, changedSince, onWidthChange, renderDiagram, renderPresence, setupEntryForm, setupNameForm } from "./entries.js";
+import { EntryList, changedSince, onWidthChange, renderDiagram, setupEntryForm, setupNameForm, tableHandlers } from "./entries.js";
 import { LiveClient, displayName, readJSON, registerServiceWorker, uuid } from "./live.js";
 
 const data = readJSON("page-data");
@@ -16,23 +16,7 @@ const live = new LiveClient({
   snapshot,
   strings,
   handlers: {
-    presence(payload) {
-      renderPresence(document.getElementById("presence"), payload.people || [], {
-        strings,
-        selfId: (live.socket.id || "").slice(0, 8),
-      });
-    },
-    disconnected() {
-      document.getElementById("presence").textContent = strings.presenceOffline;
-    },
-    connected() {
-      const name = displayName.get();
-      if (name) live.emitVolatile("presence:hello", { name });
-    },
-    readonly(readOnly) {
-      setReadOnly(readOnly || live.revoked);
-    },
-    change: render,
+    ...tableHandlers(() => live, strings, { setReadOnly, render }),
   },
 });
 

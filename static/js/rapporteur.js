@@ -7,7 +7,7 @@ import {
   onWidthChange,
   renderDiagram,
   renderPeople,
-  renderPresence,
+  tableHandlers,
   setupEntryForm,
   setupNameForm,
 } from "./entries.js";
@@ -51,23 +51,7 @@ const live = new LiveClient({
         refreshAttendanceForm(true);
       }
     },
-    presence(payload) {
-      renderPresence(document.getElementById("presence"), payload.people || [], {
-        strings,
-        selfId: (live.socket.id || "").slice(0, 8),
-      });
-    },
-    disconnected() {
-      document.getElementById("presence").textContent = strings.presenceOffline;
-    },
-    connected() {
-      const name = displayName.get();
-      if (name) live.emitVolatile("presence:hello", { name });
-    },
-    readonly(readOnly) {
-      setReadOnly(readOnly || live.revoked);
-    },
-    change: render,
+    ...tableHandlers(() => live, strings, { setReadOnly, render }),
   },
 });
 
