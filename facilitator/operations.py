@@ -68,17 +68,9 @@ def _apply_template(meeting: Meeting, data: MeetingData) -> None:
 
 
 def _apply_meeting_fields(meeting: Meeting, data: MeetingData) -> None:
-    for key in (
-        "title",
-        "date",
-        "start",
-        "place",
-        "agenda_item",
-        "reference",
-        "annex_title",
-        "round_minutes",
-    ):
-        setattr(meeting, key, getattr(data, key))
+    for key in sessionfile.MEETING_FIELDS:
+        if key not in ("questions", "feedback_order"):  # lists: copied below
+            setattr(meeting, key, getattr(data, key))
     meeting.questions = list(data.questions)
     meeting.feedback_order = list(data.feedback_order) if data.feedback_order else None
 

@@ -56,7 +56,8 @@ DEFAULT_HORIZONS = [
 ]
 DEFAULT_ANNEX_TITLE = "Bijlage: terugkoppeling tafels"
 
-MEETING_FIELDS = {
+# the [meeting] fields in file order (the secretariat's form and the importer share them)
+MEETING_FIELDS = (
     "title",
     "date",
     "start",
@@ -67,7 +68,7 @@ MEETING_FIELDS = {
     "questions",
     "round_minutes",
     "feedback_order",
-}
+)
 TABLE_FIELDS = {
     "number",
     "participants",

@@ -37,18 +37,7 @@ NUMBER_KW = {"inputmode": "numeric", "autocomplete": "off"}
 PROBLEM_RE = re.compile(r"^(?P<path>[a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)*): (?P<message>.*)$", re.S)
 TABLE_ROW_RE = re.compile(r"^tables\[(\d+)\](?:\.([a-z_]+))?")
 TABLE_FORM_FIELDS = ("number", "participants", "leader", "rapporteur", "spokesperson")
-MEETING_FORM_FIELDS = (
-    "title",
-    "date",
-    "start",
-    "place",
-    "agenda_item",
-    "reference",
-    "annex_title",
-    "questions",
-    "round_minutes",
-    "feedback_order",
-)
+MEETING_FORM_FIELDS = sessionfile.MEETING_FIELDS
 
 
 class ButtonForm(FlaskForm):
