@@ -1,0 +1,135 @@
+"""The application factory: configuration, extensions, blueprints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .config import INSTANCE_DIR, REPO_ROOT, Config, TestingConfig
+from .extensions import babel, csrf, db, migrate, socketio
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """SQLite: WAL for concurrent readers, a busy timeout instead of 'database is locked'."""
+    module = type(dbapi_connection).__module__
+    if "sqlite" not in module:
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # an acknowledged change must survive a crash: sync the WAL on every commit
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.close()
+
+
+def _async_mode() -> str:
+    """gevent when the process was monkey-patched for serving, threads otherwise (tests, CLI)."""
+    try:
+        from gevent import monkey
+
+        if monkey.is_module_patched("socket"):
+            return "gevent"
+    except ImportError:  # pragma: no cover - gevent is in requirements
+        pass
+    return "threading"
+
+
+def create_app(test_config: Config | dict[str, Any] | None = None) -> Flask:
+    """Application factory: configuration, extensions, blueprints."""
+    app = Flask(
+        __name__,
+        template_folder=str(REPO_ROOT / "templates"),
+        static_folder=str(REPO_ROOT / "static"),
+        instance_path=str(INSTANCE_DIR),
+    )
+    if isinstance(test_config, Config):
+        app.config.from_object(test_config)
+    else:
+        app.config.from_object(Config())
+        if test_config:
+            app.config.update(test_config)
+    Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
+
+    # the /live handlers must be registered before socketio.init_app creates its server
+    from .live import events  # noqa: F401
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    socketio.init_app(
+        app,
+        async_mode=app.config.get("SOCKETIO_ASYNC_MODE") or _async_mode(),
+        message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
+        max_http_buffer_size=app.config.get("SOCKETIO_MAX_BUFFER", 1_000_000),
+        cors_allowed_origins=_allowed_origins(app),
+    )
+
+    from . import cli, models  # noqa: F401  (models register their tables)
+    from .auth.routes import bp as auth_bp
+    from .capture.routes import bp as capture_bp
+    from .core.routes import bp as core_bp
+    from .curation.routes import bp as curation_bp
+    from .export.routes import bp as export_bp
+    from .screen.routes import bp as screen_bp
+    from .secretariat.routes import bp as secretariat_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(secretariat_bp)
+    app.register_blueprint(capture_bp)
+    app.register_blueprint(screen_bp)
+    app.register_blueprint(export_bp)
+    app.register_blueprint(curation_bp)
+    cli.register(app)
+    _security_headers(app)
+
+    @app.context_processor
+    def locale_context() -> dict[str, Any]:
+        from flask_babel import get_locale
+
+        return {"current_locale": str(get_locale() or "nl")}
+
+    return app
+
+
+def _allowed_origins(app: Flask) -> list[str]:
+    """The origins a browser may open the live connection from: this server's own addresses."""
+    origins = {app.config["PUBLIC_URL"], f"http://{app.config['HOST']}:{app.config['PORT']}"}
+    if app.config["HOST"] in ("127.0.0.1", "localhost"):
+        origins.add(f"http://localhost:{app.config['PORT']}")
+        origins.add(f"http://127.0.0.1:{app.config['PORT']}")
+    return sorted(origins)
+
+
+def _select_locale() -> str:
+    """Dutch by default; English when the person asked for it (?lang=en, remembered in a cookie)."""
+    wanted = request.args.get("lang") or request.cookies.get("lang")
+    return "en" if wanted == "en" else "nl"
+
+
+def _security_headers(app: Flask) -> None:
+    """A strict Content-Security-Policy: no inline script, nothing from elsewhere."""
+
+    @app.after_request
+    def headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+            "form-action 'self'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response
+
+
+__all__ = ["create_app", "Config", "TestingConfig", "MIGRATIONS_DIR"]
