@@ -280,7 +280,7 @@ def test_older_database_is_upgraded_first(tmp_path):
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
-    import facilitator
+    import facilitator.app as facilitator
     from facilitator import MIGRATIONS_DIR, operations
     from facilitator.cli import ensure_schema
 

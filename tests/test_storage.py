@@ -570,7 +570,7 @@ def downgrade_keeping_rows(revision: str) -> None:
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
-    import facilitator
+    import facilitator.app as facilitator
 
     db.session.remove()
     db.engine.dispose()
