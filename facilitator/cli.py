@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import secrets
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 from flask import Flask, current_app
@@ -136,6 +138,18 @@ def user_create(name: str, password: str | None) -> None:
     click.echo(f"Account {name} aangemaakt.")
 
 
+def public_url_warning(config, explicit: bool) -> str | None:
+    """A warning when the printed links cannot work on other devices (HOST=0.0.0.0, no PUBLIC_URL)."""
+    host = urlsplit(config["PUBLIC_URL"]).hostname or ""
+    if explicit or host not in ("0.0.0.0", "::", ""):  # noqa: S104 - comparing, not binding
+        return None
+    return (
+        "LET OP: de links hieronder wijzen naar 0.0.0.0 en werken niet op andere apparaten. "
+        "Start opnieuw met PUBLIC_URL=http://<adres-van-deze-laptop>:"
+        f"{config['PORT']} (het adres dat telefoons en laptops in de zaal kunnen bereiken)."
+    )
+
+
 def prepare_first_run(app: Flask) -> list[str]:
     """Upgrade the schema; on an empty database load the demo and create a first account.
 
@@ -158,6 +172,9 @@ def prepare_first_run(app: Flask) -> list[str]:
             f"  wachtwoord: {password}",
         ]
     lines.append(f"Secretariaat: {public}/secretariaat/")
+    warning = public_url_warning(app.config, explicit="PUBLIC_URL" in os.environ)
+    if warning:
+        lines.append(warning)
     for meeting in db.session.execute(select(Meeting).order_by(Meeting.date)).scalars():
         data = operations.links(meeting, public)
         lines.append(f"\n{meeting.title} ({meeting.slug})")

@@ -59,3 +59,16 @@ def test_security_headers(client):
 
 def test_testing_config_defaults_to_memory():
     assert TestingConfig().SQLALCHEMY_DATABASE_URI == "sqlite://"
+
+
+def test_make_run_warns_when_links_point_at_all_interfaces(monkeypatch):
+    from facilitator.cli import public_url_warning
+
+    monkeypatch.setenv("HOST", "0.0.0.0")
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
+    config = Config()
+    warning = public_url_warning(vars(config), explicit=False)
+    assert warning and "PUBLIC_URL=http://" in warning and str(config.PORT) in warning
+    assert public_url_warning(vars(config), explicit=True) is None
+    monkeypatch.setenv("HOST", "127.0.0.1")
+    assert public_url_warning(vars(Config()), explicit=False) is None
