@@ -432,8 +432,13 @@ def events_since(meeting_id: int, since: int, table_number: int | None) -> list[
     )
     if len(rows) > protocol.LIMITS["replay"]:
         return None
+    # a replayed report event carries the report's whole current state, so only the last
+    # one per table is needed: earlier ones would send (and build) the same state again
+    last_report = {r.table_number: r.id for r in rows if r.kind in ("report:update", "report:set")}
     out = []
     for row in rows:
+        if row.kind in ("report:update", "report:set") and last_report[row.table_number] != row.id:
+            continue
         for name, data in replay_events(row):
             out.append({"event": name, "data": data})
     return out
