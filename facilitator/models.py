@@ -30,12 +30,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
 
-PHASES = ("preparation", "round", "feedback", "closed")
-ROLES = ("rapporteur", "participant", "screen", "chair")
-TABLE_ROLES = ("rapporteur", "participant")
-MEETING_ROLES = ("screen", "chair")
-
-
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 

@@ -16,8 +16,6 @@ from sqlalchemy import func, select
 from . import sessionfile
 from .extensions import db
 from .models import (
-    MEETING_ROLES,
-    TABLE_ROLES,
     AccessToken,
     Bol,
     Entry,
@@ -31,6 +29,7 @@ from .models import (
     new_token,
     utcnow,
 )
+from .rules import MEETING_ROLES, TABLE_ROLES
 from .sessionfile import EntryData, MeetingData, TableData
 
 

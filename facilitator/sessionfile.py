@@ -16,31 +16,10 @@ from typing import Any
 
 import tomli_w
 
+from .rules import LIMITS, misplaced_roles
+
 FORMAT = 1
 MAX_FILE_BYTES = 2 * 1024 * 1024
-
-# Limits, documented in sessions/README.md and README.md.
-LIMITS = {
-    "title": 200,
-    "start": 20,
-    "meeting_text": 500,
-    "questions": 10,
-    "question": 1000,
-    "tables": 200,
-    "table_number": 999,
-    "participants": 50,
-    "name": 120,
-    "report": 100_000,
-    "entry_text": 500,
-    "entries": 500,
-    "label": 80,
-    "key": 40,
-    "round_minutes": 600,
-    "bollen_min": 2,
-    "bollen_max": 8,
-    "horizons_min": 1,
-    "horizons_max": 6,
-}
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
@@ -512,14 +491,11 @@ def validate(doc: dict[str, Any], source: str | None = None) -> MeetingData:
             if name in seen_names:
                 v.problem(tp + ("participants",), f'"{name}" staat twee keer in de lijst')
             seen_names.add(name)
-        for role, label in (("leader", "gespreksleider"), ("spokesperson", "woordvoerder")):
-            name = v.text(raw, role, tp, LIMITS["name"]) or None
-            if name and name not in table.participants:
-                v.problem(
-                    tp + (role,),
-                    f'{label} "{name}" staat niet tussen de deelnemers van tafel {number}',
-                )
-            setattr(table, role, name)
+        for role in ("leader", "spokesperson"):
+            setattr(table, role, v.text(raw, role, tp, LIMITS["name"]) or None)
+        roles = {"leader": table.leader, "spokesperson": table.spokesperson}
+        for role, label, name in misplaced_roles(roles, table.participants):
+            v.problem(tp + (role,), f'{label} "{name}" staat niet tussen de deelnemers van tafel {number}')
         table.rapporteur = v.text(raw, "rapporteur", tp, LIMITS["name"]) or None
         table.report = v.text(raw, "report", tp, LIMITS["report"])
         table.feedback = v.text(raw, "feedback", tp, LIMITS["report"])

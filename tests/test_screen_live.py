@@ -12,6 +12,7 @@ import pytest
 from facilitator.extensions import db
 from facilitator.live import protocol
 from facilitator.models import Meeting
+from facilitator.rules import PHASES
 
 NS = "/live"
 
@@ -54,7 +55,7 @@ TABLE_WRITES = {
 }
 
 
-@pytest.mark.parametrize("phase", protocol.PHASES)
+@pytest.mark.parametrize("phase", PHASES)
 @pytest.mark.parametrize("event", list(TABLE_WRITES))
 def test_phase_enforcement_on_table_writes(connect, phase, event):
     chair, rapporteur = connect("chair"), connect("rapporteur", 2)

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from facilitator import sessionfile
-from facilitator.sessionfile import LIMITS, SessionFileError, dumps, loads
+from facilitator.rules import LIMITS
+from facilitator.sessionfile import SessionFileError, dumps, loads
 
 SESSIONS = Path(__file__).resolve().parent.parent / "sessions"
 DEMO_FILES = sorted(SESSIONS.glob("*.toml"))

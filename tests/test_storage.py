@@ -15,8 +15,6 @@ from facilitator import operations, sessionfile
 from facilitator.cli import ensure_schema
 from facilitator.extensions import db
 from facilitator.models import (
-    MEETING_ROLES,
-    TABLE_ROLES,
     AccessToken,
     Bol,
     Entry,
@@ -27,7 +25,8 @@ from facilitator.models import (
     RoundTable,
     utcnow,
 )
-from facilitator.sessionfile import LIMITS, EntryData, MeetingData, TableData
+from facilitator.rules import LIMITS, MEETING_ROLES, TABLE_ROLES
+from facilitator.sessionfile import EntryData, MeetingData, TableData
 
 SESSIONS = Path(__file__).resolve().parent.parent / "sessions"
 SER = SESSIONS / "ser-raad-2023-01-27.toml"

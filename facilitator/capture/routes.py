@@ -15,7 +15,8 @@ from flask import Blueprint, Response, abort, current_app, render_template
 
 from ..access import token_or_404
 from ..live import changes
-from ..live.protocol import LIMITS, NAMESPACE
+from ..live.protocol import NAMESPACE
+from ..rules import LIMITS
 
 bp = Blueprint("capture", __name__)
 

@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..live.protocol import LIMITS
+from ..rules import LIMITS
 
 
 def new_op() -> str:

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..extensions import db
 from ..models import Entry, Meeting, Operation, ReportVersion, RoundTable, utcnow
+from ..rules import PHASES
 from . import protocol
 from .protocol import ProtocolError
 
@@ -518,7 +519,7 @@ def set_phase(actor: Actor, payload: Any) -> Outcome:
     """`chair:phase`: preparation → round (starts the timer) → feedback → closed, or back."""
     payload = protocol.require_dict(payload)
     op = protocol.op_id(payload)
-    phase = protocol.choice(payload, "phase", protocol.PHASES)
+    phase = protocol.choice(payload, "phase", PHASES)
 
     def apply(meeting: Meeting, seq: int):
         if phase == "closed" and meeting.phase != "closed":

@@ -12,20 +12,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-NAMESPACE = "/live"
+from ..rules import LIMITS, misplaced_roles
 
-LIMITS = {
-    "entry_text": 500,  # characters
-    "report": 100_000,  # characters of report text
-    "report_update": 256 * 1024,  # bytes of one CRDT update (decoded)
-    "name": 120,  # characters of a person's name
-    "participants": 50,
-    "op_id": 64,  # characters of an operation id
-    "events_per_second": 20,  # sustained, per connection
-    "burst": 60,  # events a connection may send at once (e.g. after a reconnect)
-    "replay": 500,  # events a `sync` returns before it answers with a snapshot instead
-    "timer_minutes": 600,  # a timer start or extension
-}
+NAMESPACE = "/live"
 
 ERROR_CODES = ("invalid", "forbidden", "not_found", "too_large", "closed", "rate_limited")
 
@@ -47,7 +36,6 @@ CLIENT_EVENTS: dict[str, tuple[str, ...]] = {
     "topics:get": ("screen", "chair"),
 }
 
-PHASES = ("preparation", "round", "feedback", "closed")
 SCREEN_MODES = ("overview", "combined", "topics", "coverage", "feedback")
 TIMER_ACTIONS = ("start", "pause", "resume", "extend", "reset")
 
@@ -249,8 +237,7 @@ def attendance(payload: dict[str, Any], current: list[str]) -> Attendance:
         spokesperson=name(payload.get("spokesperson"), "spokesperson"),
         changed=changed,
     )
-    for role, label in (("leader", "gespreksleider"), ("spokesperson", "woordvoerder")):
-        value = getattr(result, role)
-        if role in changed and value and value not in people:
-            raise ProtocolError("invalid", f"De {label} moet een van de deelnemers zijn.")
+    roles = {role: getattr(result, role) for role in ("leader", "spokesperson") if role in changed}
+    for _role, label, _name in misplaced_roles(roles, people):
+        raise ProtocolError("invalid", f"De {label} moet een van de deelnemers zijn.")
     return result

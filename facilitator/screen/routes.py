@@ -17,8 +17,9 @@ from ..access import token_or_404
 from ..auth.routes import login_required
 from ..extensions import db
 from ..live import changes
-from ..live.protocol import LIMITS, NAMESPACE, PHASES, SCREEN_MODES
+from ..live.protocol import NAMESPACE, SCREEN_MODES
 from ..models import AccessToken, Meeting, Presence
+from ..rules import LIMITS, PHASES
 
 bp = Blueprint("screen", __name__)
 

@@ -31,6 +31,7 @@ from wtforms.widgets import DateInput
 
 from .. import sessionfile
 from ..models import Meeting
+from ..rules import LIMITS
 
 NUMBER_KW = {"inputmode": "numeric", "autocomplete": "off"}
 # a problem line of sessionfile.validate: "<field path>: <message>"
@@ -81,7 +82,7 @@ class MeetingForm(FlaskForm):
     feedback_order = StringField(_l("Volgorde van de terugkoppeling"), render_kw={"autocomplete": "off"})
     bollen = TextAreaField(_l("Bollen"), render_kw={"rows": 5})
     horizons = TextAreaField(_l("Horizons"), render_kw={"rows": 4})
-    tables = FieldList(FormField(TableForm), min_entries=1, max_entries=sessionfile.LIMITS["tables"])
+    tables = FieldList(FormField(TableForm), min_entries=1, max_entries=LIMITS["tables"])
     submit = SubmitField(_l("Opslaan"))
     add_table = SubmitField(_l("Nog een tafel toevoegen"))
 
@@ -129,10 +130,8 @@ class MeetingForm(FlaskForm):
 
     def add_table_row(self) -> bool:
         """Append an empty table row numbered after the highest one; False when full."""
-        if len(self.tables.entries) >= sessionfile.LIMITS["tables"]:
-            self.form_errors.append(
-                _("Een vergadering heeft hoogstens %(n)s tafels.", n=sessionfile.LIMITS["tables"])
-            )
+        if len(self.tables.entries) >= LIMITS["tables"]:
+            self.form_errors.append(_("Een vergadering heeft hoogstens %(n)s tafels.", n=LIMITS["tables"]))
             return False
         numbers = [_int_or_none(row.form.number.data) for row in self.tables]
         highest = max((n for n in numbers if n is not None), default=0)
@@ -297,7 +296,7 @@ def key_from_label(label: str) -> str:
     """A template key from a label: "Hier en nu" → "hier-en-nu"."""
     ascii_label = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode()
     key = re.sub(r"[^a-z0-9]+", "-", ascii_label.lower()).strip("-")
-    return key[: sessionfile.LIMITS["key"]].strip("-")
+    return key[: LIMITS["key"]].strip("-")
 
 
 def _lines(text: str | None) -> list[str]:
