@@ -1,11 +1,11 @@
-# Everyday verbs: make install | run | test | bench | lint | format
+# Everyday verbs: make install | run | test | bench | lint | lint-js | format
 PY      := .venv/bin/python
 PIP     := .venv/bin/pip
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 export HOST PORT
 
-.PHONY: install run test bench lint format clean
+.PHONY: install run test bench lint lint-js format clean
 
 install: .venv/.installed static/vendor/.built static/vendor/fonts/.copied
 
@@ -52,9 +52,13 @@ bench: install
 	$(PY) -m benchmarks
 	$(PY) -m benchmarks.live
 
-lint: install
+lint: install lint-js
 	.venv/bin/ruff check facilitator tests
 	.venv/bin/ruff format --check facilitator tests
+
+# ESLint (eslint.config.js) over the browser modules; static/vendor is built, not linted
+lint-js: node_modules/.installed
+	node_modules/.bin/eslint static/js eslint.config.js
 
 format: install
 	.venv/bin/ruff format facilitator tests
