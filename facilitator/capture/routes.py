@@ -17,26 +17,9 @@ from ..access import token_or_404
 from ..live import changes
 from ..live.protocol import NAMESPACE
 from ..rules import LIMITS
+from .offline import offline_assets
 
 bp = Blueprint("capture", __name__)
-
-# what the service worker keeps for an offline reload of a table page (relative to static/)
-OFFLINE_ASSETS = (
-    "css/app.css",
-    "css/capture.css",
-    "css/meeting-status.css",
-    "favicon.svg",
-    "js/live.js",
-    "js/entries.js",
-    "js/bollen.js",
-    "js/markdown.js",
-    "js/report-editor.js",
-    "js/meeting-status.js",
-    "js/rapporteur.js",
-    "js/participant.js",
-    "vendor/socketio.js",
-    "vendor/yjs.js",
-)
 
 
 def _page(token: str, role: str, template: str):
@@ -82,7 +65,9 @@ def service_worker():
     """
     static = Path(current_app.static_folder)
     source = (static / "js" / "sw.js").read_text(encoding="utf-8")
-    files = [static / name for name in OFFLINE_ASSETS if (static / name).is_file()]
+    env = current_app.jinja_env
+    # a file a page needs but that is missing raises here: no worker that cannot install
+    files = [static / name for name in offline_assets(static, lambda n: env.loader.get_source(env, n)[0])]
     digest = hashlib.sha256(source.encode())
     for path in files:  # contents, not times: every server process gives the same version
         digest.update(path.read_bytes())

@@ -7,10 +7,9 @@
 // that quick presses of the clicker step on from where the chair is, not from where the
 // server was.
 
-import { uuid } from "./live.js";
+import { feedbackPosition } from "./screen-feedback.js";
 import { moveInOrder, stepTable } from "./screen-state.js";
-import { isTypingTarget } from "./screen.js";
-import { feedbackPosition, fill, h } from "./screen-views.js";
+import { format, h, isTypingTarget, uuid } from "./util.js";
 
 const ACK_MS = 10000;
 const MESSAGE_MS = 8000;
@@ -148,7 +147,7 @@ class ChairControls {
     const value = Number(this.minutes.value);
     const max = Number(this.minutes.max) || 600;
     if (!Number.isInteger(value) || value < 1 || value > max) {
-      this.message(fill(this.strings.timerMinutesInvalid, { max }));
+      this.message(format(this.strings.timerMinutesInvalid, { max }));
       this.minutes.focus();
       return;
     }
@@ -270,8 +269,8 @@ class ChairControls {
     const s = this.strings;
     const { order, current, at } = feedbackPosition(this.app.state, meeting);
     let text = s.currentNone;
-    if (current != null && at) text = fill(s.currentIs, { n: current, at, total: order.length });
-    else if (current != null) text = fill(s.currentSkipped, { n: current });
+    if (current != null && at) text = format(s.currentIs, { n: current, at, total: order.length });
+    else if (current != null) text = format(s.currentSkipped, { n: current });
     if (this.currentEl.textContent !== text) this.currentEl.textContent = text;
     const prev = this.panel.querySelector("[data-step=prev]");
     const next = this.panel.querySelector("[data-step=next]");
@@ -296,7 +295,7 @@ class ChairControls {
       const skip = h("input", {
         type: "checkbox",
         dataset: { focusKey: `skip-${number}` },
-        "aria-label": fill(s.skipLabel, { n: number }),
+        "aria-label": format(s.skipLabel, { n: number }),
       });
       skip.checked = !inOrder;
       skip.addEventListener("change", () => this.onSkipChange(skip));
@@ -307,21 +306,21 @@ class ChairControls {
         h(
           "span",
           { class: "name" },
-          fill(s.table, { n: number }),
+          format(s.table, { n: number }),
           number === current ? h("span", { class: "visually-hidden" }, ` (${s.current})`) : null,
         ),
         h("button", {
           type: "button", class: "icon", dataset: { order: "up", focusKey: `up-${number}` },
-          "aria-label": fill(s.moveUp, { n: number }), disabled: !inOrder || index === 0,
+          "aria-label": format(s.moveUp, { n: number }), disabled: !inOrder || index === 0,
         }, "↑"),
         h("button", {
           type: "button", class: "icon", dataset: { order: "down", focusKey: `down-${number}` },
-          "aria-label": fill(s.moveDown, { n: number }), disabled: !inOrder || index === order.length - 1,
+          "aria-label": format(s.moveDown, { n: number }), disabled: !inOrder || index === order.length - 1,
         }, "↓"),
         h("label", { class: "skip" }, skip, ` ${s.skip}`),
         h("button", {
           type: "button", class: "show", dataset: { order: "show", focusKey: `show-${number}` },
-          "aria-label": fill(s.showTableLabel, { n: number }),
+          "aria-label": format(s.showTableLabel, { n: number }),
         }, s.showTable),
       );
     };

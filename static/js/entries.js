@@ -1,23 +1,10 @@
 // What the rapporteur and participant pages share: the entry form, the numbered entry list
 // (with edit in place and delete for the rapporteur), the diagram, presence and the people.
 
-import { figureWidth, renderBollen } from "./bollen.js";
-import { displayName, format } from "./live.js";
-
-function h(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "className") node.className = value;
-    else if (key === "dataset") Object.assign(node.dataset, value);
-    else if (value === true) node.setAttribute(key, "");
-    else node.setAttribute(key, String(value));
-  }
-  for (const child of children.flat()) {
-    if (child !== null && child !== undefined && child !== false) node.append(child);
-  }
-  return node;
-}
+import { renderBollen } from "./bollen.js";
+import { figureWidth } from "./bollen-layout.js";
+import { displayName } from "./outbox.js";
+import { format, h } from "./util.js";
 
 function checked(scope, name) {
   return [...scope.querySelectorAll(`input[name="${name}"]:checked`)].map((input) => input.value);
@@ -68,12 +55,12 @@ export function setupEntryForm(form, { onAdd, strings }) {
 function toggles(name, legend, items, selected, idPrefix) {
   return h(
     "fieldset",
-    { className: `toggles compact ${name}-toggles` },
+    { class: `toggles compact ${name}-toggles` },
     h("legend", {}, legend),
     items.map((item, i) =>
       h(
         "label",
-        { className: "toggle" },
+        { class: "toggle" },
         h("input", {
           type: "checkbox", name, value: item.key, id: `${idPrefix}-${name}-${i}`,
           checked: selected.includes(item.key),
@@ -123,7 +110,7 @@ export class EntryList {
     const seen = new Set();
     let previous = null;
     if (!entries.length) {
-      if (!this.emptyRow) this.emptyRow = h("li", { className: "empty" }, this.strings.empty);
+      if (!this.emptyRow) this.emptyRow = h("li", { class: "empty" }, this.strings.empty);
       if (this.emptyRow.parentNode !== this.list) this.list.prepend(this.emptyRow);
       previous = this.emptyRow;
     } else if (this.emptyRow && this.emptyRow.parentNode) {
@@ -133,7 +120,7 @@ export class EntryList {
       seen.add(entry.id);
       let row = this.rows.get(entry.id);
       if (!row) {
-        row = { li: h("li", { className: "entry", dataset: { id: entry.id } }), signature: null };
+        row = { li: h("li", { class: "entry", dataset: { id: entry.id } }), signature: null };
         this.rows.set(entry.id, row);
       }
       const signature = JSON.stringify([i, entry.text, entry.bollen, entry.horizons, entry.pending, this.readOnly]);
@@ -161,44 +148,44 @@ export class EntryList {
     // a redraw (an acknowledgement, someone else's change) must not take the focus away
     const focused = li.contains(document.activeElement) ? document.activeElement.dataset.action : null;
     li.classList.toggle("pending", Boolean(entry.pending));
-    const tags = h("p", { className: "tags" });
+    const tags = h("p", { class: "tags" });
     for (const key of entry.bollen || []) {
       if (!this.bolLabel.has(key)) continue;
-      tags.append(h("span", { className: `tag bol bol-${this.bolIndex.get(key)}` }, this.bolLabel.get(key)), " ");
+      tags.append(h("span", { class: `tag bol bol-${this.bolIndex.get(key)}` }, this.bolLabel.get(key)), " ");
     }
     for (const key of entry.horizons || []) {
       if (!this.horizonLabel.has(key)) continue;
       const letter = this.letters && this.letters.get(key);
       tags.append(
-        h("span", { className: "tag horizon" }, letter ? h("b", { "aria-hidden": "true" }, letter) : null,
+        h("span", { class: "tag horizon" }, letter ? h("b", { "aria-hidden": "true" }, letter) : null,
           letter ? " " : null, this.horizonLabel.get(key)),
         " ",
       );
     }
     if (entry.pending) {
-      tags.append(h("span", { className: "tag pending-tag", title: s.pendingTitle }, s.pending));
+      tags.append(h("span", { class: "tag pending-tag", title: s.pendingTitle }, s.pending));
     }
     const children = [
-      h("span", { className: "num" }, String(number)),
-      h("div", { className: "body" }, h("p", { className: "text" }, entry.text), tags),
+      h("span", { class: "num" }, String(number)),
+      h("div", { class: "body" }, h("p", { class: "text" }, entry.text), tags),
     ];
     if (this.editable && !this.readOnly) {
       const edit = h(
         "button",
-        { type: "button", className: "small", dataset: { action: "edit" }, "aria-label": format(s.editLabel, { n: number }) },
+        { type: "button", class: "small", dataset: { action: "edit" }, "aria-label": format(s.editLabel, { n: number }) },
         s.edit,
       );
       const remove = h(
         "button",
         {
-          type: "button", className: "small danger", dataset: { action: "delete" },
+          type: "button", class: "small danger", dataset: { action: "delete" },
           "aria-label": format(s.deleteLabel, { n: number }),
         },
         s.delete,
       );
       edit.addEventListener("click", () => this.startEditing(entry.id));
       remove.addEventListener("click", () => this.onDelete(this.rows.get(entry.id).entry));
-      children.push(h("div", { className: "actions" }, edit, remove));
+      children.push(h("div", { class: "actions" }, edit, remove));
     }
     li.replaceChildren(...children);
     if (focused) {
@@ -214,20 +201,20 @@ export class EntryList {
     const entry = row.entry;
     this.editing.add(id);
     const prefix = `edit-${id.slice(0, 8)}`;
-    const input = h("input", { type: "text", className: "edit-text", value: entry.text, "aria-label": s.editText, maxlength: 500 });
+    const input = h("input", { type: "text", class: "edit-text", value: entry.text, "aria-label": s.editText, maxlength: 500 });
     const form = h(
       "form",
-      { className: "edit-form", novalidate: true },
+      { class: "edit-form", novalidate: true },
       input,
       toggles("bollen", s.bollen, this.template.bollen, entry.bollen || [], prefix),
       toggles("horizons", s.horizons, this.template.horizons, entry.horizons || [], prefix),
-      h("p", { className: "form-error", role: "alert", hidden: true }),
+      h("p", { class: "form-error", role: "alert", hidden: true }),
       h(
         "div",
-        { className: "form-actions" },
-        h("button", { type: "submit", className: "primary small" }, s.save),
+        { class: "form-actions" },
+        h("button", { type: "submit", class: "primary small" }, s.save),
         " ",
-        h("button", { type: "button", className: "small", dataset: { action: "cancel" } }, s.cancel),
+        h("button", { type: "button", class: "small", dataset: { action: "cancel" } }, s.cancel),
       ),
     );
     form.addEventListener("submit", (event) => {
@@ -259,7 +246,7 @@ export class EntryList {
         form.requestSubmit();
       }
     });
-    row.li.replaceChildren(h("span", { className: "num" }, String(row.number)), form);
+    row.li.replaceChildren(h("span", { class: "num" }, String(row.number)), form);
     row.li.classList.add("editing");
     input.focus();
     input.select();

@@ -10,6 +10,8 @@
 // one `remaining` seconds. Screen readers hear the minutes (not every second) through a polite
 // live region; an expired timer says "Tijd is om" in words, not only by colour.
 
+import { format } from "./util.js";
+
 const TICK_MS = 250;
 const LOW_SECONDS = 120;
 
@@ -49,10 +51,6 @@ export function announceAt(minutes) {
   return minutes > 0 && (minutes <= 5 || minutes % 5 === 0);
 }
 
-function fill(template, values) {
-  return String(template || "").replace(/\{(\w+)\}/g, (all, key) => (key in values ? String(values[key]) : all));
-}
-
 /** The phase and timer of a meeting, rendered into the _meeting_status.html markup. */
 export class MeetingStatus {
   constructor(root, { offset = 0, strings = null, onChange = null } = {}) {
@@ -88,7 +86,7 @@ export class MeetingStatus {
     this.root.dataset.phase = phase || "";
     const label = (this.strings.phases || {})[phase] || phase || "";
     if (this.parts.phase && this.parts.phase.textContent !== label) this.parts.phase.textContent = label;
-    if (before && before.phase !== phase) this.announce(fill(this.strings.phaseNow, { phase: label }));
+    if (before && before.phase !== phase) this.announce(format(this.strings.phaseNow, { phase: label }));
     this.tick(Boolean(before));
     const state = timerState(this.meeting.timer, Date.now(), this.offset).state;
     if (state === "running" && !this.timer) {
@@ -134,7 +132,7 @@ export class MeetingStatus {
     const s = this.strings;
     if (allowed && state !== this.lastState) {
       if (state === "expired") this.announce(s.timeUp);
-      else if (state === "paused") this.announce(fill(s.timerPaused, { time: formatClock(seconds) }));
+      else if (state === "paused") this.announce(format(s.timerPaused, { time: formatClock(seconds) }));
       else if (state === "idle") this.announce(s.timerStopped);
       else if (state === "running") this.announce(this.minutesText(minutes));
     } else if (allowed && state === "running" && minutes !== this.lastMinutes && announceAt(minutes)) {
@@ -148,7 +146,7 @@ export class MeetingStatus {
     const s = this.strings;
     if (minutes <= 0) return s.timeUp;
     if (minutes === 1) return s.oneMinuteLeft;
-    return fill(s.minutesLeft, { n: minutes });
+    return format(s.minutesLeft, { n: minutes });
   }
 
   announce(text) {

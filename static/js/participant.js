@@ -1,8 +1,11 @@
 // The participant's page (on a phone): add entries to the own table, see the table's live.
 
-import { horizonLetters } from "./bollen.js";
+import { horizonLetters } from "./bollen-layout.js";
 import { EntryList, changedSince, onWidthChange, renderDiagram, setupEntryForm, setupNameForm, tableHandlers } from "./entries.js";
-import { LiveClient, displayName, readJSON, registerServiceWorker, uuid } from "./live.js";
+import { LiveClient } from "./live.js";
+import { registerServiceWorker } from "./offline-page.js";
+import { displayName } from "./outbox.js";
+import { readJSON, uuid } from "./util.js";
 
 const data = readJSON("page-data");
 const strings = readJSON("capture-strings");

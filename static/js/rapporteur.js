@@ -1,6 +1,6 @@
 // The rapporteur's page: entries in the bollen, the report "Verslag", attendance, presence.
 
-import { horizonLetters } from "./bollen.js";
+import { horizonLetters } from "./bollen-layout.js";
 import {
   EntryList,
   changedSince,
@@ -11,8 +11,11 @@ import {
   setupEntryForm,
   setupNameForm,
 } from "./entries.js";
-import { LiveClient, displayName, format, fromBase64, readJSON, registerServiceWorker, uuid } from "./live.js";
+import { LiveClient } from "./live.js";
+import { registerServiceWorker } from "./offline-page.js";
+import { displayName } from "./outbox.js";
 import { ReportEditor } from "./report-editor.js";
+import { format, fromBase64, readJSON, uuid } from "./util.js";
 
 const data = readJSON("page-data");
 const strings = readJSON("capture-strings");

@@ -6,8 +6,9 @@
 // merged in (a CRDT merge: nothing is lost on either side) and what the server lacks is sent.
 
 import * as Y from "../vendor/yjs.js";
-import { fromBase64, store, storageKey, toBase64 } from "./live.js";
+import { store, storageKey } from "./outbox.js";
 import { renderMarkdown } from "./markdown.js";
+import { fromBase64, toBase64 } from "./util.js";
 
 export const LOCAL = "local";
 export const REMOTE = "remote";

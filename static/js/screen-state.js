@@ -1,5 +1,7 @@
 // What the screen knows: every table of the meeting from the snapshot, kept current by the
-// live events (a snapshot plus its events equals a fresh snapshot: tests/test_screen_live.py).
+// live events through the reducer the table pages use too (reducer.js).
+
+import { applyEvent, applyMeeting, stateFromSnapshot } from "./reducer.js";
 
 /** Every table of one meeting, as the screen and the chair see it. */
 export class ScreenState {
@@ -13,25 +15,9 @@ export class ScreenState {
   }
 
   load(snapshot) {
-    this.meeting = { ...(snapshot.meeting || {}) };
+    Object.assign(this, stateFromSnapshot(snapshot)); // meeting, seq, meetingSeq, tables
     this.template = this.meeting.template || { bollen: [], horizons: [] };
-    this.seq = snapshot.seq || 0;
-    this.meetingSeq = this.seq;
     this.serverTime = snapshot.server_time || null;
-    this.tables = new Map();
-    for (const t of snapshot.tables || []) {
-      this.tables.set(t.number, {
-        info: {
-          number: t.number,
-          participants: t.participants || [],
-          leader: t.leader || null,
-          rapporteur: t.rapporteur || null,
-          spokesperson: t.spokesperson || null,
-        },
-        report: t.report || "",
-        entries: new Map((t.entries || []).map((e) => [e.id, e])),
-      });
-    }
   }
 
   /** Presence as fetched: {"3": [{id, role, name}]}; `since` keeps newer live events. */
@@ -46,37 +32,20 @@ export class ScreenState {
   /** Apply a server event; returns the table it touched (or null). */
   apply(name, data) {
     if (!data) return null;
-    if (typeof data.seq === "number" && name !== "meeting") this.seq = Math.max(this.seq, data.seq);
-    const table = data.table != null ? this.tables.get(data.table) : null;
-    if (name === "entry" && table) {
-      table.entries.set(data.entry.id, data.entry);
-      this.entryAt.set(data.table, Date.now());
-    } else if (name === "entry:deleted" && table) {
-      table.entries.delete(data.id);
-    } else if (name === "report" && table) {
-      table.report = data.text || "";
-      this.reportAt.set(data.table, Date.now());
-    } else if (name === "table" && table) {
-      table.info = { ...table.info, ...data.info };
-    } else if (name === "presence") {
+    if (name === "presence") {
       this.presence.set(data.table, data.people || []);
       this.presenceAt.set(data.table, Date.now());
-    } else if (name === "meeting") {
-      this.applyMeeting(data.meeting, data.seq);
+    } else if (applyEvent(this, name, data) === data.table) {
+      // when something last happened at a table: the overview shows it
+      if (name === "entry") this.entryAt.set(data.table, Date.now());
+      else if (name === "report") this.reportAt.set(data.table, Date.now());
     }
     return data.table != null ? data.table : null;
   }
 
   /** A meeting state from an event or a chair's acknowledgement; older ones are ignored. */
   applyMeeting(meeting, seq) {
-    if (!meeting) return false;
-    if (typeof seq === "number") {
-      if (seq < this.meetingSeq) return false;
-      this.meetingSeq = seq;
-      this.seq = Math.max(this.seq, seq);
-    }
-    this.meeting = { ...this.meeting, ...meeting };
-    return true;
+    return applyMeeting(this, meeting, seq);
   }
 
   /** Table numbers in number order. */

@@ -4,11 +4,11 @@
 // server's `meeting` state, so every open screen shows what the chair shows. On the chair's
 // page, chair.js adds the controls and the keys on top of this.
 
-import { io } from "../vendor/socketio.js";
-import { readJSON } from "./live.js";
 import { MeetingStatus } from "./meeting-status.js";
 import { ScreenState } from "./screen-state.js";
 import { RENDERERS } from "./screen-views.js";
+import { openSocket } from "./socket.js";
+import { isTypingTarget, readJSON, toggleFullscreen } from "./util.js";
 
 const TOPICS_DELAY_MS = 2000; // re-count the topics at most this often while tables type
 const ACTIVITY_REFRESH_MS = 5000; // "wordt nu getypt" fades without an event
@@ -45,13 +45,7 @@ export class ScreenApp {
 
   start() {
     this.render();
-    this.socket = io(this.data.namespace, {
-      auth: { token: this.data.token },
-      transports: ["websocket", "polling"],
-      tryAllTransports: true,
-      reconnectionDelay: 500,
-      reconnectionDelayMax: 4000,
-    });
+    this.socket = openSocket(this.data.namespace, this.data.token);
     this.socket.on("connect", () => this.setConnection("connected"));
     this.socket.on("disconnect", () => this.setConnection("offline"));
     this.socket.on("connect_error", () => {
@@ -191,25 +185,6 @@ export class ScreenApp {
       event.preventDefault();
       toggleFullscreen();
     }
-  }
-}
-
-/** Whether a key press belongs to a text field (never take the keys away from typing). */
-export function isTypingTarget(target) {
-  if (!target || !target.closest) return false;
-  if (target.isContentEditable) return true;
-  const field = target.closest("input, textarea, select");
-  if (!field) return false;
-  if (field.tagName !== "INPUT") return true;
-  return !["checkbox", "radio", "button", "submit", "reset"].includes(field.type);
-}
-
-/** Full screen on and off (the screen and the chair's page may both go full screen). */
-export function toggleFullscreen() {
-  if (document.fullscreenElement) {
-    document.exitFullscreen().catch(() => {});
-  } else if (document.documentElement.requestFullscreen) {
-    document.documentElement.requestFullscreen().catch(() => {});
   }
 }
 

@@ -447,8 +447,8 @@ def test_browser_modules_diff_caret_markdown_and_layout(meeting, person):
         """async () => {
         const { textDiff, transformRange } = await import('/static/js/report-editor.js');
         const { parseBlocks } = await import('/static/js/markdown.js');
-        const { layoutBollen, horizonLetters } = await import('/static/js/bollen.js');
-        const { uuidFromRandomValues } = await import('/static/js/live.js');
+        const { layoutBollen, horizonLetters } = await import('/static/js/bollen-layout.js');
+        const { uuidFromRandomValues } = await import('/static/js/util.js');
         const out = {};
         out.uuids = [uuidFromRandomValues(), uuidFromRandomValues()];
         out.diffs = [

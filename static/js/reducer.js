@@ -1,0 +1,66 @@
+// How a server event changes what a page knows: one reducer for the table pages (their own
+// table) and the screen and chair (every table), so an event means the same on both.
+// A snapshot plus its events equals a fresh snapshot (tests/test_screen_live.py).
+//
+// The state: {meeting, seq, meetingSeq, tables: Map<number, {info, report, entries}>}, where
+// entries is a Map by id in list order.
+
+/** One table of a snapshot as a page keeps it. */
+export function tableFromSnapshot(t) {
+  return {
+    info: {
+      number: t.number,
+      participants: t.participants || [],
+      leader: t.leader || null,
+      rapporteur: t.rapporteur || null,
+      spokesperson: t.spokesperson || null,
+    },
+    report: t.report || "",
+    entries: new Map((t.entries || []).map((e) => [e.id, e])),
+  };
+}
+
+/** The state of a snapshot (its tables as given: one for a table page, all for the screen). */
+export function stateFromSnapshot(snapshot) {
+  const seq = snapshot.seq || 0;
+  return {
+    meeting: { ...(snapshot.meeting || {}) },
+    seq,
+    meetingSeq: seq,
+    tables: new Map((snapshot.tables || []).map((t) => [t.number, tableFromSnapshot(t)])),
+  };
+}
+
+/**
+ * Apply a server event (entry, entry:deleted, report, table, meeting) to a state; returns
+ * what changed: the table's number, "meeting", or null (a table this state does not hold,
+ * a meeting state older than the one it has, an event it does not know).
+ */
+export function applyEvent(state, name, data) {
+  if (!data) return null;
+  if (name === "meeting") return applyMeeting(state, data.meeting, data.seq) ? "meeting" : null;
+  if (typeof data.seq === "number") state.seq = Math.max(state.seq, data.seq);
+  const table = data.table != null ? state.tables.get(data.table) : null;
+  if (!table) return null;
+  if (name === "entry") table.entries.set(data.entry.id, data.entry);
+  else if (name === "entry:deleted") table.entries.delete(data.id);
+  else if (name === "report") table.report = data.text || "";
+  else if (name === "table") table.info = { ...table.info, ...data.info };
+  else return null;
+  return data.table;
+}
+
+/**
+ * A meeting state from a `meeting` event or a chair's acknowledgement: merged over the one
+ * the state has; an older one (a smaller seq, it crossed a newer one on the way) is ignored.
+ */
+export function applyMeeting(state, meeting, seq) {
+  if (!meeting) return false;
+  if (typeof seq === "number") {
+    if (seq < state.meetingSeq) return false;
+    state.meetingSeq = seq;
+    state.seq = Math.max(state.seq, seq);
+  }
+  state.meeting = { ...state.meeting, ...meeting };
+  return true;
+}

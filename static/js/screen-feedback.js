@@ -1,0 +1,89 @@
+// The screen's report-back view: the order, the current table's entries, diagram and report.
+
+import { renderBollen } from "./bollen.js";
+import { renderMarkdown } from "./markdown.js";
+import { $, entryItem, listText, tableBadge } from "./screen-parts.js";
+import { format, h } from "./util.js";
+
+/** The report-back position of the current table: {order, at (1-based, 0 = not in order)}. */
+export function feedbackPosition(state, meeting) {
+  const order = state.feedbackOrder(meeting);
+  const current = meeting.view ? meeting.view.current : null;
+  return { order, current, at: order.indexOf(current) + 1 };
+}
+
+function peopleLine(ctx, info) {
+  const s = ctx.strings;
+  const parts = [];
+  if (info.spokesperson) parts.push(h("span", { class: "person spokesperson" }, h("span", { class: "role" }, `${s.spokesperson}: `), h("strong", {}, info.spokesperson)));
+  if (info.leader) parts.push(h("span", { class: "person" }, h("span", { class: "role" }, `${s.leader}: `), info.leader));
+  if (info.rapporteur) parts.push(h("span", { class: "person" }, h("span", { class: "role" }, `${s.rapporteur}: `), info.rapporteur));
+  return parts;
+}
+
+export function renderFeedback(ctx, previous = {}) {
+  const s = ctx.strings;
+  const { order, current, at } = feedbackPosition(ctx.state, ctx.meeting);
+  const strip = $("feedback-order");
+  strip.replaceChildren(
+    ...order.map((n, i) => {
+      const state = n === current ? "current" : at && i < at - 1 ? "done" : "todo";
+      const chip = h("li", { class: `step ${state}`, dataset: { table: String(n) } }, tableBadge(ctx, n, { label: true }));
+      if (state === "current") {
+        chip.setAttribute("aria-current", "step");
+      } else if (state === "done") {
+        chip.append(h("span", { class: "visually-hidden" }, ` (${s.done})`));
+      }
+      return chip;
+    }),
+  );
+  const skipped = ctx.state.skipped(ctx.meeting);
+  $("feedback-skipped").textContent = skipped.length ? format(s.feedbackSkipped, { list: listText(skipped.map((n) => format(s.table, { n })))}) : "";
+
+  const article = $("feedback-table");
+  const table = current != null ? ctx.state.table(current) : null;
+  article.dataset.table = table ? String(current) : "";
+  if (!table) {
+    $("feedback-table-title").textContent = s.feedbackNone;
+    $("feedback-people").replaceChildren(ctx.chair ? s.feedbackChairHint : "");
+    $("feedback-diagram").replaceChildren();
+    $("feedback-entries").replaceChildren();
+    $("feedback-report").replaceChildren();
+    article.classList.add("empty");
+    return null;
+  }
+  article.classList.remove("empty");
+  const title = $("feedback-table-title");
+  title.replaceChildren(
+    tableBadge(ctx, current),
+    " ",
+    format(s.table, { n: current }),
+    at ? h("span", { class: "position" }, format(s.feedbackPosition, { at, total: order.length })) : h("span", { class: "position" }, s.notInOrder),
+  );
+  $("feedback-people").replaceChildren(...peopleLine(ctx, table.info));
+  const numbered = ctx.state.numbered(current, { hidden: ctx.chair });
+  const visible = numbered.filter((i) => i.number !== null).map((i) => i.entry);
+  const svg = renderBollen(ctx.state.template, visible, {
+    idPrefix: `feedback-diagram-${current}`,
+    title: format(s.diagramTitle, { n: current }),
+    description: format(s.diagramDesc, { count: visible.length }),
+    horizonTitle: s.horizonTitle,
+    fontSize: 14,
+    className: "bollen",
+  });
+  $("feedback-diagram").replaceChildren(svg);
+  const entries = $("feedback-entries");
+  entries.replaceChildren(...(numbered.length ? numbered.map((item) => entryItem(ctx, item)) : [h("li", { class: "empty" }, s.noEntries)]));
+  const report = $("feedback-report");
+  const text = table.report || "";
+  report.replaceChildren(text.trim() ? renderMarkdown(text) : h("p", { class: "empty" }, s.reportNone));
+
+  // say which table is on, once per change (not on every entry that arrives)
+  if (previous.current !== current) {
+    const announce = table.info.spokesperson ? s.feedbackAnnounceWith : s.feedbackAnnounce;
+    $("feedback-announce").textContent = format(announce, {
+      n: current, at: at || "–", total: order.length, name: table.info.spokesperson || "",
+    });
+  }
+  return current;
+}
