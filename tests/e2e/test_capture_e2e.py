@@ -514,3 +514,48 @@ def test_browser_modules_diff_caret_markdown_and_layout(meeting, person):
     for layout in result["layouts"]:
         assert layout["placed"] == layout["count"], layout
         assert layout["misplaced"] == [], layout
+
+
+def test_table_page_and_screen_apply_an_event_the_same_way(meeting, person):
+    """One reducer: the same events leave a table page's state and the screen's equal."""
+    _, links = meeting
+    page = person().open(url(links, "participant"))
+    wait_saved(page)
+    result = page.evaluate(
+        """async () => {
+        const { TableState } = await import('/static/js/table-state.js');
+        const { ScreenState } = await import('/static/js/screen-state.js');
+        const entry = (id, text) => ({ id, text, bollen: ['b'], horizons: [] });
+        const snapshot = {
+          table: 2, seq: 10,
+          meeting: { phase: 'round', template: { bollen: [{ key: 'b', label: 'B' }], horizons: [] } },
+          tables: [{ number: 2, participants: ['An'], report: 'oud', entries: [entry('e1', 'een')] }],
+        };
+        const events = [
+          ['entry', { table: 2, entry: entry('e2', 'twee'), seq: 11 }],
+          ['entry', { table: 3, entry: entry('x', 'andere tafel'), seq: 12 }],
+          ['entry:deleted', { table: 2, id: 'e1', seq: 13 }],
+          ['report', { table: 2, text: 'nieuw', update: '', seq: 14 }],
+          ['table', { table: 2, info: { number: 2, participants: ['An', 'Bo'], leader: 'Bo' }, seq: 15 }],
+          ['meeting', { meeting: { phase: 'feedback' }, seq: 17 }],
+          ['meeting', { meeting: { phase: 'round' }, seq: 16 }],  // older: crossed on the way
+        ];
+        const table = new TableState(snapshot);
+        const screen = new ScreenState({ ...snapshot, table: null });
+        for (const [name, data] of events) {
+          table.apply(name, data);
+          screen.apply(name, data);
+        }
+        const plain = (t) => ({ info: t.info, report: t.report, entries: [...t.entries.values()] });
+        return {
+          table: plain(table.table), screen: plain(screen.table(2)),
+          phases: [table.phase, screen.meeting.phase], seqs: [table.seq, screen.seq],
+        };
+    }"""
+    )
+    assert result["table"] == result["screen"]
+    assert [e["id"] for e in result["table"]["entries"]] == ["e2"]
+    assert result["table"]["report"] == "nieuw"
+    assert result["table"]["info"]["leader"] == "Bo"
+    assert result["phases"] == ["feedback", "feedback"]
+    assert result["seqs"] == [17, 17]
