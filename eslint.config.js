@@ -12,6 +12,13 @@ export default [
       sourceType: "module",
       globals: { ...globals.browser },
     },
+    rules: {
+      eqeqeq: ["error", "smart"], // `x != null` (null or undefined) stays allowed
+      "no-var": "error",
+      "prefer-const": "error",
+      "no-shadow": "error",
+      "no-use-before-define": ["error", { functions: false, classes: false, variables: false }],
+    },
   },
   {
     // the service worker runs in its own global scope (self, caches, clients)

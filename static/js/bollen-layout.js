@@ -18,6 +18,8 @@ export const PALETTE = [
   { line: "#4b5563", fill: "#6b7280", ink: "#374151" },
 ];
 
+const CHAR = 0.56; // average glyph width as a share of the font size
+
 const geometryCache = new Map();
 
 /** Circle centres and the sampled regions for n circles (cached per n). */
@@ -122,8 +124,6 @@ function runAt(geo, test, x, y, margin) {
   while (right + step < geo.extent && inside(right + step)) right += step;
   return [left, right];
 }
-
-const CHAR = 0.56; // average glyph width as a share of the font size
 
 /** Greedy word wrap of text into at most maxLines lines of the given capacities. */
 function wrap(text, capacities) {
