@@ -95,9 +95,11 @@ def test_module_is_at_most_400_lines(module):
 
 
 def test_one_dom_helper_and_one_socket_factory():
-    """h() is defined once (util.js), and only socket.js opens a Socket.IO connection."""
+    """h() and svg() are defined once (util.js); only socket.js opens a Socket.IO connection."""
     defines_h = [p.name for p in JS.glob("*.js") if re.search(r"function h\(", p.read_text())]
     assert defines_h == ["util.js"]
+    makes_svg = [p.name for p in JS.glob("*.js") if "createElementNS(" in p.read_text()]
+    assert makes_svg == ["util.js"]
     uses_io = [p.name for p in JS.glob("*.js") if "vendor/socketio.js" in p.read_text()]
     assert uses_io == ["socket.js"]
 

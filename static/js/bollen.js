@@ -9,20 +9,11 @@
 // Colour is never the only signal: every circle carries its name.
 
 import { PALETTE, layoutBollen } from "./bollen-layout.js";
+import { SVG_NS, svg as el } from "./util.js";
 
-const SVG_NS = "http://www.w3.org/2000/svg";
 const INK = "#1b1f24";
 const MUTED = "#4a5360";
 const FONT = '"DejaVu Sans", "Segoe UI", system-ui, sans-serif';
-
-function el(name, attrs = {}, text) {
-  const node = document.createElementNS(SVG_NS, name);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value !== undefined && value !== null) node.setAttribute(key, String(value));
-  }
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 /**
  * The template with its entries as an <svg role="img">.

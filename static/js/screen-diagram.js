@@ -7,8 +7,7 @@
 // (The badge colours differ per table as well, but only as an extra.)
 
 import { renderBollen } from "./bollen.js";
-
-const SVG_NS = "http://www.w3.org/2000/svg";
+import { svg as svgEl } from "./util.js";
 
 // dark enough for white text (contrast ≥ 4.5:1), distinct from the circles' colours
 export const TABLE_COLORS = ["#1b1f24", "#0b4f8a", "#8a1c4a", "#1d6b34", "#5b3a99", "#8a4b00", "#00606b", "#5a5a10"];
@@ -22,15 +21,6 @@ export function tableSlot(numbers, number) {
 /** "3.2": entry 2 of table 3, as the lists and the diagram write it. */
 export function entryLabel(table, number) {
   return `${table}.${number}`;
-}
-
-function svgEl(name, attrs = {}, text) {
-  const node = document.createElementNS(SVG_NS, name);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value !== undefined && value !== null) node.setAttribute(key, String(value));
-  }
-  if (text !== undefined) node.textContent = text;
-  return node;
 }
 
 const num = (el, attr) => Number.parseFloat(el.getAttribute(attr) || "0");

@@ -18,6 +18,18 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+export const SVG_NS = "http://www.w3.org/2000/svg";
+
+/** An SVG element: svg("circle", {cx: 1, …}, text?); null and undefined attributes are left out. */
+export function svg(name, attrs = {}, text) {
+  const node = document.createElementNS(SVG_NS, name);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value !== undefined && value !== null) node.setAttribute(key, String(value));
+  }
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
 /** "{n} wijzigingen" with its placeholders filled (unknown ones stay as they are). */
 export function format(template, values = {}) {
   return String(template ?? "").replace(/\{(\w+)\}/g, (all, key) => (key in values ? String(values[key]) : all));
