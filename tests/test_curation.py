@@ -9,7 +9,7 @@ import pytest
 
 from facilitator import operations
 from facilitator.extensions import db, socketio
-from facilitator.live import changes
+from facilitator.live.report import text_edit_update
 from facilitator.models import Entry, Meeting, Operation, ReportVersion
 
 
@@ -143,7 +143,41 @@ def test_entry_edit_delete_restore_and_history(logged_in, post_form, table_url, 
         kinds = [
             o.kind for o in db.session.query(Operation).filter_by(subject=entry_id).order_by(Operation.seq)
         ]
-    assert kinds == ["entry:import", "entry:update", "entry:delete", "entry:restore", "entry:update"]
+    # restoring a version of a deleted entry is one change: one commit, one log row
+    assert kinds == ["entry:import", "entry:update", "entry:delete", "entry:revert"]
+    history = logged_in.get(table_url + f"/inbreng/{entry_id}/geschiedenis").get_data(as_text=True)
+    assert "Eerdere versie teruggezet" in history
+
+
+def test_restoring_a_version_is_one_transaction(app, slug, logged_in, post_form, table_url):
+    """A deleted entry comes back with the version's content in one commit, or not at all."""
+    entry_id, text, _ = entries_of(app, 3)[0]
+    post_form(table_url + f"/inbreng/{entry_id}/verwijderen", data={"op": str(uuid.uuid4())})
+    history = logged_in.get(table_url + f"/inbreng/{entry_id}/geschiedenis").get_data(as_text=True)
+    first = min(int(s) for s in re.findall(rf"/inbreng/{entry_id}/geschiedenis/(\d+)", history))
+    with app.app_context():
+        # the imported version names a bol the template no longer has: the restore must fail whole
+        row = db.session.query(Operation).filter_by(subject=entry_id, kind="entry:import").one()
+        row.result = {**row.result, "entry": {**row.result["entry"], "bollen": ["verdwenen"]}}
+        db.session.commit()
+        ops_before = db.session.query(Operation).count()
+    post_form(table_url + f"/inbreng/{entry_id}/geschiedenis/{first}", data={"op": str(uuid.uuid4())})
+    with app.app_context():
+        assert db.session.get(Entry, entry_id).deleted_at is not None  # not half restored
+        assert db.session.query(Operation).count() == ops_before
+        row = db.session.query(Operation).filter_by(subject=entry_id, kind="entry:import").one()
+        row.result = {**row.result, "entry": {**row.result["entry"], "bollen": ["economisch"]}}
+        db.session.commit()
+        token = operations.active_token(operations.get_meeting(slug), "screen").token
+    screen = socketio.test_client(app, namespace="/live", auth={"token": token})
+    screen.get_received("/live")
+    post_form(table_url + f"/inbreng/{entry_id}/geschiedenis/{first}", data={"op": str(uuid.uuid4())})
+    events = [(m["name"], m["args"][0]) for m in screen.get_received("/live")]
+    assert [name for name, _ in events] == ["entry"]
+    assert events[0][1]["entry"]["text"] == text and events[0][1]["entry"]["bollen"] == ["economisch"]
+    with app.app_context():
+        assert db.session.get(Entry, entry_id).deleted_at is None
+    screen.disconnect("/live")
 
 
 def test_add_entry_and_invalid_entry(logged_in, post_form, table_url, app):
@@ -201,7 +235,7 @@ def test_text_edit_update_is_minimal():
 
     doc = Doc()
     doc.get("report", type=Text).insert(0, "Eén 😀 twee drie")
-    update = changes.text_edit_update(doc, "Eén 😀 twee en drie!")
+    update = text_edit_update(doc, "Eén 😀 twee en drie!")
     assert str(doc.get("report", type=Text)) == "Eén 😀 twee en drie!"
     assert len(update) < 60
 

@@ -12,10 +12,12 @@ from pycrdt import Doc, Text
 from facilitator import operations
 from facilitator.extensions import db, socketio
 from facilitator.live import protocol
+from facilitator.live.errors import MESSAGES
 from facilitator.models import Entry, Meeting, Operation
+from facilitator.rules import LIMITS
 
 NS = "/live"
-EVENT_ROLES = protocol.CLIENT_EVENTS
+EVENT_ROLES = {name: event.roles for name, event in protocol.CLIENT_EVENTS.items()}
 
 
 def uid() -> str:
@@ -155,7 +157,7 @@ def test_event_role_matrix(app, connect, event, role):
     if role in EVENT_ROLES[event]:
         assert ack["ok"] is True, ack
     else:
-        assert ack == {"ok": False, "error": "forbidden", "message": protocol.MESSAGES["forbidden"]}
+        assert ack == {"ok": False, "error": "forbidden", "message": MESSAGES["forbidden"]}
         with app.app_context():
             entry = db.session.get(Entry, entry_id)
             assert entry.text == "Verdienvermogen"
@@ -307,9 +309,9 @@ def test_invalid_entries_refused(app, connect, bad):
 
 def test_entry_text_over_limit(connect):
     client = connect("rapporteur", "1")
-    ack = send(client, "entry:add", add_payload(text="x" * (protocol.LIMITS["entry_text"] + 1)))
+    ack = send(client, "entry:add", add_payload(text="x" * (LIMITS["entry_text"] + 1)))
     assert ack["error"] == "too_large" and "500" in ack["message"]
-    assert send(client, "entry:add", add_payload(text="x" * protocol.LIMITS["entry_text"]))["ok"]
+    assert send(client, "entry:add", add_payload(text="x" * LIMITS["entry_text"]))["ok"]
 
 
 def test_bad_crdt_updates(connect):
@@ -317,7 +319,7 @@ def test_bad_crdt_updates(connect):
     for update in ("", "!!!", base64.b64encode(b"\xff\x00garbage").decode(), 12):
         ack = send(client, "report:update", {"op": uid(), "update": update})
         assert ack["ok"] is False and ack["error"] == "invalid", (update, ack)
-    huge = base64.b64encode(b"a" * (protocol.LIMITS["report_update"] + 10)).decode()
+    huge = base64.b64encode(b"a" * (LIMITS["report_update"] + 10)).decode()
     assert send(client, "report:update", {"op": uid(), "update": huge})["error"] == "too_large"
 
 
@@ -325,7 +327,7 @@ def test_report_over_limit_is_refused_and_state_kept(app, connect):
     client = connect("rapporteur", "1")
     (snap,) = received(client, "snapshot")
     state = base64.b64decode(snap["tables"][0]["report_state"])
-    too_long = report_update("x" * (protocol.LIMITS["report"] + 1), state)
+    too_long = report_update("x" * (LIMITS["report"] + 1), state)
     ack = send(client, "report:update", {"op": uid(), "update": too_long})
     assert ack["error"] == "too_large"
     with app.app_context():
@@ -348,9 +350,9 @@ def test_attendance_rules(app, connect):
 
 
 def test_rate_limit(connect, monkeypatch):
-    monkeypatch.setitem(protocol.LIMITS, "events_per_second", 1)  # independent of the disk's speed
+    monkeypatch.setitem(LIMITS, "events_per_second", 1)  # independent of the disk's speed
     client = connect("participant", "1")
-    acks = [send(client, "entry:add", add_payload()) for _ in range(protocol.LIMITS["burst"] + 5)]
+    acks = [send(client, "entry:add", add_payload()) for _ in range(LIMITS["burst"] + 5)]
     limited = [a for a in acks if not a["ok"]]
     assert limited and all(a["error"] == "rate_limited" for a in limited)
 
@@ -413,7 +415,7 @@ def test_sync_returns_missed_events_for_own_table(connect):
 
 
 def test_rotation_disconnects_open_pages_of_the_old_link(app, connect, meeting_links):
-    from facilitator.live.events import revoke_connections
+    from facilitator.live.broadcast import revoke_connections
 
     old = connect("rapporteur", "2")
     other = connect("participant", "2")

@@ -312,12 +312,12 @@ def test_screen_snapshot_plus_events_equals_fresh_snapshot(connect):
 
 
 def test_editing_the_meeting_asks_open_pages_to_refresh(app, connect):
-    from facilitator.live.events import tell_refresh
+    from facilitator.live.broadcast import refresh
 
     screen, rapporteur = connect("screen"), connect("rapporteur", 2)
     for client in (screen, rapporteur):
         client.get_received(NS)
     with app.app_context():
-        tell_refresh(db.session.query(Meeting).one().id, "meeting-edited")
+        refresh(db.session.query(Meeting).one().id, "meeting-edited")
     for client in (screen, rapporteur):
         assert events(client, "refresh") == [{"reason": "meeting-edited"}]

@@ -14,7 +14,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, render_template
 
 from ..access import token_or_404
-from ..live import changes
+from ..live import snapshot
 from ..live.protocol import NAMESPACE
 from ..rules import LIMITS
 from .offline import offline_assets
@@ -33,7 +33,7 @@ def _page(token: str, role: str, template: str):
         "namespace": NAMESPACE,
         "limits": {"entry_text": LIMITS["entry_text"], "name": LIMITS["name"]},
         "serviceWorker": "/sw.js",
-        "snapshot": changes.snapshot(meeting, role, access.table_number),
+        "snapshot": snapshot.snapshot(meeting, role, access.table_number),
     }
     return render_template(
         template,

@@ -17,6 +17,7 @@ KIND_LABELS = {
     "entry:update": "Gewijzigd",
     "entry:delete": "Verwijderd",
     "entry:restore": "Teruggezet",
+    "entry:revert": "Eerdere versie teruggezet",
     "entry:hide": "Verborgen of weer getoond op het scherm",
 }
 ROLE_LABELS = {

@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from .. import operations
 from ..auth.routes import current_user, login_required
 from ..extensions import db
-from ..live import changes, events
-from ..live.protocol import ProtocolError
+from ..live import broadcast, changes, protocol
+from ..live.errors import ProtocolError
 from ..models import Entry, ReportVersion
 from . import history
 from .forms import ActionForm, AttendanceForm, EntryForm, ReportForm
@@ -33,10 +33,11 @@ def _actor(meeting, number: int) -> changes.Actor:
     )
 
 
-def _apply(meeting, number: int, change, payload: dict) -> bool:
-    """Run a change as the logged-in secretariat member; publish it to live pages."""
+def _apply(meeting, number: int, parse, change, payload: dict) -> bool:
+    """Parse a change as the protocol does, run it as the logged-in secretariat member, publish it."""
     try:
-        events.publish(meeting.id, change(_actor(meeting, number), payload))
+        command = parse(payload, protocol.Template(meeting))
+        broadcast.publish(meeting.id, change(_actor(meeting, number), command))
     except ProtocolError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -109,7 +110,13 @@ def save_report(slug: str, number: int):
     form = ReportForm()
     if not form.validate():
         return _page(meeting, table, report_form=form), 400
-    if _apply(meeting, number, changes.set_report_text, {"op": form.op.data, "text": form.text.data or ""}):
+    if _apply(
+        meeting,
+        number,
+        protocol.parse_set_report_text,
+        changes.set_report_text,
+        {"op": form.op.data, "text": form.text.data or ""},
+    ):
         flash(_("Het verslag is opgeslagen."), "success")
     return _back(slug, number, "#verslag")
 
@@ -130,7 +137,7 @@ def save_attendance(slug: str, number: int):
         "rapporteur": form.rapporteur.data or None,
         "spokesperson": form.spokesperson.data or None,
     }
-    if _apply(meeting, number, changes.update_table, payload):
+    if _apply(meeting, number, protocol.parse_update_table, changes.update_table, payload):
         flash(_("De deelnemers zijn opgeslagen."), "success")
     return _back(slug, number, "#deelnemers")
 
@@ -150,7 +157,7 @@ def add_entry(slug: str, number: int):
         "bollen": form.bollen.data,
         "horizons": form.horizons.data,
     }
-    if _apply(meeting, number, changes.add_entry, payload):
+    if _apply(meeting, number, protocol.parse_add_entry, changes.add_entry, payload):
         flash(_("De inbreng is toegevoegd."), "success")
     return _back(slug, number, "#inbreng")
 
@@ -174,7 +181,7 @@ def update_entry(slug: str, number: int, entry_id: str):
         "bollen": form.bollen.data,
         "horizons": form.horizons.data,
     }
-    if _apply(meeting, number, changes.update_entry, payload):
+    if _apply(meeting, number, protocol.parse_update_entry, changes.update_entry, payload):
         flash(_("De inbreng is gewijzigd."), "success")
     return _back(slug, number, f"#e-{entry.id}")
 
@@ -187,7 +194,11 @@ def delete_entry(slug: str, number: int, entry_id: str):
     entry = _entry_or_404(table, entry_id)
     form = ActionForm()
     if form.validate() and _apply(
-        meeting, number, changes.delete_entry, {"op": form.op.data, "id": entry.id}
+        meeting,
+        number,
+        protocol.parse_delete_entry,
+        changes.delete_entry,
+        {"op": form.op.data, "id": entry.id},
     ):
         flash(_("De inbreng is verwijderd; u kunt hem hieronder terugzetten."), "success")
     return _back(slug, number, "#verwijderd")
@@ -201,7 +212,11 @@ def restore_entry(slug: str, number: int, entry_id: str):
     entry = _entry_or_404(table, entry_id)
     form = ActionForm()
     if form.validate() and _apply(
-        meeting, number, changes.restore_entry, {"op": form.op.data, "id": entry.id}
+        meeting,
+        number,
+        protocol.parse_restore_entry,
+        changes.restore_entry,
+        {"op": form.op.data, "id": entry.id},
     ):
         flash(_("De inbreng is teruggezet."), "success")
     return _back(slug, number, f"#e-{entry.id}")
@@ -234,14 +249,13 @@ def restore_entry_version(slug: str, number: int, entry_id: str, seq: int):
     form = ActionForm()
     if version is None or version.entry is None or not form.validate():
         abort(404 if version is None else 400)
-    ok = True
-    if entry.deleted_at is not None:
-        ok = _apply(meeting, number, changes.restore_entry, {"op": form.op.data + "-r", "id": entry.id})
     state = version.entry
-    if ok and _apply(
+    # one change: a deleted entry comes back with that version's content in the same commit
+    if _apply(
         meeting,
         number,
-        changes.update_entry,
+        protocol.parse_revert_entry,
+        changes.revert_entry,
         {
             "op": form.op.data,
             "id": entry.id,
@@ -279,7 +293,11 @@ def restore_report_version(slug: str, number: int, version_id: int):
         abort(404)
     form = ActionForm()
     if form.validate() and _apply(
-        meeting, number, changes.set_report_text, {"op": form.op.data, "text": version.text}
+        meeting,
+        number,
+        protocol.parse_set_report_text,
+        changes.set_report_text,
+        {"op": form.op.data, "text": version.text},
     ):
         flash(_("De eerdere versie van het verslag is teruggezet."), "success")
     return redirect(url_for("curation.report_history", slug=slug, number=number))

@@ -1,243 +1,461 @@
-"""The live protocol, declared once: event names, who may send them, payload shapes, limits.
+"""The live protocol, declared once: every event, who may send it, its parser, every payload's shape.
 
-docs/protocol.md describes the same; tests/test_live_protocol.py checks every
-event against this declaration.
+A client event is read by exactly one parser here, which returns a small typed
+command; `changes` receives only commands that are already valid. Server events
+are declared in SERVER_EVENTS; the tests check every event a client receives
+against it (tests/conftest.py). Error codes and their sentences are in errors.py,
+the readers of single fields in fields.py, the limits in facilitator/rules.py.
+docs/protocol.md describes the same for people.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
-import re
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+from typing import Any, ClassVar
 
-from ..rules import LIMITS, misplaced_roles
+from ..rules import LIMITS, MEETING_ROLES, PHASES, ROLES, TABLE_ROLES
+from . import fields
+from .errors import ProtocolError
 
 NAMESPACE = "/live"
-
-ERROR_CODES = ("invalid", "forbidden", "not_found", "too_large", "closed", "rate_limited")
-
-# Client → server events and the roles that may send them.
-CLIENT_EVENTS: dict[str, tuple[str, ...]] = {
-    "entry:add": ("rapporteur", "participant"),
-    "entry:update": ("rapporteur",),
-    "entry:delete": ("rapporteur",),
-    "entry:restore": ("rapporteur",),
-    "report:update": ("rapporteur",),
-    "table:update": ("rapporteur",),
-    "presence:hello": ("rapporteur", "participant", "screen", "chair"),
-    "sync": ("rapporteur", "participant", "screen", "chair"),
-    "entry:hide": ("chair",),
-    "chair:phase": ("chair",),
-    "chair:timer": ("chair",),
-    "chair:view": ("chair",),
-    "chair:feedback-order": ("chair",),
-    "topics:get": ("screen", "chair"),
-}
 
 SCREEN_MODES = ("overview", "combined", "topics", "coverage", "feedback")
 TIMER_ACTIONS = ("start", "pause", "resume", "extend", "reset")
 
-# Server → client events and the keys each payload carries.
-SERVER_EVENTS: dict[str, set[str]] = {
-    "snapshot": {"role", "table", "meeting", "tables", "seq"},
-    "entry": {"table", "entry", "seq"},
-    "entry:deleted": {"table", "id", "seq"},
-    "report": {"table", "update", "text", "seq"},
-    "table": {"table", "info", "seq"},
-    "presence": {"table", "people"},
-    "meeting": {"meeting", "seq"},
-    "refresh": {"reason"},
-    "revoked": {"message"},
-}
 
-MESSAGES = {
-    "invalid": "Deze wijziging is niet geldig en is niet opgeslagen.",
-    "forbidden": "U mag dit niet met deze link. Vraag het secretariaat om een nieuwe link.",
-    "not_found": "Deze inbreng bestaat niet (meer).",
-    "too_large": "Dit is te lang om op te slaan.",
-    "closed": "De invoer is gesloten; wijzigingen worden niet meer opgeslagen.",
-    "rate_limited": "Te veel wijzigingen tegelijk; even geduld, het wordt zo opnieuw geprobeerd.",
-}
+class Template:
+    """What a payload is checked against: the meeting's bol and horizon keys and its table numbers.
 
+    Read from the meeting on first use only (``load`` fetches it), so an event that needs
+    none of it costs nothing.
+    """
 
-def base_seq(payload: dict[str, Any]) -> int | None:
-    """The meeting seq the client had seen when it made the change (optional)."""
-    value = payload.get("base")
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ProtocolError("invalid", "'base' moet een volgnummer zijn.")
-    return value
+    def __init__(self, meeting: Any = None, load: Callable[[], Any] | None = None):
+        self._load = load or (lambda: meeting)
+
+    @cached_property
+    def _meeting(self) -> Any:
+        return self._load()
+
+    @cached_property
+    def bollen(self) -> tuple[str, ...]:
+        """The bol keys in template order."""
+        return tuple(b.key for b in self._meeting.bollen)
+
+    @cached_property
+    def horizons(self) -> tuple[str, ...]:
+        """The horizon keys in template order."""
+        return tuple(h.key for h in self._meeting.horizons)
+
+    @cached_property
+    def tables(self) -> tuple[int, ...]:
+        """The meeting's table numbers."""
+        return tuple(t.number for t in self._meeting.tables)
 
 
-def choice(payload: dict[str, Any], field: str, allowed: tuple[str, ...]) -> str:
-    """One of a fixed set of values."""
-    value = payload.get(field)
-    if value not in allowed:
-        raise ProtocolError("invalid", f"'{field}' moet een van deze zijn: {', '.join(allowed)}.")
-    return value
+# --- commands: what a parser returns ------------------------------------------------------
 
 
-def whole_number(
-    payload: dict[str, Any], field: str, low: int, high: int, required: bool = True
-) -> int | None:
-    """An integer within bounds."""
-    value = payload.get(field)
-    if value is None and not required:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise ProtocolError("invalid", f"'{field}' moet een heel getal van {low} tot {high} zijn.")
-    return value
+@dataclass(frozen=True, kw_only=True)
+class Change:
+    """A change with a client-chosen operation id, and the meeting seq its client had seen (`base`)."""
+
+    kind: ClassVar[str]
+    op: str
+    base: int | None = None
+
+    def logged(self) -> dict[str, Any]:
+        """The change as kept in the change log (JSON-safe)."""
+        return {k: v for k, v in asdict(self).items() if k != "op"}
 
 
-def table_numbers(value: Any, field: str, existing: list[int]) -> list[int]:
-    """A list of existing table numbers without repeats."""
-    if not isinstance(value, list) or not all(isinstance(n, int) and not isinstance(n, bool) for n in value):
-        raise ProtocolError("invalid", f"'{field}' moet een lijst van tafelnummers zijn.")
-    if len(set(value)) != len(value):
-        raise ProtocolError("invalid", f"Een tafel staat twee keer in '{field}'.")
-    unknown = [n for n in value if n not in existing]
-    if unknown:
-        raise ProtocolError("not_found", f"Tafel {unknown[0]} bestaat niet.")
-    return list(value)
+@dataclass(frozen=True, kw_only=True)
+class AddEntry(Change):
+    """`entry:add`: a new entry with the client's id."""
+
+    kind = "entry:add"
+    id: str
+    text: str
+    bollen: list[str]
+    horizons: list[str]
 
 
-_OP_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+@dataclass(frozen=True, kw_only=True)
+class UpdateEntry(Change):
+    """`entry:update`: new text, bollen or horizons (None: unchanged; at least one is set)."""
+
+    kind = "entry:update"
+    id: str
+    text: str | None = None
+    bollen: list[str] | None = None
+    horizons: list[str] | None = None
 
 
-class ProtocolError(Exception):
-    """A refused event: a contract error code and a sentence for a person (Dutch)."""
+@dataclass(frozen=True, kw_only=True)
+class RevertEntry(UpdateEntry):
+    """Curation: make an entry this earlier state again, restoring it if it was deleted."""
 
-    def __init__(self, code: str, message: str | None = None):
-        assert code in ERROR_CODES
-        super().__init__(code)
-        self.code = code
-        self.message = message or MESSAGES[code]
-
-    def ack(self) -> dict[str, Any]:
-        """The acknowledgement that answers the refused event."""
-        return {"ok": False, "error": self.code, "message": self.message}
+    kind = "entry:revert"
 
 
-def require_dict(payload: Any) -> dict[str, Any]:
-    """The payload must be a JSON object."""
-    if not isinstance(payload, dict):
-        raise ProtocolError("invalid", "De gegevens van deze wijziging zijn onleesbaar.")
-    return payload
+@dataclass(frozen=True, kw_only=True)
+class DeleteEntry(Change):
+    """`entry:delete`: mark an entry deleted."""
+
+    kind = "entry:delete"
+    id: str
 
 
-def op_id(payload: dict[str, Any], key: str = "op") -> str:
-    """A client-chosen operation (or entry) id: 8–64 URL-safe characters, e.g. a UUID."""
-    value = payload.get(key)
-    if not isinstance(value, str) or not _OP_RE.match(value):
-        raise ProtocolError("invalid", f"Het veld '{key}' ontbreekt of is geen geldige id.")
-    return value
+@dataclass(frozen=True, kw_only=True)
+class RestoreEntry(Change):
+    """`entry:restore`: undo a delete."""
+
+    kind = "entry:restore"
+    id: str
 
 
-def entry_text(payload: dict[str, Any], required: bool) -> str | None:
-    """Entry text: 1–500 characters once trimmed."""
-    if "text" not in payload and not required:
-        return None
-    value = payload.get("text")
-    if not isinstance(value, str):
-        raise ProtocolError("invalid", "De tekst van de inbreng ontbreekt.")
-    value = value.strip()
-    if not value:
-        raise ProtocolError("invalid", "Een lege inbreng wordt niet opgeslagen.")
-    if "\x00" in value:
-        raise ProtocolError("invalid", "De tekst bevat een ongeldig teken.")
-    if len(value) > LIMITS["entry_text"]:
-        raise ProtocolError(
-            "too_large",
-            f"Een inbreng is hoogstens {LIMITS['entry_text']} tekens; deze heeft er {len(value)}.",
-        )
-    return value
+@dataclass(frozen=True, kw_only=True)
+class HideEntry(Change):
+    """`entry:hide`: hide an entry from the screens, or show it again."""
+
+    kind = "entry:hide"
+    id: str
+    hidden: bool
 
 
-def keys(
-    payload: dict[str, Any], field: str, allowed: list[str], required: bool, at_least: int
-) -> list[str] | None:
-    """A list of template keys (bollen or horizons), each known, no repeats, in template order."""
-    if field not in payload and not required:
-        return None
-    value = payload.get(field, [])
-    if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
-        raise ProtocolError("invalid", f"'{field}' moet een lijst van sleutels zijn.")
-    unknown = [k for k in value if k not in allowed]
-    if unknown:
-        raise ProtocolError("invalid", f"Onbekende keuze in '{field}': {', '.join(unknown[:3])}.")
-    if len(set(value)) < at_least:
-        what = "bol" if field == "bollen" else "horizon"
-        raise ProtocolError("invalid", f"Kies ten minste één {what}.")
-    return [k for k in allowed if k in value]
+@dataclass(frozen=True, kw_only=True)
+class UpdateReport(Change):
+    """`report:update`: a decoded CRDT update of the report."""
+
+    kind = "report:update"
+    update: bytes
+
+    def logged(self) -> dict[str, Any]:
+        """The update as the client sent it (base64)."""
+        return {"base": self.base, "update": base64.b64encode(self.update).decode()}
 
 
-def crdt_update(payload: dict[str, Any]) -> bytes:
-    """A base64-encoded CRDT update, at most LIMITS['report_update'] bytes."""
-    value = payload.get("update")
-    if not isinstance(value, str) or not value:
-        raise ProtocolError("invalid", "De wijziging van het verslag ontbreekt.")
-    if len(value) > LIMITS["report_update"] * 4 // 3 + 4:
-        raise ProtocolError(
-            "too_large", "Deze wijziging van het verslag is te groot om in één keer te sturen."
-        )
-    try:
-        return base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        raise ProtocolError("invalid", "De wijziging van het verslag is onleesbaar.") from None
+@dataclass(frozen=True, kw_only=True)
+class SetReportText(Change):
+    """Curation: the report's whole new text, merged as CRDT edits."""
+
+    kind = "report:set"
+    text: str
+
+    def logged(self) -> dict[str, Any]:
+        """Only the length: the text itself is kept in the report's versions."""
+        return {"text_length": len(self.text)}
 
 
-def name(value: Any, field: str) -> str | None:
-    """An optional person's name (None or empty clears it)."""
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ProtocolError("invalid", f"'{field}' moet tekst zijn.")
-    value = value.strip()
-    if len(value) > LIMITS["name"]:
-        raise ProtocolError("too_large", f"Een naam is hoogstens {LIMITS['name']} tekens.")
-    return value or None
+@dataclass(frozen=True, kw_only=True)
+class UpdateTable(Change):
+    """`table:update`: a new participant list (None: unchanged) and the roles that were sent."""
 
-
-@dataclass
-class Attendance:
-    """A validated attendance correction; None fields stay as they are."""
-
+    kind = "table:update"
     participants: list[str] | None
-    leader: str | None
-    rapporteur: str | None
-    spokesperson: str | None
-    changed: set[str]
+    roles: dict[str, str | None]  # leader, rapporteur, spokesperson: a name, or None to clear
 
 
-def attendance(payload: dict[str, Any], current: list[str]) -> Attendance:
-    """Validate `table:update`: participants, leader, rapporteur, spokesperson."""
-    changed = {k for k in ("participants", "leader", "rapporteur", "spokesperson") if k in payload}
-    if not changed:
-        raise ProtocolError("invalid", "Er is niets om te wijzigen.")
-    participants = None
-    if "participants" in payload:
-        raw = payload["participants"]
-        if not isinstance(raw, list) or not all(isinstance(p, str) for p in raw):
-            raise ProtocolError("invalid", "'participants' moet een lijst van namen zijn.")
-        participants = []
-        for item in raw:
-            clean = name(item, "participants")
-            if clean and clean not in participants:
-                participants.append(clean)
-        if len(participants) > LIMITS["participants"]:
-            raise ProtocolError("too_large", f"Hoogstens {LIMITS['participants']} deelnemers per tafel.")
-    people = participants if participants is not None else current
-    result = Attendance(
-        participants=participants,
-        leader=name(payload.get("leader"), "leader"),
-        rapporteur=name(payload.get("rapporteur"), "rapporteur"),
-        spokesperson=name(payload.get("spokesperson"), "spokesperson"),
-        changed=changed,
+@dataclass(frozen=True, kw_only=True)
+class SetPhase(Change):
+    """`chair:phase`."""
+
+    kind = "chair:phase"
+    phase: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetTimer(Change):
+    """`chair:timer`: an action, with minutes for start (optional) and extend (required)."""
+
+    kind = "chair:timer"
+    action: str
+    minutes: int | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetView(Change):
+    """`chair:view`: the mode, the report-back table (when `set_current`) and filters (None: unchanged)."""
+
+    kind = "chair:view"
+    mode: str
+    set_current: bool = False
+    current: int | None = None
+    filters: dict[str, list[Any]] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetFeedbackOrder(Change):
+    """`chair:feedback-order`."""
+
+    kind = "chair:feedback-order"
+    order: list[int]
+
+
+@dataclass(frozen=True)
+class Hello:
+    """`presence:hello`: the display name (may be empty)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Sync:
+    """`sync`: the last seq the client applied."""
+
+    since: int
+
+
+@dataclass(frozen=True)
+class GetTopics:
+    """`topics:get`: how many topics of each kind."""
+
+    limit: int
+
+
+# --- parsers: one per client event ---------------------------------------------------------
+
+
+def _change(payload: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The payload as an object, and the fields every change carries (op, base)."""
+    payload = fields.require_dict(payload)
+    return payload, {"op": fields.op_id(payload), "base": fields.sequence(payload, "base", required=False)}
+
+
+def parse_add_entry(payload: Any, template: Template) -> AddEntry:
+    """Read `entry:add`."""
+    payload, common = _change(payload)
+    return AddEntry(
+        **common,
+        id=fields.op_id(payload, "id"),
+        text=fields.entry_text(payload, required=True),
+        bollen=fields.keys(payload, "bollen", template.bollen, required=True, at_least=1),
+        horizons=fields.keys(payload, "horizons", template.horizons, required=False, at_least=0) or [],
     )
-    roles = {role: getattr(result, role) for role in ("leader", "spokesperson") if role in changed}
-    for _role, label, _name in misplaced_roles(roles, people):
-        raise ProtocolError("invalid", f"De {label} moet een van de deelnemers zijn.")
-    return result
+
+
+def parse_update_entry(payload: Any, template: Template, command: type[UpdateEntry] = UpdateEntry):
+    """Read `entry:update` (and curation's revert to an earlier version)."""
+    payload, common = _change(payload)
+    entry_id = fields.op_id(payload, "id")
+    text = fields.entry_text(payload, required=False)
+    bollen = fields.keys(payload, "bollen", template.bollen, required=False, at_least=1)
+    horizons = fields.keys(payload, "horizons", template.horizons, required=False, at_least=0)
+    if text is None and bollen is None and horizons is None:
+        raise ProtocolError("invalid", "Er is niets om te wijzigen.")
+    return command(**common, id=entry_id, text=text, bollen=bollen, horizons=horizons)
+
+
+def parse_revert_entry(payload: Any, template: Template) -> RevertEntry:
+    """Read curation's revert of an entry to an earlier state."""
+    return parse_update_entry(payload, template, RevertEntry)
+
+
+def parse_delete_entry(payload: Any, template: Template) -> DeleteEntry:
+    """Read `entry:delete`."""
+    payload, common = _change(payload)
+    return DeleteEntry(**common, id=fields.op_id(payload, "id"))
+
+
+def parse_restore_entry(payload: Any, template: Template) -> RestoreEntry:
+    """Read `entry:restore`."""
+    payload, common = _change(payload)
+    return RestoreEntry(**common, id=fields.op_id(payload, "id"))
+
+
+def parse_hide_entry(payload: Any, template: Template) -> HideEntry:
+    """Read `entry:hide`."""
+    payload, common = _change(payload)
+    return HideEntry(**common, id=fields.op_id(payload, "id"), hidden=fields.boolean(payload, "hidden"))
+
+
+def parse_update_report(payload: Any, template: Template) -> UpdateReport:
+    """Read `report:update`."""
+    payload, common = _change(payload)
+    return UpdateReport(**common, update=fields.crdt_update(payload))
+
+
+def parse_set_report_text(payload: Any, template: Template) -> SetReportText:
+    """Read curation's new report text."""
+    payload, common = _change(payload)
+    return SetReportText(**common, text=fields.report_text(payload))
+
+
+ATTENDANCE_ROLES = ("leader", "rapporteur", "spokesperson")
+
+
+def parse_update_table(payload: Any, template: Template) -> UpdateTable:
+    """Read `table:update` (whether a leader sits at the table is checked against the stored list)."""
+    payload, common = _change(payload)
+    if not any(key in payload for key in ("participants", *ATTENDANCE_ROLES)):
+        raise ProtocolError("invalid", "Er is niets om te wijzigen.")
+    participants = (
+        fields.names(payload["participants"], "participants") if "participants" in payload else None
+    )
+    roles = {role: fields.name(payload.get(role), role) for role in ATTENDANCE_ROLES if role in payload}
+    return UpdateTable(**common, participants=participants, roles=roles)
+
+
+def parse_set_phase(payload: Any, template: Template) -> SetPhase:
+    """Read `chair:phase`."""
+    payload, common = _change(payload)
+    return SetPhase(**common, phase=fields.choice(payload, "phase", PHASES))
+
+
+def parse_set_timer(payload: Any, template: Template) -> SetTimer:
+    """Read `chair:timer`."""
+    payload, common = _change(payload)
+    action = fields.choice(payload, "action", TIMER_ACTIONS)
+    minutes = fields.whole_number(payload, "minutes", 1, LIMITS["timer_minutes"], required=action == "extend")
+    return SetTimer(**common, action=action, minutes=minutes)
+
+
+def parse_set_view(payload: Any, template: Template) -> SetView:
+    """Read `chair:view`."""
+    payload, common = _change(payload)
+    mode = fields.choice(payload, "mode", SCREEN_MODES)
+    current = payload.get("current")
+    if current is not None:
+        current = fields.table_numbers([current], "current", template.tables)[0]
+    filters = None
+    if "filters" in payload:
+        raw = fields.require_dict(payload["filters"])
+        filters = {}
+        if raw.get("tables") is not None:
+            filters["tables"] = sorted(fields.table_numbers(raw["tables"], "tables", template.tables))
+        if raw.get("horizons") is not None:
+            filters["horizons"] = fields.keys(raw, "horizons", template.horizons, required=True, at_least=0)
+    return SetView(**common, mode=mode, set_current="current" in payload, current=current, filters=filters)
+
+
+def parse_set_feedback_order(payload: Any, template: Template) -> SetFeedbackOrder:
+    """Read `chair:feedback-order`."""
+    payload, common = _change(payload)
+    return SetFeedbackOrder(
+        **common, order=fields.table_numbers(payload.get("order"), "order", template.tables)
+    )
+
+
+def parse_hello(payload: Any, template: Template) -> Hello:
+    """Read `presence:hello`."""
+    return Hello(name=fields.name(fields.require_dict(payload).get("name"), "name") or "")
+
+
+def parse_sync(payload: Any, template: Template) -> Sync:
+    """Read `sync`."""
+    return Sync(since=fields.sequence(fields.require_dict(payload), "since", required=True))
+
+
+def parse_get_topics(payload: Any, template: Template) -> GetTopics:
+    """Read `topics:get` (the payload may be left out)."""
+    payload = fields.require_dict(payload if payload is not None else {})
+    return GetTopics(limit=fields.whole_number(payload, "limit", 1, 100, required=False) or 30)
+
+
+# --- client events ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClientEvent:
+    """A client → server event: the roles that may send it and the one parser of its payload."""
+
+    roles: tuple[str, ...]
+    parse: Callable[[Any, Template], Any]
+
+
+CLIENT_EVENTS: dict[str, ClientEvent] = {
+    "entry:add": ClientEvent(TABLE_ROLES, parse_add_entry),
+    "entry:update": ClientEvent(("rapporteur",), parse_update_entry),
+    "entry:delete": ClientEvent(("rapporteur",), parse_delete_entry),
+    "entry:restore": ClientEvent(("rapporteur",), parse_restore_entry),
+    "report:update": ClientEvent(("rapporteur",), parse_update_report),
+    "table:update": ClientEvent(("rapporteur",), parse_update_table),
+    "presence:hello": ClientEvent(ROLES, parse_hello),
+    "sync": ClientEvent(ROLES, parse_sync),
+    "entry:hide": ClientEvent(("chair",), parse_hide_entry),
+    "chair:phase": ClientEvent(("chair",), parse_set_phase),
+    "chair:timer": ClientEvent(("chair",), parse_set_timer),
+    "chair:view": ClientEvent(("chair",), parse_set_view),
+    "chair:feedback-order": ClientEvent(("chair",), parse_set_feedback_order),
+    "topics:get": ClientEvent(MEETING_ROLES, parse_get_topics),
+}
+
+
+# --- server events ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shape:
+    """The keys of a payload object, and the shapes of nested objects (or of a list's objects)."""
+
+    keys: frozenset[str]
+    optional: frozenset[str] = frozenset()
+    nested: Mapping[str, Shape] = field(default_factory=dict)
+
+    def problems(self, data: Any, where: str = "") -> list[str]:
+        """What in ``data`` does not match this shape (empty when it matches)."""
+        if not isinstance(data, dict):
+            return [f"{where or 'payload'} is not an object"]
+        found = set(data)
+        out = []
+        if missing := self.keys - found:
+            out.append(f"{where or 'payload'} misses {sorted(missing)}")
+        if unknown := found - self.keys - self.optional:
+            out.append(f"{where or 'payload'} has undeclared {sorted(unknown)}")
+        for key, shape in self.nested.items():
+            value = data.get(key)
+            items = value if isinstance(value, list) else [] if value is None else [value]
+            for item in items:
+                out.extend(shape.problems(item, f"{where}{key}."))
+        return out
+
+
+def _shape(*keys: str, optional: tuple[str, ...] = (), **nested: Shape) -> Shape:
+    return Shape(frozenset(keys), frozenset(optional), nested)
+
+
+ENTRY = _shape("id", "text", "bollen", "horizons", "hidden")
+TABLE_INFO = _shape("number", "participants", "leader", "rapporteur", "spokesperson")
+MEETING_STATE = _shape(
+    "phase",
+    "closed_seq",
+    "timer",
+    "view",
+    "feedback_order",
+    timer=_shape("total", "ends_at", "remaining", "running"),
+    view=_shape("mode", "current", "filters"),
+)
+SNAPSHOT_MEETING = Shape(
+    MEETING_STATE.keys | {"slug", "title", "template", "questions"}, nested=MEETING_STATE.nested
+)
+SNAPSHOT_TABLE = Shape(
+    TABLE_INFO.keys | {"report", "entries"},
+    optional=frozenset({"report_state"}),  # rapporteurs only
+    nested={"entries": ENTRY},
+)
+PERSON = _shape("id", "role", "name")
+
+# Server → client events and the shape of each payload.
+SERVER_EVENTS: dict[str, Shape] = {
+    "snapshot": _shape(
+        "role",
+        "table",
+        "meeting",
+        "tables",
+        "seq",
+        "server_time",
+        meeting=SNAPSHOT_MEETING,
+        tables=SNAPSHOT_TABLE,
+    ),
+    "entry": _shape("table", "entry", "seq", entry=ENTRY),
+    "entry:deleted": _shape("table", "id", "seq"),
+    "report": _shape("table", "update", "text", "seq"),
+    "table": _shape("table", "info", "seq", info=TABLE_INFO),
+    "presence": _shape("table", "people", people=PERSON),
+    "meeting": _shape("meeting", "seq", meeting=MEETING_STATE),
+    "refresh": _shape("reason"),
+    "revoked": _shape("message"),
+}

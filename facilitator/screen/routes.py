@@ -10,15 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, url_for
-from sqlalchemy import select
 
 from .. import operations
 from ..access import token_or_404
 from ..auth.routes import login_required
-from ..extensions import db
-from ..live import changes
+from ..live import snapshot
 from ..live.protocol import NAMESPACE, SCREEN_MODES
-from ..models import AccessToken, Meeting, Presence
+from ..models import AccessToken
 from ..rules import LIMITS, PHASES
 
 bp = Blueprint("screen", __name__)
@@ -29,21 +27,6 @@ def no_store(response: Response) -> Response:
     """These pages carry a join token and live content: keep them out of every cache."""
     response.headers.setdefault("Cache-Control", "no-store")
     return response
-
-
-def presence_by_table(meeting: Meeting) -> dict[str, list[dict[str, str]]]:
-    """Who is connected at each table right now (the snapshot does not carry presence)."""
-    rows = db.session.execute(
-        select(Presence)
-        .where(Presence.meeting_id == meeting.id, Presence.table_number.is_not(None))
-        .order_by(Presence.last_seen)
-    ).scalars()
-    people: dict[str, list[dict[str, str]]] = {str(t.number): [] for t in meeting.tables}
-    for row in rows:
-        people.setdefault(str(row.table_number), []).append(
-            {"id": row.sid[:8], "role": row.role, "name": row.name}
-        )
-    return people
 
 
 def _page(access: AccessToken, chair: bool):
@@ -59,8 +42,8 @@ def _page(access: AccessToken, chair: bool):
         "presenceUrl": url_for(
             "screen.chair_presence" if chair else "screen.screen_presence", token=access.token
         ),
-        "presence": presence_by_table(meeting),
-        "snapshot": changes.snapshot(meeting, access.role, None),
+        "presence": snapshot.presence_by_table(meeting),
+        "snapshot": snapshot.snapshot(meeting, access.role, None),
     }
     return render_template(
         "screen/screen.html",
@@ -87,13 +70,13 @@ def chair(token: str):
 @bp.get("/scherm/<token>/aanwezigheid")
 def screen_presence(token: str):
     """Who is connected at each table, for a screen that (re)connects."""
-    return jsonify({"tables": presence_by_table(token_or_404(token, "screen").meeting)})
+    return jsonify({"tables": snapshot.presence_by_table(token_or_404(token, "screen").meeting)})
 
 
 @bp.get("/voorzitter/<token>/aanwezigheid")
 def chair_presence(token: str):
     """Who is connected at each table, for the chair's page when it (re)connects."""
-    return jsonify({"tables": presence_by_table(token_or_404(token, "chair").meeting)})
+    return jsonify({"tables": snapshot.presence_by_table(token_or_404(token, "chair").meeting)})
 
 
 @bp.get("/secretariaat/vergaderingen/<slug>/voorzitter")

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from .. import operations, sessionfile
 from ..auth.routes import login_required
 from ..extensions import db
-from ..live import events as live_events
+from ..live import broadcast
 from ..models import Meeting
 from ..sessionfile import MeetingData, SessionFileError
 from .forms import ButtonForm, ImportForm, MeetingForm
@@ -118,7 +118,7 @@ def edit_meeting(slug: str):
             if data is not None:
                 _keep_content(meeting, data)
                 operations.update_meeting(meeting, data)
-                live_events.tell_refresh(meeting.id, "meeting-edited")
+                broadcast.refresh(meeting.id, "meeting-edited")
                 flash(_("Wijzigingen opgeslagen."), "success")
                 return redirect(url_for(".meeting", slug=meeting.slug))
             status = 400
@@ -241,7 +241,7 @@ def rotate_link(slug: str, role_slug: str, number: int | None = None):
         fresh = operations.rotate_token(meeting, role, number)
     except LookupError:
         abort(404)
-    live_events.revoke_connections(meeting.id, role, fresh.table_number)
+    broadcast.revoke_connections(meeting.id, role, fresh.table_number)
     row = next(r for r in link_rows(meeting, _public_url()) if r["role"] == role and r["table"] == number)
     flash(_("Nieuwe link gemaakt voor %(name)s. De oude link werkt niet meer.", name=row["name"]), "success")
     return redirect(url_for(".links", slug=meeting.slug, _anchor=row["id"]))

@@ -1,0 +1,84 @@
+"""Sending committed events to whoever may see them: the rooms, and every emit of the live side.
+
+Handlers and routes (curation, the secretariat) call these after a change has
+committed, never before. Through the message queue the events reach the clients
+of every server process.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..extensions import socketio
+from .changes import Outcome
+from .errors import MESSAGES
+from .protocol import NAMESPACE
+from .snapshot import connected_sids, table_presence
+
+
+def table_room(meeting_id: int, number: int) -> str:
+    """The room of everyone at one table."""
+    return f"table:{meeting_id}:{number}"
+
+
+def screen_room(meeting_id: int) -> str:
+    """The room of every screen and chair of a meeting."""
+    return f"screen:{meeting_id}"
+
+
+def meeting_room(meeting_id: int) -> str:
+    """The room of every client of a meeting (phase and timer reach all of them)."""
+    return f"meeting:{meeting_id}"
+
+
+def rooms_for_table(meeting_id: int, number: int) -> list[str]:
+    """Everyone allowed to see that table: the table and the meeting's screens."""
+    return [table_room(meeting_id, number), screen_room(meeting_id)]
+
+
+def rooms_to_join(meeting_id: int, table_number: int | None) -> list[str]:
+    """The rooms a client joins: the meeting's, and its table's (or the screens')."""
+    own = table_room(meeting_id, table_number) if table_number is not None else screen_room(meeting_id)
+    return [meeting_room(meeting_id), own]
+
+
+def send(name: str, data: dict[str, Any], to: str | list[str]) -> None:
+    """Emit one server event (declared in protocol.SERVER_EVENTS) on /live: every emit goes here."""
+    socketio.emit(name, data, to=to, namespace=NAMESPACE)
+
+
+def publish(meeting_id: int, outcome: Outcome) -> dict[str, Any]:
+    """Emit a committed change's events to everyone allowed to see them; return the ack."""
+    for name, data in outcome.events:
+        if name == "meeting":
+            rooms: str | list[str] = meeting_room(meeting_id)
+        else:
+            rooms = rooms_for_table(meeting_id, data["table"])
+        send(name, data, rooms)
+    return outcome.ack
+
+
+def refresh(meeting_id: int, reason: str) -> None:
+    """Ask every open page of a meeting to fetch a fresh snapshot (its definition changed)."""
+    send("refresh", {"reason": reason}, meeting_room(meeting_id))
+
+
+def presence(meeting_id: int, number: int | None) -> None:
+    """Tell a table and the screens who is connected at that table now."""
+    if number is not None:
+        people = table_presence(meeting_id, number)
+        send("presence", {"table": number, "people": people}, rooms_for_table(meeting_id, number))
+
+
+def revoked(sid: str) -> None:
+    """Tell one client its link no longer works (the caller disconnects it)."""
+    send("revoked", {"message": MESSAGES["forbidden"]}, sid)
+
+
+def revoke_connections(meeting_id: int, role: str, table_number: int | None) -> int:
+    """After a rotation: tell the old link's open pages and disconnect them (any process)."""
+    rows = connected_sids(meeting_id, role, table_number)
+    for sid in rows:
+        revoked(sid)
+        socketio.server.disconnect(sid, namespace=NAMESPACE)
+    return len(rows)

@@ -1,0 +1,176 @@
+"""Reading one field of a client's payload: each reader checks its field or raises ProtocolError.
+
+The parsers in protocol.py are built from these; nothing else reads a raw payload.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from typing import Any
+
+from pycrdt import Doc
+
+from ..rules import LIMITS
+from .errors import ProtocolError
+
+_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+def require_dict(payload: Any) -> dict[str, Any]:
+    """The payload must be a JSON object."""
+    if not isinstance(payload, dict):
+        raise ProtocolError("invalid", "De gegevens van deze wijziging zijn onleesbaar.")
+    return payload
+
+
+def op_id(payload: dict[str, Any], key: str = "op") -> str:
+    """A client-chosen operation (or entry) id: 8–64 URL-safe characters, e.g. a UUID."""
+    value = payload.get(key)
+    if not isinstance(value, str) or not _ID_RE.match(value):
+        raise ProtocolError("invalid", f"Het veld '{key}' ontbreekt of is geen geldige id.")
+    return value
+
+
+def sequence(payload: dict[str, Any], field: str, required: bool) -> int | None:
+    """A meeting sequence number (``base`` of a change, ``since`` of a sync)."""
+    value = payload.get(field)
+    if value is None and not required:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ProtocolError("invalid", f"'{field}' moet een volgnummer zijn.")
+    return value
+
+
+def choice(payload: dict[str, Any], field: str, allowed: tuple[str, ...]) -> str:
+    """One of a fixed set of values."""
+    value = payload.get(field)
+    if value not in allowed:
+        raise ProtocolError("invalid", f"'{field}' moet een van deze zijn: {', '.join(allowed)}.")
+    return value
+
+
+def boolean(payload: dict[str, Any], field: str) -> bool:
+    """true or false."""
+    value = payload.get(field)
+    if not isinstance(value, bool):
+        raise ProtocolError("invalid", f"'{field}' moet true of false zijn.")
+    return value
+
+
+def whole_number(
+    payload: dict[str, Any], field: str, low: int, high: int, required: bool = True
+) -> int | None:
+    """An integer within bounds."""
+    value = payload.get(field)
+    if value is None and not required:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ProtocolError("invalid", f"'{field}' moet een heel getal van {low} tot {high} zijn.")
+    return value
+
+
+def table_numbers(value: Any, field: str, existing: tuple[int, ...]) -> list[int]:
+    """A list of existing table numbers without repeats."""
+    if not isinstance(value, list) or not all(isinstance(n, int) and not isinstance(n, bool) for n in value):
+        raise ProtocolError("invalid", f"'{field}' moet een lijst van tafelnummers zijn.")
+    if len(set(value)) != len(value):
+        raise ProtocolError("invalid", f"Een tafel staat twee keer in '{field}'.")
+    unknown = [n for n in value if n not in existing]
+    if unknown:
+        raise ProtocolError("not_found", f"Tafel {unknown[0]} bestaat niet.")
+    return list(value)
+
+
+def entry_text(payload: dict[str, Any], required: bool) -> str | None:
+    """Entry text: 1–500 characters once trimmed."""
+    if "text" not in payload and not required:
+        return None
+    value = payload.get("text")
+    if not isinstance(value, str):
+        raise ProtocolError("invalid", "De tekst van de inbreng ontbreekt.")
+    value = value.strip()
+    if not value:
+        raise ProtocolError("invalid", "Een lege inbreng wordt niet opgeslagen.")
+    if "\x00" in value:
+        raise ProtocolError("invalid", "De tekst bevat een ongeldig teken.")
+    if len(value) > LIMITS["entry_text"]:
+        raise ProtocolError(
+            "too_large",
+            f"Een inbreng is hoogstens {LIMITS['entry_text']} tekens; deze heeft er {len(value)}.",
+        )
+    return value
+
+
+def report_text(payload: dict[str, Any]) -> str:
+    """A whole report's text (curation): at most LIMITS['report'] characters."""
+    value = payload.get("text")
+    if not isinstance(value, str) or "\x00" in value:
+        raise ProtocolError("invalid", "Het verslag moet tekst zijn.")
+    value = value.replace("\r\n", "\n")
+    if len(value) > LIMITS["report"]:
+        raise ProtocolError("too_large", f"Het verslag is hoogstens {LIMITS['report']} tekens lang.")
+    return value
+
+
+def keys(
+    payload: dict[str, Any], field: str, allowed: tuple[str, ...], required: bool, at_least: int
+) -> list[str] | None:
+    """A list of template keys (bollen or horizons), each known, no repeats, in template order."""
+    if field not in payload and not required:
+        return None
+    value = payload.get(field, [])
+    if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
+        raise ProtocolError("invalid", f"'{field}' moet een lijst van sleutels zijn.")
+    unknown = [k for k in value if k not in allowed]
+    if unknown:
+        raise ProtocolError("invalid", f"Onbekende keuze in '{field}': {', '.join(unknown[:3])}.")
+    if len(set(value)) < at_least:
+        what = "bol" if field == "bollen" else "horizon"
+        raise ProtocolError("invalid", f"Kies ten minste één {what}.")
+    return [k for k in allowed if k in value]
+
+
+def crdt_update(payload: dict[str, Any]) -> bytes:
+    """A base64-encoded CRDT update that decodes, at most LIMITS['report_update'] bytes."""
+    value = payload.get("update")
+    if not isinstance(value, str) or not value:
+        raise ProtocolError("invalid", "De wijziging van het verslag ontbreekt.")
+    if len(value) > LIMITS["report_update"] * 4 // 3 + 4:
+        raise ProtocolError(
+            "too_large", "Deze wijziging van het verslag is te groot om in één keer te sturen."
+        )
+    try:
+        update = base64.b64decode(value, validate=True)
+        # decoding needs no state: an update that a fresh document cannot read is malformed
+        Doc().apply_update(update)
+    except (binascii.Error, ValueError):  # pycrdt raises ValueError for undecodable bytes
+        raise ProtocolError("invalid", "De wijziging van het verslag is onleesbaar.") from None
+    return update
+
+
+def name(value: Any, field: str) -> str | None:
+    """An optional person's name (None or empty clears it)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ProtocolError("invalid", f"'{field}' moet tekst zijn.")
+    value = value.strip()
+    if len(value) > LIMITS["name"]:
+        raise ProtocolError("too_large", f"Een naam is hoogstens {LIMITS['name']} tekens.")
+    return value or None
+
+
+def names(value: Any, field: str) -> list[str]:
+    """A list of people's names: trimmed, without blanks or repeats, at most LIMITS['participants']."""
+    if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
+        raise ProtocolError("invalid", f"'{field}' moet een lijst van namen zijn.")
+    people: list[str] = []
+    for item in value:
+        clean = name(item, field)
+        if clean and clean not in people:
+            people.append(clean)
+    if len(people) > LIMITS["participants"]:
+        raise ProtocolError("too_large", f"Hoogstens {LIMITS['participants']} deelnemers per tafel.")
+    return people

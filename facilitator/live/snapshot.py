@@ -1,0 +1,217 @@
+"""Everything a client reads: the snapshot on connect, missed events on `sync`, presence.
+
+Read-only, apart from one thing: a table's CRDT state is made from its text the first
+time anyone asks for it (report.ensure_report_state), so that every client starts alike.
+The shapes here are the ones declared in protocol.SERVER_EVENTS; changes.py builds its
+events from the same functions, so an event applied to a snapshot gives a fresh snapshot.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from ..extensions import db
+from ..models import Meeting, Operation, Presence, RoundTable, utcnow
+from ..rules import LIMITS
+from .report import ensure_report_state
+
+# kinds in the change log whose replay is a `report` event with the report's whole state
+REPORT_KINDS = ("report:update", "report:set")
+# kinds whose replay is an `entry` event with the entry as the change left it
+ENTRY_KINDS = ("entry:add", "entry:update", "entry:restore", "entry:revert", "entry:hide")
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """A stored moment in UTC (SQLite returns naive datetimes; they were stored in UTC)."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+def _iso(moment: datetime | None) -> str | None:
+    moment = aware(moment)
+    return moment.isoformat() if moment is not None else None
+
+
+def meeting_state(meeting: Meeting) -> dict[str, Any]:
+    """Phase, timer, screen view and report-back order: what every client of a meeting follows."""
+    return {
+        "phase": meeting.phase,
+        "closed_seq": meeting.closed_seq,
+        "timer": {
+            "total": meeting.timer_total,
+            "ends_at": _iso(meeting.timer_ends_at),
+            "remaining": meeting.timer_remaining,
+            "running": meeting.timer_ends_at is not None,
+        },
+        "view": {
+            "mode": meeting.screen_mode or "overview",
+            "current": meeting.feedback_current,
+            "filters": dict(meeting.screen_filters or {}),
+        },
+        "feedback_order": meeting.effective_feedback_order(),
+    }
+
+
+def table_info(table: RoundTable) -> dict[str, Any]:
+    """Who sits at the table, as sent in snapshots and `table` events."""
+    return {
+        "number": table.number,
+        "participants": table.participant_names,
+        "leader": table.leader,
+        "rapporteur": table.rapporteur,
+        "spokesperson": table.spokesperson,
+    }
+
+
+def table_snapshot(table: RoundTable, with_state: bool) -> dict[str, Any]:
+    """One table as the snapshot carries it."""
+    data = table_info(table)
+    data["report"] = table.report or ""
+    data["entries"] = [e.to_dict() for e in table.live_entries]
+    if with_state:
+        data["report_state"] = base64.b64encode(ensure_report_state(table)).decode()
+    return data
+
+
+def snapshot(meeting: Meeting, role: str, table_number: int | None) -> dict[str, Any]:
+    """What a client sees right after connecting: its table (or all tables) and the sequence."""
+    db.session.commit()  # a fresh read
+    db.session.refresh(meeting)
+    if table_number is not None:
+        tables = [t for t in meeting.tables if t.number == table_number]
+    else:
+        tables = list(meeting.tables)
+    return {
+        "role": role,
+        "table": table_number,
+        "meeting": {
+            "slug": meeting.slug,
+            "title": meeting.title,
+            "phase": meeting.phase,
+            "template": meeting.template_dict(),
+            "questions": list(meeting.questions or []),
+            **meeting_state(meeting),
+        },
+        "tables": [table_snapshot(t, with_state=role == "rapporteur") for t in tables],
+        "seq": meeting.seq,
+        "server_time": utcnow().isoformat(),
+    }
+
+
+# --- the events of a change, as broadcast and as replayed ---------------------------------
+
+
+def entry_event(table_number: int, entry: dict[str, Any], seq: int) -> tuple[str, dict[str, Any]]:
+    """`entry`: an entry added, changed, restored or hidden."""
+    return ("entry", {"table": table_number, "entry": entry, "seq": seq})
+
+
+def entry_deleted_event(table_number: int, entry_id: str, seq: int) -> tuple[str, dict[str, Any]]:
+    """`entry:deleted`."""
+    return ("entry:deleted", {"table": table_number, "id": entry_id, "seq": seq})
+
+
+def report_event(table_number: int, update: bytes, text: str, seq: int) -> tuple[str, dict[str, Any]]:
+    """`report`: a CRDT update to merge and the text it results in."""
+    return (
+        "report",
+        {"table": table_number, "update": base64.b64encode(update).decode(), "text": text, "seq": seq},
+    )
+
+
+def table_event(info: dict[str, Any], seq: int) -> tuple[str, dict[str, Any]]:
+    """`table`: who sits at the table now."""
+    return ("table", {"table": info["number"], "info": info, "seq": seq})
+
+
+def meeting_event(state: dict[str, Any], seq: int) -> tuple[str, dict[str, Any]]:
+    """`meeting`: phase, timer, view and order after a chair's change."""
+    return ("meeting", {"meeting": state, "seq": seq})
+
+
+def events_since(meeting_id: int, since: int, table_number: int | None) -> list[dict[str, Any]] | None:
+    """The broadcasts a client missed after ``since`` (None: too many, take a snapshot)."""
+    query = select(Operation).where(Operation.meeting_id == meeting_id, Operation.seq > since)
+    if table_number is not None:
+        query = query.where(or_(Operation.table_number == table_number, Operation.kind.startswith("chair:")))
+    rows = db.session.execute(query.order_by(Operation.seq).limit(LIMITS["replay"] + 1)).scalars().all()
+    if len(rows) > LIMITS["replay"]:
+        return None
+    # a replayed report event carries the report's whole current state, so only the last
+    # one per table is needed: earlier ones would send (and build) the same state again
+    last_report = {r.table_number: r.id for r in rows if r.kind in REPORT_KINDS}
+    out = []
+    for row in rows:
+        if row.kind in REPORT_KINDS and last_report[row.table_number] != row.id:
+            continue
+        for name, data in replay_events(row):
+            out.append({"event": name, "data": data})
+    return out
+
+
+def replay_events(row: Operation) -> list[tuple[str, dict[str, Any]]]:
+    """Rebuild the broadcast of a logged change from the log row."""
+    result, number = row.result, row.table_number
+    if row.kind in ENTRY_KINDS:
+        return [entry_event(number, result["entry"], row.seq)]
+    if row.kind == "entry:delete":
+        return [entry_deleted_event(number, result["id"], row.seq)]
+    if row.kind in REPORT_KINDS:
+        table = db.session.execute(
+            select(RoundTable).where(RoundTable.meeting_id == row.meeting_id, RoundTable.number == number)
+        ).scalar_one()
+        # the current full state merges into any client's document like the original update
+        return [report_event(number, ensure_report_state(table), table.report, row.seq)]
+    if row.kind == "table:update":
+        return [table_event(result["info"], row.seq)]
+    if row.kind.startswith("chair:"):
+        return [meeting_event(result["meeting"], row.seq)]
+    return []
+
+
+# --- presence --------------------------------------------------------------------------------
+
+
+def _person(row: Presence) -> dict[str, str]:
+    return {"id": row.sid[:8], "role": row.role, "name": row.name}
+
+
+def table_presence(meeting_id: int, number: int) -> list[dict[str, str]]:
+    """Who is connected at one table, earliest first (the `presence` event's people)."""
+    rows = db.session.execute(
+        select(Presence)
+        .where(Presence.meeting_id == meeting_id, Presence.table_number == number)
+        .order_by(Presence.last_seen)
+    ).scalars()
+    return [_person(r) for r in rows]
+
+
+def presence_by_table(meeting: Meeting) -> dict[str, list[dict[str, str]]]:
+    """Who is connected at each table right now (the snapshot does not carry presence)."""
+    rows = db.session.execute(
+        select(Presence)
+        .where(Presence.meeting_id == meeting.id, Presence.table_number.is_not(None))
+        .order_by(Presence.last_seen)
+    ).scalars()
+    people: dict[str, list[dict[str, str]]] = {str(t.number): [] for t in meeting.tables}
+    for row in rows:
+        people.setdefault(str(row.table_number), []).append(_person(row))
+    return people
+
+
+def connected_sids(meeting_id: int, role: str, table_number: int | None) -> list[str]:
+    """The sockets connected with one role's link (of one table), on any server process."""
+    return list(
+        db.session.execute(
+            select(Presence.sid).where(
+                Presence.meeting_id == meeting_id,
+                Presence.role == role,
+                Presence.table_number == table_number,
+            )
+        ).scalars()
+    )
