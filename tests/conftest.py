@@ -192,6 +192,83 @@ def connect(app, meeting_links):
             client.disconnect("/live")
 
 
+class ServerEventCheck:
+    """Every server event a test sees, checked against protocol.SERVER_EVENTS (name and payload shape)."""
+
+    def __init__(self) -> None:
+        self.violations: list[str] = []
+        self.seen: set[str] = set()
+
+    def event(self, name: str, data: object, where: str) -> None:
+        from facilitator.live.protocol import SERVER_EVENTS
+
+        self.seen.add(name)
+        if name not in SERVER_EVENTS:
+            self.violations.append(f"{where}: undeclared server event {name!r}")
+            return
+        for problem in SERVER_EVENTS[name].problems(data):
+            self.violations.append(f"{where}: {name}: {problem}")
+
+    def ack(self, ack: object, where: str) -> None:
+        """A `sync` answer carries server events (or a snapshot) too."""
+        if isinstance(ack, dict):
+            for item in ack.get("events") or []:
+                self.event(item.get("event"), item.get("data"), where)
+            if "snapshot" in ack:
+                self.event("snapshot", ack["snapshot"], where)
+
+
+@pytest.fixture(autouse=True)
+def server_events(monkeypatch):
+    """Applied to every test: each server event emitted in this process, or received by a test client
+    (the Flask-SocketIO test client, or a python-socketio client of a server process), must be declared
+    in protocol.SERVER_EVENTS with exactly its keys; the test fails otherwise."""
+    import socketio as python_socketio
+    from flask_socketio.test_client import SocketIOTestClient
+
+    from facilitator.live import broadcast
+
+    check = ServerEventCheck()
+    emit, get_received = broadcast.send, SocketIOTestClient.get_received
+    emit_from_test_client = SocketIOTestClient.emit
+    receive, call = python_socketio.SimpleClient.receive, python_socketio.SimpleClient.call
+
+    def checked_send(name, data, to):
+        check.event(name, data, "broadcast.send")
+        return emit(name, data, to)
+
+    def checked_get_received(self, namespace=None):
+        messages = get_received(self, namespace)
+        for message in messages:
+            check.event(message["name"], message["args"][0] if message["args"] else None, "test client")
+        return messages
+
+    def checked_emit(self, *args, **kwargs):
+        answer = emit_from_test_client(self, *args, **kwargs)
+        check.ack(answer, "acknowledgement")
+        return answer
+
+    def checked_receive(self, *args, **kwargs):
+        name, *data = receive(self, *args, **kwargs)
+        check.event(name, data[0] if data else None, "socketio client")
+        return [name, *data]
+
+    def checked_call(self, *args, **kwargs):
+        answer = call(self, *args, **kwargs)
+        check.ack(answer, "acknowledgement")
+        return answer
+
+    monkeypatch.setattr(broadcast, "send", checked_send)
+    monkeypatch.setattr(SocketIOTestClient, "get_received", checked_get_received)
+    monkeypatch.setattr(SocketIOTestClient, "emit", checked_emit)
+    monkeypatch.setattr(python_socketio.SimpleClient, "receive", checked_receive)
+    monkeypatch.setattr(python_socketio.SimpleClient, "call", checked_call)
+    yield check
+    assert not check.violations, "server events that protocol.SERVER_EVENTS does not declare:\n" + "\n".join(
+        check.violations
+    )
+
+
 @pytest.fixture
 def make_user(app):
     """Factory: create a secretariat account and return (name, password)."""

@@ -4,7 +4,10 @@ idempotent resends, malformed and over-limit payloads, revoked tokens, resync.""
 from __future__ import annotations
 
 import base64
+import dataclasses
+import re
 import uuid
+from pathlib import Path
 
 import pytest
 from pycrdt import Doc, Text
@@ -14,7 +17,7 @@ from facilitator.extensions import db, socketio
 from facilitator.live import protocol
 from facilitator.live.errors import MESSAGES
 from facilitator.models import Entry, Meeting, Operation
-from facilitator.rules import LIMITS
+from facilitator.rules import LIMITS, ROLES
 
 NS = "/live"
 EVENT_ROLES = {name: event.roles for name, event in protocol.CLIENT_EVENTS.items()}
@@ -425,3 +428,48 @@ def test_rotation_disconnects_open_pages_of_the_old_link(app, connect, meeting_l
         assert revoke_connections(meeting.id, "rapporteur", 2) == 1
     assert not old.is_connected(NS)  # (the test client drops its queue on disconnect)
     assert other.is_connected(NS)
+
+
+# --- the declaration itself ------------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "protocol.md"
+
+
+def doc_table(heading: str) -> dict[str, str]:
+    """First column (an event name in backticks) → the rest of the row, from a table in docs/protocol.md."""
+    section = DOCS.read_text().split(f"## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    return dict(re.findall(r"^\| `([^`]+)` \|(.*)$", section, flags=re.M))
+
+
+def test_docs_list_exactly_the_declared_events_and_roles():
+    clients = doc_table("Client events")
+    assert set(clients) == set(protocol.CLIENT_EVENTS)
+    for name, row in clients.items():
+        who = re.split(r"(?<!\\)\|", row)[1]  # a pipe inside a cell is escaped
+        roles = set(ROLES) if "everyone" in who else {r for r in ROLES if re.search(rf"\b{r}\b", who)}
+        assert roles == set(protocol.CLIENT_EVENTS[name].roles), name
+    assert set(doc_table("Server events")) == set(protocol.SERVER_EVENTS)
+
+
+def test_every_client_event_is_parsed_into_a_command(app, import_session):
+    with app.app_context():
+        meeting = operations.get_meeting(import_session())
+        template = protocol.Template(meeting)
+        for name, event in protocol.CLIENT_EVENTS.items():
+            command = event.parse(valid_payload(name, uid()), template)
+            assert dataclasses.is_dataclass(command) and dataclasses.is_dataclass(type(command)), name
+            if isinstance(command, protocol.Change):
+                assert command.kind == name
+
+
+def test_an_undeclared_server_event_or_key_fails_the_test(app, server_events):
+    from facilitator.live import broadcast
+
+    with app.app_context():
+        broadcast.send("surprise", {"x": 1}, "nobody")
+        broadcast.send("entry:deleted", {"table": 1, "id": "x", "seq": 1, "extra": True}, "nobody")
+        broadcast.send("entry", {"table": 1, "entry": {"id": "x"}, "seq": 1}, "nobody")
+    found, server_events.violations[:] = list(server_events.violations), []
+    assert len(found) == 3
+    assert "undeclared server event 'surprise'" in found[0]
+    assert "undeclared ['extra']" in found[1] and "entry." in found[2]

@@ -3,11 +3,13 @@ hidden entries, recurring topics; and the screen's snapshot-plus-events guarante
 
 from __future__ import annotations
 
+import base64
 import random
 import uuid
 from datetime import datetime
 
 import pytest
+from pycrdt import Doc, Text
 
 from facilitator.extensions import db
 from facilitator.live import protocol
@@ -211,7 +213,22 @@ def test_topics_over_tables(connect):
 # --- snapshot + events == fresh snapshot -------------------------------------------------
 
 
+def merged_state(report_state: str, update: str) -> str:
+    """A CRDT state (base64) with one more update merged in, as a rapporteur's page does."""
+    doc = Doc()
+    doc.apply_update(base64.b64decode(report_state))
+    doc.apply_update(base64.b64decode(update))
+    return base64.b64encode(doc.get_update()).decode()
+
+
+def report_of(report_state: str) -> str:
+    doc = Doc()
+    doc.apply_update(base64.b64decode(report_state))
+    return str(doc.get("report", type=Text))
+
+
 def apply_event(state: dict, name: str, data: dict) -> None:
+    """What a page does with a server event: the same as protocol.md says a client does."""
     tables = {t["number"]: t for t in state["tables"]}
     if name == "entry":
         entries = tables[data["table"]]["entries"]
@@ -227,29 +244,44 @@ def apply_event(state: dict, name: str, data: dict) -> None:
     elif name == "table":
         tables[data["table"]].update(data["info"])
     elif name == "report":
-        tables[data["table"]]["report"] = data["text"]
+        table = tables[data["table"]]
+        table["report"] = data["text"]
+        if "report_state" in table:  # a rapporteur merges the update into its document
+            table["report_state"] = merged_state(table["report_state"], data["update"])
     elif name == "meeting":
         state["meeting"].update(data["meeting"])
     if "seq" in data:
         state["seq"] = max(state["seq"], data["seq"])
 
 
-def test_screen_snapshot_plus_events_equals_fresh_snapshot(connect):
-    rng = random.Random(20230127)
-    screen = connect("screen")
-    state = snapshot_of(screen)
+def comparable(snapshot: dict) -> dict:
+    """A snapshot without its clock, with each CRDT state as the text it holds (encodings may differ)."""
+    snapshot = {k: v for k, v in snapshot.items() if k != "server_time"}
+    snapshot["tables"] = [
+        {**t, "report_state": report_of(t["report_state"])} if "report_state" in t else t
+        for t in snapshot["tables"]
+    ]
+    return snapshot
+
+
+def random_meeting(connect, rng: random.Random, steps: int) -> None:
+    """Rapporteurs, participants and the chair make every kind of change, in random order."""
     chair = connect("chair")
     rapporteurs = {n: connect("rapporteur", n) for n in (1, 2, 3, 4, 5, 6)}
     participants = {n: connect("participant", n) for n in (1, 4)}
-    known: dict[int, list[str]] = {
-        n: [e["id"] for e in t["entries"]] for n, t in ((t["number"], t) for t in state["tables"])
-    }
+    known: dict[int, list[str]] = {}
+    reports: dict[int, Doc] = {}
+    for n, client in rapporteurs.items():
+        (table,) = snapshot_of(client)["tables"]
+        known[n] = [e["id"] for e in table["entries"]]
+        reports[n] = Doc()
+        reports[n].apply_update(base64.b64decode(table["report_state"]))
     deleted: dict[int, list[str]] = {n: [] for n in known}
     words = ["woningmarkt", "brede welvaart", "klimaat", "zorg", "onderwijs", "bestaanszekerheid"]
-    for step in range(300):
+    for step in range(steps):
         n = rng.choice(list(rapporteurs))
         kind = rng.random()
-        if kind < 0.35:
+        if kind < 0.3:
             client = participants.get(n) if rng.random() < 0.3 and n in participants else rapporteurs[n]
             ack = send(
                 client,
@@ -261,27 +293,33 @@ def test_screen_snapshot_plus_events_equals_fresh_snapshot(connect):
                 ),
             )
             known[n].append(ack["entry"]["id"])
-        elif kind < 0.55 and known[n]:
+        elif kind < 0.45 and known[n]:
             send(
                 rapporteurs[n],
                 "entry:update",
                 {"op": uid(), "id": rng.choice(known[n]), "text": f"bijgewerkt {step}"},
             )
-        elif kind < 0.65 and known[n]:
+        elif kind < 0.55 and known[n]:
             victim = known[n].pop(rng.randrange(len(known[n])))
             send(rapporteurs[n], "entry:delete", {"op": uid(), "id": victim})
             deleted[n].append(victim)
-        elif kind < 0.7 and deleted[n]:
+        elif kind < 0.6 and deleted[n]:
             back = deleted[n].pop()
             send(rapporteurs[n], "entry:restore", {"op": uid(), "id": back})
             known[n].append(back)
-        elif kind < 0.78 and known[n]:
+        elif kind < 0.68 and known[n]:
             send(chair, "entry:hide", {"op": uid(), "id": rng.choice(known[n]), "hidden": rng.random() < 0.5})
-        elif kind < 0.84:
+        elif kind < 0.74:
             send(
                 rapporteurs[n], "table:update", {"op": uid(), "spokesperson": None, "rapporteur": f"R{step}"}
             )
-        elif kind < 0.9:
+        elif kind < 0.82:
+            doc = reports[n]
+            before = doc.get_state()
+            doc.get("report", type=Text).insert(0, f"{rng.choice(words)} {step}. ")
+            update = base64.b64encode(doc.get_update(before)).decode()
+            assert send(rapporteurs[n], "report:update", {"op": uid(), "update": update})["ok"]
+        elif kind < 0.88:
             send(
                 chair,
                 "chair:view",
@@ -291,7 +329,7 @@ def test_screen_snapshot_plus_events_equals_fresh_snapshot(connect):
                     "current": rng.choice([1, 3, 4, 5, 6]),
                 },
             )
-        elif kind < 0.95:
+        elif kind < 0.94:
             send(
                 chair,
                 "chair:timer",
@@ -301,13 +339,32 @@ def test_screen_snapshot_plus_events_equals_fresh_snapshot(connect):
             send(
                 chair, "chair:phase", {"op": uid(), "phase": rng.choice(["preparation", "round", "feedback"])}
             )
+
+
+def test_screen_snapshot_plus_events_equals_fresh_snapshot(connect):
+    screen = connect("screen")
+    state = snapshot_of(screen)
+    random_meeting(connect, random.Random(20230127), steps=300)
     for message in screen.get_received(NS):
         apply_event(state, message["name"], message["args"][0])
-    fresh = snapshot_of(connect("screen"))
-    for snap in (state, fresh):
-        snap.pop("server_time")
+    state, fresh = comparable(state), comparable(snapshot_of(connect("screen")))
     for mine, theirs in zip(state["tables"], fresh["tables"], strict=True):
         assert mine == theirs, mine["number"]
+    assert state == fresh
+
+
+@pytest.mark.parametrize("role", ["rapporteur", "participant"])
+def test_table_page_snapshot_plus_events_equals_fresh_snapshot(connect, role):
+    """The same for a table's pages: their own table (with the CRDT state for a rapporteur)."""
+    page = connect(role, 4)
+    state = snapshot_of(page)
+    random_meeting(connect, random.Random(746), steps=200)
+    for message in page.get_received(NS):
+        apply_event(state, message["name"], message["args"][0])
+    state, fresh = comparable(state), comparable(snapshot_of(connect(role, 4)))
+    assert ("report_state" in fresh["tables"][0]) is (role == "rapporteur")
+    # a table page sees only its own table's changes, so the meeting-wide seq may have moved on
+    assert state.pop("seq") <= fresh.pop("seq")
     assert state == fresh
 
 
