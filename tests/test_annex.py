@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from facilitator import TestingConfig, create_app, operations, sessionfile
-from facilitator.cli import ensure_schema
+from facilitator.database import ensure_schema
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "sessions" / "ser-raad-2023-01-27.toml"

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
-from facilitator import operations, sessionfile
-from facilitator.cli import ensure_schema
+from facilitator import database, operations, sessionfile
+from facilitator.database import MIGRATIONS_DIR, ensure_schema
 from facilitator.extensions import db
 from facilitator.models import (
     AccessToken,
@@ -552,8 +552,6 @@ def _revisions() -> list[str]:
     from alembic.script import ScriptDirectory
     from flask_migrate import Migrate
 
-    from facilitator import MIGRATIONS_DIR
-
     config = Migrate().get_config(MIGRATIONS_DIR)
     return [r.revision for r in reversed(list(ScriptDirectory.from_config(config).walk_revisions()))]
 
@@ -569,16 +567,14 @@ def downgrade_keeping_rows(revision: str) -> None:
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
-    import facilitator.app as facilitator
-
     db.session.remove()
     db.engine.dispose()
-    event.remove(Engine, "connect", facilitator._sqlite_pragmas)
+    event.remove(Engine, "connect", database.sqlite_pragmas)
     try:
-        downgrade(directory=facilitator.MIGRATIONS_DIR, revision=revision)
+        downgrade(directory=MIGRATIONS_DIR, revision=revision)
     finally:
         db.engine.dispose()
-        event.listen(Engine, "connect", facilitator._sqlite_pragmas)
+        event.listen(Engine, "connect", database.sqlite_pragmas)
 
 
 def _content() -> dict:
@@ -610,8 +606,6 @@ def test_migrations_that_rebuild_a_table_keep_the_child_rows(ctx, request):
     revisions = _revisions()
     assert len(revisions) >= 2
     from flask_migrate import downgrade
-
-    from facilitator import MIGRATIONS_DIR
 
     operations.import_meeting(load(FOUR))
     before = _content()
