@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import operations, sessionfile
+from ..access import meeting_or_404
 from ..auth.routes import login_required
 from ..extensions import db
 from ..live import events as live_events
@@ -37,14 +38,6 @@ def no_store(response: Response) -> Response:
     """Secretariat pages show join links and tokens: keep them out of every cache."""
     response.headers.setdefault("Cache-Control", "no-store")
     return response
-
-
-def meeting_or_404(slug: str) -> Meeting:
-    """The meeting with this slug, or a 404 page."""
-    meeting = operations.get_meeting(slug)
-    if meeting is None:
-        abort(404)
-    return meeting
 
 
 def _public_url() -> str:
