@@ -24,8 +24,8 @@ from .console import fail, meeting_or_fail, one_line_errors
 from .database import ensure_schema
 from .export.cli import annex_command
 from .extensions import db
+from .meeting_data import MeetingData, meeting_to_data
 from .models import Meeting, User
-from .sessionfile import MeetingData
 
 session_cli = AppGroup("session", help="Import, export and list links of meetings.")
 user_cli = AppGroup("user", help="Secretariat accounts.")
@@ -64,7 +64,7 @@ def session_export(slug: str) -> None:
     """Print the meeting as a session file, with all content typed so far."""
     ensure_schema()
     meeting = meeting_or_fail(slug, operations.get_meeting)
-    click.echo(sessionfile.dumps(operations.meeting_to_data(meeting)), nl=False)
+    click.echo(sessionfile.dumps(meeting_to_data(meeting)), nl=False)
 
 
 @session_cli.command("links")

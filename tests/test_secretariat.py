@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from facilitator import operations, sessionfile
+from facilitator import meeting_data, operations, sessionfile
 from facilitator.extensions import db
 from facilitator.models import AccessToken, Meeting
 
@@ -304,7 +304,7 @@ def test_create_meeting_by_form(app, logged_in):
         meeting = operations.get_meeting(slug)
         assert meeting.questions == ["Wat betekent het?", "Wat doen we eraan?"]
         assert meeting.round_minutes == 30 and meeting.feedback_order == [2, 1]
-        assert meeting.annex_title == sessionfile.DEFAULT_ANNEX_TITLE
+        assert meeting.annex_title == meeting_data.DEFAULT_ANNEX_TITLE
         assert meeting.template_dict() == {
             "bollen": [
                 {"key": "economisch", "label": "Economisch"},

@@ -24,8 +24,9 @@ from ..access import meeting_or_404
 from ..auth.routes import login_required
 from ..extensions import db
 from ..live import events as live_events
+from ..meeting_data import MeetingData, meeting_to_data
 from ..models import Meeting
-from ..sessionfile import MeetingData, SessionFileError
+from ..sessionfile import SessionFileError
 from .forms import ButtonForm, ImportForm, MeetingForm
 from .links import SLUG_ROLES, link_rows
 from .qr import qr_svg
@@ -194,7 +195,7 @@ def import_session():
 def export_session(slug: str):
     """The meeting with everything typed so far, as a session file to download."""
     meeting = meeting_or_404(slug)
-    text = sessionfile.dumps(operations.meeting_to_data(meeting))
+    text = sessionfile.dumps(meeting_to_data(meeting))
     return send_file(
         BytesIO(text.encode("utf-8")),
         mimetype="application/toml",
