@@ -16,8 +16,7 @@ from datetime import date
 from typing import Any
 
 from ..meeting_data import MeetingData, TableData, TemplateItem
-from . import figure as figure_module
-from .figure import Figure
+from .figure import Figure, layout
 
 ORDERS = ("number", "feedback")
 
@@ -224,7 +223,7 @@ def build_annex(
         visible = [e for e in table.entries if not e.hidden]
         fig = None
         if visible:
-            fig = figure_module.layout(
+            fig = layout(
                 f"{words.figure} {table.number}",
                 data.bollen,
                 data.horizons,
@@ -292,7 +291,7 @@ def _load(kind: Any, value: Any) -> Any:
     if origin is dict:
         return dict(value)
     if dataclasses.is_dataclass(kind):
-        hints = typing.get_type_hints(kind, vars(figure_module) | globals())
+        hints = typing.get_type_hints(kind)  # resolved in the module that defines ``kind``
         return kind(
             **{f.name: _load(hints[f.name], value[f.name]) for f in dataclasses.fields(kind) if f.init}
         )
