@@ -248,7 +248,7 @@ def role_url(public_url: str, token: AccessToken) -> str:
 
 
 def links(meeting: Meeting, public_url: str) -> dict:
-    """The links JSON of CONTRACTS: every role's URL and token."""
+    """The links JSON (`session links`, README): every role's URL and token."""
 
     def pair(role: str, number: int | None = None) -> dict[str, str]:
         token = active_token(meeting, role, number)

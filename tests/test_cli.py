@@ -35,7 +35,7 @@ FOUR_SLUG = "werkconferentie-regioraad-lingewaard-oost-weerbare-regio-2024-03-14
 
 
 def cli(database_url: str, *args: str, instance: Path) -> subprocess.CompletedProcess[str]:
-    """Run `flask --app wsgi ARGS` against DATABASE_URL, as in CONTRACTS."""
+    """Run `flask --app wsgi ARGS` against DATABASE_URL in a process of its own, as a person would."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -103,7 +103,7 @@ def check_pair(pair: dict) -> str:
 
 
 def check_links(links: dict, slug: str, tables: list[int]) -> list[str]:
-    """The links JSON exactly as CONTRACTS shows it; returns every token."""
+    """The links JSON as the README shows it, keys in that order; returns every token."""
     assert list(links) == ["meeting", "secretariat", "screen", "chair", "tables"]
     assert links["meeting"] == slug
     assert isinstance(links["secretariat"], str) and links["secretariat"].startswith(PUBLIC_URL + "/")
@@ -553,7 +553,7 @@ def test_error_in_a_real_process(subprocess_outcomes, name):
         # an invalid file as the very first command: not even a database file appears
         assert outcome.before is None and outcome.after is None
     elif case.fresh:
-        # the command made the schema first (CONTRACTS), but no data
+        # every command makes the schema first, but this one wrote no data
         assert outcome.before is None and "CREATE TABLE meeting" in outcome.after
         assert data_rows(outcome.after) == []
     else:
@@ -591,7 +591,8 @@ def test_error_in_process(seeded_app, tmp_path, name):
     assert sqlite_snapshot(db_file) == before
 
 
-def test_every_error_class_of_the_issue_is_covered():
+def test_every_kind_of_error_has_a_case():
+    """The kinds of error a person meets (the README's limits, unknown slugs, unreadable files) each have a case."""
     names = set(CASES)
     for needed in (
         "missing-title",
@@ -610,6 +611,7 @@ def test_every_error_class_of_the_issue_is_covered():
         "over-2-mb",
         "export-unknown-slug",
         "links-unknown-slug",
+        "annex-unknown-slug",
         "missing-file",
     ):
         assert needed in names

@@ -218,7 +218,7 @@ def links(slug: str):
 @bp.get("/vergaderingen/<slug>/links.json")
 @login_required
 def links_json(slug: str):
-    """The links JSON of the CONTRACTS, as `session links` prints it."""
+    """The links JSON, as `session links` prints it."""
     return operations.links(meeting_or_404(slug), _public_url())
 
 
