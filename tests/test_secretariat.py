@@ -283,6 +283,15 @@ def test_unknown_meeting_is_404(logged_in):
         assert logged_in.get(url).status_code == 404, url
 
 
+def test_unknown_meeting_is_404_on_annex_curation_and_chair_pages(logged_in):
+    """The annex, curation and chair pages of a meeting that does not exist: 404, as the meeting page."""
+    base = "/secretariaat/vergaderingen/bestaat-niet-2020-01-01"
+    for url in (f"{base}/bijlage", f"{base}/tafels/1/", f"{base}/voorzitter"):
+        assert logged_in.get(url).status_code == 404, url
+    assert post(logged_in, f"{base}/bijlage", {"format": "md"}).status_code == 404
+    assert post(logged_in, f"{base}/links/scherm/vernieuwen").status_code == 404
+
+
 # -- create by form -------------------------------------------------------------------------
 
 
