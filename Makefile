@@ -52,17 +52,19 @@ bench: install
 	$(PY) -m benchmarks
 	$(PY) -m benchmarks.live
 
+PY_SOURCES := facilitator tests benchmarks
+
 lint: install lint-js
-	.venv/bin/ruff check facilitator tests
-	.venv/bin/ruff format --check facilitator tests
+	.venv/bin/ruff check $(PY_SOURCES)
+	.venv/bin/ruff format --check $(PY_SOURCES)
 
 # ESLint (eslint.config.js) over the browser modules; static/vendor is built, not linted
 lint-js: node_modules/.installed
 	node_modules/.bin/eslint static/js eslint.config.js
 
 format: install
-	.venv/bin/ruff format facilitator tests
-	.venv/bin/ruff check --fix facilitator tests
+	.venv/bin/ruff format $(PY_SOURCES)
+	.venv/bin/ruff check --fix $(PY_SOURCES)
 
 clean:
 	rm -rf .venv node_modules static/vendor

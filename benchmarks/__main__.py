@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from facilitator import TestingConfig, create_app, operations, sessionfile
-from facilitator.cli import ensure_schema
+from facilitator.database import ensure_schema
 from facilitator.export import child, service
 from facilitator.export.annex import AnnexOptions
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from facilitator.sessionfile import DEFAULT_BOLLEN, DEFAULT_HORIZONS, EntryData, MeetingData, TableData
+from facilitator.meeting_data import DEFAULT_BOLLEN, DEFAULT_HORIZONS, EntryData, MeetingData, TableData
 
 NAMES = [
     "Ten Dam",

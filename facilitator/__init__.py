@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["create_app", "Config", "TestingConfig", "MIGRATIONS_DIR"]
+__all__ = ["create_app", "Config", "TestingConfig"]
 
 
 def __getattr__(name: str) -> Any:
@@ -13,8 +13,12 @@ def __getattr__(name: str) -> Any:
     The package itself imports nothing, so that `python -m facilitator` can let gevent
     patch the standard library before Flask, SQLAlchemy or Socket.IO import ssl and socket.
     """
-    if name in __all__:
-        from . import app
+    if name == "create_app":
+        from .app import create_app
 
-        return getattr(app, name)
+        return create_app
+    if name in __all__:
+        from . import config
+
+        return getattr(config, name)
     raise AttributeError(f"module 'facilitator' has no attribute {name!r}")

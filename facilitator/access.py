@@ -1,10 +1,11 @@
-"""Join-link tokens: resolve a token to exactly one role on one table or meeting."""
+"""Finding what a URL names, or a 404: a join-link token's role, a meeting by its slug."""
 
 from __future__ import annotations
 
 from flask import abort
 
-from .models import AccessToken
+from . import operations
+from .models import AccessToken, Meeting
 
 
 def token_or_404(token: str, role: str) -> AccessToken:
@@ -13,3 +14,11 @@ def token_or_404(token: str, role: str) -> AccessToken:
     if row is None or row.role != role:
         abort(404)
     return row
+
+
+def meeting_or_404(slug: str) -> Meeting:
+    """The meeting with this slug, or a 404 page."""
+    meeting = operations.get_meeting(slug)
+    if meeting is None:
+        abort(404)
+    return meeting

@@ -6,28 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, request
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
-from .config import INSTANCE_DIR, REPO_ROOT, Config, TestingConfig
+from .config import INSTANCE_DIR, REPO_ROOT, Config
+from .database import MIGRATIONS_DIR
 from .extensions import babel, csrf, db, migrate, socketio
-
-MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
-    """SQLite: WAL for concurrent readers, a busy timeout instead of 'database is locked'."""
-    module = type(dbapi_connection).__module__
-    if "sqlite" not in module:
-        return
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    # an acknowledged change must survive a crash: sync the WAL on every commit
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.close()
 
 
 def _async_mode() -> str:
@@ -130,6 +112,3 @@ def _security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         return response
-
-
-__all__ = ["create_app", "Config", "TestingConfig", "MIGRATIONS_DIR"]

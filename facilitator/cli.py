@@ -1,81 +1,37 @@
-"""Command line: `flask --app wsgi session import|export|links`, `user create`, `serve`.
+"""Command line: `flask --app wsgi session import|export|links`, `user create`, `annex`.
 
 Every command first creates or upgrades the schema, so it may be the very first
 command run against a fresh DATABASE_URL. Errors: one line per problem on
-stderr, exit status 1, nothing changed.
+stderr, exit status 1, nothing changed (console.py). `annex` lives with the export
+(export/cli.py); ``prepare_first_run`` is what `python -m facilitator` prints before it serves.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import secrets
-import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
 
 from . import operations, sessionfile
+from .console import fail, meeting_or_fail, one_line_errors
+from .database import ensure_schema
+from .export.cli import annex_command
 from .extensions import db
+from .meeting_data import MeetingData, meeting_to_data
 from .models import Meeting, User
 
 session_cli = AppGroup("session", help="Import, export and list links of meetings.")
 user_cli = AppGroup("user", help="Secretariat accounts.")
 
 
-def ensure_schema() -> None:
-    """Create or upgrade the database schema to the newest migration."""
-    import logging
-
-    from flask_migrate import upgrade
-
-    from . import MIGRATIONS_DIR
-
-    # Alembic's INFO lines would mix with the JSON some commands print on stdout
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    upgrade(directory=MIGRATIONS_DIR)
-
-
-def fail(problems: list[str] | str) -> None:
-    """Print each problem on its own stderr line and exit 1."""
-    for line in [problems] if isinstance(problems, str) else problems:
-        click.echo("fout: " + " ".join(str(line).splitlines()), err=True)
-    sys.exit(1)
-
-
-def one_line_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn a database or migration failure into one line on stderr (not a traceback)."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from alembic.util.exc import CommandError
-
-        try:
-            return command(*args, **kwargs)
-        except (SQLAlchemyError, CommandError) as exc:
-            db.session.rollback()
-            message = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-            fail(f"database: {message[0] if message else type(exc).__name__}")
-
-    return wrapper
-
-
-def _meeting_or_fail(slug: str) -> Meeting:
-    meeting = operations.get_meeting(slug)
-    if meeting is None:
-        fail(f"onbekende vergadering '{slug}' (zie de lijst op de secretariaatspagina)")
-    return meeting
-
-
-def read_session_file(path: str) -> sessionfile.MeetingData:
+def read_session_file(path: str) -> MeetingData:
     """Read and validate a session file from disk, or exit with its problems."""
     file = Path(path)
     try:
@@ -88,7 +44,6 @@ def read_session_file(path: str) -> sessionfile.MeetingData:
         return sessionfile.loads(raw)
     except sessionfile.SessionFileError as exc:
         fail([f"{path}: {p}" for p in exc.problems])
-    raise AssertionError("unreachable")
 
 
 @session_cli.command("import")
@@ -108,8 +63,8 @@ def session_import(path: str) -> None:
 def session_export(slug: str) -> None:
     """Print the meeting as a session file, with all content typed so far."""
     ensure_schema()
-    meeting = _meeting_or_fail(slug)
-    click.echo(sessionfile.dumps(operations.meeting_to_data(meeting)), nl=False)
+    meeting = meeting_or_fail(slug, operations.get_meeting)
+    click.echo(sessionfile.dumps(meeting_to_data(meeting)), nl=False)
 
 
 @session_cli.command("links")
@@ -118,7 +73,7 @@ def session_export(slug: str) -> None:
 def session_links(slug: str) -> None:
     """Print the meeting's links JSON."""
     ensure_schema()
-    meeting = _meeting_or_fail(slug)
+    meeting = meeting_or_fail(slug, operations.get_meeting)
     click.echo(json.dumps(operations.links(meeting, current_app.config["PUBLIC_URL"]), indent=2))
 
 
@@ -191,6 +146,4 @@ def register(app: Flask) -> None:
     """Attach the command groups to the app."""
     app.cli.add_command(session_cli)
     app.cli.add_command(user_cli)
-    from .export.cli import annex_command
-
     app.cli.add_command(annex_command)

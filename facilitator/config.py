@@ -1,4 +1,4 @@
-"""Configuration read from the environment (see CONTRACTS: Environment)."""
+"""Configuration read from the environment: the variables the README's Configuration table lists."""
 
 from __future__ import annotations
 
@@ -58,9 +58,9 @@ class Config:
 
 
 class TestingConfig(Config):
-    __test__ = False  # not a pytest test class
+    """Settings for the test suite: a throwaway database; CSRF stays on, as in production."""
 
-    """Settings for the test suite: a throwaway database, no CSRF unless a test asks."""
+    __test__ = False  # not a pytest test class
 
     def __init__(self, database_url: str | None = None) -> None:
         super().__init__()

@@ -13,8 +13,8 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from . import sessionfile
 from .extensions import db
+from .meeting_data import MEETING_FIELDS, MeetingData, TableData
 from .models import (
     AccessToken,
     Bol,
@@ -29,8 +29,7 @@ from .models import (
     new_token,
     utcnow,
 )
-from .rules import MEETING_ROLES, TABLE_ROLES
-from .sessionfile import EntryData, MeetingData, TableData
+from .rules import MEETING_ROLES, PHASES, TABLE_ROLES
 
 
 def slugify(title: str, when: date) -> str:
@@ -67,7 +66,7 @@ def _apply_template(meeting: Meeting, data: MeetingData) -> None:
 
 
 def _apply_meeting_fields(meeting: Meeting, data: MeetingData) -> None:
-    for key in sessionfile.MEETING_FIELDS:
+    for key in MEETING_FIELDS:
         if key not in ("questions", "feedback_order"):  # lists: copied below
             setattr(meeting, key, getattr(data, key))
     meeting.questions = list(data.questions)
@@ -103,7 +102,7 @@ def _ensure_tokens(meeting: Meeting) -> None:
 def import_meeting(data: MeetingData) -> Meeting:
     """Create a new meeting from validated data, in one transaction."""
     try:
-        meeting = Meeting(slug=unique_slug(slugify(data.title, data.date)), seq=0, phase="preparation")
+        meeting = Meeting(slug=unique_slug(slugify(data.title, data.date)), seq=0, phase=PHASES[0])
         _apply_meeting_fields(meeting, data)
         _apply_template(meeting, data)
         db.session.add(meeting)
@@ -204,46 +203,6 @@ def template_keys_in_use(meeting: Meeting, data: MeetingData) -> list[str]:
     return sorted(missing)
 
 
-def meeting_to_data(meeting: Meeting) -> MeetingData:
-    """A meeting with all content typed so far, as plain data (for export)."""
-    data = MeetingData(
-        title=meeting.title,
-        date=meeting.date,
-        start=meeting.start or "",
-        place=meeting.place or "",
-        agenda_item=meeting.agenda_item or "",
-        reference=meeting.reference or "",
-        annex_title=meeting.annex_title or sessionfile.DEFAULT_ANNEX_TITLE,
-        questions=list(meeting.questions or []),
-        round_minutes=meeting.round_minutes,
-        feedback_order=list(meeting.feedback_order) if meeting.feedback_order else None,
-        bollen=meeting.template_dict()["bollen"],
-        horizons=meeting.template_dict()["horizons"],
-    )
-    for table in meeting.tables:
-        data.tables.append(
-            TableData(
-                number=table.number,
-                participants=table.participant_names,
-                leader=table.leader,
-                rapporteur=table.rapporteur,
-                spokesperson=table.spokesperson,
-                report=table.report or "",
-                feedback=table.feedback or "",
-                entries=[
-                    EntryData(
-                        text=e.text,
-                        bollen=list(e.bollen),
-                        horizons=list(e.horizons),
-                        hidden=e.hidden,
-                    )
-                    for e in table.live_entries
-                ],
-            )
-        )
-    return data
-
-
 def get_meeting(slug: str) -> Meeting | None:
     """The meeting with this slug, or None."""
     return db.session.execute(select(Meeting).where(Meeting.slug == slug)).scalar_one_or_none()
@@ -289,7 +248,7 @@ def role_url(public_url: str, token: AccessToken) -> str:
 
 
 def links(meeting: Meeting, public_url: str) -> dict:
-    """The links JSON of CONTRACTS: every role's URL and token."""
+    """The links JSON (`session links`, README): every role's URL and token."""
 
     def pair(role: str, number: int | None = None) -> dict[str, str]:
         token = active_token(meeting, role, number)

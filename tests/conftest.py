@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from facilitator import TestingConfig, create_app
-from facilitator.cli import ensure_schema
+from facilitator.database import ensure_schema
 
 REPO = Path(__file__).resolve().parent.parent
 SESSIONS = REPO / "sessions"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from facilitator import TestingConfig, create_app, operations, sessionfile
-from facilitator.cli import ensure_schema
+from facilitator.database import ensure_schema
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "sessions" / "ser-raad-2023-01-27.toml"
@@ -419,7 +419,7 @@ def test_figure_shows_every_entry_legibly(n_bollen):
 
 
 def test_figure_labels_sit_in_their_region_and_do_not_overlap():
-    from facilitator.export import figure
+    from facilitator.export.fonts import text_width
 
     entries = [(f"Inbreng {i}", [["b0"], ["b1"], ["b0", "b1"], ["b2"]][i % 4], ["nu"]) for i in range(16)]
     fig = _layout(3, entries)
@@ -427,7 +427,7 @@ def test_figure_labels_sit_in_their_region_and_do_not_overlap():
     for t in fig.texts:
         if not t.text.startswith("Inbreng"):
             continue
-        width = figure.text_width(t.text, t.size)
+        width = text_width(t.text, t.size)
         boxes.append((t.x, t.y - t.size, t.x + width, t.y))
         inside = [
             ((t.x + width / 2 - c.cx) ** 2 + (t.y - t.size / 2 - c.cy) ** 2) < c.r**2 for c in fig.circles

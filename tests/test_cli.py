@@ -35,7 +35,7 @@ FOUR_SLUG = "werkconferentie-regioraad-lingewaard-oost-weerbare-regio-2024-03-14
 
 
 def cli(database_url: str, *args: str, instance: Path) -> subprocess.CompletedProcess[str]:
-    """Run `flask --app wsgi ARGS` against DATABASE_URL, as in CONTRACTS."""
+    """Run `flask --app wsgi ARGS` against DATABASE_URL in a process of its own, as a person would."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -103,7 +103,7 @@ def check_pair(pair: dict) -> str:
 
 
 def check_links(links: dict, slug: str, tables: list[int]) -> list[str]:
-    """The links JSON exactly as CONTRACTS shows it; returns every token."""
+    """The links JSON as the README shows it, keys in that order; returns every token."""
     assert list(links) == ["meeting", "secretariat", "screen", "chair", "tables"]
     assert links["meeting"] == slug
     assert isinstance(links["secretariat"], str) and links["secretariat"].startswith(PUBLIC_URL + "/")
@@ -193,7 +193,7 @@ def test_export_has_all_content_typed_so_far(tmp_path):
     db_file, inst = tmp_path / "typed.db", tmp_path / "instance"
     app = in_process_app(sqlite_url(db_file))
     with app.app_context():
-        from facilitator.cli import ensure_schema
+        from facilitator.database import ensure_schema
 
         ensure_schema()
         meeting = operations.import_meeting(sessionfile.loads(FOUR.read_bytes()))
@@ -280,9 +280,8 @@ def test_older_database_is_upgraded_first(tmp_path):
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
-    import facilitator.app as facilitator
-    from facilitator import MIGRATIONS_DIR, operations
-    from facilitator.cli import ensure_schema
+    from facilitator import database, operations
+    from facilitator.database import MIGRATIONS_DIR, ensure_schema
 
     db_file, inst = tmp_path / "old.db", tmp_path / "instance"
     url = sqlite_url(db_file)
@@ -296,12 +295,12 @@ def test_older_database_is_upgraded_first(tmp_path):
         # without the app's PRAGMA foreign_keys=ON: a batch-mode rebuild of a table on SQLite
         # would otherwise cascade into its child rows (see test_storage)
         dispose(app)
-        event.remove(Engine, "connect", facilitator._sqlite_pragmas)
+        event.remove(Engine, "connect", database.sqlite_pragmas)
         try:
             downgrade(directory=MIGRATIONS_DIR, revision=oldest)
         finally:
             dispose(app)
-            event.listen(Engine, "connect", facilitator._sqlite_pragmas)
+            event.listen(Engine, "connect", database.sqlite_pragmas)
     dispose(app)
     assert oldest != head
     with sqlite3.connect(db_file) as conn:
@@ -315,9 +314,21 @@ def test_older_database_is_upgraded_first(tmp_path):
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == head
 
 
-def test_unreachable_database_is_one_line():
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["session", "import", str(FOUR)],
+        ["session", "export", "x"],
+        ["session", "links", "x"],
+        ["user", "create", "iemand", "--password", "lang-genoeg-wachtwoord"],
+        ["annex", "x", "--out", "bijlage.pdf"],
+    ],
+    ids=lambda args: " ".join(args[:2]),
+)
+def test_unreachable_database_is_one_line(args):
+    """Every command turns a database failure into one line on stderr."""
     app = in_process_app("postgresql+psycopg://nobody@127.0.0.1:1/nergens")
-    result = app.test_cli_runner().invoke(args=["session", "links", "x"])
+    result = app.test_cli_runner().invoke(args=args)
     assert result.exit_code != 0 and result.stdout == ""
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("fout: database: "), lines
@@ -436,6 +447,12 @@ CASES: dict[str, Case] = {
         fresh=True,
         subprocess=True,
     ),
+    "annex-unknown-slug": Case(
+        None,
+        [("", None)],
+        ["onbekende vergadering", "bestaat-niet"],
+        args=["annex", "bestaat-niet", "--out", "bijlage.pdf"],
+    ),
     "user-weak-password": Case(
         None, [("", None)], ["10 tekens"], args=["user", "create", "iemand", "--password", "kort"]
     ),
@@ -503,7 +520,7 @@ def subprocess_outcomes(tmp_path_factory) -> dict[str, Outcome]:
     app = in_process_app(sqlite_url(seeded))
     with app.app_context():
         from facilitator import operations
-        from facilitator.cli import ensure_schema
+        from facilitator.database import ensure_schema
 
         ensure_schema()
         operations.import_meeting(sessionfile.loads(FOUR.read_bytes()))
@@ -536,7 +553,7 @@ def test_error_in_a_real_process(subprocess_outcomes, name):
         # an invalid file as the very first command: not even a database file appears
         assert outcome.before is None and outcome.after is None
     elif case.fresh:
-        # the command made the schema first (CONTRACTS), but no data
+        # every command makes the schema first, but this one wrote no data
         assert outcome.before is None and "CREATE TABLE meeting" in outcome.after
         assert data_rows(outcome.after) == []
     else:
@@ -550,7 +567,7 @@ def seeded_app(tmp_path_factory):
     """One app on a SQLite database holding a meeting, shared by the in-process error cases
     (each of them checks that it left the database exactly as it was)."""
     from facilitator import operations
-    from facilitator.cli import ensure_schema
+    from facilitator.database import ensure_schema
 
     db_file = tmp_path_factory.mktemp("in-process") / "seeded.db"
     app = in_process_app(sqlite_url(db_file))
@@ -574,7 +591,8 @@ def test_error_in_process(seeded_app, tmp_path, name):
     assert sqlite_snapshot(db_file) == before
 
 
-def test_every_error_class_of_the_issue_is_covered():
+def test_every_kind_of_error_has_a_case():
+    """The kinds of error a person meets (the README's limits, unknown slugs, unreadable files) each have a case."""
     names = set(CASES)
     for needed in (
         "missing-title",
@@ -593,6 +611,7 @@ def test_every_error_class_of_the_issue_is_covered():
         "over-2-mb",
         "export-unknown-slug",
         "links-unknown-slug",
+        "annex-unknown-slug",
         "missing-file",
     ):
         assert needed in names

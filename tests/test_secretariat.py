@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from facilitator import operations, sessionfile
+from facilitator import meeting_data, operations, sessionfile
 from facilitator.extensions import db
 from facilitator.models import AccessToken, Meeting
 
@@ -283,6 +283,15 @@ def test_unknown_meeting_is_404(logged_in):
         assert logged_in.get(url).status_code == 404, url
 
 
+def test_unknown_meeting_is_404_on_annex_curation_and_chair_pages(logged_in):
+    """The annex, curation and chair pages of a meeting that does not exist: 404, as the meeting page."""
+    base = "/secretariaat/vergaderingen/bestaat-niet-2020-01-01"
+    for url in (f"{base}/bijlage", f"{base}/tafels/1/", f"{base}/voorzitter"):
+        assert logged_in.get(url).status_code == 404, url
+    assert post(logged_in, f"{base}/bijlage", {"format": "md"}).status_code == 404
+    assert post(logged_in, f"{base}/links/scherm/vernieuwen").status_code == 404
+
+
 # -- create by form -------------------------------------------------------------------------
 
 
@@ -304,7 +313,7 @@ def test_create_meeting_by_form(app, logged_in):
         meeting = operations.get_meeting(slug)
         assert meeting.questions == ["Wat betekent het?", "Wat doen we eraan?"]
         assert meeting.round_minutes == 30 and meeting.feedback_order == [2, 1]
-        assert meeting.annex_title == sessionfile.DEFAULT_ANNEX_TITLE
+        assert meeting.annex_title == meeting_data.DEFAULT_ANNEX_TITLE
         assert meeting.template_dict() == {
             "bollen": [
                 {"key": "economisch", "label": "Economisch"},

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from facilitator import sessionfile
+from facilitator import meeting_data, sessionfile
+from facilitator.meeting_data import EntryData
 from facilitator.rules import LIMITS
 from facilitator.sessionfile import SessionFileError, dumps, loads
 
@@ -91,7 +92,7 @@ def test_valid_base_file():
     assert data.tables[0].participants == ["Jansen", "De Boer"]
     assert data.tables[0].leader == "Jansen"
     assert data.tables[0].entries == [
-        sessionfile.EntryData(text="Verdienvermogen", bollen=["economisch"], horizons=["later"])
+        EntryData(text="Verdienvermogen", bollen=["economisch"], horizons=["later"])
     ]
 
 
@@ -134,9 +135,9 @@ def test_four_bollen_demo():
 
 def test_defaults_without_template_and_annex_title():
     data = loads(VALID.encode())
-    assert data.bollen == sessionfile.DEFAULT_BOLLEN
-    assert data.horizons == sessionfile.DEFAULT_HORIZONS
-    assert data.annex_title == sessionfile.DEFAULT_ANNEX_TITLE == "Bijlage: terugkoppeling tafels"
+    assert data.bollen == meeting_data.DEFAULT_BOLLEN
+    assert data.horizons == meeting_data.DEFAULT_HORIZONS
+    assert data.annex_title == meeting_data.DEFAULT_ANNEX_TITLE == "Bijlage: terugkoppeling tafels"
     assert data.start == data.place == data.agenda_item == data.reference == ""
     assert data.questions == []
     assert data.round_minutes is None
@@ -146,12 +147,12 @@ def test_defaults_without_template_and_annex_title():
     assert data.tables[1].rapporteur is None and data.tables[1].spokesperson is None
     # the defaults are copies: changing one meeting's template leaves the defaults alone
     data.bollen[0]["label"] = "X"
-    assert sessionfile.DEFAULT_BOLLEN[0]["label"] == "Economisch"
+    assert meeting_data.DEFAULT_BOLLEN[0]["label"] == "Economisch"
 
 
 def test_empty_annex_title_takes_the_default():
     data = loads(variant(l5='date = 2024-05-02\nannex_title = ""').encode())
-    assert data.annex_title == sessionfile.DEFAULT_ANNEX_TITLE
+    assert data.annex_title == meeting_data.DEFAULT_ANNEX_TITLE
 
 
 def test_template_with_only_bollen_keeps_default_horizons():
@@ -163,7 +164,7 @@ def test_template_with_only_bollen_keeps_default_horizons():
     ).replace('bollen = ["economisch"]', 'bollen = ["a", "b"]')
     data = loads(text.encode())
     assert data.bollen == [{"key": "a", "label": "A"}, {"key": "b", "label": "B"}]
-    assert data.horizons == sessionfile.DEFAULT_HORIZONS
+    assert data.horizons == meeting_data.DEFAULT_HORIZONS
 
 
 def test_template_with_only_horizons_keeps_default_bollen():
@@ -174,7 +175,7 @@ def test_template_with_only_horizons_keeps_default_bollen():
     ).replace('horizons = ["later"]', 'horizons = ["nu"]')
     data = loads(text.encode())
     assert data.horizons == [{"key": "nu", "label": "Nu"}]
-    assert data.bollen == sessionfile.DEFAULT_BOLLEN
+    assert data.bollen == meeting_data.DEFAULT_BOLLEN
 
 
 def test_raw_html_is_kept_as_text():
@@ -260,9 +261,7 @@ def test_dumps_then_loads_gives_the_same_data(path):
 def test_dumps_keeps_hidden_entries_and_awkward_text():
     data = loads(VALID.encode())
     data.tables[0].entries.append(
-        sessionfile.EntryData(
-            text='aanhalingstekens " en \'\'\' en """ en \\', bollen=["sociaal"], hidden=True
-        )
+        EntryData(text='aanhalingstekens " en \'\'\' en """ en \\', bollen=["sociaal"], hidden=True)
     )
     data.tables[1].report = 'regel 1\n\n- lijst\n\ttab """ en \\n letterlijk\n'
     data.tables[1].feedback = "[[tables]]\nleader = nep\n"

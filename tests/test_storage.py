@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
-from facilitator import operations, sessionfile
-from facilitator.cli import ensure_schema
+from facilitator import database, operations, sessionfile
+from facilitator.database import MIGRATIONS_DIR, ensure_schema
 from facilitator.extensions import db
+from facilitator.meeting_data import EntryData, MeetingData, TableData, meeting_to_data
 from facilitator.models import (
     AccessToken,
     Bol,
@@ -26,7 +27,6 @@ from facilitator.models import (
     utcnow,
 )
 from facilitator.rules import LIMITS, MEETING_ROLES, TABLE_ROLES
-from facilitator.sessionfile import EntryData, MeetingData, TableData
 
 SESSIONS = Path(__file__).resolve().parent.parent / "sessions"
 SER = SESSIONS / "ser-raad-2023-01-27.toml"
@@ -195,7 +195,7 @@ def test_values_at_every_limit_fit_the_columns(ctx):
     assert sessionfile.loads(sessionfile.dumps(data).encode()) == data
     slug = operations.import_meeting(data).slug
     db.session.expire_all()
-    assert operations.meeting_to_data(meeting_by_slug(slug)) == data
+    assert meeting_to_data(meeting_by_slug(slug)) == data
 
 
 # --------------------------------------------------------------------------- all or nothing
@@ -444,7 +444,7 @@ def test_soft_deleted_entries_are_kept_but_not_live_or_exported(ctx):
     assert gone_id in [e.id for e in table.entries]  # nothing typed is removed outright
     assert gone_id not in [e.id for e in table.live_entries]
     assert len(table.live_entries) == len(table.entries) - 1
-    exported = operations.meeting_to_data(meeting)
+    exported = meeting_to_data(meeting)
     assert gone_text not in [e.text for e in exported.tables[0].entries]
     assert len(exported.tables[0].entries) == len(table.entries) - 1
     # the same text at another table is still there
@@ -461,7 +461,7 @@ def test_export_gives_the_imported_data(ctx):
         data = load(path)
         slug = operations.import_meeting(data).slug
         db.session.expire_all()
-        assert operations.meeting_to_data(meeting_by_slug(slug)) == data
+        assert meeting_to_data(meeting_by_slug(slug)) == data
 
 
 def test_update_meeting_keeps_entries(ctx):
@@ -552,8 +552,6 @@ def _revisions() -> list[str]:
     from alembic.script import ScriptDirectory
     from flask_migrate import Migrate
 
-    from facilitator import MIGRATIONS_DIR
-
     config = Migrate().get_config(MIGRATIONS_DIR)
     return [r.revision for r in reversed(list(ScriptDirectory.from_config(config).walk_revisions()))]
 
@@ -569,23 +567,21 @@ def downgrade_keeping_rows(revision: str) -> None:
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
-    import facilitator.app as facilitator
-
     db.session.remove()
     db.engine.dispose()
-    event.remove(Engine, "connect", facilitator._sqlite_pragmas)
+    event.remove(Engine, "connect", database.sqlite_pragmas)
     try:
-        downgrade(directory=facilitator.MIGRATIONS_DIR, revision=revision)
+        downgrade(directory=MIGRATIONS_DIR, revision=revision)
     finally:
         db.engine.dispose()
-        event.listen(Engine, "connect", facilitator._sqlite_pragmas)
+        event.listen(Engine, "connect", database.sqlite_pragmas)
 
 
 def _content() -> dict:
     meetings = db.session.execute(select(Meeting).order_by(Meeting.id)).scalars().all()
     return {
         "counts": table_counts(),
-        "data": [operations.meeting_to_data(m) for m in meetings],
+        "data": [meeting_to_data(m) for m in meetings],
         "tokens": sorted(t.token for m in meetings for t in m.tokens if t.revoked_at is None),
     }
 
@@ -610,8 +606,6 @@ def test_migrations_that_rebuild_a_table_keep_the_child_rows(ctx, request):
     revisions = _revisions()
     assert len(revisions) >= 2
     from flask_migrate import downgrade
-
-    from facilitator import MIGRATIONS_DIR
 
     operations.import_meeting(load(FOUR))
     before = _content()

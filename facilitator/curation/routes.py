@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from .. import operations
+from ..access import meeting_or_404
 from ..auth.routes import current_user, login_required
 from ..extensions import db
 from ..live import broadcast, changes, protocol
@@ -19,8 +19,8 @@ bp = Blueprint("curation", __name__, url_prefix="/secretariaat/vergaderingen/<sl
 
 
 def _load(slug: str, number: int):
-    meeting = operations.get_meeting(slug)
-    table = meeting.table(number) if meeting else None
+    meeting = meeting_or_404(slug)
+    table = meeting.table(number)
     if table is None:
         abort(404)
     return meeting, table

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from . import figure as figure_module
-from .figure import Figure
+from ..meeting_data import MeetingData, TableData, TemplateItem
+from .figure import Figure, layout
 
 ORDERS = ("number", "feedback")
 
@@ -125,8 +125,8 @@ class Annex:
     document_title: str
     meta: list[tuple[str, str]]
     questions: list[str]
-    bollen: list[dict[str, str]]
-    horizons: list[dict[str, str]]
+    bollen: list[TemplateItem]
+    horizons: list[TemplateItem]
     tables: list[AnnexTable]
     options: AnnexOptions
     words: Words
@@ -157,22 +157,26 @@ def clean(text: str | None) -> str:
     return _CONTROL.sub("", text or "")
 
 
-def _clean_data(data: Any) -> Any:
+def _clean_data(data: MeetingData) -> MeetingData:
     """A copy of the meeting data with every string cleaned."""
-    if isinstance(data, str):
-        return clean(data)
-    if isinstance(data, list):
-        return [_clean_data(v) for v in data]
-    if isinstance(data, dict):
-        return {k: _clean_data(v) for k, v in data.items()}
-    if dataclasses.is_dataclass(data) and not isinstance(data, type):
+    return _cleaned(data)
+
+
+def _cleaned(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, list):
+        return [_cleaned(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _cleaned(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return dataclasses.replace(
-            data, **{f.name: _clean_data(getattr(data, f.name)) for f in dataclasses.fields(data) if f.init}
+            value, **{f.name: _cleaned(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
         )
-    return data
+    return value
 
 
-def ordered_tables(data: Any, order: str) -> list[Any]:
+def ordered_tables(data: MeetingData, order: str) -> list[TableData]:
     """The meeting's tables in number order, or in report-back order with the rest after."""
     by_number = sorted(data.tables, key=lambda t: t.number)
     if order != "feedback" or not data.feedback_order:
@@ -182,13 +186,13 @@ def ordered_tables(data: Any, order: str) -> list[Any]:
 
 
 def build_annex(
-    data: Any,
+    data: MeetingData,
     words: Words,
     options: AnnexOptions | None = None,
     lang: str = "nl",
     on_table: Callable[[int, int], None] | None = None,
 ) -> Annex:
-    """Turn a meeting's plain data (sessionfile.MeetingData) into the annex.
+    """Turn a meeting's plain data into the annex.
 
     ``on_table(done, total)`` is called after each table's figure, for progress and so a
     cooperative server can let other requests run in between.
@@ -219,7 +223,7 @@ def build_annex(
         visible = [e for e in table.entries if not e.hidden]
         fig = None
         if visible:
-            fig = figure_module.layout(
+            fig = layout(
                 f"{words.figure} {table.number}",
                 data.bollen,
                 data.horizons,
@@ -287,7 +291,7 @@ def _load(kind: Any, value: Any) -> Any:
     if origin is dict:
         return dict(value)
     if dataclasses.is_dataclass(kind):
-        hints = typing.get_type_hints(kind, vars(figure_module) | globals())
+        hints = typing.get_type_hints(kind)  # resolved in the module that defines ``kind``
         return kind(
             **{f.name: _load(hints[f.name], value[f.name]) for f in dataclasses.fields(kind) if f.init}
         )

@@ -7,7 +7,10 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from ..console import fail, meeting_or_fail, one_line_errors
+from ..database import ensure_schema
 from .annex import ORDERS, AnnexOptions
+from .service import ExportError, export_annex, load_meeting_data
 
 
 @click.command("annex")
@@ -20,15 +23,11 @@ from .annex import ORDERS, AnnexOptions
 @click.option("--skip-empty", is_flag=True, help="Leave out tables without report, feedback or entries.")
 @click.option("--order", type=click.Choice(ORDERS), default="number", show_default=True, help="Table order.")
 @with_appcontext
+@one_line_errors
 def annex_command(slug: str, out: str, fmt: str, feedback: bool, skip_empty: bool, order: str) -> None:
     """Write the meeting's annex (PDF/UA, DOCX or Markdown)."""
-    from ..cli import ensure_schema, fail
-    from .service import ExportError, export_annex, load_meeting_data
-
     ensure_schema()
-    data = load_meeting_data(slug)
-    if data is None:
-        fail(f"onbekende vergadering '{slug}' (zie de lijst op de secretariaatspagina)")
+    data = meeting_or_fail(slug, load_meeting_data)
     target = Path(out)
     if not target.parent.is_dir():
         fail(f"{out}: de map {target.parent} bestaat niet")

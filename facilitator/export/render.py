@@ -87,7 +87,7 @@ def _warm_up() -> None:
 
     from weasyprint import HTML
 
-    from ..sessionfile import EntryData, MeetingData, TableData
+    from ..meeting_data import EntryData, MeetingData, TableData
     from .annex import AnnexOptions, Words, build_annex
     from .fetcher import ASSET_BASE, AnnexFetcher
     from .html import annex_html

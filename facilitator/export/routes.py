@@ -9,20 +9,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, redirect, render_template, send_file, session, url_for
 from flask_babel import gettext as _
 
-from .. import operations
+from ..access import meeting_or_404
 from ..auth.routes import login_required
-from ..models import Meeting
 from . import jobs, service
 from .forms import AnnexForm
 
 bp = Blueprint("export", __name__, url_prefix="/secretariaat")
-
-
-def _meeting_or_404(slug: str) -> Meeting:
-    meeting = operations.get_meeting(slug)
-    if meeting is None:
-        abort(404)
-    return meeting
 
 
 def _job_or_404(slug: str, job_id: str) -> dict:
@@ -67,7 +59,7 @@ def _public_status(slug: str, status: dict) -> dict:
 @login_required
 def annex_form(slug: str):
     """The export page: format and options."""
-    meeting = _meeting_or_404(slug)
+    meeting = meeting_or_404(slug)
     service.prestart_renderer()  # warm a render child while the secretary chooses
     return render_template("secretariat/annex.html", meeting=meeting, form=AnnexForm(), here=_("Bijlage"))
 
@@ -76,7 +68,7 @@ def annex_form(slug: str):
 @login_required
 def start_export(slug: str):
     """Start an export job and go to its progress page."""
-    meeting = _meeting_or_404(slug)
+    meeting = meeting_or_404(slug)
     form = AnnexForm()
     if not form.validate_on_submit():
         return render_template("secretariat/annex.html", meeting=meeting, form=form, here=_("Bijlage")), 400
@@ -88,7 +80,7 @@ def start_export(slug: str):
 @login_required
 def job(slug: str, job_id: str):
     """The progress page of one export (works without JavaScript: reload to update)."""
-    meeting = _meeting_or_404(slug)
+    meeting = meeting_or_404(slug)
     status = _job_or_404(slug, job_id)
     return render_template(
         "secretariat/annex_job.html",

@@ -18,10 +18,9 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import operations
 from ..extensions import db
+from ..meeting_data import MeetingData, meeting_to_data
 from ..models import Meeting, RoundTable
-from ..sessionfile import MeetingData
 from . import annex as annex_module
 from . import child, html, markdown_writer
 from .annex import Annex, AnnexOptions
@@ -69,7 +68,7 @@ def load_meeting_data(slug: str) -> MeetingData | None:
     ).scalar_one_or_none()
     if meeting is None:
         return None
-    return operations.meeting_to_data(meeting)
+    return meeting_to_data(meeting)
 
 
 def download_name(slug: str, fmt: str) -> str:

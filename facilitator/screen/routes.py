@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, url_for
 
 from .. import operations
-from ..access import token_or_404
+from ..access import meeting_or_404, token_or_404
 from ..auth.routes import login_required
 from ..live import snapshot
 from ..live.protocol import NAMESPACE, SCREEN_MODES
@@ -83,9 +83,7 @@ def chair_presence(token: str):
 @login_required
 def secretariat_chair(slug: str):
     """A logged-in secretariat member opens the chair's page of a meeting."""
-    meeting = operations.get_meeting(slug)
-    if meeting is None:
-        abort(404)
+    meeting = meeting_or_404(slug)
     try:
         token = operations.active_token(meeting, "chair")
     except LookupError:

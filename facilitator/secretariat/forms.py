@@ -30,6 +30,7 @@ from wtforms import (
 from wtforms.widgets import DateInput
 
 from .. import sessionfile
+from ..meeting_data import DEFAULT_ANNEX_TITLE, DEFAULT_BOLLEN, DEFAULT_HORIZONS, MEETING_FIELDS
 from ..models import Meeting
 from ..rules import LIMITS
 
@@ -38,7 +39,7 @@ NUMBER_KW = {"inputmode": "numeric", "autocomplete": "off"}
 PROBLEM_RE = re.compile(r"^(?P<path>[a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)*): (?P<message>.*)$", re.S)
 TABLE_ROW_RE = re.compile(r"^tables\[(\d+)\](?:\.([a-z_]+))?")
 TABLE_FORM_FIELDS = ("number", "participants", "leader", "rapporteur", "spokesperson")
-MEETING_FORM_FIELDS = sessionfile.MEETING_FIELDS
+MEETING_FORM_FIELDS = MEETING_FIELDS
 
 
 class ButtonForm(FlaskForm):
@@ -92,9 +93,9 @@ class MeetingForm(FlaskForm):
     def initial_for_new() -> dict[str, Any]:
         """What a new meeting's form starts with: the default template and one table."""
         return {
-            "annex_title": sessionfile.DEFAULT_ANNEX_TITLE,
-            "bollen": template_lines(sessionfile.DEFAULT_BOLLEN),
-            "horizons": template_lines(sessionfile.DEFAULT_HORIZONS),
+            "annex_title": DEFAULT_ANNEX_TITLE,
+            "bollen": template_lines(DEFAULT_BOLLEN),
+            "horizons": template_lines(DEFAULT_HORIZONS),
             "tables": [{"number": "1"}],
         }
 

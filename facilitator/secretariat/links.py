@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from .. import operations
 from ..models import Meeting
+from ..rules import MEETING_ROLES, TABLE_ROLES
 
 # the link's role as the rotate URL names it (Dutch, like the role pages themselves)
 ROLE_SLUGS = {"screen": "scherm", "chair": "voorzitter", "rapporteur": "verslag", "participant": "deelnemer"}
@@ -34,12 +35,9 @@ def _describe(role: str, number: int | None) -> tuple[str, str]:
 def link_rows(meeting: Meeting, public_url: str) -> list[dict[str, Any]]:
     """One row per link: role, table, name, purpose, URL, and an id for the page anchor."""
     data = operations.links(meeting, public_url)
-    pairs: list[tuple[str, int | None, dict[str, str]]] = [
-        ("screen", None, data["screen"]),
-        ("chair", None, data["chair"]),
-    ]
+    pairs: list[tuple[str, int | None, dict[str, str]]] = [(role, None, data[role]) for role in MEETING_ROLES]
     for number, roles in data["tables"].items():
-        for role in ("rapporteur", "participant"):
+        for role in TABLE_ROLES:
             pairs.append((role, int(number), roles[role]))
     rows = []
     for role, number, pair in pairs:

@@ -20,11 +20,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import operations, sessionfile
+from ..access import meeting_or_404
 from ..auth.routes import login_required
 from ..extensions import db
 from ..live import broadcast
+from ..meeting_data import MeetingData, meeting_to_data
 from ..models import Meeting
-from ..sessionfile import MeetingData, SessionFileError
+from ..sessionfile import SessionFileError
 from .forms import ButtonForm, ImportForm, MeetingForm
 from .links import SLUG_ROLES, link_rows
 from .qr import qr_svg
@@ -37,14 +39,6 @@ def no_store(response: Response) -> Response:
     """Secretariat pages show join links and tokens: keep them out of every cache."""
     response.headers.setdefault("Cache-Control", "no-store")
     return response
-
-
-def meeting_or_404(slug: str) -> Meeting:
-    """The meeting with this slug, or a 404 page."""
-    meeting = operations.get_meeting(slug)
-    if meeting is None:
-        abort(404)
-    return meeting
 
 
 def _public_url() -> str:
@@ -201,7 +195,7 @@ def import_session():
 def export_session(slug: str):
     """The meeting with everything typed so far, as a session file to download."""
     meeting = meeting_or_404(slug)
-    text = sessionfile.dumps(operations.meeting_to_data(meeting))
+    text = sessionfile.dumps(meeting_to_data(meeting))
     return send_file(
         BytesIO(text.encode("utf-8")),
         mimetype="application/toml",
@@ -224,7 +218,7 @@ def links(slug: str):
 @bp.get("/vergaderingen/<slug>/links.json")
 @login_required
 def links_json(slug: str):
-    """The links JSON of the CONTRACTS, as `session links` prints it."""
+    """The links JSON, as `session links` prints it."""
     return operations.links(meeting_or_404(slug), _public_url())
 
 

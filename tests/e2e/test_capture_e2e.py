@@ -15,7 +15,7 @@ import socketio
 from playwright.sync_api import Page, expect
 
 from facilitator import TestingConfig, create_app, operations, sessionfile
-from facilitator.cli import ensure_schema
+from facilitator.database import ensure_schema
 from facilitator.extensions import db
 
 from .conftest import ARTIFACTS, DEMO, PHONE, SESSIONS, table_on_server

@@ -1,0 +1,125 @@
+"""A meeting as plain data: what a session file holds, the secretariat's form makes, and the
+annex is built from. No ORM objects, so it can be validated, compared, written and rendered
+without a database session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import Meeting
+
+# A bol or horizon of the template: {"key": "economisch", "label": "Economisch"}
+TemplateItem = dict[str, str]
+
+DEFAULT_BOLLEN: list[TemplateItem] = [
+    {"key": "economisch", "label": "Economisch"},
+    {"key": "sociaal", "label": "Sociaal"},
+    {"key": "ecologisch", "label": "Ecologisch"},
+]
+DEFAULT_HORIZONS: list[TemplateItem] = [
+    {"key": "hier-en-nu", "label": "Hier en nu"},
+    {"key": "later", "label": "Later"},
+    {"key": "elders", "label": "Elders"},
+]
+DEFAULT_ANNEX_TITLE = "Bijlage: terugkoppeling tafels"
+
+# the [meeting] fields in file order (the secretariat's form and the importer share them)
+MEETING_FIELDS = (
+    "title",
+    "date",
+    "start",
+    "place",
+    "agenda_item",
+    "reference",
+    "annex_title",
+    "questions",
+    "round_minutes",
+    "feedback_order",
+)
+
+
+@dataclass
+class EntryData:
+    """One entry of a table, validated."""
+
+    text: str
+    bollen: list[str]
+    horizons: list[str] = field(default_factory=list)
+    hidden: bool = False
+
+
+@dataclass
+class TableData:
+    """One table, validated."""
+
+    number: int
+    participants: list[str] = field(default_factory=list)
+    leader: str | None = None
+    rapporteur: str | None = None
+    spokesperson: str | None = None
+    report: str = ""
+    feedback: str = ""
+    entries: list[EntryData] = field(default_factory=list)
+
+
+@dataclass
+class MeetingData:
+    """A whole meeting as plain, validated data: what a session file holds."""
+
+    title: str
+    date: date
+    start: str = ""
+    place: str = ""
+    agenda_item: str = ""
+    reference: str = ""
+    annex_title: str = DEFAULT_ANNEX_TITLE
+    questions: list[str] = field(default_factory=list)
+    round_minutes: int | None = None
+    feedback_order: list[int] | None = None
+    bollen: list[TemplateItem] = field(default_factory=lambda: [dict(b) for b in DEFAULT_BOLLEN])
+    horizons: list[TemplateItem] = field(default_factory=lambda: [dict(h) for h in DEFAULT_HORIZONS])
+    tables: list[TableData] = field(default_factory=list)
+
+
+def meeting_to_data(meeting: Meeting) -> MeetingData:
+    """A meeting with all content typed so far, as plain data (for export)."""
+    data = MeetingData(
+        title=meeting.title,
+        date=meeting.date,
+        start=meeting.start or "",
+        place=meeting.place or "",
+        agenda_item=meeting.agenda_item or "",
+        reference=meeting.reference or "",
+        annex_title=meeting.annex_title or DEFAULT_ANNEX_TITLE,
+        questions=list(meeting.questions or []),
+        round_minutes=meeting.round_minutes,
+        feedback_order=list(meeting.feedback_order) if meeting.feedback_order else None,
+        bollen=meeting.template_dict()["bollen"],
+        horizons=meeting.template_dict()["horizons"],
+    )
+    for table in meeting.tables:
+        data.tables.append(
+            TableData(
+                number=table.number,
+                participants=table.participant_names,
+                leader=table.leader,
+                rapporteur=table.rapporteur,
+                spokesperson=table.spokesperson,
+                report=table.report or "",
+                feedback=table.feedback or "",
+                entries=[
+                    EntryData(
+                        text=e.text,
+                        bollen=list(e.bollen),
+                        horizons=list(e.horizons),
+                        hidden=e.hidden,
+                    )
+                    for e in table.live_entries
+                ],
+            )
+        )
+    return data
