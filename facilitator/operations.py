@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from . import sessionfile
 from .extensions import db
+from .housestyle import store as housestyle_store
 from .models import (
     AccessToken,
     Bol,
@@ -128,6 +129,8 @@ def import_meeting(data: MeetingData) -> Meeting:
         _ensure_tokens(meeting)
         db.session.flush()
         _log_import(meeting)
+        if data.style is not None:
+            housestyle_store.set_meeting_style(meeting, data.style)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -219,6 +222,7 @@ def meeting_to_data(meeting: Meeting) -> MeetingData:
         feedback_order=list(meeting.feedback_order) if meeting.feedback_order else None,
         bollen=meeting.template_dict()["bollen"],
         horizons=meeting.template_dict()["horizons"],
+        style=housestyle_store.effective_style(meeting),
     )
     for table in meeting.tables:
         data.tables.append(

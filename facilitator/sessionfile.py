@@ -16,6 +16,9 @@ from typing import Any
 
 import tomli_w
 
+from .housestyle.section import read_section as read_style_section
+from .housestyle.section import write_section as write_style_section
+from .housestyle.style import StyleData
 from .rules import LIMITS, misplaced_roles
 
 FORMAT = 1
@@ -102,6 +105,7 @@ class MeetingData:
     bollen: list[dict[str, str]] = field(default_factory=lambda: [dict(b) for b in DEFAULT_BOLLEN])
     horizons: list[dict[str, str]] = field(default_factory=lambda: [dict(h) for h in DEFAULT_HORIZONS])
     tables: list[TableData] = field(default_factory=list)
+    style: StyleData | None = None  # the optional [style] section: the meeting's own house style
 
 
 class SessionFileError(Exception):
@@ -218,7 +222,7 @@ class _Locator:
         head = parts[0]
         block: tuple[int, int] | None = None
         rest: list[Any] = []
-        if head in ("meeting", "template") and len(parts) > 1:
+        if head in ("meeting", "template", "style") and len(parts) > 1:
             block, rest = self._section(head), parts[1:]
             if block is None:  # perhaps dotted keys at the top: meeting.title = …
                 return self._key_line(self._top(), ".".join(str(p) for p in parts[:2]))
@@ -395,7 +399,7 @@ def validate(doc: dict[str, Any], source: str | None = None) -> MeetingData:
     Raises SessionFileError listing every problem found (one line each).
     """
     v = _Validator(_Locator(source) if source is not None else None)
-    v.unknown(doc, {"format", "meeting", "template", "tables"}, ())
+    v.unknown(doc, {"format", "meeting", "template", "style", "tables"}, ())
     fmt = doc.get("format")
     if fmt is None:
         v.problem(("format",), "ontbreekt; zet bovenaan: format = 1")
@@ -539,6 +543,8 @@ def validate(doc: dict[str, Any], source: str | None = None) -> MeetingData:
                 seen.add(n)
             data.feedback_order = list(order)
 
+    data.style = read_style_section(doc.get("style"), v.problem)
+
     if v.problems:
         raise SessionFileError(v.problems)
     return data
@@ -612,6 +618,7 @@ def dumps(data: MeetingData) -> str:
     doc: dict[str, Any] = {
         "format": FORMAT,
         "meeting": meeting,
+        **({"style": write_style_section(data.style)} if data.style else {}),
         "template": {"bollen": data.bollen, "horizons": data.horizons},
         "tables": [],
     }
