@@ -15,7 +15,9 @@ from .annex import ORDERS, AnnexOptions
 @click.option(
     "--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="The file to write."
 )
-@click.option("--format", "fmt", type=click.Choice(["pdf", "docx", "odt", "md"]), default="pdf", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["pdf", "docx", "odt", "md"]), default="pdf", show_default=True
+)
 @click.option("--feedback/--no-feedback", default=False, help="Include the plenary feedback summaries.")
 @click.option("--skip-empty", is_flag=True, help="Leave out tables without report, feedback or entries.")
 @click.option("--order", type=click.Choice(ORDERS), default="number", show_default=True, help="Table order.")
