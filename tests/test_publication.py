@@ -426,7 +426,7 @@ def test_pdf_has_nothing_pdfa_forbids(pdf, styled):
         for annotation in page.obj.get("/Annots", []):
             assert int(annotation.F) & 4, "annotations must be printable"  # PDF/A: the print flag
     # qpdf's own structural check (cross-reference table, streams, object numbers)
-    assert pdf.check_pdf_syntax() == [] if hasattr(pdf, "check_pdf_syntax") else pdf.check() == []
+    assert pdf.check_pdf_syntax() == []
 
 
 def test_pdf_shows_the_house_style_on_a_cover_page(styled):
