@@ -131,15 +131,17 @@ def main(argv: list[str]) -> int:
     try:
         # import before the job arrives: a spare child is warm by the time it is used
         import docx  # noqa: F401
-        import odfdo  # noqa: F401
         import weasyprint  # noqa: F401
 
-        from . import archival, docx_writer, fetcher, odt_writer  # noqa: F401
+        from . import archival, docx_writer, fetcher  # noqa: F401
     except MemoryError:
         _say(error="memory")
         return 3
     if options.get("--warm-up") == "yes":
         try:
+            # a spare child waits anyway: the ODT writer too (a cold child imports it only for an ODT)
+            from . import odt_writer  # noqa: F401
+
             _warm_up()
         except Exception:  # only an optimisation: the job itself reports real problems
             logging.getLogger(__name__).debug("warm-up failed", exc_info=True)
