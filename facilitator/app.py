@@ -71,6 +71,11 @@ def create_app(test_config: Config | dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(screen_bp)
     app.register_blueprint(export_bp)
     app.register_blueprint(curation_bp)
+    from .housestyle.cli import style_cli
+    from .housestyle.routes import bp as housestyle_bp
+
+    app.register_blueprint(housestyle_bp)
+    app.cli.add_command(style_cli)
     cli.register(app)
     _security_headers(app)
 

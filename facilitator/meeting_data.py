@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
+from .housestyle.style import StyleData
+
 if TYPE_CHECKING:
     from .models import Meeting
 
@@ -83,10 +85,13 @@ class MeetingData:
     bollen: list[TemplateItem] = field(default_factory=lambda: [dict(b) for b in DEFAULT_BOLLEN])
     horizons: list[TemplateItem] = field(default_factory=lambda: [dict(h) for h in DEFAULT_HORIZONS])
     tables: list[TableData] = field(default_factory=list)
+    style: StyleData | None = None  # the optional [style] section: the meeting's own house style
 
 
 def meeting_to_data(meeting: Meeting) -> MeetingData:
     """A meeting with all content typed so far, as plain data (for export)."""
+    from .housestyle.store import effective_style  # the database side of the house style
+
     data = MeetingData(
         title=meeting.title,
         date=meeting.date,
@@ -100,6 +105,7 @@ def meeting_to_data(meeting: Meeting) -> MeetingData:
         feedback_order=list(meeting.feedback_order) if meeting.feedback_order else None,
         bollen=meeting.template_dict()["bollen"],
         horizons=meeting.template_dict()["horizons"],
+        style=effective_style(meeting),
     )
     for table in meeting.tables:
         data.tables.append(

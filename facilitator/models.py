@@ -339,3 +339,26 @@ class ReportVersion(db.Model):
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class HouseStyle(db.Model):
+    """The organisation's house style (meeting_id NULL: one row) or a meeting's own.
+
+    A meeting gets its own row when its session file carries a [style] section; every
+    other meeting's annex uses the organisation's row. The logo is stored sanitised
+    (housestyle.logo), with a PNG rendition for the formats that cannot show SVG.
+    """
+
+    __tablename__ = "house_style"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meeting.id", ondelete="CASCADE"), unique=True, nullable=True
+    )
+    name: Mapped[str] = mapped_column(String(200), default="")
+    accent: Mapped[str] = mapped_column(String(7), default="")
+    cover: Mapped[bool] = mapped_column(Boolean, default=False)
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    logo_type: Mapped[str] = mapped_column(String(10), default="")
+    logo_png: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

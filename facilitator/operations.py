@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from .extensions import db
+from .housestyle import store as housestyle_store
 from .meeting_data import MEETING_FIELDS, MeetingData, TableData
 from .models import (
     AccessToken,
@@ -127,6 +128,8 @@ def import_meeting(data: MeetingData) -> Meeting:
         _ensure_tokens(meeting)
         db.session.flush()
         _log_import(meeting)
+        if data.style is not None:
+            housestyle_store.set_meeting_style(meeting, data.style)
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -15,6 +15,8 @@ from typing import Any
 
 import tomli_w
 
+from .housestyle.section import read_section as read_style_section
+from .housestyle.section import write_section as write_style_section
 from .meeting_data import (
     DEFAULT_ANNEX_TITLE,
     DEFAULT_BOLLEN,
@@ -32,7 +34,7 @@ FORMAT = 1
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 KEY_RE = re.compile(rf"^[a-z0-9][a-z0-9-]{{0,{LIMITS['key'] - 1}}}$")
-DOCUMENT_FIELDS = {"format", "meeting", "template", "tables"}
+DOCUMENT_FIELDS = {"format", "meeting", "template", "style", "tables"}
 TABLE_FIELDS = {
     "number",
     "participants",
@@ -208,7 +210,7 @@ class _Validator:
     # -- the sections, in the order their problems are reported
 
     def document(self, doc: Raw) -> MeetingData:
-        """The whole document: format, [meeting], [template], [[tables]], then the report-back order."""
+        """The whole document: format, [meeting], [template], [[tables]], the report-back order, [style]."""
         self.unknown(doc, DOCUMENT_FIELDS, ())
         self.version(doc)
         meeting = doc.get("meeting")
@@ -216,6 +218,7 @@ class _Validator:
         self.template(doc, data)
         numbers = self.tables(doc, data)
         self.feedback_order(meeting if isinstance(meeting, dict) else {}, numbers, data)
+        data.style = read_style_section(doc.get("style"), self.problem)
         return data
 
     def version(self, doc: Raw) -> None:
@@ -469,6 +472,7 @@ def dumps(data: MeetingData) -> str:
     doc: dict[str, Any] = {
         "format": FORMAT,
         "meeting": meeting,
+        **({"style": write_style_section(data.style)} if data.style else {}),
         "template": {"bollen": data.bollen, "horizons": data.horizons},
         "tables": [],
     }

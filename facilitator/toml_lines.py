@@ -112,7 +112,7 @@ class TomlLines:
         head = parts[0]
         block: tuple[int, int] | None = None
         rest: list[Any] = []
-        if head in ("meeting", "template") and len(parts) > 1:
+        if head in ("meeting", "template", "style") and len(parts) > 1:
             block, rest = self._section(head), parts[1:]
             if block is None:  # perhaps dotted keys at the top: meeting.title = …
                 return self._key_line(self._top(), ".".join(str(p) for p in parts[:2]))

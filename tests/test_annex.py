@@ -501,7 +501,7 @@ def test_annex_command_errors_are_one_line(app, runner, import_session, tmp_path
     slug = import_session()
     result = runner.invoke(args=["annex", slug, "--out", str(tmp_path / "nope" / "x.pdf")])
     assert result.exit_code != 0 and "bestaat niet" in result.output
-    result = runner.invoke(args=["annex", slug, "--out", str(tmp_path / "x.odt"), "--format", "odt"])
+    result = runner.invoke(args=["annex", slug, "--out", str(tmp_path / "x.rtf"), "--format", "rtf"])
     assert result.exit_code != 0
 
 
@@ -603,6 +603,7 @@ def test_export_page_needs_a_login(client, import_session):
     [
         ("pdf", "application/pdf", b"%PDF-1.7"),
         ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK"),
+        ("odt", "application/vnd.oasis.opendocument.text", b"PK"),
         ("md", "text/markdown; charset=utf-8", b"# Bijlage"),
     ],
 )

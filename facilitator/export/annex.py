@@ -55,6 +55,7 @@ class Words:
     page: str
     of: str
     time_suffix: str
+    logo: str = "Logo"
 
 
 def annex_words(lang: str = "nl") -> Words:
@@ -85,6 +86,7 @@ def annex_words(lang: str = "nl") -> Words:
             page=_("pagina"),
             of=_("van"),
             time_suffix=_("uur"),
+            logo=_("Logo"),
         )
 
 
@@ -116,6 +118,42 @@ class AnnexTable:
 
 
 @dataclass
+class AnnexStyle:
+    """The house style as the writers need it (JSON-ready: the logo travels as base64)."""
+
+    name: str
+    accent: str  # "#rrggbb"
+    cover: bool
+    logo_type: str = ""  # "" (no logo) | png | jpeg | svg
+    logo: str = ""  # base64 of the sanitised logo
+    logo_png: str = ""  # base64 of its PNG rendition (DOCX cannot show SVG)
+
+    @property
+    def logo_alt(self) -> str:
+        """The logo's text alternative."""
+        return f"Logo {self.name}".strip() if self.name else "Logo"
+
+
+def annex_style(style: Any) -> AnnexStyle | None:
+    """The writers' form of a housestyle.StyleData (None stays None)."""
+    if style is None:
+        return None
+    import base64
+
+    def b64(value: bytes | None) -> str:
+        return base64.b64encode(value).decode("ascii") if value else ""
+
+    return AnnexStyle(
+        name=clean(style.name),
+        accent=style.accent_or_default,
+        cover=bool(style.cover),
+        logo_type=style.logo_type if style.logo else "",
+        logo=b64(style.logo),
+        logo_png=b64(style.logo_png),
+    )
+
+
+@dataclass
 class Annex:
     """The whole annex as plain data."""
 
@@ -132,6 +170,7 @@ class Annex:
     words: Words
     lang: str = "nl"
     description: str = ""
+    style: AnnexStyle | None = None
 
 
 def format_date(value: date, lang: str = "nl", long: bool = True) -> str:
@@ -198,7 +237,8 @@ def build_annex(
     cooperative server can let other requests run in between.
     """
     options = options or AnnexOptions()
-    data = _clean_data(data)
+    style = annex_style(getattr(data, "style", None))
+    data = _clean_data(dataclasses.replace(data, style=None) if style else data)
     meta: list[tuple[str, str]] = [(words.meeting, data.title)]
     when = format_date(data.date, lang)
     if data.start:
@@ -259,6 +299,7 @@ def build_annex(
         words=words,
         lang=lang,
         description=data.agenda_item or "",
+        style=style,
     )
 
 

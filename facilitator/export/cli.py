@@ -1,4 +1,4 @@
-"""`flask --app wsgi annex SLUG --out FILE [--format pdf|docx|md]`: write a meeting's annex."""
+"""`flask --app wsgi annex SLUG --out FILE [--format pdf|docx|odt|md]`: write a meeting's annex."""
 
 from __future__ import annotations
 
@@ -18,14 +18,16 @@ from .service import ExportError, export_annex, load_meeting_data
 @click.option(
     "--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="The file to write."
 )
-@click.option("--format", "fmt", type=click.Choice(["pdf", "docx", "md"]), default="pdf", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["pdf", "docx", "odt", "md"]), default="pdf", show_default=True
+)
 @click.option("--feedback/--no-feedback", default=False, help="Include the plenary feedback summaries.")
 @click.option("--skip-empty", is_flag=True, help="Leave out tables without report, feedback or entries.")
 @click.option("--order", type=click.Choice(ORDERS), default="number", show_default=True, help="Table order.")
 @with_appcontext
 @one_line_errors
 def annex_command(slug: str, out: str, fmt: str, feedback: bool, skip_empty: bool, order: str) -> None:
-    """Write the meeting's annex (PDF/UA, DOCX or Markdown)."""
+    """Write the meeting's annex (PDF/A + PDF/UA, DOCX, ODT or Markdown)."""
     ensure_schema()
     data = meeting_or_fail(slug, load_meeting_data)
     target = Path(out)

@@ -8,6 +8,7 @@ goes in as a text run: nothing in it is read as markup, and nothing is linked or
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
@@ -20,7 +21,7 @@ from docx.shared import Mm, Pt, RGBColor, Twips
 
 from . import figure as figure_module
 from . import richtext
-from .annex import Annex, AnnexTable
+from .annex import Annex, AnnexStyle, AnnexTable
 
 MUTED = RGBColor(0x4A, 0x53, 0x60)
 TEXT_WIDTH_MM = 160
@@ -30,11 +31,14 @@ def write_docx(annex: Annex, out: Path | str, progress: Callable[[int, int], Non
     """Write the annex as a .docx file."""
     doc = Document()
     _setup(doc, annex)
+    cover = bool(annex.style and annex.style.cover)
+    _house_style(doc, annex.style, cover)
     doc.add_paragraph(annex.title, style="Title")
     for label, value in annex.meta:
         _labelled(doc, label, value)
     if annex.questions:
-        doc.add_paragraph(annex.words.questions, style="Heading 2")
+        heading = doc.add_paragraph(annex.words.questions, style="Heading 2")
+        heading.paragraph_format.page_break_before = cover
         numbering = _Numbering(doc)
         num_id = numbering.new_list("List Number", 1)
         for question in annex.questions:
@@ -85,6 +89,29 @@ def _setup(doc, annex: Annex) -> None:
     for twips in (4680, 9360):
         tabs.add_tab_stop(Twips(twips), alignment=WD_TAB_ALIGNMENT.CLEAR)
     tabs.add_tab_stop(Mm(TEXT_WIDTH_MM), alignment=WD_TAB_ALIGNMENT.RIGHT)
+
+
+def _house_style(doc, style: AnnexStyle | None, cover: bool) -> None:
+    """The accent on the heading styles; the logo and the organisation's name at the top."""
+    if style is None:
+        return
+    accent = RGBColor.from_string(style.accent.lstrip("#").upper())
+    for name in ("Title", "Heading 1", "Heading 2", "Heading 3"):
+        doc.styles[name].font.color.rgb = accent
+    if style.logo_type:
+        raw = base64.b64decode(style.logo_png if style.logo_type == "svg" else style.logo)
+        doc.add_picture(BytesIO(raw), height=Mm(24 if cover else 14))
+        shape = doc.inline_shapes[-1]
+        limit = Mm(80 if cover else 60)
+        if shape.width > limit:  # a wide logo: fit the width instead
+            shape.height, shape.width = int(shape.height * limit / shape.width), limit
+        shape._inline.docPr.set("descr", style.logo_alt)
+        shape._inline.docPr.set("title", style.logo_alt)
+    if style.name:
+        run = doc.add_paragraph().add_run(style.name)
+        run.bold, run.font.size, run.font.color.rgb = True, Pt(13), accent
+    if cover:
+        doc.add_paragraph().paragraph_format.space_before = Mm(50)
 
 
 def _field(paragraph, code: str) -> None:

@@ -1,4 +1,4 @@
-"""The only URL fetcher WeasyPrint gets: the annex's own font files, nothing else.
+"""The only URL fetcher WeasyPrint gets: the annex's own font files and its logo, nothing else.
 
 No file:// of anyone's choosing, no network, no data: URLs, no redirects: a URL is either
 one of the names below (answered from FONT_DIR without touching a URL library) or refused.
@@ -6,22 +6,31 @@ one of the names below (answered from FONT_DIR without touching a URL library) o
 
 from __future__ import annotations
 
+import base64
+
 from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 
-from .fonts import ASSET_BASE, FONT_DIR, FONT_FILES
+from .fonts import ASSET_BASE, FONT_DIR, FONT_FILES, LOGO_MIME, logo_url
 
 
 class AnnexFetcher(URLFetcher):
     """Serves fonts/<name> for the annex's font files; records and refuses every other URL."""
 
-    def __init__(self) -> None:
+    def __init__(self, logo: dict | None = None) -> None:
         # no protocols and no redirects for the inherited opener, which fetch() never uses
         super().__init__(timeout=1, allowed_protocols=(), allow_redirects=False, fail_on_errors=False)
         self.assets = {f"{ASSET_BASE}fonts/{name}": FONT_DIR / name for name in FONT_FILES.values()}
         self.refused: list[str] = []
+        # the house style's logo, sanitised before it got here: {"type": "svg", "data": base64}
+        self.logo: tuple[str, bytes, str] | None = None
+        if logo and logo.get("type") in LOGO_MIME:
+            kind = logo["type"]
+            self.logo = (logo_url(kind), base64.b64decode(logo["data"]), LOGO_MIME[kind])
 
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
-        """Answer an allowed asset from disk; refuse anything else."""
+        """Answer an allowed asset from disk (or the logo from memory); refuse anything else."""
+        if self.logo is not None and url == self.logo[0]:
+            return URLFetcherResponse(url, body=self.logo[1], headers={"Content-Type": self.logo[2]})
         path = self.assets.get(url)
         if path is None:
             self.refused.append(url[:300])

@@ -17,6 +17,14 @@ FONT_DIR = REPO_ROOT / "static" / "vendor" / "fonts"
 # resolves (RFC 6761), so not even a mistake could reach a network.
 ASSET_BASE = "https://annex.invalid/"
 
+LOGO_MIME = {"png": "image/png", "jpeg": "image/jpeg", "svg": "image/svg+xml"}
+
+
+def logo_url(kind: str) -> str:
+    """The one URL under which the render child serves the annex's (sanitised) logo."""
+    return f"{ASSET_BASE}style/logo.{kind}"
+
+
 SERIF = "Annex Serif"
 SANS = "Annex Sans"
 

@@ -16,7 +16,8 @@ class AnnexForm(FlaskForm):
     format = RadioField(
         _l("Formaat"),
         choices=[
-            SelectChoice("pdf", _l("PDF, om te publiceren (toegankelijk, PDF/UA)")),
+            SelectChoice("pdf", _l("PDF, om te publiceren en te archiveren (PDF/A-2a en PDF/UA)")),
+            SelectChoice("odt", _l("OpenDocument (ODT), de open standaard, om verder te bewerken")),
             SelectChoice("docx", _l("Word (DOCX), om verder te bewerken")),
             SelectChoice("md", _l("Markdown, platte tekst")),
         ],

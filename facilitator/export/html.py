@@ -8,14 +8,15 @@ every character themselves.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 
 import jinja2
 from markupsafe import Markup
 
 from . import figure, richtext
-from .annex import Annex, Words
-from .fonts import REPO_ROOT, font_face_css
+from .annex import Annex, AnnexStyle, Words
+from .fonts import REPO_ROOT, font_face_css, logo_url
 
 TEMPLATE_DIR = REPO_ROOT / "templates"
 
@@ -46,6 +47,20 @@ def page_css(words: Words) -> str:
     """The page counter in the annex's words: "pagina 3 van 12"."""
     before, between = css_string(words.page + " "), css_string(" " + words.of + " ")
     return f"@page {{ @bottom-right {{ content: {before} counter(page) {between} counter(pages); }} }}"
+
+
+def style_css(style: AnnexStyle | None) -> str:
+    """The house style's accent on headings and rules (a validated #rrggbb, checked again here)."""
+    if style is None or not re.fullmatch(r"#[0-9a-fA-F]{6}", style.accent):
+        return ""
+    accent = style.accent
+    return (
+        f"h1, .round-table > h2, .organisation, .questions-heading {{ color: {accent}; }}\n"
+        f".round-table > h2 {{ border-bottom-color: {accent}; }}\n"
+        f"table.meta {{ border-top-color: {accent}; }}\n"
+        f".cover-bar {{ background: {accent}; }}\n"
+        f".legend-number {{ background: {accent}; }}"
+    )
 
 
 # Markup() below only ever wraps HTML that this package made and escaped itself:
@@ -88,5 +103,7 @@ def annex_html(annex: Annex, on_table: Callable[[int, int], None] | None = None)
             tables_html=parts,
             font_faces=Markup(font_face_css()),  # noqa: S704 - our constants
             page_css=Markup(page_css(annex.words)),  # noqa: S704 - css_string escapes
+            style_css=Markup(style_css(annex.style)),  # noqa: S704 - a checked colour only
+            logo_src=logo_url(annex.style.logo_type) if annex.style and annex.style.logo_type else "",
         )
     )

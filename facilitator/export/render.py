@@ -51,10 +51,11 @@ class _Warnings(logging.Handler):
 
 
 def render_pdf(job: dict[str, Any], out: Path) -> dict[str, Any]:
-    """HTML → PDF/UA-1 with the restricted fetcher."""
+    """HTML → PDF/A-2a and PDF/UA-1 in one file, with the restricted fetcher."""
     from weasyprint import HTML
     from weasyprint.logger import LOGGER, PROGRESS_LOGGER
 
+    from .archival import PDF_OPTIONS, mark_archival
     from .fetcher import ASSET_BASE, AnnexFetcher
 
     PROGRESS_LOGGER.setLevel(logging.INFO)
@@ -62,12 +63,11 @@ def render_pdf(job: dict[str, Any], out: Path) -> dict[str, Any]:
     PROGRESS_LOGGER.propagate = False  # progress is not a warning
     LOGGER.setLevel(logging.WARNING)
     LOGGER.addHandler(_Warnings())
-    fetcher = AnnexFetcher()
-    # PDF/UA-1: tagged structure, document language and title; pdf_tags is passed too
-    # because the variant only fills options that are None, and pdf_tags defaults to False
-    # presentational_hints stays off: with it, HTML attributes become CSS (CVE-2026-49452)
-    options = {"pdf_variant": "pdf/ua-1", "pdf_tags": True, "presentational_hints": False}
+    # the logo (already sanitised) is served by the fetcher under one fixed name
+    fetcher = AnnexFetcher(logo=job.get("logo"))
+    options = dict(PDF_OPTIONS)
     document = HTML(string=job["html"], base_url=ASSET_BASE, url_fetcher=fetcher).render(**options)
+    mark_archival(document)
     pages = len(document.pages)
     _say(progress="Creating PDF")
     document.write_pdf(out, **options)
@@ -89,6 +89,7 @@ def _warm_up() -> None:
 
     from ..meeting_data import EntryData, MeetingData, TableData
     from .annex import AnnexOptions, Words, build_annex
+    from .archival import PDF_OPTIONS, mark_archival
     from .fetcher import ASSET_BASE, AnnexFetcher
     from .html import annex_html
 
@@ -98,9 +99,9 @@ def _warm_up() -> None:
     data = MeetingData("Raad", date(2023, 1, 27), start="10:15", questions=["Vraag?"], tables=[table])
     words = Words(**{f.name: f.name for f in dataclasses.fields(Words)})
     html = annex_html(build_annex(data, words, AnnexOptions(include_feedback=True)))
-    options = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
-    document = HTML(string=html, base_url=ASSET_BASE, url_fetcher=AnnexFetcher()).render(**options)
-    document.write_pdf(BytesIO(), **options)
+    document = HTML(string=html, base_url=ASSET_BASE, url_fetcher=AnnexFetcher()).render(**PDF_OPTIONS)
+    mark_archival(document)
+    document.write_pdf(BytesIO(), **PDF_OPTIONS)
 
 
 def render_docx(job: dict[str, Any], out: Path) -> dict[str, Any]:
@@ -113,6 +114,16 @@ def render_docx(job: dict[str, Any], out: Path) -> dict[str, Any]:
     return {"tables": len(annex.tables)}
 
 
+def render_odt(job: dict[str, Any], out: Path) -> dict[str, Any]:
+    """Annex data → ODT."""
+    from .annex import from_json
+    from .odt_writer import write_odt
+
+    annex = from_json(job["annex"])
+    write_odt(annex, out, progress=lambda done, total: _say(progress="table", done=done, total=total))
+    return {"tables": len(annex.tables)}
+
+
 def main(argv: list[str]) -> int:
     """Run one job: argv is --memory-mb N --cpu-seconds N [--warm-up yes]."""
     options = dict(zip(argv[::2], argv[1::2], strict=False))
@@ -122,12 +133,15 @@ def main(argv: list[str]) -> int:
         import docx  # noqa: F401
         import weasyprint  # noqa: F401
 
-        from . import docx_writer, fetcher  # noqa: F401
+        from . import archival, docx_writer, fetcher  # noqa: F401
     except MemoryError:
         _say(error="memory")
         return 3
     if options.get("--warm-up") == "yes":
         try:
+            # a spare child waits anyway: the ODT writer too (a cold child imports it only for an ODT)
+            from . import odt_writer  # noqa: F401
+
             _warm_up()
         except Exception:  # only an optimisation: the job itself reports real problems
             logging.getLogger(__name__).debug("warm-up failed", exc_info=True)
@@ -142,6 +156,8 @@ def main(argv: list[str]) -> int:
             result = render_pdf(job, out)
         elif kind == "docx":
             result = render_docx(job, out)
+        elif kind == "odt":
+            result = render_odt(job, out)
         else:
             raise ValueError(f"unknown format {kind!r}")
     except MemoryError:

@@ -1,4 +1,4 @@
-"""Export a meeting's annex: load plain data, build the annex, write PDF, DOCX or Markdown.
+"""Export a meeting's annex: load plain data, build the annex, write PDF, DOCX, ODT or Markdown.
 
 The one entry point for the command line, the web jobs and the benchmarks. It needs an app
 context (database, translation catalogue); the heavy part runs in a child process.
@@ -30,6 +30,7 @@ from .fonts import FontsMissing, check_fonts
 FORMATS = {
     "pdf": ("application/pdf", ".pdf"),
     "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"),
+    "odt": ("application/vnd.oasis.opendocument.text", ".odt"),
     "md": ("text/markdown", ".md"),  # Flask adds "; charset=utf-8"
 }
 
@@ -93,7 +94,7 @@ def export_annex(
     pause: Callable[[], None] | None = None,
     keep_spare: bool | None = None,
 ) -> ExportResult:
-    """Write the annex of ``data`` to ``out`` in ``fmt`` (pdf, docx or md).
+    """Write the annex of ``data`` to ``out`` in ``fmt`` (pdf, docx, odt or md).
 
     ``pause`` is called between tables so that a cooperative server (gevent) serves other
     requests meanwhile; ``progress`` receives a fraction and a stage key. ``keep_spare``
@@ -130,9 +131,12 @@ def export_annex(
 
     if fmt == "pdf":
         job = {"format": "pdf", "html": _html(annex, report, breathe)}
+        if annex.style and annex.style.logo_type:
+            # served to WeasyPrint by the child's fetcher under one fixed URL (fonts.logo_url)
+            job["logo"] = {"type": annex.style.logo_type, "data": annex.style.logo}
         estimate = _estimate_pages(annex)
     else:
-        job = {"format": "docx", "annex": annex_module.to_json(annex)}
+        job = {"format": fmt, "annex": annex_module.to_json(annex)}
         estimate = max(len(annex.tables), 1)
 
     def on_child(message: dict) -> None:
