@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import INSTANCE_DIR, REPO_ROOT, Config, TestingConfig
 from .extensions import babel, csrf, db, migrate, socketio
@@ -91,6 +92,7 @@ def create_app(test_config: Config | dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(curation_bp)
     cli.register(app)
     _security_headers(app)
+    _trusted_proxies(app)
 
     @app.context_processor
     def locale_context() -> dict[str, Any]:
@@ -114,6 +116,18 @@ def _select_locale() -> str:
     """Dutch by default; English when the person asked for it (?lang=en, remembered in a cookie)."""
     wanted = request.args.get("lang") or request.cookies.get("lang")
     return "en" if wanted == "en" else "nl"
+
+
+def _trusted_proxies(app: Flask) -> None:
+    """Believe X-Forwarded-For/-Proto only from as many proxies as TRUSTED_PROXIES names.
+
+    Without it (the default, 0) a client could claim any address in that header and so
+    dodge the login throttle; with it, each person behind the proxy is throttled apart.
+    Wraps the whole WSGI app, Socket.IO included.
+    """
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def _security_headers(app: Flask) -> None:

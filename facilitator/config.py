@@ -52,8 +52,13 @@ class Config:
         self.ANNEX_TIMEOUT = float(env.get("ANNEX_TIMEOUT", "300"))
         self.ANNEX_MEMORY_MB = int(env.get("ANNEX_MEMORY_MB", "1536"))
         self.ANNEX_PRESTART = env.get("ANNEX_PRESTART", "1") not in ("0", "false", "no")
+        # login throttling: per (account, client address), and a slower limit per account
         self.LOGIN_MAX_FAILURES = 5
         self.LOGIN_LOCK_SECONDS = 300
+        self.LOGIN_ACCOUNT_MAX_FAILURES = 50
+        self.LOGIN_ACCOUNT_WINDOW_SECONDS = 3600
+        # how many reverse proxies stand in front: only then is X-Forwarded-For believed
+        self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", "0"))
         self.TESTING = False
 
 
