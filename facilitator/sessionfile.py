@@ -20,6 +20,9 @@ from .rules import LIMITS, misplaced_roles
 
 FORMAT = 1
 MAX_FILE_BYTES = 2 * 1024 * 1024
+# [ ] and { } inside one another; a session file needs 4, and a parser (or a repr of the
+# value in a problem line) that recurses would fail far deeper than this with RecursionError
+MAX_NESTING = 16
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
@@ -583,8 +586,13 @@ def loads(raw: bytes) -> MeetingData:
         ) from None
     if text.startswith("\ufeff"):
         text = text[1:]
+    too_deep = _too_deep(text, MAX_NESTING)
+    if too_deep:
+        raise SessionFileError([_nesting_problem(too_deep)])
     try:
         doc = tomllib.loads(text)
+    except RecursionError:  # a backstop: _too_deep should have refused the file already
+        raise SessionFileError([_nesting_problem(None)]) from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = re.search(r"\(at line (\d+), column (\d+)\)", message)
@@ -595,6 +603,59 @@ def loads(raw: bytes) -> MeetingData:
             ) from None
         raise SessionFileError([f"bestand: geen geldige TOML: {reason}"]) from None
     return validate(doc, text)
+
+
+def _nesting_problem(line: int | None) -> str:
+    where = f"bestand (regel {line})" if line else "bestand"
+    return (
+        f"{where}: te diep genest (hoogstens {MAX_NESTING} niveaus van [ ] en {{ }} in elkaar); "
+        "een sessiebestand heeft er hoogstens 4 nodig"
+    )
+
+
+def _too_deep(text: str, limit: int) -> int | None:
+    """The line where [ ] and { } nest deeper than ``limit``, or None; one pass, no recursion.
+
+    Follows TOML's strings (basic, literal, multi-line) and comments, so brackets in text
+    do not count.
+    """
+    depth = 0
+    line = 1
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\n":
+            line += 1
+        elif ch == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif ch in "\"'":
+            triple = text.startswith(ch * 3, i)
+            delimiter = ch * 3 if triple else ch
+            j = i + len(delimiter)
+            while j < n:
+                if ch == '"' and text[j] == "\\":
+                    j += 2
+                    continue
+                if text.startswith(delimiter, j) or (not triple and text[j] == "\n"):
+                    break
+                j += 1
+            if triple:  # a multi-line string may end in up to two more quotes
+                while j + 3 < n and text[j + 3] == ch:
+                    j += 1
+            line += text.count("\n", i, j)
+            i = j + len(delimiter)
+            continue
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return line
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+        i += 1
+    return None
 
 
 def dumps(data: MeetingData) -> str:

@@ -721,3 +721,13 @@ def test_user_text_is_escaped_on_every_page(app, logged_in, import_session, tmp_
     # in the PDF the title is plain text
     pdf = logged_in.get(f"{base}/tafelkaarten.pdf").data
     assert EVIL in "".join(pdf_text(pdf, tmp_path).split())
+
+
+def test_import_of_a_deeply_nested_file_is_a_clear_problem_not_a_500(app, logged_in):
+    raw = b"format = 1\nx = " + b"[" * 5000 + b"]" * 5000 + b"\n"
+    response = upload(logged_in, raw)
+    assert response.status_code == 400
+    page = html.unescape(response.get_data(as_text=True))
+    assert "bestand (regel 2): te diep genest" in page
+    assert "Er is niets opgeslagen." in page
+    assert meeting_count(app) == 0

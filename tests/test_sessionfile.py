@@ -771,3 +771,39 @@ def test_validate_without_source_gives_no_lines():
     with pytest.raises(SessionFileError) as info:
         sessionfile.validate({"format": 1, "meeting": {"date": date(2024, 1, 1)}})
     assert info.value.problems == ["meeting.title: ontbreekt (verplicht)"]
+
+
+# -- nesting ---------------------------------------------------------------------------------
+
+DEEP = {
+    "arrays": b"format = 1\nx = " + b"[" * 5000 + b"]" * 5000 + b"\n",
+    "inline-tables": b"format = 1\nx = " + b"{a = " * 5000 + b"1" + b"}" * 5000 + b"\n",
+    "mixed": b"format = 1\n\n[meeting]\nquestions = " + b"[{a = " * 3000 + b"1" + b"}]" * 3000 + b"\n",
+}
+
+
+@pytest.mark.parametrize("raw", DEEP.values(), ids=DEEP.keys())
+def test_deeply_nested_toml_is_one_clear_problem(raw):
+    """Deep nesting must not end in RecursionError: one Dutch line with the depth limit."""
+    with pytest.raises(SessionFileError) as error:
+        loads(raw)
+    (problem,) = error.value.problems
+    assert problem.startswith("bestand (regel ")
+    assert f"te diep genest (hoogstens {sessionfile.MAX_NESTING} niveaus" in problem
+    assert "\n" not in problem
+
+
+def test_nesting_inside_strings_and_comments_does_not_count():
+    text = VALID.replace('text = "Verdienvermogen"', 'text = "' + "[" * 100 + '"  # ' + "{" * 100).replace(
+        '"De Boer"]', "'''" + "[" * 100 + "''']"
+    )
+    data = loads(text.encode())
+    assert data.tables[0].entries[0].text == "[" * 100
+
+
+def test_nesting_just_inside_the_limit_is_an_ordinary_problem():
+    depth = sessionfile.MAX_NESTING
+    raw = VALID + "\n[template]\nbollen = " + "[" * depth + "]" * depth + "\n"
+    with pytest.raises(SessionFileError) as error:
+        loads(raw.encode())
+    assert not any("te diep" in p for p in error.value.problems)
