@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import INSTANCE_DIR, REPO_ROOT, Config, TestingConfig
 from .extensions import babel, csrf, db, migrate, socketio
+from .files import create_sqlite_privately, private_dir, tighten_sqlite
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
 
@@ -29,6 +30,13 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     # an acknowledged change must survive a crash: sync the WAL on every commit
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
+
+
+@event.listens_for(Engine, "do_connect")
+def _sqlite_file_private(dialect: Any, connection_record: Any, cargs: Any, cparams: Any) -> None:
+    """SQLite: a new database file is created 0600 (its -wal and -shm follow), not by the umask."""
+    if dialect.name == "sqlite" and not cparams.get("uri"):
+        create_sqlite_privately(cargs[0] if cargs else cparams.get("database", ""))
 
 
 def _async_mode() -> str:
@@ -57,7 +65,8 @@ def create_app(test_config: Config | dict[str, Any] | None = None) -> Flask:
         app.config.from_object(Config())
         if test_config:
             app.config.update(test_config)
-    Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
+    private_dir(app.config["INSTANCE_DIR"])
+    tighten_sqlite(app.config["SQLALCHEMY_DATABASE_URI"])
 
     # the /live handlers must be registered before socketio.init_app creates its server
     from .live import events  # noqa: F401

@@ -681,3 +681,49 @@ def test_a_large_meeting_exports_in_the_background_with_progress(web, app):
     values = [s["progress"] for s in seen]
     assert values == sorted(values)
     assert len(set(values)) >= 4 and "layout" in {s["stage"] for s in seen}
+
+
+# ---------------------------------------------------------------------------------------------
+# Export files are private
+
+
+@pytest.fixture
+def open_umask():
+    """A permissive umask (022) for the test, as many machines have: exports must not rely on it."""
+    import os
+
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def file_mode(path: Path) -> int:
+    import stat
+
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.parametrize("fmt", ["md", "docx", "pdf"])
+def test_every_export_file_is_readable_by_its_owner_only(app, tmp_path, open_umask, fmt):
+    from facilitator.export import service
+
+    out = tmp_path / "exports" / f"bijlage.{fmt}"
+    with app.app_context():
+        service.export_annex(DEMO_DATA, fmt, out, keep_spare=False)
+    assert file_mode(out) == 0o600
+    assert [p.name for p in out.parent.iterdir()] == [out.name]  # no partial file left
+
+
+def test_web_export_jobs_directory_and_files_are_private(web, open_umask):
+    client, slug = web
+    response = client.post(
+        f"/secretariaat/vergaderingen/{slug}/bijlage", data={"format": "md", "order": "number"}
+    )
+    status, _ = wait_for_job(client, response.headers["Location"])
+    assert status["state"] == "done", status
+    directory = Path(web[0].client.application.config["INSTANCE_DIR"]) / "annex-exports"
+    assert file_mode(directory) == 0o700
+    files = list(directory.iterdir())
+    assert {p.suffix for p in files} == {".json", ".md"}
+    for path in files:
+        assert file_mode(path) == 0o600, path.name
