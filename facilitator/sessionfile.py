@@ -16,7 +16,7 @@ from typing import Any
 
 import tomli_w
 
-from .rules import LIMITS, misplaced_roles
+from .rules import LIMITS, misplaced_roles, text_problem
 
 FORMAT = 1
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -602,7 +602,39 @@ def loads(raw: bytes) -> MeetingData:
                 [f"bestand (regel {match.group(1)}, kolom {match.group(2)}): geen geldige TOML: {reason}"]
             ) from None
         raise SessionFileError([f"bestand: geen geldige TOML: {reason}"]) from None
+    refused = _character_problems(doc, text)
+    if refused:  # first, and alone: the other checks would quote these characters back
+        raise SessionFileError(refused)
     return validate(doc, text)
+
+
+# fields whose text may run over several lines; every other text is one line
+MULTILINE_FIELDS = {"report", "feedback", "text"}
+
+
+def _character_problems(doc: dict[str, Any], source: str) -> list[str]:
+    """A problem for every text in the document holding a character rules.text_problem refuses."""
+    v = _Validator(_Locator(source))
+    pending: list[tuple[tuple[Any, ...], Any]] = [((), doc)]  # iterative: depth is bounded anyway
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend((path + (key,), item) for key, item in reversed(value.items()))
+        elif isinstance(value, list):
+            if value and all(isinstance(item, str) for item in value):
+                multiline = path[-1] in MULTILINE_FIELDS if path else False
+                for i, item in enumerate(value):
+                    problem = text_problem(item, multiline)
+                    if problem:
+                        v.problem(path, f"item {i + 1} {problem}")
+            else:
+                pending.extend((path + (i,), item) for i, item in reversed(list(enumerate(value))))
+        elif isinstance(value, str):
+            multiline = bool(path) and path[-1] in MULTILINE_FIELDS
+            problem = text_problem(value, multiline)
+            if problem:
+                v.problem(path, problem)
+    return v.problems
 
 
 def _nesting_problem(line: int | None) -> str:

@@ -731,3 +731,20 @@ def test_import_of_a_deeply_nested_file_is_a_clear_problem_not_a_500(app, logged
     assert "bestand (regel 2): te diep genest" in page
     assert "Er is niets opgeslagen." in page
     assert meeting_count(app) == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("title", "Raad\ufffe", "niet-teken (U+FFFE)"),
+        ("place", "Den\x07Haag", "stuurteken (U+0007)"),
+        ("questions", "Wat\uffff?", "niet-teken (U+FFFF)"),
+        ("tables-0-participants", "Jansen\r\nDe\ufdd0Vries", "niet-teken (U+FDD0)"),
+        ("tables-0-rapporteur", "Bak\x0bker", "stuurteken (U+000B)"),
+    ],
+)
+def test_meeting_form_refuses_characters_no_document_can_hold(app, logged_in, field, value, expected):
+    response = post(logged_in, NEW, new_meeting_data(**{field: value}))
+    assert response.status_code == 400
+    assert expected in html.unescape(response.get_data(as_text=True))
+    assert meeting_count(app) == 0

@@ -149,12 +149,22 @@ def format_time(value: str, words: Words) -> str:
     return f"{int(match.group(1))}.{match.group(2)} {words.time_suffix}"
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# What XML 1.0 (so DOCX, ODT and the PDF's tags) cannot hold, and what UTF-8 cannot encode:
+# C0 controls but tab/newline/CR, DEL, lone surrogates and the Unicode non-characters
+_NON_CHARACTERS = "\ufdd0-\ufdef" + "".join(
+    f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17)
+)
+_CONTROL = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff{_NON_CHARACTERS}]")
 
 
 def clean(text: str | None) -> str:
-    """User text without the control characters that no document format can hold."""
+    """User text without the characters that no document format can hold (see rules.text_problem)."""
     return _CONTROL.sub("", text or "")
+
+
+def cleaned(value: Any) -> Any:
+    """A copy of an annex (or meeting data) with every string cleaned: each writer's own defence."""
+    return _clean_data(value)
 
 
 def _clean_data(data: Any) -> Any:
@@ -163,6 +173,8 @@ def _clean_data(data: Any) -> Any:
         return clean(data)
     if isinstance(data, list):
         return [_clean_data(v) for v in data]
+    if isinstance(data, tuple):
+        return tuple(_clean_data(v) for v in data)
     if isinstance(data, dict):
         return {k: _clean_data(v) for k, v in data.items()}
     if dataclasses.is_dataclass(data) and not isinstance(data, type):

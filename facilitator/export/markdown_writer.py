@@ -6,13 +6,14 @@ what the PDF shows; the figure becomes a list of its entries grouped by bollen.
 
 from __future__ import annotations
 
-from .annex import Annex, AnnexTable
+from .annex import Annex, AnnexTable, cleaned
 from .richtext import escape_markdown
 from .richtext import to_markdown as report_markdown
 
 
 def to_markdown(annex: Annex) -> str:
     """The whole annex as one Markdown document."""
+    annex = cleaned(annex)  # no character a viewer or a converter to DOCX cannot hold
     words = annex.words
     out = [f"# {escape_markdown(annex.title)}"]
     out.append(
