@@ -678,7 +678,8 @@ def _too_deep(text: str, limit: int) -> int | None:
                 while j + 3 < n and text[j + 3] == ch:
                     j += 1
             line += text.count("\n", i, j)
-            i = j + len(delimiter)
+            # an unclosed one-line string ends at its line's end (tomllib will say so)
+            i = j if j < n and text[j] == "\n" else j + len(delimiter)
             continue
         elif ch in "[{":
             depth += 1

@@ -376,7 +376,10 @@ CASES: dict[str, Case] = {
         subprocess=True,
     ),
     "name-with-newline": Case(
-        variant(l20=r'leader = "Nie\nmand"'), [("tables[2].leader", 20)], [r'"Nie\nmand"']
+        # refused as a line break in a one-line field (rules.text_problem), still on one line
+        variant(l20=r'leader = "Nie\nmand"'),
+        [("tables[2].leader", 20)],
+        ["regeleinde (U+000A)", "één regel"],
     ),
     "title-too-long": Case(variant(l4=f'title = "{"x" * 201}"'), [("meeting.title", 4)], ["hoogstens 200"]),
     "entry-text-too-long": Case(
