@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import INSTANCE_DIR, REPO_ROOT, Config
 from .database import MIGRATIONS_DIR
 from .extensions import babel, csrf, db, migrate, socketio
+from .files import create_sqlite_privately, private_dir, tighten_sqlite
+
+
+@event.listens_for(Engine, "do_connect")
+def _sqlite_file_private(dialect: Any, connection_record: Any, cargs: Any, cparams: Any) -> None:
+    """SQLite: a new database file is created 0600 (its -wal and -shm follow), not by the umask."""
+    if dialect.name == "sqlite" and not cparams.get("uri"):
+        create_sqlite_privately(cargs[0] if cargs else cparams.get("database", ""))
 
 
 def _async_mode() -> str:
@@ -38,7 +48,8 @@ def create_app(test_config: Config | dict[str, Any] | None = None) -> Flask:
         app.config.from_object(Config())
         if test_config:
             app.config.update(test_config)
-    Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
+    private_dir(app.config["INSTANCE_DIR"])
+    tighten_sqlite(app.config["SQLALCHEMY_DATABASE_URI"])
 
     # the /live handlers must be registered before socketio.init_app creates its server
     from .live import events  # noqa: F401
@@ -78,6 +89,7 @@ def create_app(test_config: Config | dict[str, Any] | None = None) -> Flask:
     app.cli.add_command(style_cli)
     cli.register(app)
     _security_headers(app)
+    _trusted_proxies(app)
 
     @app.context_processor
     def locale_context() -> dict[str, Any]:
@@ -101,6 +113,18 @@ def _select_locale() -> str:
     """Dutch by default; English when the person asked for it (?lang=en, remembered in a cookie)."""
     wanted = request.args.get("lang") or request.cookies.get("lang")
     return "en" if wanted == "en" else "nl"
+
+
+def _trusted_proxies(app: Flask) -> None:
+    """Believe X-Forwarded-For/-Proto only from as many proxies as TRUSTED_PROXIES names.
+
+    Without it (the default, 0) a client could claim any address in that header and so
+    dodge the login throttle; with it, each person behind the proxy is throttled apart.
+    Wraps the whole WSGI app, Socket.IO included.
+    """
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def _security_headers(app: Flask) -> None:

@@ -6,6 +6,8 @@ import os
 import secrets
 from pathlib import Path
 
+from .files import private_dir, private_file
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = Path(os.environ.get("FACILITATOR_INSTANCE") or REPO_ROOT / "instance")
 
@@ -14,19 +16,21 @@ def _secret_key(instance_dir: Path) -> str:
     """Return SECRET_KEY from the environment, or one generated once and kept in instance/."""
     if os.environ.get("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
-    instance_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(instance_dir)
     path = instance_dir / "secret_key"
     if not path.exists():
-        # write atomically and privately: several processes may start at once
+        # write atomically and privately (0600 from the first byte): several processes may start at once
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(secrets.token_hex(32))
-        tmp.chmod(0o600)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
         try:
             os.link(tmp, path)
         except FileExistsError:
             pass
         finally:
             tmp.unlink(missing_ok=True)
+    private_file(path)
     return path.read_text().strip()
 
 
@@ -52,8 +56,13 @@ class Config:
         self.ANNEX_TIMEOUT = float(env.get("ANNEX_TIMEOUT", "300"))
         self.ANNEX_MEMORY_MB = int(env.get("ANNEX_MEMORY_MB", "1536"))
         self.ANNEX_PRESTART = env.get("ANNEX_PRESTART", "1") not in ("0", "false", "no")
+        # login throttling: per (account, client address), and a slower limit per account
         self.LOGIN_MAX_FAILURES = 5
         self.LOGIN_LOCK_SECONDS = 300
+        self.LOGIN_ACCOUNT_MAX_FAILURES = 50
+        self.LOGIN_ACCOUNT_WINDOW_SECONDS = 3600
+        # how many reverse proxies stand in front: only then is X-Forwarded-For believed
+        self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", "0"))
         self.TESTING = False
 
 

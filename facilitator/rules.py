@@ -6,6 +6,7 @@ read these, so a limit or a rule is changed here once and holds everywhere.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 # Limits, documented in sessions/README.md, README.md and docs/protocol.md.
@@ -57,3 +58,42 @@ def misplaced_roles(roles: dict[str, str | None], participants: Iterable[str]) -
         for role, word in PARTICIPANT_ROLES.items()
         if (name := roles.get(role)) and name not in people
     ]
+
+
+# Characters no text may hold: XML (so DOCX, ODT and PDF tags) cannot carry them, and no
+# person types them. Tab is allowed everywhere; newline and CR only in multi-line text.
+_NON_CHARACTERS = "\ufdd0-\ufdef" + "".join(
+    f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17)
+)
+_REFUSED_MULTILINE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff{_NON_CHARACTERS}]")
+_REFUSED_ONE_LINE = re.compile(f"[\x00-\x08\x0a-\x1f\ud800-\udfff{_NON_CHARACTERS}]")
+
+
+def _character_kind(code: int) -> str:
+    if code == 0:
+        return "een NUL-teken"
+    if code < 0x20:
+        return "een stuurteken"
+    if 0xD800 <= code <= 0xDFFF:
+        return "een losse surrogaat (een half teken)"
+    return "een niet-teken"
+
+
+def text_problem(text: str, multiline: bool = False) -> str | None:
+    """What is wrong with the characters of one text a person or a file gave us, or None.
+
+    For every text input (session files, the secretariat's and curation's forms, the live
+    protocol): refuses NUL, C0 control characters (tab is fine; newline and CR only when
+    ``multiline``), lone surrogates and the Unicode non-characters (U+FDD0–U+FDEF and
+    U+xFFFE/U+xFFFF of every plane), which XML and so DOCX cannot hold. The answer is one
+    Dutch phrase that completes "<field> …", e.g. "bevat een niet-teken (U+FFFE) op
+    positie 3; haal het weg".
+    """
+    match = (_REFUSED_MULTILINE if multiline else _REFUSED_ONE_LINE).search(text)
+    if match is None:
+        return None
+    code = ord(match.group())
+    where = f"(U+{code:04X}) op positie {match.start() + 1}"
+    if match.group() in "\n\r":
+        return f"bevat een regeleinde {where}, maar dit veld is één regel; haal het weg"
+    return f"bevat {_character_kind(code)} {where}; haal het weg"

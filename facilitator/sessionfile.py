@@ -25,15 +25,17 @@ from .meeting_data import (
     EntryData,
     MeetingData,
     TableData,
-    TemplateItem,
 )
-from .rules import LIMITS, misplaced_roles
+from .rules import LIMITS, misplaced_roles, text_problem
+from .toml_fields import FieldReader, Raw, Where, type_name
 from .toml_lines import TomlLines
 
 FORMAT = 1
 MAX_FILE_BYTES = 2 * 1024 * 1024
+# [ ] and { } inside one another; a session file needs 4, and a parser (or a repr of the
+# value in a problem line) that recurses would fail far deeper than this with RecursionError
+MAX_NESTING = 16
 
-KEY_RE = re.compile(rf"^[a-z0-9][a-z0-9-]{{0,{LIMITS['key'] - 1}}}$")
 DOCUMENT_FIELDS = {"format", "meeting", "template", "style", "tables"}
 TABLE_FIELDS = {
     "number",
@@ -47,9 +49,6 @@ TABLE_FIELDS = {
 }
 ENTRY_FIELDS = {"text", "bollen", "horizons", "hidden"}
 
-Raw = dict[str, Any]  # a TOML table as tomllib parsed it, not yet checked
-Where = tuple[Any, ...]  # a field's path: ("tables", 1, "entries", 0, "bollen")
-
 
 class SessionFileError(Exception):
     """A session file that cannot be imported; ``problems`` holds one line per problem."""
@@ -59,153 +58,8 @@ class SessionFileError(Exception):
         self.problems = problems
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
-
-
-def _one_line(text: str) -> str:
-    """A problem stays one line: control characters from the file (a name with a newline) are escaped."""
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
-
-
-def _path_name(path: Where) -> str:
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part + 1}]"
-        else:
-            out += ("." if out else "") + part
-    return out
-
-
-class _Validator:
+class _Validator(FieldReader):
     """Collects problems while it converts a parsed document to MeetingData."""
-
-    def __init__(self, locator: TomlLines | None):
-        self.locator = locator
-        self.problems: list[str] = []
-
-    def problem(self, path: Where, message: str) -> None:
-        where = _path_name(path)
-        line = self.locator.line(path) if self.locator else None
-        if line:
-            where += f" (regel {line})"
-        self.problems.append(_one_line(f"{where}: {message}"))
-
-    def unknown(self, table: Raw, allowed: set[str], path: Where) -> None:
-        for key in table:
-            if key not in allowed:
-                self.problem(
-                    path + (key,),
-                    "onbekend veld (tikfout?); toegestaan: " + ", ".join(sorted(allowed)),
-                )
-
-    def text(self, table: Raw, key: str, path: Where, limit: int, required: bool = False) -> str:
-        value = table.get(key)
-        if value is None:
-            if required:
-                self.problem(path + (key,), "ontbreekt (verplicht)")
-            return ""
-        if not isinstance(value, str):
-            self.problem(path + (key,), f"moet tekst zijn (tussen aanhalingstekens), niet {_type(value)}")
-            return ""
-        value = value.strip() if limit <= LIMITS["meeting_text"] else value
-        if required and not value:
-            self.problem(path + (key,), "mag niet leeg zijn")
-        if len(value) > limit:
-            self.problem(path + (key,), f"is te lang: {len(value)} tekens, hoogstens {limit}")
-            return value[:limit]
-        if "\x00" in value:
-            self.problem(path + (key,), "bevat een NUL-teken")
-        return value
-
-    def string_list(self, table: Raw, key: str, path: Where, max_items: int, limit: int) -> list[str]:
-        value = table.get(key, [])
-        if not isinstance(value, list):
-            self.problem(path + (key,), f'moet een lijst zijn, zoals ["a", "b"], niet {_type(value)}')
-            return []
-        if len(value) > max_items:
-            self.problem(path + (key,), f"heeft {len(value)} items, hoogstens {max_items}")
-        out = []
-        for i, item in enumerate(value):
-            if not isinstance(item, str):
-                self.problem(path + (key,), f"item {i + 1} moet tekst zijn, niet {_type(item)}")
-                continue
-            item = item.strip()
-            if not item:
-                self.problem(path + (key,), f"item {i + 1} is leeg")
-            elif len(item) > limit:
-                self.problem(path + (key,), f"item {i + 1} is te lang: {len(item)} tekens, hoogstens {limit}")
-            elif "\x00" in item:
-                self.problem(path + (key,), f"item {i + 1} bevat een NUL-teken")
-            else:
-                out.append(item)
-        return out
-
-    def template_items(
-        self, table: Raw, key: str, low: int, high: int, default: list[TemplateItem]
-    ) -> list[TemplateItem]:
-        path = ("template", key)
-        if key not in table:
-            return [dict(d) for d in default]
-        value = table[key]
-        if not isinstance(value, list):
-            self.problem(path, f"moet een lijst zijn, niet {_type(value)}")
-            return [dict(d) for d in default]
-        if not low <= len(value) <= high:
-            self.problem(path, f"moet {low} tot {high} items hebben, heeft er {len(value)}")
-        out: list[TemplateItem] = []
-        seen: set[str] = set()
-        for i, item in enumerate(value):
-            if not isinstance(item, dict):
-                self.problem(path, f'item {i + 1} moet {{key = "…", label = "…"}} zijn')
-                continue
-            self.unknown(item, {"key", "label"}, path)
-            k = item.get("key")
-            label = item.get("label")
-            if not isinstance(k, str) or not KEY_RE.match(k):
-                self.problem(
-                    path,
-                    f"item {i + 1}: key {k!r} moet bestaan uit kleine letters, cijfers en "
-                    f"streepjes (hoogstens {LIMITS['key']} tekens)",
-                )
-                continue
-            if k in seen:
-                self.problem(path, f'key "{k}" komt twee keer voor')
-                continue
-            if not isinstance(label, str) or not label.strip():
-                self.problem(path, f'item "{k}": label ontbreekt of is geen tekst')
-                continue
-            if len(label) > LIMITS["label"]:
-                self.problem(path, f'item "{k}": label is te lang (hoogstens {LIMITS["label"]} tekens)')
-                continue
-            if "\x00" in label:
-                self.problem(path, f'item "{k}": label bevat een NUL-teken')
-                continue
-            seen.add(k)
-            out.append({"key": k, "label": label.strip()})
-        return out
-
-    def keys(self, raw: Raw, key: str, path: Where, allowed: set[str], what: str) -> list[str]:
-        """A list of template keys (bollen or horizons) that must all exist, each once."""
-        value = raw.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
-            self.problem(
-                path + (key,),
-                f'moet een lijst van {what}-keys zijn, bijv. ["{sorted(allowed)[0] if allowed else "x"}"]',
-            )
-            return []
-        out: list[str] = []
-        for k in value:
-            if k not in allowed:
-                self.problem(
-                    path + (key,),
-                    f'{what} "{k}" bestaat niet in de template; kies uit: ' + ", ".join(sorted(allowed)),
-                )
-            elif k in out:
-                self.problem(path + (key,), f'{what} "{k}" staat twee keer in de lijst')
-            else:
-                out.append(k)
-        return out
 
     # -- the sections, in the order their problems are reported
 
@@ -262,7 +116,8 @@ class _Validator:
         else:
             self.problem(
                 ("meeting", "date"),
-                f"moet een datum zijn zonder aanhalingstekens, bijv. date = 2023-01-27, niet {_type(raw)}",
+                "moet een datum zijn zonder aanhalingstekens, bijv. date = 2023-01-27, "
+                f"niet {type_name(raw)}",
             )
         return date(2000, 1, 1)
 
@@ -272,7 +127,7 @@ class _Validator:
         if minutes is None:
             return None
         if not isinstance(minutes, int) or isinstance(minutes, bool):
-            self.problem(path, f"moet een heel getal zijn, niet {_type(minutes)}")
+            self.problem(path, f"moet een heel getal zijn, niet {type_name(minutes)}")
         elif not 1 <= minutes <= LIMITS["round_minutes"]:
             self.problem(path, f"moet tussen 1 en {LIMITS['round_minutes']} liggen")
         else:
@@ -326,7 +181,7 @@ class _Validator:
             self.problem(path, "ontbreekt (verplicht): het tafelnummer")
             return 0
         if not isinstance(number, int) or isinstance(number, bool):
-            self.problem(path, f"moet een heel getal zijn, niet {_type(number)}")
+            self.problem(path, f"moet een heel getal zijn, niet {type_name(number)}")
             return 0
         if not 1 <= number <= LIMITS["table_number"]:
             self.problem(path, f"moet tussen 1 en {LIMITS['table_number']} liggen")
@@ -403,19 +258,6 @@ class _Validator:
         data.feedback_order = list(order)
 
 
-def _type(value: Any) -> str:
-    names = {
-        str: "tekst",
-        int: "een getal",
-        float: "een kommagetal",
-        bool: "true/false",
-        list: "een lijst",
-        dict: "een tabel",
-        date: "een datum",
-    }
-    return names.get(type(value), type(value).__name__)
-
-
 def validate(doc: dict[str, Any], source: str | None = None) -> MeetingData:
     """Check a parsed session document and return it as MeetingData.
 
@@ -443,8 +285,13 @@ def loads(raw: bytes) -> MeetingData:
         ) from None
     if text.startswith("\ufeff"):
         text = text[1:]
+    too_deep = _too_deep(text, MAX_NESTING)
+    if too_deep:
+        raise SessionFileError([_nesting_problem(too_deep)])
     try:
         doc = tomllib.loads(text)
+    except RecursionError:  # a backstop: _too_deep should have refused the file already
+        raise SessionFileError([_nesting_problem(None)]) from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = re.search(r"\(at line (\d+), column (\d+)\)", message)
@@ -454,7 +301,93 @@ def loads(raw: bytes) -> MeetingData:
                 [f"bestand (regel {match.group(1)}, kolom {match.group(2)}): geen geldige TOML: {reason}"]
             ) from None
         raise SessionFileError([f"bestand: geen geldige TOML: {reason}"]) from None
+    refused = _character_problems(doc, text)
+    if refused:  # first, and alone: the other checks would quote these characters back
+        raise SessionFileError(refused)
     return validate(doc, text)
+
+
+# fields whose text may run over several lines; every other text is one line
+MULTILINE_FIELDS = {"report", "feedback", "text"}
+
+
+def _character_problems(doc: dict[str, Any], source: str) -> list[str]:
+    """A problem for every text in the document holding a character rules.text_problem refuses."""
+    v = _Validator(TomlLines(source))
+    pending: list[tuple[tuple[Any, ...], Any]] = [((), doc)]  # iterative: depth is bounded anyway
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend((path + (key,), item) for key, item in reversed(value.items()))
+        elif isinstance(value, list):
+            if value and all(isinstance(item, str) for item in value):
+                multiline = path[-1] in MULTILINE_FIELDS if path else False
+                for i, item in enumerate(value):
+                    problem = text_problem(item, multiline)
+                    if problem:
+                        v.problem(path, f"item {i + 1} {problem}")
+            else:
+                pending.extend((path + (i,), item) for i, item in reversed(list(enumerate(value))))
+        elif isinstance(value, str):
+            multiline = bool(path) and path[-1] in MULTILINE_FIELDS
+            problem = text_problem(value, multiline)
+            if problem:
+                v.problem(path, problem)
+    return v.problems
+
+
+def _nesting_problem(line: int | None) -> str:
+    where = f"bestand (regel {line})" if line else "bestand"
+    return (
+        f"{where}: te diep genest (hoogstens {MAX_NESTING} niveaus van [ ] en {{ }} in elkaar); "
+        "een sessiebestand heeft er hoogstens 4 nodig"
+    )
+
+
+def _too_deep(text: str, limit: int) -> int | None:
+    """The line where [ ] and { } nest deeper than ``limit``, or None; one pass, no recursion.
+
+    Follows TOML's strings (basic, literal, multi-line) and comments, so brackets in text
+    do not count.
+    """
+    depth = 0
+    line = 1
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\n":
+            line += 1
+        elif ch == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif ch in "\"'":
+            triple = text.startswith(ch * 3, i)
+            delimiter = ch * 3 if triple else ch
+            j = i + len(delimiter)
+            while j < n:
+                if ch == '"' and text[j] == "\\":
+                    j += 2
+                    continue
+                if text.startswith(delimiter, j) or (not triple and text[j] == "\n"):
+                    break
+                j += 1
+            if triple:  # a multi-line string may end in up to two more quotes
+                while j + 3 < n and text[j + 3] == ch:
+                    j += 1
+            line += text.count("\n", i, j)
+            # an unclosed one-line string ends at its line's end (tomllib will say so)
+            i = j if j < n and text[j] == "\n" else j + len(delimiter)
+            continue
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return line
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+        i += 1
+    return None
 
 
 def dumps(data: MeetingData) -> str:

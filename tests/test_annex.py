@@ -682,3 +682,124 @@ def test_a_large_meeting_exports_in_the_background_with_progress(web, app):
     values = [s["progress"] for s in seen]
     assert values == sorted(values)
     assert len(set(values)) >= 4 and "layout" in {s["stage"] for s in seen}
+
+
+# ---------------------------------------------------------------------------------------------
+# Export files are private
+
+
+@pytest.fixture
+def open_umask():
+    """A permissive umask (022) for the test, as many machines have: exports must not rely on it."""
+    import os
+
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def file_mode(path: Path) -> int:
+    import stat
+
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.parametrize("fmt", ["md", "docx", "pdf"])
+def test_every_export_file_is_readable_by_its_owner_only(app, tmp_path, open_umask, fmt):
+    from facilitator.export import service
+
+    out = tmp_path / "exports" / f"bijlage.{fmt}"
+    with app.app_context():
+        service.export_annex(DEMO_DATA, fmt, out, keep_spare=False)
+    assert file_mode(out) == 0o600
+    assert [p.name for p in out.parent.iterdir()] == [out.name]  # no partial file left
+
+
+def test_web_export_jobs_directory_and_files_are_private(web, open_umask):
+    client, slug = web
+    response = client.post(
+        f"/secretariaat/vergaderingen/{slug}/bijlage", data={"format": "md", "order": "number"}
+    )
+    status, _ = wait_for_job(client, response.headers["Location"])
+    assert status["state"] == "done", status
+    directory = Path(web[0].client.application.config["INSTANCE_DIR"]) / "annex-exports"
+    assert file_mode(directory) == 0o700
+    files = list(directory.iterdir())
+    assert {p.suffix for p in files} == {".json", ".md"}
+    for path in files:
+        assert file_mode(path) == 0o600, path.name
+
+
+# ---------------------------------------------------------------------------------------------
+# Characters XML cannot hold never break an export
+
+
+BAD = "\ufffe\uffff\ufdd0\x0b\ud800\U0001fffe"
+
+
+def meeting_with_bad_characters():
+    """The demo with XML-incompatible characters in every kind of text (as an older database may hold)."""
+    import dataclasses
+
+    tables = []
+    for table in DEMO_DATA.tables:
+        entries = [dataclasses.replace(e, text=f"{e.text}{BAD}") for e in table.entries]
+        tables.append(
+            dataclasses.replace(
+                table,
+                participants=[f"{p}{BAD}" if i == 1 else p for i, p in enumerate(table.participants)],
+                rapporteur=f"Rap{BAD}porteur",
+                report=f"{table.report}\n\nSlot{BAD}zin.",
+                feedback=f"Terug{BAD}koppeling",
+                entries=entries,
+            )
+        )
+    return dataclasses.replace(DEMO_DATA, title=f"Raad{BAD}", place=f"Den{BAD}Haag", tables=tables)
+
+
+@pytest.mark.parametrize("fmt", ["docx", "pdf", "md"])
+def test_export_strips_characters_xml_cannot_hold(app, tmp_path, fmt):
+    from facilitator.export import service
+    from facilitator.export.annex import AnnexOptions
+
+    out = tmp_path / f"bijlage.{fmt}"
+    with app.app_context():
+        service.export_annex(
+            meeting_with_bad_characters(), fmt, out, AnnexOptions(include_feedback=True), keep_spare=False
+        )
+    if fmt == "docx":
+        with zipfile.ZipFile(out) as docx:
+            text = docx.read("word/document.xml").decode("utf-8")
+        assert "Slotzin." in text and "Terugkoppeling" in text
+    elif fmt == "pdf":
+        text = normalise(" ".join(PdfReadBack(out).pages))
+        assert "Slotzin." in text and "DenHaag" in text
+    else:
+        text = out.read_text(encoding="utf-8")
+        assert "Slotzin." in text and "Rapporteur" in text
+    for char in BAD:
+        assert char not in text, hex(ord(char))
+
+
+def test_each_writer_defends_itself_against_characters_xml_cannot_hold(app, tmp_path):
+    """A writer given an annex that skipped build_annex's cleaning still writes a valid file."""
+    import dataclasses
+
+    from facilitator.export.annex import AnnexOptions, annex_words, build_annex
+    from facilitator.export.docx_writer import write_docx
+    from facilitator.export.html import annex_html
+    from facilitator.export.markdown_writer import to_markdown
+
+    with app.app_context():
+        annex = build_annex(DEMO_DATA, annex_words("nl"), AnnexOptions())
+    first = dataclasses.replace(annex.tables[0], report=f"Slot{BAD}zin.", rapporteur=f"R{BAD}")
+    dirty = dataclasses.replace(
+        annex, title=f"Bijlage{BAD}", meta=[("Plaats", f"Den{BAD}Haag")], tables=[first, *annex.tables[1:]]
+    )
+    write_docx(dirty, tmp_path / "a.docx")
+    with zipfile.ZipFile(tmp_path / "a.docx") as docx:
+        xml = docx.read("word/document.xml").decode("utf-8")
+    for text in (xml, annex_html(dirty), to_markdown(dirty)):
+        assert "Slotzin." in text and "DenHaag" in text
+        for char in BAD:
+            assert char not in text, hex(ord(char))

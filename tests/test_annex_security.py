@@ -335,3 +335,127 @@ def test_templates_autoescape_user_text():
     template = environment().from_string("{{ value }}")
     assert template.render(value="<b>&") == "&lt;b&gt;&amp;"
     assert environment().get_template("annex/_table.html").environment.autoescape
+
+
+# ---------------------------------------------------------------------------------------------
+# Markdown: user text never changes the document's structure outside its own section
+
+STRUCTURE_PAYLOADS = [
+    "~~~",
+    "~~~python",
+    "```",
+    "``` js",
+    "    ingesprongen code",
+    "\tingesprongen met een tab",
+    "<div>",
+    "<!-- open commentaar",
+    "<pre>",
+    "<details><summary>x</summary>",
+    "[ref]: https://evil.example/",
+    "[^1]: voetnoot",
+    "Kop\n===",
+    "Kop\n---",
+    "# Tafel 99",
+    "## Tafel 98",
+    "> citaat",
+    "* * *",
+    "___",
+    "| a | b |\n|---|---|\n| c | d |",
+    "~~doorgehaald~~",
+    "1) lijst",
+    "- lijst",
+    "+ lijst",
+    "\\",
+    "&lt;b&gt;",
+]
+
+
+def structure_meeting():
+    """Two tables; every text of table 1 (and the meeting's own) carries every payload."""
+    import dataclasses
+
+    from facilitator.meeting_data import EntryData, TableData
+    from tests.test_annex import DEMO_DATA
+
+    blob = "\n".join(STRUCTURE_PAYLOADS)
+    report = "\n\n".join(STRUCTURE_PAYLOADS) + "\n\n" + blob + "\n\nSlot van tafel 1"
+    first = TableData(
+        number=1,
+        participants=[f"Naam {p}" for p in STRUCTURE_PAYLOADS] + [blob],
+        leader="Naam ~~~",
+        rapporteur=blob,
+        spokesperson=blob,
+        report=report,
+        feedback=report,
+        entries=[EntryData(p, ["economisch"], ["later"]) for p in STRUCTURE_PAYLOADS]
+        + [EntryData(blob, ["sociaal", "economisch"], ["later"])],
+    )
+    second = TableData(number=2, participants=["Jansen"], report="Verslag van tafel twee.", feedback="Twee.")
+    return dataclasses.replace(
+        DEMO_DATA,
+        title=blob,
+        place=blob,
+        agenda_item=blob,
+        reference="~~~",
+        annex_title="Bijlage ~~~",
+        questions=[*STRUCTURE_PAYLOADS, blob],
+        feedback_order=None,
+        tables=[first, second],
+    )
+
+
+@pytest.mark.parametrize("renderer", ["commonmark", "gfm"])
+def test_markdown_user_text_cannot_change_the_structure(app, renderer):
+    from markdown_it import MarkdownIt
+
+    from facilitator.export.annex import annex_words, build_annex
+    from facilitator.export.markdown_writer import to_markdown
+
+    with app.app_context():
+        annex = build_annex(structure_meeting(), annex_words("nl"), AnnexOptions(include_feedback=True))
+    text = to_markdown(annex)
+    md = MarkdownIt("commonmark", {"html": True})
+    if renderer == "gfm":
+        md.enable(["table", "strikethrough"])
+    tokens = md.parse(text)
+    kinds = {t.type for t in tokens} | {c.type for t in tokens for c in (t.children or [])}
+    for forbidden in (
+        "fence",
+        "code_block",
+        "html_block",
+        "html_inline",
+        "code_inline",
+        "link_open",
+        "image",
+        "table_open",
+        "s_open",
+    ):
+        assert forbidden not in kinds, forbidden
+    # the document's outline is the writer's alone: title, questions, then per table its parts
+    headings = [
+        (t.tag, tokens[i + 1].content)
+        for i, t in enumerate(tokens)
+        if t.type == "heading_open" and t.tag <= "h2"
+    ]
+    assert [tag for tag, _ in headings] == ["h1", "h2", "h2", "h2"]
+    assert [content for _, content in headings[2:]] == ["Tafel 1", "Tafel 2"]
+    # both tables' own text arrives as paragraphs, in place
+    inline = [t.content for t in tokens if t.type == "inline"]
+    assert "Verslag van tafel twee." in inline
+    assert "Slot van tafel 1" in inline
+    rendered = md.render(text)
+    assert "<h1>Bijlage ~~~</h1>" in rendered
+
+
+def test_markdown_user_text_is_shown_as_typed(app):
+    """Escaping hides structure but keeps the characters: a renderer shows what was typed."""
+    from markdown_it import MarkdownIt
+
+    from facilitator.export.annex import annex_words, build_annex
+    from facilitator.export.markdown_writer import to_markdown
+
+    with app.app_context():
+        annex = build_annex(structure_meeting(), annex_words("nl"), AnnexOptions(include_feedback=True))
+    html = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(to_markdown(annex))
+    for shown in ("~~~python", "``` js", "[ref]: https://evil.example/", "~~doorgehaald~~", "| a | b |"):
+        assert shown.replace("<", "&lt;").replace(">", "&gt;") in html, shown

@@ -156,3 +156,163 @@ def test_logout_button_needs_post_and_csrf(client, make_user):
     assert response.headers["Location"] == LOGIN
     assert not is_logged_in(client)
     assert "U bent uitgelogd." in client.get(LOGIN).get_data(as_text=True)
+
+
+OPEN_REDIRECTS = [
+    "//evil.example",
+    "///evil.example",
+    "/\\evil.example",
+    "\\/evil.example",
+    "\\\\evil.example",
+    "/\t/evil.example",
+    "/%09/evil.example",
+    "/\n/evil.example",
+    "/\r/evil.example",
+    "/ /evil.example",
+    "/\x00/evil.example",
+    "/\x7f/evil.example",
+    "/%2F%2Fevil.example",
+    "/%2f/evil.example",
+    "/%5Cevil.example",
+    "/%255C%255Cevil.example",
+    "https://evil.example",
+    "http:evil.example",
+    "//evil.example/secretariaat/",
+    "java\tscript:alert(1)",
+    "java script:alert(1)",
+    "javascript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    " /secretariaat/",
+    "/\u3000/evil.example",
+    "/\u2028/evil.example",
+    "/\ufeff/evil.example",
+    "evil.example",
+    "",
+]
+
+
+@pytest.mark.parametrize("payload", OPEN_REDIRECTS)
+def test_login_refuses_open_redirect_payloads(client, make_user, payload):
+    """Known open-redirect tricks (controls, backslashes, encoded slashes, schemes) go home."""
+    name, password = make_user()
+    response = client.post(
+        LOGIN,
+        query_string={"next": payload},
+        data={"name": name, "password": password, "csrf_token": csrf_token(client)},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/secretariaat/"
+
+
+def test_login_refuses_a_raw_tab_in_the_query_string(client, make_user):
+    """The tester's exact URL: ?next=/%09/evil.example must not become //evil.example."""
+    name, password = make_user()
+    response = client.post(
+        LOGIN + "?next=/%09/evil.example",
+        data={"name": name, "password": password, "csrf_token": csrf_token(client)},
+    )
+    assert response.headers["Location"] == "/secretariaat/"
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["/secretariaat/importeren", "/secretariaat/vergaderingen/raad-746?tab=links#links"],
+)
+def test_login_keeps_a_local_next_page(client, make_user, target):
+    name, password = make_user()
+    response = client.post(
+        LOGIN,
+        query_string={"next": target},
+        data={"name": name, "password": password, "csrf_token": csrf_token(client)},
+    )
+    assert response.headers["Location"] == target
+
+
+# -- throttling per (account, client address) --------------------------------------------------
+
+
+def login_from(client, address: str, name: str, password: str, headers: dict | None = None):
+    """Post the login form from a given client address (REMOTE_ADDR), as a browser does."""
+    environ = {"REMOTE_ADDR": address}
+    page = client.get(LOGIN, environ_base=environ, headers=headers).get_data(as_text=True)
+    token = CSRF_RE.search(page).group(1)
+    return client.post(
+        LOGIN,
+        data={"name": name, "password": password, "csrf_token": token},
+        environ_base=environ,
+        headers=headers,
+    )
+
+
+def test_failures_from_one_client_do_not_lock_out_another(app, make_user):
+    """Five wrong passwords from one address must not lock the account for everyone."""
+    name, password = make_user()
+    attacker, owner = app.test_client(), app.test_client()
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        assert login_from(attacker, "198.51.100.7", name, "fout-wachtwoord").status_code == 401
+    assert login_from(attacker, "198.51.100.7", name, password).status_code == 429
+    assert login_from(owner, "192.0.2.10", name, password).status_code == 302
+
+
+def test_global_account_limit_refuses_clients_with_failures_but_not_a_clean_one(app, make_user):
+    """Many addresses guessing one account trip the slower per-account limit; a clean client still gets in."""
+    app.config["LOGIN_ACCOUNT_MAX_FAILURES"] = 6
+    name, password = make_user()
+    guesser = app.test_client()
+    for i in range(6):
+        assert login_from(guesser, f"203.0.113.{i}", name, "fout-wachtwoord").status_code == 401
+    # every guessing address is now refused, even with the right password
+    refused = login_from(guesser, "203.0.113.1", name, password)
+    assert refused.status_code == 429
+    # an address with no failures still logs in with the right password
+    assert login_from(app.test_client(), "192.0.2.10", name, password).status_code == 302
+    # but a fresh address that guesses wrong is refused from then on
+    assert login_from(guesser, "203.0.113.99", name, "fout-wachtwoord").status_code == 401
+    assert login_from(guesser, "203.0.113.99", name, password).status_code == 429
+
+
+def test_forwarded_for_is_ignored_without_trusted_proxies(app, make_user):
+    """By default X-Forwarded-For is the client's own claim: it cannot dodge the throttle."""
+    assert app.config["TRUSTED_PROXIES"] == 0
+    name, password = make_user()
+    client = app.test_client()
+    for i in range(app.config["LOGIN_MAX_FAILURES"]):
+        headers = {"X-Forwarded-For": f"198.51.100.{i}"}
+        assert login_from(client, "10.0.0.1", name, "fout", headers).status_code == 401
+    headers = {"X-Forwarded-For": "192.0.2.10"}
+    assert login_from(client, "10.0.0.1", name, password, headers).status_code == 429
+
+
+def test_forwarded_for_names_the_client_behind_a_trusted_proxy(database_url, make_user):
+    """With TRUSTED_PROXIES=1 people behind one proxy are throttled apart, by X-Forwarded-For."""
+    from facilitator import TestingConfig, create_app
+    from facilitator.database import ensure_schema
+
+    config = TestingConfig(database_url)
+    config.TRUSTED_PROXIES = 1
+    app = create_app(config)
+    with app.app_context():
+        ensure_schema()
+        from facilitator import operations
+
+        operations.create_user("secretaris", "geheim-wachtwoord-1")
+    try:
+        attacker, owner = app.test_client(), app.test_client()
+        for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+            response = login_from(
+                attacker, "10.0.0.1", "secretaris", "fout", {"X-Forwarded-For": "198.51.100.7"}
+            )
+            assert response.status_code == 401
+        response = login_from(
+            owner, "10.0.0.1", "secretaris", "geheim-wachtwoord-1", {"X-Forwarded-For": "192.0.2.10"}
+        )
+        assert response.status_code == 302
+        # the proxy's own address is not what counts: the attacker stays locked
+        response = login_from(
+            attacker, "10.0.0.1", "secretaris", "geheim-wachtwoord-1", {"X-Forwarded-For": "198.51.100.7"}
+        )
+        assert response.status_code == 429
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()

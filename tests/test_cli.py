@@ -387,7 +387,10 @@ CASES: dict[str, Case] = {
         subprocess=True,
     ),
     "name-with-newline": Case(
-        variant(l20=r'leader = "Nie\nmand"'), [("tables[2].leader", 20)], [r'"Nie\nmand"']
+        # refused as a line break in a one-line field (rules.text_problem), still on one line
+        variant(l20=r'leader = "Nie\nmand"'),
+        [("tables[2].leader", 20)],
+        ["regeleinde (U+000A)", "één regel"],
     ),
     "title-too-long": Case(variant(l4=f'title = "{"x" * 201}"'), [("meeting.title", 4)], ["hoogstens 200"]),
     "entry-text-too-long": Case(
@@ -649,3 +652,16 @@ def test_import_export_links_on_postgresql(postgres, tmp_path):
     check_error(CASES["leader-not-participant"], bad, invalid.returncode, invalid.stdout, invalid.stderr)
     check_error(CASES["export-unknown-slug"], bad, unknown.returncode, unknown.stdout, unknown.stderr)
     assert pg_snapshot(url) == before
+
+
+def test_deeply_nested_session_file_is_one_line_not_a_traceback(tmp_path):
+    """`session import` of a deeply nested TOML file: one Dutch line, status 1, nothing written."""
+    path = tmp_path / "diep.toml"
+    path.write_bytes(b"format = 1\nx = " + b"[" * 5000 + b"]" * 5000 + b"\n")
+    db_file = tmp_path / "diep.db"
+    result = cli(sqlite_url(db_file), "session", "import", str(path), instance=tmp_path / "instance")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "RecursionError" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"fout: {path}: bestand (regel 2): te diep genest")
+    assert result.stdout == ""

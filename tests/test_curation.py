@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 
@@ -254,3 +255,26 @@ def test_page_has_no_duplicate_ids(logged_in, table_url):
     html = logged_in.get(table_url + "/").get_data(as_text=True)
     ids = re.findall(r'\sid="([^"]+)"', html)
     assert len(ids) == len(set(ids)), [i for i in ids if ids.count(i) > 1][:5]
+
+
+@pytest.mark.parametrize(
+    ("path", "data", "expected"),
+    [
+        ("/verslag", {"text": "Goed\ufffe verslag"}, "niet-teken (U+FFFE)"),
+        ("/deelnemers", {"participants": "A\nB\uffff"}, "niet-teken (U+FFFF)"),
+        ("/deelnemers", {"participants": "A\nB", "leader": "A\x00"}, "NUL-teken"),
+        ("/inbreng", {"new-text": "Nagekomen\ufdd0", "new-bollen": ["economisch"]}, "niet-teken (U+FDD0)"),
+    ],
+)
+def test_curation_forms_refuse_characters_no_document_can_hold(
+    logged_in, post_form, table_url, app, path, data, expected
+):
+    before = entries_of(app, 3)
+    op_key = "new-op" if path == "/inbreng" else "op"
+    response = post_form(table_url + path, data={op_key: str(uuid.uuid4()), **data})
+    assert response.status_code == 400
+    assert expected in html.unescape(response.get_data(as_text=True))
+    assert entries_of(app, 3) == before
+    with app.app_context():
+        table = db.session.query(Meeting).one().table(3)
+        assert "\ufffe" not in table.report and "\uffff" not in "".join(table.participant_names)

@@ -1,5 +1,7 @@
 """The app factory, configuration and health check."""
 
+import pytest
+
 from facilitator import Config, TestingConfig, create_app
 
 
@@ -72,3 +74,71 @@ def test_make_run_warns_when_links_point_at_all_interfaces(monkeypatch):
     assert public_url_warning(vars(config), explicit=True) is None
     monkeypatch.setenv("HOST", "127.0.0.1")
     assert public_url_warning(vars(Config()), explicit=False) is None
+
+
+# -- private files ------------------------------------------------------------------------------
+
+
+def mode(path) -> int:
+    import stat
+
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture
+def open_umask():
+    """A permissive umask (022) for the test, as many machines have: the app must not rely on it."""
+    import os
+
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def test_instance_dir_database_and_its_wal_files_are_private(tmp_path, open_umask):
+    from facilitator.database import ensure_schema
+    from facilitator.extensions import db
+
+    instance = tmp_path / "instance"
+    config = TestingConfig(f"sqlite:///{instance / 'facilitator.db'}")
+    config.INSTANCE_DIR = str(instance)
+    app = create_app(config)
+    with app.app_context():
+        ensure_schema()
+        from facilitator import operations
+
+        operations.create_user("secretaris", "geheim-wachtwoord-1")
+        files = {p.name: p for p in instance.iterdir()}
+        assert {"facilitator.db", "facilitator.db-wal", "facilitator.db-shm"} <= set(files)
+        assert mode(instance) == 0o700
+        for name in ("facilitator.db", "facilitator.db-wal", "facilitator.db-shm"):
+            assert mode(files[name]) == 0o600, name
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_an_existing_world_readable_database_is_made_private(tmp_path, open_umask):
+    import sqlite3
+
+    from facilitator.extensions import db
+
+    path = tmp_path / "old.db"
+    sqlite3.connect(path).close()
+    path.chmod(0o644)
+    config = TestingConfig(f"sqlite:///{path}")
+    config.INSTANCE_DIR = str(tmp_path / "instance")
+    app = create_app(config)
+    assert mode(path) == 0o600
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_secret_key_file_and_instance_dir_are_private(monkeypatch, tmp_path, open_umask):
+    from facilitator import config as config_module
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    instance = tmp_path / "instance"
+    config_module._secret_key(instance)
+    assert mode(instance) == 0o700
+    assert mode(instance / "secret_key") == 0o600
+    assert [p.name for p in instance.iterdir()] == ["secret_key"]  # no temporary file left

@@ -671,16 +671,18 @@ def test_card_renderer_fetches_only_data_urls(app, logged_in, import_session, mo
         'title = "<img src=\\"http://127.0.0.1:9/x.png\\"><link rel=stylesheet href=\\"file:///etc/passwd\\">"',
     )
     slug = import_session(hostile)
-    fetched: list[str] = []
-    original = cards.StaticOnlyFetcher.fetch
+    # the cards are rendered in the render child, which reports what its fetcher loaded
+    results = []
+    original = cards.child.run
 
-    def recording(self, url, headers=None):
-        fetched.append(url)
-        return original(self, url, headers)
+    def recording(*args, **kwargs):
+        results.append(original(*args, **kwargs))
+        return results[-1]
 
-    monkeypatch.setattr(cards.StaticOnlyFetcher, "fetch", recording)
+    monkeypatch.setattr(cards.child, "run", recording)
     response = logged_in.get(f"/secretariaat/vergaderingen/{slug}/tafelkaarten.pdf")
     assert response.status_code == 200
+    fetched = results[0].result["fetched"]
     assert fetched and all(url.startswith("data:image/svg+xml") for url in fetched)
     assert '<imgsrc="http://127.0.0.1:9/x.png">' in "".join(pdf_text(response.data, tmp_path).split())
 
@@ -730,3 +732,74 @@ def test_user_text_is_escaped_on_every_page(app, logged_in, import_session, tmp_
     # in the PDF the title is plain text
     pdf = logged_in.get(f"{base}/tafelkaarten.pdf").data
     assert EVIL in "".join(pdf_text(pdf, tmp_path).split())
+
+
+def test_import_of_a_deeply_nested_file_is_a_clear_problem_not_a_500(app, logged_in):
+    raw = b"format = 1\nx = " + b"[" * 5000 + b"]" * 5000 + b"\n"
+    response = upload(logged_in, raw)
+    assert response.status_code == 400
+    page = html.unescape(response.get_data(as_text=True))
+    assert "bestand (regel 2): te diep genest" in page
+    assert "Er is niets opgeslagen." in page
+    assert meeting_count(app) == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("title", "Raad\ufffe", "niet-teken (U+FFFE)"),
+        ("place", "Den\x07Haag", "stuurteken (U+0007)"),
+        ("questions", "Wat\uffff?", "niet-teken (U+FFFF)"),
+        ("tables-0-participants", "Jansen\r\nDe\ufdd0Vries", "niet-teken (U+FDD0)"),
+        ("tables-0-rapporteur", "Bak\x0bker", "stuurteken (U+000B)"),
+    ],
+)
+def test_meeting_form_refuses_characters_no_document_can_hold(app, logged_in, field, value, expected):
+    response = post(logged_in, NEW, new_meeting_data(**{field: value}))
+    assert response.status_code == 400
+    assert expected in html.unescape(response.get_data(as_text=True))
+    assert meeting_count(app) == 0
+
+
+def test_table_cards_are_rendered_in_the_render_child_not_the_server(app, logged_in, ser, monkeypatch):
+    """WeasyPrint must not run in the server process (it would block every socket meanwhile)."""
+    import os
+
+    import weasyprint
+
+    from facilitator.export import child
+    from facilitator.secretariat import cards
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("WeasyPrint was called in the server process")
+
+    monkeypatch.setattr(weasyprint, "HTML", forbidden)
+    monkeypatch.setattr(cards, "HTML", forbidden, raising=False)
+    results = []
+    original = child.run
+
+    def recording(*args, **kwargs):
+        result = original(*args, **kwargs)
+        results.append(result)
+        return result
+
+    monkeypatch.setattr(child, "run", recording)
+    response = logged_in.get(f"/secretariaat/vergaderingen/{ser}/tafelkaarten.pdf")
+    assert response.status_code == 200
+    assert response.data.startswith(b"%PDF")
+    (result,) = results
+    assert result.result["pid"] != os.getpid()
+    assert result.result["pages"] == 6
+
+
+def test_a_failing_card_render_is_a_clear_message(app, logged_in, ser, monkeypatch):
+    from facilitator.export import child
+
+    def failing(*args, **kwargs):
+        raise child.RenderError("Het opmaken duurde langer dan 300 seconden en is afgebroken.")
+
+    monkeypatch.setattr(child, "run", failing)
+    response = logged_in.get(f"/secretariaat/vergaderingen/{ser}/tafelkaarten.pdf")
+    assert response.status_code == 302
+    page = logged_in.get(response.headers["Location"]).get_data(as_text=True)
+    assert "De tafelkaarten konden niet worden gemaakt: Het opmaken duurde langer" in html.unescape(page)

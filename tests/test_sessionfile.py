@@ -759,14 +759,84 @@ def test_dotted_keys_and_inline_tables_do_not_crash_the_locator():
 
 
 def test_a_problem_stays_one_line_when_the_file_has_newlines_in_names():
-    text = variant(l20=r'leader = "Nie\nmand\u2028x"', l2=r'"ver\nsie" = 2')
+    text = variant(l20=r'leader = "Nie\u2028mand\u0085x"', l2=r'"ver\nsie" = 2')
     problems = problems_of(text)  # asserts no newline in any problem
     assert problems[0].startswith(r"ver\nsie"), problems  # (a quoted key with escapes gets no line)
     assert "onbekend veld" in problems[0]
-    assert problems[1].startswith(r'tables[2].leader (regel 20): gespreksleider "Nie\nmand\u2028x"'), problems
+    assert problems[1].startswith(r'tables[2].leader (regel 20): gespreksleider "Nie\u2028mand\x85x"'), (
+        problems
+    )
+    # a newline in a one-line field is refused as such (see rules.text_problem), on one line
+    (problem,) = problems_of(variant(l20=r'leader = "Nie\nmand"'))
+    assert problem.startswith("tables[2].leader (regel 20): bevat een regeleinde (U+000A)"), problem
 
 
 def test_validate_without_source_gives_no_lines():
     with pytest.raises(SessionFileError) as info:
         sessionfile.validate({"format": 1, "meeting": {"date": date(2024, 1, 1)}})
     assert info.value.problems == ["meeting.title: ontbreekt (verplicht)"]
+
+
+# -- nesting ---------------------------------------------------------------------------------
+
+DEEP = {
+    "arrays": b"format = 1\nx = " + b"[" * 5000 + b"]" * 5000 + b"\n",
+    "inline-tables": b"format = 1\nx = " + b"{a = " * 5000 + b"1" + b"}" * 5000 + b"\n",
+    "mixed": b"format = 1\n\n[meeting]\nquestions = " + b"[{a = " * 3000 + b"1" + b"}]" * 3000 + b"\n",
+}
+
+
+@pytest.mark.parametrize("raw", DEEP.values(), ids=DEEP.keys())
+def test_deeply_nested_toml_is_one_clear_problem(raw):
+    """Deep nesting must not end in RecursionError: one Dutch line with the depth limit."""
+    with pytest.raises(SessionFileError) as error:
+        loads(raw)
+    (problem,) = error.value.problems
+    assert problem.startswith("bestand (regel ")
+    assert f"te diep genest (hoogstens {sessionfile.MAX_NESTING} niveaus" in problem
+    assert "\n" not in problem
+
+
+def test_nesting_inside_strings_and_comments_does_not_count():
+    text = VALID.replace('text = "Verdienvermogen"', 'text = "' + "[" * 100 + '"  # ' + "{" * 100).replace(
+        '"De Boer"]', "'''" + "[" * 100 + "''']"
+    )
+    data = loads(text.encode())
+    assert data.tables[0].entries[0].text == "[" * 100
+
+
+def test_nesting_just_inside_the_limit_is_an_ordinary_problem():
+    depth = sessionfile.MAX_NESTING
+    raw = VALID + "\n[template]\nbollen = " + "[" * depth + "]" * depth + "\n"
+    with pytest.raises(SessionFileError) as error:
+        loads(raw.encode())
+    assert not any("te diep" in p for p in error.value.problems)
+
+
+# -- characters no document can hold ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "field", "number", "words"),
+    [
+        ('l4=title = "Werk\\uFFFEoverleg"', "meeting.title", 4, ["niet-teken (U+FFFE)", "positie 5"]),
+        ('l19=participants = ["Visser", "Sm\\uFFFFit"]', "tables[2].participants", 19, ["item 2", "U+FFFF"]),
+        ('l13=text = "Verdien\\uFDD0vermogen"', "tables[1].entries[1].text", 13, ["U+FDD0"]),
+        ('l13=text = "bel\\u0007"', "tables[1].entries[1].text", 13, ["stuurteken (U+0007)"]),
+        ('l10=leader = "Jan\\nsen"', "tables[1].leader", 10, ["regeleinde"]),
+        ('l4=title = "a\\U0010FFFE"', "meeting.title", 4, ["U+10FFFE"]),
+        ('l6=place = "Den\uffffHaag"', "meeting.place", 6, ["U+FFFF"]),  # raw, not an escape
+    ],
+)
+def test_characters_no_document_can_hold_are_refused(line, field, number, words):
+    key, _, value = line.partition("=")
+    assert_problem(variant(**{key: value}), field, number, *words)
+
+
+def test_multi_line_fields_keep_their_line_breaks():
+    text = VALID.replace('text = "Verdienvermogen"', 'text = "Verdien-\\nvermogen"') + (
+        'report = """Eerste regel\r\ntweede\tregel"""\n'
+    )
+    data = loads(text.encode())
+    assert data.tables[0].entries[0].text == "Verdien-\nvermogen"
+    assert data.tables[1].report == "Eerste regel\ntweede\tregel"

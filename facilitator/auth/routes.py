@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
-from datetime import timedelta
+import re
+from datetime import datetime, timedelta
+from urllib.parse import unquote, urlsplit
 
 from flask import (
     Blueprint,
@@ -53,35 +55,69 @@ def login_required(view):
     return wrapped
 
 
-def _failure_keys(name: str) -> list[str]:
+def _client_address() -> str:
+    """The client's address: REMOTE_ADDR, which ProxyFix sets from X-Forwarded-For only
+    when TRUSTED_PROXIES says how many proxies stand in front (see app._trusted_proxies)."""
+    return (request.remote_addr or "?")[:64]
+
+
+def _failure_keys(name: str) -> tuple[str, str]:
+    """(this client's key for the account, the account's key across all clients)."""
     # normalised as the account lookup is, so "Naam " and "naam" share one count
-    return [f"name:{name.strip().lower()[:80]}", f"addr:{request.remote_addr or '?'}"]
+    account = name.strip().lower()[:80]
+    return f"pair:{_client_address()}|{account}", f"name:{account}"
 
 
-def _locked(keys: list[str]) -> bool:
-    limit = current_app.config["LOGIN_MAX_FAILURES"]
-    window = timedelta(seconds=current_app.config["LOGIN_LOCK_SECONDS"])
+def _as_aware(moment: datetime, now: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=now.tzinfo)
+
+
+def _locked(keys: tuple[str, str]) -> bool:
+    """Whether this client may not try this account now.
+
+    Two limits, as the OWASP guidance has it: a quick one per (account, client address)
+    pair, and a slower one per account across all addresses. The account limit refuses
+    only clients that have failed on this account lately: a person at another address with
+    no failures still logs in with the right password, so an attacker cannot lock them out.
+    """
+    config = current_app.config
     now = utcnow()
-    for row in db.session.execute(select(LoginFailure).where(LoginFailure.key.in_(keys))).scalars():
-        last = row.last_at if row.last_at.tzinfo else row.last_at.replace(tzinfo=now.tzinfo)
-        # the address key allows more tries: several people may share a venue's NAT
-        allowed = limit * (4 if row.key.startswith("addr:") else 1)
-        if row.count >= allowed and now - last < window:
-            return True
-    return False
+    rows = {
+        row.key: row
+        for row in db.session.execute(select(LoginFailure).where(LoginFailure.key.in_(keys))).scalars()
+    }
+    pair, account = rows.get(keys[0]), rows.get(keys[1])
+    pair_window = timedelta(seconds=config["LOGIN_LOCK_SECONDS"])
+    if (
+        pair
+        and pair.count >= config["LOGIN_MAX_FAILURES"]
+        and now - _as_aware(pair.last_at, now) < pair_window
+    ):
+        return True
+    account_window = timedelta(seconds=config["LOGIN_ACCOUNT_WINDOW_SECONDS"])
+    return bool(
+        account
+        and account.count >= config["LOGIN_ACCOUNT_MAX_FAILURES"]
+        and now - _as_aware(account.last_at, now) < account_window
+        and pair
+        and now - _as_aware(pair.last_at, now) < account_window
+    )
 
 
-def _record_failure(keys: list[str]) -> None:
-    window = timedelta(seconds=current_app.config["LOGIN_LOCK_SECONDS"])
+def _record_failure(keys: tuple[str, str]) -> None:
+    config = current_app.config
+    windows = {
+        keys[0]: timedelta(seconds=config["LOGIN_LOCK_SECONDS"]),
+        keys[1]: timedelta(seconds=config["LOGIN_ACCOUNT_WINDOW_SECONDS"]),
+    }
     for attempt in range(3):
         now = utcnow()
-        for key in keys:
+        for key, window in windows.items():
             row = db.session.get(LoginFailure, key)
             if row is None:
                 db.session.add(LoginFailure(key=key, count=1, last_at=now))
                 continue
-            last = row.last_at if row.last_at.tzinfo else row.last_at.replace(tzinfo=now.tzinfo)
-            row.count = 1 if now - last >= window else row.count + 1
+            row.count = 1 if now - _as_aware(row.last_at, now) >= window else row.count + 1
             row.last_at = now
         try:
             db.session.commit()
@@ -93,11 +129,29 @@ def _record_failure(keys: list[str]) -> None:
                 raise
 
 
+# Only these characters may appear in a place to return to: an ASCII path and query
+# (RFC 3986), so no control character, space, backslash or look-alike can be reinterpreted
+# by a browser (which drops tabs and newlines and reads "\" as "/").
+_LOCAL_TARGET = re.compile(r"/[A-Za-z0-9\-._~!$&'()*+,;=:@%/?#]*")
+
+
 def _safe_next(target: str | None) -> str:
-    """Only a local path may be the place to return to after login."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("secretariat.meetings")
+    """Only a same-site path may be the place to return to after login; anything else goes home."""
+    home = url_for("secretariat.meetings")
+    if not target or len(target) > 2000 or not _LOCAL_TARGET.fullmatch(target):
+        return home
+    # decoded as a server or proxy further on might decode it: still a plain local path?
+    decoded = target
+    for _round in range(3):
+        decoded = unquote(decoded)
+    if decoded.startswith(("//", "/\\")) or any(
+        ch == "\\" or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in decoded
+    ):
+        return home
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return home
+    return target
 
 
 @bp.route("/inloggen", methods=["GET", "POST"])
@@ -120,6 +174,8 @@ def login():
             if user is None:
                 check_password_hash(_DUMMY_HASH, form.password.data)
             elif user.check_password(form.password.data):
+                # this client's count starts again; the account's count does not, so a
+                # success in between does not give an attacker elsewhere fresh tries
                 for row in db.session.execute(
                     select(LoginFailure).where(LoginFailure.key == keys[0])
                 ).scalars():

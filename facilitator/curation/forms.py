@@ -11,6 +11,7 @@ from wtforms import HiddenField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..rules import LIMITS
+from ..validators import PlainText
 
 
 def new_op() -> str:
@@ -34,18 +35,26 @@ class ChangeForm(FlaskForm):
 class ReportForm(ChangeForm):
     """The report's text (Markdown)."""
 
-    text = TextAreaField(_l("Verslag"), validators=[Length(max=LIMITS["report"])])
+    text = TextAreaField(_l("Verslag"), validators=[Length(max=LIMITS["report"]), PlainText(multiline=True)])
 
 
 class AttendanceForm(ChangeForm):
     """Who sat at the table."""
 
     participants = TextAreaField(
-        _l("Deelnemers"), description=_l("Eén naam per regel, in de volgorde van de bijlage.")
+        _l("Deelnemers"),
+        description=_l("Eén naam per regel, in de volgorde van de bijlage."),
+        validators=[PlainText(multiline=True)],
     )
-    leader = StringField(_l("Gespreksleider"), validators=[Optional(), Length(max=LIMITS["name"])])
-    rapporteur = StringField(_l("Verslaglegger"), validators=[Optional(), Length(max=LIMITS["name"])])
-    spokesperson = StringField(_l("Woordvoerder"), validators=[Optional(), Length(max=LIMITS["name"])])
+    leader = StringField(
+        _l("Gespreksleider"), validators=[Optional(), Length(max=LIMITS["name"]), PlainText()]
+    )
+    rapporteur = StringField(
+        _l("Verslaglegger"), validators=[Optional(), Length(max=LIMITS["name"]), PlainText()]
+    )
+    spokesperson = StringField(
+        _l("Woordvoerder"), validators=[Optional(), Length(max=LIMITS["name"]), PlainText()]
+    )
 
 
 class EntryForm(ChangeForm):
@@ -53,7 +62,11 @@ class EntryForm(ChangeForm):
 
     text = StringField(
         _l("Inbreng"),
-        validators=[DataRequired(_l("Vul de inbreng in.")), Length(max=LIMITS["entry_text"])],
+        validators=[
+            DataRequired(_l("Vul de inbreng in.")),
+            Length(max=LIMITS["entry_text"]),
+            PlainText(multiline=True),
+        ],
     )
     bollen = CheckboxesField(_l("Bollen"), validators=[DataRequired(_l("Kies ten minste één bol."))])
     horizons = CheckboxesField(_l("Horizon"), validators=[Optional()])

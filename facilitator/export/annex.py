@@ -188,29 +188,32 @@ def format_time(value: str, words: Words) -> str:
     return f"{int(match.group(1))}.{match.group(2)} {words.time_suffix}"
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# What XML 1.0 (so DOCX, ODT and the PDF's tags) cannot hold, and what UTF-8 cannot encode:
+# C0 controls but tab/newline/CR, DEL, lone surrogates and the Unicode non-characters
+_NON_CHARACTERS = "\ufdd0-\ufdef" + "".join(
+    f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17)
+)
+_CONTROL = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff{_NON_CHARACTERS}]")
 
 
 def clean(text: str | None) -> str:
-    """User text without the control characters that no document format can hold."""
+    """User text without the characters that no document format can hold (see rules.text_problem)."""
     return _CONTROL.sub("", text or "")
 
 
-def _clean_data(data: MeetingData) -> MeetingData:
-    """A copy of the meeting data with every string cleaned."""
-    return _cleaned(data)
-
-
-def _cleaned(value: Any) -> Any:
+def cleaned(value: Any) -> Any:
+    """A copy of an annex (or meeting data) with every string cleaned: each writer's own defence."""
     if isinstance(value, str):
         return clean(value)
     if isinstance(value, list):
-        return [_cleaned(v) for v in value]
+        return [cleaned(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(cleaned(v) for v in value)
     if isinstance(value, dict):
-        return {k: _cleaned(v) for k, v in value.items()}
+        return {k: cleaned(v) for k, v in value.items()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return dataclasses.replace(
-            value, **{f.name: _cleaned(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
+            value, **{f.name: cleaned(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
         )
     return value
 
@@ -238,7 +241,7 @@ def build_annex(
     """
     options = options or AnnexOptions()
     style = annex_style(getattr(data, "style", None))
-    data = _clean_data(dataclasses.replace(data, style=None) if style else data)
+    data = cleaned(dataclasses.replace(data, style=None) if style else data)
     meta: list[tuple[str, str]] = [(words.meeting, data.title)]
     when = format_date(data.date, lang)
     if data.start:

@@ -153,6 +153,8 @@ def run(
     """
     # the child writes a private file; only a complete render replaces ``out``
     partial = out.with_name(f".{out.name}.{os.getpid()}.{threading.get_ident()}.part")
+    # 0600 from the start: the child's writer truncates this file and keeps its mode
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
     payload = json.dumps({**job, "out": str(partial)}).encode()
     started = time.monotonic()
     proc = _take(memory_mb, timeout)
@@ -233,6 +235,7 @@ def _run(
             proc.stderr.close()
 
     if outcome and "result" in outcome and proc.returncode == 0 and partial.is_file():
+        os.chmod(partial, 0o600)  # whatever a writer did, an export is for its owner only
         os.replace(partial, out)
         return RenderResult(
             outcome["result"],

@@ -21,7 +21,7 @@ from docx.shared import Mm, Pt, RGBColor, Twips
 
 from . import figure as figure_module
 from . import richtext
-from .annex import Annex, AnnexStyle, AnnexTable
+from .annex import Annex, AnnexStyle, AnnexTable, clean, cleaned
 
 MUTED = RGBColor(0x4A, 0x53, 0x60)
 TEXT_WIDTH_MM = 160
@@ -29,6 +29,7 @@ TEXT_WIDTH_MM = 160
 
 def write_docx(annex: Annex, out: Path | str, progress: Callable[[int, int], None] | None = None) -> None:
     """Write the annex as a .docx file."""
+    annex = cleaned(annex)  # python-docx refuses a string XML cannot hold (U+FFFE, a lone surrogate)
     doc = Document()
     _setup(doc, annex)
     cover = bool(annex.style and annex.style.cover)
@@ -282,5 +283,5 @@ def _rule(paragraph) -> None:
 
 
 def _xml_safe(text: str) -> str:
-    """Drop the control characters XML cannot hold (a pasted \\x0b would break the file)."""
-    return "".join(ch for ch in text if ch in "\t\n" or ord(ch) >= 0x20)
+    """Drop the characters XML cannot hold (a pasted \\x0b or U+FFFE would break the file)."""
+    return clean(text).replace("\r", "")

@@ -7,6 +7,10 @@ one of the names below (answered from FONT_DIR without touching a URL library) o
 from __future__ import annotations
 
 import base64
+import mimetypes
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 
@@ -41,3 +45,36 @@ class AnnexFetcher(URLFetcher):
         """urllib-style entry point: the same rules as fetch()."""
         target = url.full_url if hasattr(url, "full_url") else url
         return self.fetch(target)
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """For the table cards: data: URLs and files under one static folder; refuses the rest."""
+
+    def __init__(self, static_dir: str | Path):
+        super().__init__(timeout=2, allowed_protocols=("data",), allow_redirects=False)
+        self.static_dir = Path(static_dir).resolve()
+        self.fetched: list[str] = []
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        """The resource, or ValueError for anything outside data: and the static folder."""
+        scheme = url.partition(":")[0].lower()
+        if scheme == "data":
+            self.fetched.append(url[:100])
+            return super().fetch(url, headers)
+        if scheme == "file":
+            path = self.static_path(url)
+            if path is not None:
+                self.fetched.append(url[:300])
+                mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mimetype})
+        raise ValueError(f"refused to fetch {url[:100]!r}: only data: URLs and the app's static files")
+
+    def static_path(self, url: str) -> Path | None:
+        """The file a file: URL names, if it is a regular file inside the static folder."""
+        parts = urlsplit(url)
+        if parts.netloc not in ("", "localhost"):
+            return None
+        path = Path(url2pathname(unquote(parts.path))).resolve()
+        if not path.is_relative_to(self.static_dir) or not path.is_file():
+            return None
+        return path

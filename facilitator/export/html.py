@@ -15,7 +15,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import figure, richtext
-from .annex import Annex, AnnexStyle, Words
+from .annex import Annex, AnnexStyle, Words, cleaned
 from .fonts import REPO_ROOT, font_face_css, logo_url
 
 TEMPLATE_DIR = REPO_ROOT / "templates"
@@ -90,6 +90,7 @@ def table_html(annex: Annex, index: int) -> Markup:
 
 def annex_html(annex: Annex, on_table: Callable[[int, int], None] | None = None) -> str:
     """The whole annex as one HTML document."""
+    annex = cleaned(annex)  # no character XML cannot hold reaches the PDF (its tags are XML)
     parts = []
     for i in range(len(annex.tables)):
         parts.append(table_html(annex, i))

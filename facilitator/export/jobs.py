@@ -24,6 +24,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from ..extensions import db, socketio
+from ..files import private_dir
 from . import service
 from .annex import AnnexOptions
 from .service import ExportError
@@ -38,9 +39,7 @@ _slots = threading.BoundedSemaphore(2)
 
 def jobs_dir() -> Path:
     """Where the jobs' status files and results live."""
-    path = Path(current_app.config["INSTANCE_DIR"]) / "annex-exports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_dir(Path(current_app.config["INSTANCE_DIR"]) / "annex-exports")
 
 
 def _now() -> str:

@@ -6,13 +6,27 @@ what the PDF shows; the figure becomes a list of its entries grouped by bollen.
 
 from __future__ import annotations
 
-from .annex import Annex, AnnexTable
-from .richtext import escape_markdown
+import re
+
+from .annex import Annex, AnnexTable, cleaned
+from .richtext import escape_markdown as escape_block
 from .richtext import to_markdown as report_markdown
+
+_LINE_BREAK = re.compile(r"\s*[\r\n]+\s*")
+
+
+def escape_markdown(text: str) -> str:
+    """A one-line text (a name, a title, an entry) escaped, its line breaks made spaces.
+
+    In a heading, a list item or after a label, a line break would let the rest of the
+    text start a block of its own (a heading, a fence, a list) outside its place.
+    """
+    return escape_block(_LINE_BREAK.sub(" ", text.strip()))
 
 
 def to_markdown(annex: Annex) -> str:
     """The whole annex as one Markdown document."""
+    annex = cleaned(annex)  # no character a viewer or a converter to DOCX cannot hold
     words = annex.words
     out = [f"# {escape_markdown(annex.title)}"]
     out.append(

@@ -104,6 +104,22 @@ def _warm_up() -> None:
     document.write_pdf(BytesIO(), **PDF_OPTIONS)
 
 
+def render_cards(job: dict[str, Any], out: Path) -> dict[str, Any]:
+    """The table cards' HTML → PDF; only data: URLs and the app's static files may load."""
+    import os
+
+    from weasyprint import HTML
+    from weasyprint.urls import path2url
+
+    from .fetcher import StaticOnlyFetcher
+
+    static_dir = Path(job["static_dir"])
+    fetcher = StaticOnlyFetcher(static_dir)
+    document = HTML(string=job["html"], base_url=path2url(static_dir.resolve()), url_fetcher=fetcher).render()
+    document.write_pdf(out)
+    return {"pages": len(document.pages), "fetched": fetcher.fetched[:500], "pid": os.getpid()}
+
+
 def render_docx(job: dict[str, Any], out: Path) -> dict[str, Any]:
     """Annex data → DOCX."""
     from .annex import from_json
@@ -158,6 +174,8 @@ def main(argv: list[str]) -> int:
             result = render_docx(job, out)
         elif kind == "odt":
             result = render_odt(job, out)
+        elif kind == "cards":
+            result = render_cards(job, out)
         else:
             raise ValueError(f"unknown format {kind!r}")
     except MemoryError:

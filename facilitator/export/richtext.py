@@ -195,7 +195,8 @@ _ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 def escape_markdown(text: str) -> str:
     """Text that a Markdown renderer shows literally (no emphasis, HTML, links or entities)."""
     text = text.replace("\\", "\\\\")
-    text = re.sub(r"([`*_\[\]<])", r"\\\1", text)
+    # ~ opens a fence (~~~) or strikes through (~~x~~); | makes a GFM table; ` a code fence
+    text = re.sub(r"([`*_\[\]<~|])", r"\\\1", text)
     text = _ENTITY_LIKE.sub(r"\\&", text)
     lines = []
     for line in text.split("\n"):

@@ -186,9 +186,7 @@ def _estimate_pages(annex: Annex) -> int:
 def _write_atomic(path: Path, content: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)  # as an ordinary new file, not mkstemp's 0600
+        # mkstemp's 0600 is kept: an annex is the meeting's content, for its owner only
         with os.fdopen(fd, "wb") as handle:
             handle.write(content)
         os.replace(tmp, path)

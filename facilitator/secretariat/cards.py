@@ -1,56 +1,27 @@
-"""Printable table cards: one page per table with the QR codes of its links (WeasyPrint).
+"""Printable table cards: one page per table with the QR codes of its links.
 
-The template gets plain data, never ORM objects, and WeasyPrint may load nothing but
-data: URLs and the app's own static files: whatever a user typed cannot make it fetch
-a file or a URL.
+The template gets plain data, never ORM objects; WeasyPrint runs in the annex's render
+child (export/child.py), never in the server process, and may load nothing but data: URLs
+and the app's own static files: whatever a user typed cannot make it fetch a file or a URL.
 """
 
 from __future__ import annotations
 
-import mimetypes
+import tempfile
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
 
 from flask import current_app, render_template
 from flask_babel import format_date
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
 
 from .. import operations
+from ..export import child
+from ..export.annex import cleaned
+from ..export.fetcher import StaticOnlyFetcher
 from ..models import Meeting
 from .qr import qr_data_uri
 
-
-class StaticOnlyFetcher(URLFetcher):
-    """A URL fetcher that serves data: URLs and files under one static folder, and refuses the rest."""
-
-    def __init__(self, static_dir: str | Path):
-        super().__init__(timeout=2, allowed_protocols=("data",), allow_redirects=False)
-        self.static_dir = Path(static_dir).resolve()
-
-    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
-        """The resource, or ValueError for anything outside data: and the static folder."""
-        scheme = url.partition(":")[0].lower()
-        if scheme == "data":
-            return super().fetch(url, headers)
-        if scheme == "file":
-            path = self.static_path(url)
-            if path is not None:
-                mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mimetype})
-        raise ValueError(f"refused to fetch {url[:100]!r}: only data: URLs and the app's static files")
-
-    def static_path(self, url: str) -> Path | None:
-        """The file a file: URL names, if it is a regular file inside the static folder."""
-        parts = urlsplit(url)
-        if parts.netloc not in ("", "localhost"):
-            return None
-        path = Path(url2pathname(unquote(parts.path))).resolve()
-        if not path.is_relative_to(self.static_dir) or not path.is_file():
-            return None
-        return path
+__all__ = ["StaticOnlyFetcher", "card_data", "render_cards_pdf"]
 
 
 def _link(url: str) -> dict[str, str]:
@@ -81,11 +52,24 @@ def card_data(meeting: Meeting, public_url: str) -> dict[str, Any]:
 
 
 def render_cards_pdf(data: dict[str, Any]) -> bytes:
-    """The table cards as PDF bytes, from ``card_data``."""
-    html = render_template("cards/cards.html", **data)
-    static_dir = Path(current_app.static_folder or "static")
-    return HTML(
-        string=html,
-        base_url=path2url(static_dir.resolve()),
-        url_fetcher=StaticOnlyFetcher(static_dir),
-    ).write_pdf()
+    """The table cards as PDF bytes, from ``card_data``, made in the render child.
+
+    WeasyPrint never runs in the server process (it would hold up every connection for the
+    seconds a render takes); the child has the annex's time and memory limits. Raises
+    child.RenderError with one sentence for a person.
+    """
+    from ..export.service import limits
+
+    html = render_template("cards/cards.html", **cleaned(data))
+    static_dir = Path(current_app.static_folder or "static").resolve()
+    timeout, memory_mb = limits()
+    with tempfile.TemporaryDirectory(prefix="facilitator-cards-") as tmp:
+        out = Path(tmp) / "tafelkaarten.pdf"
+        child.run(
+            {"format": "cards", "html": html, "static_dir": str(static_dir)},
+            out,
+            timeout=timeout,
+            memory_mb=memory_mb,
+            keep_spare=bool(current_app.config.get("ANNEX_PRESTART", True)),
+        )
+        return out.read_bytes()

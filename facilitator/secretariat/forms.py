@@ -33,6 +33,7 @@ from .. import sessionfile
 from ..meeting_data import DEFAULT_ANNEX_TITLE, DEFAULT_BOLLEN, DEFAULT_HORIZONS, MEETING_FIELDS
 from ..models import Meeting
 from ..rules import LIMITS
+from ..validators import PlainText
 
 NUMBER_KW = {"inputmode": "numeric", "autocomplete": "off"}
 # a problem line of sessionfile.validate: "<field path>: <message>"
@@ -56,11 +57,13 @@ class TableForm(Form):
     """One table of the meeting (a sub-form: the meeting form carries the CSRF token)."""
 
     original = HiddenField()
-    number = StringField(_l("Tafelnummer"), render_kw=NUMBER_KW)
-    participants = TextAreaField(_l("Deelnemers"), render_kw={"rows": 8})
-    leader = StringField(_l("Gespreksleider"))
-    rapporteur = StringField(_l("Verslaglegger"))
-    spokesperson = StringField(_l("Woordvoerder (terugkoppeling)"))
+    number = StringField(_l("Tafelnummer"), render_kw=NUMBER_KW, validators=[PlainText()])
+    participants = TextAreaField(
+        _l("Deelnemers"), render_kw={"rows": 8}, validators=[PlainText(multiline=True)]
+    )
+    leader = StringField(_l("Gespreksleider"), validators=[PlainText()])
+    rapporteur = StringField(_l("Verslaglegger"), validators=[PlainText()])
+    spokesperson = StringField(_l("Woordvoerder (terugkoppeling)"), validators=[PlainText()])
     remove = BooleanField(_l("Deze tafel verwijderen"))
 
     def is_blank(self) -> bool:
@@ -71,18 +74,26 @@ class TableForm(Form):
 class MeetingForm(FlaskForm):
     """Create or edit a meeting: its details, template and tables."""
 
-    title = StringField(_l("Titel"), render_kw={"required": True, "autocomplete": "off"})
+    title = StringField(
+        _l("Titel"), render_kw={"required": True, "autocomplete": "off"}, validators=[PlainText()]
+    )
     date = StringField(_l("Datum"), widget=DateInput(), render_kw={"required": True})
-    start = StringField(_l("Aanvang"), render_kw={"autocomplete": "off"})
-    place = StringField(_l("Plaats"))
-    agenda_item = StringField(_l("Agendapunt"))
-    reference = StringField(_l("Kenmerk"))
-    annex_title = StringField(_l("Titel van de bijlage"))
-    questions = TextAreaField(_l("Vragen voor de ronde"), render_kw={"rows": 5})
-    round_minutes = StringField(_l("Duur van de ronde (minuten)"), render_kw=NUMBER_KW)
-    feedback_order = StringField(_l("Volgorde van de terugkoppeling"), render_kw={"autocomplete": "off"})
-    bollen = TextAreaField(_l("Bollen"), render_kw={"rows": 5})
-    horizons = TextAreaField(_l("Horizons"), render_kw={"rows": 4})
+    start = StringField(_l("Aanvang"), render_kw={"autocomplete": "off"}, validators=[PlainText()])
+    place = StringField(_l("Plaats"), validators=[PlainText()])
+    agenda_item = StringField(_l("Agendapunt"), validators=[PlainText()])
+    reference = StringField(_l("Kenmerk"), validators=[PlainText()])
+    annex_title = StringField(_l("Titel van de bijlage"), validators=[PlainText()])
+    questions = TextAreaField(
+        _l("Vragen voor de ronde"), render_kw={"rows": 5}, validators=[PlainText(multiline=True)]
+    )
+    round_minutes = StringField(
+        _l("Duur van de ronde (minuten)"), render_kw=NUMBER_KW, validators=[PlainText()]
+    )
+    feedback_order = StringField(
+        _l("Volgorde van de terugkoppeling"), render_kw={"autocomplete": "off"}, validators=[PlainText()]
+    )
+    bollen = TextAreaField(_l("Bollen"), render_kw={"rows": 5}, validators=[PlainText(multiline=True)])
+    horizons = TextAreaField(_l("Horizons"), render_kw={"rows": 4}, validators=[PlainText(multiline=True)])
     tables = FieldList(FormField(TableForm), min_entries=1, max_entries=LIMITS["tables"])
     submit = SubmitField(_l("Opslaan"))
     add_table = SubmitField(_l("Nog een tafel toevoegen"))

@@ -249,9 +249,14 @@ def table_cards(slug: str):
     if not meeting.tables:
         flash(_("Deze vergadering heeft nog geen tafels, dus ook geen tafelkaarten."), "error")
         return redirect(url_for(".meeting", slug=meeting.slug))
-    from .cards import card_data, render_cards_pdf  # WeasyPrint loads only when a PDF is asked for
+    from ..export.child import RenderError
+    from .cards import card_data, render_cards_pdf  # rendered in the render child, not here
 
-    pdf = render_cards_pdf(card_data(meeting, _public_url()))
+    try:
+        pdf = render_cards_pdf(card_data(meeting, _public_url()))
+    except RenderError as exc:
+        flash(_("De tafelkaarten konden niet worden gemaakt: %(reason)s", reason=str(exc)), "error")
+        return redirect(url_for(".meeting", slug=meeting.slug))
     return send_file(
         BytesIO(pdf),
         mimetype="application/pdf",
