@@ -5,7 +5,7 @@ HOST    ?= 127.0.0.1
 PORT    ?= 5000
 export HOST PORT
 
-.PHONY: install run test bench lint lint-js format clean
+.PHONY: install run test bench bench-live cluster lint lint-js format clean
 
 install: .venv/.installed static/vendor/.built static/vendor/fonts/.copied
 
@@ -51,6 +51,14 @@ test: install
 bench: install
 	$(PY) -m benchmarks
 	$(PY) -m benchmarks.live
+
+# the live write path at summit scale (docs/performance.md); BENCH_ARGS="--cluster", "--tables 10 --duration 10"
+bench-live: install
+	$(PY) -m benchmarks.live_load $(BENCH_ARGS)
+
+# nginx + N app processes + PostgreSQL + Redis on loopback (deploy/cluster.py); CLUSTER_ARGS="--processes 3"
+cluster: install
+	$(PY) -m deploy.cluster $(CLUSTER_ARGS)
 
 lint: install lint-js
 	.venv/bin/ruff check facilitator tests
