@@ -15,6 +15,7 @@ Yjs updates from pycrdt, one in flight at a time as the browser's outbox sends t
 latency is from the emit to the `entry` (or `report`) event on each screen. Three phases:
 
   ramp        tables connected step by step at the nominal per-client load: clients vs p95
+              (once p95 passes the limit the remaining tables connect without load)
   saturation  all clients, the offered rate doubled step by step until p95 passes --p95-limit
   main        all clients at the nominal load for --duration seconds: the headline numbers
 
@@ -515,6 +516,13 @@ class Run:
         )
         return result
 
+    def recover(self, result: dict[str, Any]) -> None:
+        """After an overloaded step, give the server (bounded) time to work off its backlog."""
+        if not result["drained"]:
+            result["recovered"] = self.drain(result["phase"], now() + self.args.recover_seconds)
+            if not result["recovered"]:
+                print(f"  (still backlogged after {self.args.recover_seconds:g} s more: next step is skewed)")
+
     def services_cpu(self) -> float:
         return sum(cpu_of(pids) for pids in self.target.service_pids().values())
 
@@ -622,15 +630,19 @@ class Run:
         connect_s = self.connect_all(self.screens)
         steps = max(1, args.ramp_steps)
         connected_tables = 0
+        overloaded = False
         per_table = args.clients_per_table
         for step in range(1, steps + 1):
             tables = math.ceil(args.tables * step / steps)
             connect_s += self.connect_all(self.members[connected_tables * per_table : tables * per_table])
             connected_tables = tables
-            if args.ramp_steps > 0:
+            if args.ramp_steps > 0 and not overloaded:
                 result = self.phase(f"ramp-{step}", tables, 1.0, args.step_seconds, args.drain_seconds)
                 out["ramp"].append(result)
                 self.progress(result)
+                # past the limit the next steps would only pile up a backlog: connect the rest idle
+                overloaded = not result["entry_p95_ms"] <= args.p95_limit
+                self.recover(result)
         clients = sum(m.connected for m in self.members) + sum(s.connected for s in self.screens)
         rss_after = sum(rss_mb(p) for p in pids)
         out.update(
@@ -649,6 +661,7 @@ class Run:
                 result = self.phase(f"sat-{step}", args.tables, factor, args.step_seconds, args.drain_seconds)
                 out["saturation"].append(result)
                 self.progress(result)
+                self.recover(result)
                 if not result["entry_p95_ms"] <= args.p95_limit:  # nan (nothing arrived) counts as past
                     break
                 factor *= 2
@@ -757,7 +770,13 @@ def ratios(app: dict[str, Any], bare: dict[str, Any]) -> str:
 def svg_plot(results: list[dict[str, Any]], limit: float) -> str:
     """Clients against entry p95 (log scale), one line per target, from the ramp phases."""
     width, height, left, right, top, bottom = 640, 380, 70, 20, 30, 50
-    series = [(r["target"], [(p["clients"], p["entry_p95_ms"]) for p in r["ramp"]]) for r in results]
+    series = []
+    for r in results:  # the ramp, and the main phase when the ramp stopped short of all clients
+        steps = [
+            *r["ramp"],
+            *[r["main"]][: r["main"]["clients"] > max([p["clients"] for p in r["ramp"]] or [0])],
+        ]
+        series.append((r["target"], [(p["clients"], p["entry_p95_ms"]) for p in steps]))
     points = [pt for _, pts in series for pt in pts if pt[1] > 0 and not math.isnan(pt[1])]
     if not points:
         return ""
@@ -857,6 +876,9 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument(
         "--drain-seconds", type=float, default=10.0, help="max wait for stragglers after a step"
+    )
+    parser.add_argument(
+        "--recover-seconds", type=float, default=60.0, help="max extra wait after an overloaded step"
     )
     parser.add_argument("--no-saturation", dest="saturation", action="store_false")
     parser.add_argument(
