@@ -231,9 +231,8 @@ class ClusterTarget(Target):
         from deploy.cluster import Cluster
 
         self.name = f"cluster ({processes} processes, PostgreSQL, Redis, nginx)"
-        self.cluster = Cluster(
-            processes=processes, workdir=work / "cluster", extra_env={"ANNEX_PRESTART": "0"}
-        )
+        # its own temporary directory: the postgres user must be able to enter it
+        self.cluster = Cluster(processes=processes, extra_env={"ANNEX_PRESTART": "0"})
         self.url = self.cluster.url
         try:
             self.cluster.start_services()
