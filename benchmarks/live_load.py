@@ -232,7 +232,9 @@ class ClusterTarget(Target):
 
         self.name = f"cluster ({processes} processes, PostgreSQL, Redis, nginx)"
         # its own temporary directory: the postgres user must be able to enter it
-        self.cluster = Cluster(processes=processes, extra_env={"ANNEX_PRESTART": "0"})
+        self.cluster = Cluster(
+            processes=processes, extra_env={"ANNEX_PRESTART": "0"}, keep=bool(os.environ.get("BENCH_KEEP"))
+        )
         self.url = self.cluster.url
         try:
             self.cluster.start_services()
@@ -305,6 +307,7 @@ class Run:
     disconnects: int = 0
     connect_errors: list[str] = field(default_factory=list)
     deferred_reports: int = 0
+    error_examples: list[str] = field(default_factory=list)
     closing: bool = False
     lag: list[tuple[float, float]] = field(default_factory=list)
     results: dict[str, Any] = field(default_factory=dict)
@@ -336,6 +339,8 @@ class Run:
             op.seq = ack.get("seq")
         else:
             op.error = ack.get("error", "?") if isinstance(ack, dict) else repr(ack)
+            if len(self.error_examples) < 5:
+                self.error_examples.append(f"{op.kind} {op.phase}: {ack!r}"[:300])
         if member is not None:
             member.in_flight = False
 
@@ -677,6 +682,7 @@ class Run:
         gevent.sleep(0.5)
         watcher.kill()
         out["deferred_report_updates"] = self.deferred_reports
+        out["error_examples"] = self.error_examples
         return out
 
     def progress(self, r: dict[str, Any]) -> None:
