@@ -5,7 +5,7 @@ HOST    ?= 127.0.0.1
 PORT    ?= 5000
 export HOST PORT
 
-.PHONY: install run test bench lint lint-js format clean
+.PHONY: install run test bench bench-live cluster lint lint-js format clean
 
 install: .venv/.installed static/vendor/.built static/vendor/fonts/.copied
 
@@ -52,7 +52,15 @@ bench: install
 	$(PY) -m benchmarks
 	$(PY) -m benchmarks.live
 
-PY_SOURCES := facilitator tests benchmarks
+# the live write path at summit scale (docs/performance.md); BENCH_ARGS="--cluster", "--tables 10 --duration 10"
+bench-live: install
+	$(PY) -m benchmarks.live_load $(BENCH_ARGS)
+
+# nginx + N app processes + PostgreSQL + Redis on loopback (deploy/cluster.py); CLUSTER_ARGS="--processes 3"
+cluster: install
+	$(PY) -m deploy.cluster $(CLUSTER_ARGS)
+
+PY_SOURCES := facilitator tests benchmarks deploy wsgi.py
 
 lint: install lint-js
 	.venv/bin/ruff check $(PY_SOURCES)

@@ -18,14 +18,17 @@ def main() -> int:
     """Prepare the database, print the links, serve until Ctrl-C or SIGTERM."""
     from facilitator import create_app
     from facilitator.cli import prepare_first_run
+    from facilitator.extensions import db
+    from facilitator.first_start import first_start_lock
 
     app = create_app()
     with app.app_context():
-        for line in prepare_first_run(app):
+        with first_start_lock(db.engine):  # several processes may start at once on an empty database
+            lines = prepare_first_run(app)
+        for line in lines:
             print(line)
         if not app.config.get("SOCKETIO_MESSAGE_QUEUE"):
             # the only process: whoever was connected before a crash is gone
-            from facilitator.extensions import db
             from facilitator.models import Presence
 
             db.session.query(Presence).delete()

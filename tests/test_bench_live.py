@@ -1,0 +1,40 @@
+"""`make bench-live` in miniature: it runs against the bare server and the app, and nothing goes missing.
+
+Timing is not asserted (the machine is shared); the bench's bookkeeping is.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from .conftest import REPO
+
+
+def test_bench_live_smoke_loses_nothing(tmp_path):
+    out = tmp_path / "bench.json"
+    plot = tmp_path / "p95.svg"
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.live_load",
+        *("--tables", "2", "--clients-per-table", "3", "--screens", "2"),
+        *("--duration", "2", "--ramp-steps", "2", "--step-seconds", "1", "--sat-steps", "1"),
+        *("--json", str(out), "--plot", str(plot)),
+    ]
+    run = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=240)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    results = json.loads(out.read_text())
+    for target in ("bare", "app"):
+        result = results[target]
+        assert result["clients"] == result["clients_wanted"] == 8
+        main = result["main"]
+        assert main["entries_sent"] > 0 and main["reports_sent"] > 0
+        assert main["changes_ok"] == main["entries_sent"] + main["reports_sent"]
+        assert main["missing_on_screens"] == main["missing_at_tables"] == 0
+        assert main["ack_timeouts"] == 0 and main["errors"] == {} and main["disconnects"] == 0
+        assert result["ramp"][0]["clients"] == 5  # 1 table x 3 + 2 screens, then all 8
+        assert len(result["saturation"]) == 1
+    assert "app / bare:" in run.stdout
+    assert plot.read_text().startswith("<svg")

@@ -1,0 +1,129 @@
+"""The cluster as people deploy it (deploy/cluster.py): nginx, several processes, PostgreSQL, Redis.
+
+Real Socket.IO clients go through nginx; its access log names the process behind each
+request, so the test knows that the writer and the screen sit on different processes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import time
+import urllib.request
+import uuid
+
+import psycopg
+import pytest
+import socketio
+
+from deploy.cluster import PG_BIN, Cluster
+
+pytestmark = pytest.mark.postgres
+
+LOG_LINE = re.compile(
+    r'"(?P<request>[^"]*)" (?P<status>\d+) .* node=(?P<node>\S+) upstream=(?P<upstream>\S+)'
+)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """Three app processes started at the same moment on an empty database, behind nginx."""
+    for need in ("nginx", "redis-server"):
+        if shutil.which(need) is None and not (need == "nginx" and shutil.which("/usr/sbin/nginx")):
+            pytest.fail(f"{need} is not installed; .ci/run installs it")
+    if not (PG_BIN / "initdb").exists():
+        pytest.fail(f"PostgreSQL binaries not found in {PG_BIN}; .ci/run installs postgresql-15")
+    cluster = Cluster(processes=3, extra_env={"ANNEX_PRESTART": "0", "SECRET_KEY": "cluster-test"})
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+def access_log(cluster: Cluster) -> list[dict[str, str]]:
+    path = cluster.dir / "nginx" / "access.log"
+    lines = path.read_text().splitlines() if path.exists() else []
+    return [m.groupdict() for m in map(LOG_LINE.search, lines) if m]
+
+
+def upstream_of(cluster: Cluster, node: str, request_part: str = "", timeout: float = 10.0) -> set[str]:
+    """The app processes that served requests with this sticky key (waits for the log line)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = {
+            r["upstream"] for r in access_log(cluster) if r["node"] == node and request_part in r["request"]
+        }
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
+def test_processes_started_together_on_an_empty_database_all_come_up(cluster):
+    assert [process.poll() for process in cluster.apps] == [None, None, None]
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1:{cluster.pg_port}/facilitator") as connection:
+        assert connection.execute("SELECT count(*) FROM user_account").fetchone() == (1,)
+        assert connection.execute("SELECT count(*) FROM meeting").fetchone() == (1,)
+    outputs = [cluster.app_log(n).read_text() for n in (1, 2, 3)]
+    assert sum("wachtwoord:" in text for text in outputs) == 1  # one first account, shown once
+    assert all("Traceback" not in text for text in outputs)
+    with urllib.request.urlopen(cluster.url + "/healthz", timeout=10) as response:  # noqa: S310
+        assert response.status == 200
+        assert "facilitator_node=" in response.headers["Set-Cookie"]
+
+
+def test_an_entry_reaches_a_screen_on_another_process_through_nginx(cluster):
+    links = json.loads(cluster.flask("session", "links", "raad-nr-746-2023-01-27").stdout)
+
+    # the screen as a browser connects: long-polling first, then the websocket upgrade;
+    # nginx's cookie keeps all of its requests on one process
+    screen = socketio.SimpleClient()
+    screen.connect(cluster.url, namespace="/live", auth={"token": links["screen"]["token"]})
+    assert screen.receive(timeout=10)[0] == "snapshot"
+    node = screen.client.eio.http.cookies.get("facilitator_node")
+    assert node, "nginx sets the sticky cookie on the first response"
+    served_screen = upstream_of(cluster, node, "transport=polling")
+    assert len(served_screen) == 1, f"the screen's requests went to {served_screen}"
+
+    # a rapporteur on another process: probe cookie values until one hashes elsewhere
+    other = None
+    for attempt in range(40):
+        probe = f"probe-{attempt}-{uuid.uuid4().hex[:6]}"
+        cookie = {"Cookie": f"facilitator_node={probe}"}
+        request = urllib.request.Request(cluster.url + "/healthz", headers=cookie)  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10):  # noqa: S310
+            pass
+        if upstream_of(cluster, probe) - served_screen:
+            other = probe
+            break
+    assert other is not None, "no cookie value reached another process"
+    writer = socketio.SimpleClient()
+    writer.connect(
+        cluster.url,
+        namespace="/live",
+        transports=["websocket"],
+        headers={"Cookie": f"facilitator_node={other}"},
+        auth={"token": links["tables"]["3"]["rapporteur"]["token"]},
+    )
+    assert writer.receive(timeout=10)[0] == "snapshot"
+    payload = {
+        "op": str(uuid.uuid4()),
+        "id": str(uuid.uuid4()),
+        "text": "Door nginx naar een ander proces",
+        "bollen": ["economisch"],
+        "horizons": [],
+    }
+    ack = writer.call("entry:add", payload, timeout=10)
+    assert ack["ok"], ack
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        name, data = screen.receive(timeout=10)
+        if name == "entry":
+            break
+    assert (name, data) == ("entry", {"table": 3, "entry": ack["entry"], "seq": ack["seq"]})
+    writer.disconnect()
+    screen.disconnect()
+
+    # the websocket upgrade of each stayed with its process (nginx logs it when it closes)
+    assert upstream_of(cluster, node, "transport=websocket") == served_screen
+    served_writer = upstream_of(cluster, other, "transport=websocket")
+    assert served_writer and not served_writer & served_screen
