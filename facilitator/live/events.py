@@ -234,10 +234,17 @@ def on_presence_hello(token: Caller, command: protocol.Hello):
 @live_event("sync")
 def on_sync(token: Caller, command: protocol.Sync):
     """Answer what the caller missed since its last sequence number, or a fresh snapshot."""
+    # the meeting's seq first: changes commit in seq order, so the events read next hold every
+    # change up to it (and perhaps later ones); a later `since` from this answer skips nothing
+    seq = db.session.execute(select(Meeting.seq).where(Meeting.id == token.meeting_id)).scalar_one()
     missed = snapshot.events_since(token.meeting_id, command.since, token.table_number)
     if missed is None:
         return {"ok": True, "snapshot": snapshot.snapshot(token.meeting, token.role, token.table_number)}
-    return {"ok": True, "events": missed, "seq": token.meeting.seq}
+    return {
+        "ok": True,
+        "events": missed,
+        "seq": max([seq, *(e["data"]["seq"] for e in missed)]),
+    }
 
 
 @live_event("entry:hide")
