@@ -155,6 +155,7 @@ def test_sync_misses_nothing_with_concurrent_writers_on_two_processes(live_serve
     assert len(acked) == len(set(acked)) == 200
     # every committed change was in some answer: none was skipped by a later `since`
     assert set(acked) <= seen
-    assert sorted(seen) == list(range(1, max(seen) + 1))
+    # and the sequence has no holes: every number was taken by a change that committed
+    assert sorted(s for s in seen if s >= min(acked)) == list(range(min(acked), max(seen) + 1))
     for c in [*writers, reader]:
         c.disconnect()
