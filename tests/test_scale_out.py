@@ -94,3 +94,68 @@ def test_two_processes_share_events_and_state(live_server, postgres, redis_url):
     assert data == {"table": 5, "entry": ack["entry"], "seq": ack["seq"]}
     for client in (writer, screen, other):
         client.disconnect()
+
+
+@pytest.mark.postgres
+def test_sync_misses_nothing_with_concurrent_writers_on_two_processes(live_server, postgres, redis_url):
+    """Changes committed at the same moment on two processes: `sync` from its own answers sees them all."""
+    import threading
+    import time
+
+    database = postgres.create_database()
+    servers = [
+        live_server(database_url=database, extra_env={"SOCKETIO_MESSAGE_QUEUE": redis_url}) for _ in range(2)
+    ]
+    links = servers[0].import_session()
+    for server in servers:
+        server.start()
+
+    def client(server, token):
+        c = socketio.SimpleClient()
+        c.connect(server.url, namespace="/live", transports=["websocket"], auth={"token": token})
+        assert c.receive(timeout=10)[0] == "snapshot"
+        return c
+
+    writers = [
+        client(servers[n % 2], links["tables"][str(n)][role]["token"])
+        for n in range(1, 5)
+        for role in ("rapporteur", "participant")
+    ]
+    reader = client(servers[0], links["screen"]["token"])
+    acked: list[int] = []
+    failures: list[object] = []
+    done = threading.Event()
+
+    def write(c):
+        for i in range(25):
+            entry = {"op": uuid.uuid4().hex, "id": uuid.uuid4().hex, "text": f"Gelijktijdig {i}"}
+            ack = c.call("entry:add", {**entry, "bollen": ["economisch"], "horizons": []}, timeout=30)
+            (acked.append(ack["seq"]) if ack.get("ok") else failures.append(ack))
+
+    threads = [threading.Thread(target=write, args=(c,)) for c in writers]
+    seen: set[int] = set()
+    since = 0
+
+    def sync():
+        nonlocal since
+        answer = reader.call("sync", {"since": since}, timeout=30)
+        assert answer["ok"] and "events" in answer, answer
+        seen.update(e["data"]["seq"] for e in answer["events"])
+        assert all(e["data"]["seq"] > since for e in answer["events"])
+        since = answer["seq"]
+
+    for t in threads:
+        t.start()
+    while any(t.is_alive() for t in threads):
+        sync()  # between, during and after the writers' commits
+        time.sleep(0.1)
+    done.set()
+    sync()
+    assert failures == []
+    assert len(acked) == len(set(acked)) == 200
+    # every committed change was in some answer: none was skipped by a later `since`
+    assert set(acked) <= seen
+    # and the sequence has no holes: every number was taken by a change that committed
+    assert sorted(s for s in seen if s >= min(acked)) == list(range(min(acked), max(seen) + 1))
+    for c in [*writers, reader]:
+        c.disconnect()

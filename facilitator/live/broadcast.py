@@ -12,7 +12,7 @@ from typing import Any
 from ..extensions import socketio
 from .changes import Outcome
 from .errors import MESSAGES
-from .protocol import NAMESPACE
+from .protocol import NAMESPACE, forget_template
 from .snapshot import connected_sids, table_presence
 
 
@@ -60,6 +60,7 @@ def publish(meeting_id: int, outcome: Outcome) -> dict[str, Any]:
 
 def refresh(meeting_id: int, reason: str) -> None:
     """Ask every open page of a meeting to fetch a fresh snapshot (its definition changed)."""
+    forget_template(meeting_id)
     send("refresh", {"reason": reason}, meeting_room(meeting_id))
 
 

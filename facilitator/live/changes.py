@@ -291,17 +291,6 @@ def _merge_report(table: RoundTable, doc, update: bytes, actor: Actor, seq: int,
     return {"length": len(text)}, [report_event(table.number, update, text, seq)], "report"
 
 
-def update_report(actor: Actor, command: p.UpdateReport) -> Outcome:
-    """`report:update`: merge a CRDT update into the table's report (no keystroke is lost)."""
-
-    def apply(table: RoundTable, seq: int):
-        doc = report_doc(table)
-        doc.apply_update(command.update)
-        return _merge_report(table, doc, command.update, actor, seq, new_version=False)
-
-    return _run(actor, command, apply)
-
-
 def set_report_text(actor: Actor, command: p.SetReportText) -> Outcome:
     """Curation: replace the report's text, merged as CRDT edits."""
 

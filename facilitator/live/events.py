@@ -1,8 +1,10 @@
 """Socket.IO handlers on /live, and nothing else: authorise from the token, parse, call a change,
 broadcast after its commit.
 
-The token is checked again on every event (a rotated link stops at once), and
-role and table always come from the token, never from the payload. Importing this
+The token is checked again on every event (a rotated link stops at once): for the hot
+changes inside their batch's transaction (writer.py, one query for the whole batch), for
+the others here. Role, table and meeting, which never change for a token, are remembered
+per connection; they always come from the token, never from the payload. Importing this
 module registers the handlers; nothing but the app factory imports it.
 """
 
@@ -11,18 +13,21 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from flask import request
 from flask_socketio import ConnectionRefusedError, disconnect, join_room
+from sqlalchemy import select
 
 from ..extensions import db, socketio
-from ..models import AccessToken
+from ..models import AccessToken, Meeting
 from ..rules import LIMITS
 from . import broadcast, changes, protocol, snapshot
-from .errors import ProtocolError
+from .errors import ProtocolError, TokenRevoked
 from .protocol import NAMESPACE
 from .topics import meeting_topics
+from .writer import writer
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +36,34 @@ log = logging.getLogger(__name__)
 _connections: dict[str, dict[str, Any]] = {}
 
 
-def _current_token() -> AccessToken | None:
+@dataclass(frozen=True)
+class Caller:
+    """Who sent an event: the token's string, meeting, role and table (none of them ever change)."""
+
+    token: str
+    meeting_id: int
+    role: str
+    table_number: int | None
+
+    @property
+    def meeting(self) -> Meeting:
+        """The caller's meeting, read now."""
+        return db.session.get(Meeting, self.meeting_id)
+
+
+def _caller(check: bool) -> Caller | None:
+    """The connection's caller; with ``check``, only while its token is still active (read now)."""
     state = _connections.get(request.sid)
     if state is None:
         return None
-    db.session.commit()  # see a rotation committed by another process
-    return AccessToken.lookup(state["token"])
+    caller = state["caller"]
+    if check:
+        active = db.session.execute(
+            select(AccessToken.id).where(AccessToken.token == caller.token, AccessToken.revoked_at.is_(None))
+        ).first()
+        if active is None:
+            return None
+    return caller
 
 
 def _rate_ok() -> bool:
@@ -54,10 +81,11 @@ def _rate_ok() -> bool:
     return True
 
 
-def live_event(name: str):
+def live_event(name: str, batched: bool = False):
     """Register a handler for a client event: check the caller's token and role, parse the payload.
 
-    The handler gets the token and the command that the event's one parser returned.
+    The handler gets the caller and the command that the event's one parser returned.
+    ``batched`` changes go through the writer, whose transaction checks the token.
     """
     declared = protocol.CLIENT_EVENTS[name]
 
@@ -65,17 +93,22 @@ def live_event(name: str):
         @functools.wraps(handler)
         def wrapped(payload: Any = None, *extra: Any):
             try:
-                token = _current_token()
+                token = _caller(check=not batched)
                 if token is None:
-                    broadcast.revoked(request.sid)
-                    disconnect()
-                    raise ProtocolError("forbidden")
+                    raise TokenRevoked()
                 if token.role not in declared.roles:
                     raise ProtocolError("forbidden")
                 if not _rate_ok():
                     raise ProtocolError("rate_limited")
-                command = declared.parse(payload, protocol.Template(load=lambda: token.meeting))
+                command = declared.parse(
+                    payload, protocol.template_of(token.meeting_id, lambda: token.meeting)
+                )
                 return handler(token, command)
+            except TokenRevoked as exc:
+                db.session.rollback()
+                broadcast.revoked(request.sid)
+                disconnect()
+                return exc.ack()
             except ProtocolError as exc:
                 db.session.rollback()
                 return exc.ack()
@@ -96,7 +129,7 @@ def live_event(name: str):
     return decorator
 
 
-def _actor(token: AccessToken) -> changes.Actor:
+def _actor(token: Caller) -> changes.Actor:
     state = _connections.get(request.sid, {})
     who = state.get("name") or token.role
     return changes.Actor(
@@ -116,7 +149,7 @@ def on_connect(auth: Any = None):
         if token is None:
             raise ConnectionRefusedError("unknown or revoked token")
         _connections[request.sid] = {
-            "token": token.token,
+            "caller": Caller(token.token, token.meeting_id, token.role, token.table_number),
             "budget": float(LIMITS["burst"]),
             "at": time.monotonic(),
             "name": "",
@@ -153,44 +186,44 @@ def on_disconnect(*args: Any):
         db.session.remove()
 
 
-@live_event("entry:add")
-def on_entry_add(token: AccessToken, command: protocol.AddEntry):
+@live_event("entry:add", batched=True)
+def on_entry_add(token: Caller, command: protocol.AddEntry):
     """Add an entry to the caller's own table."""
-    return broadcast.publish(token.meeting_id, changes.add_entry(_actor(token), command))
+    return broadcast.publish(token.meeting_id, writer.submit(_actor(token), token.token, command))
 
 
-@live_event("entry:update")
-def on_entry_update(token: AccessToken, command: protocol.UpdateEntry):
+@live_event("entry:update", batched=True)
+def on_entry_update(token: Caller, command: protocol.UpdateEntry):
     """Change an entry of the caller's own table."""
-    return broadcast.publish(token.meeting_id, changes.update_entry(_actor(token), command))
+    return broadcast.publish(token.meeting_id, writer.submit(_actor(token), token.token, command))
 
 
-@live_event("entry:delete")
-def on_entry_delete(token: AccessToken, command: protocol.DeleteEntry):
+@live_event("entry:delete", batched=True)
+def on_entry_delete(token: Caller, command: protocol.DeleteEntry):
     """Delete (mark) an entry of the caller's own table."""
-    return broadcast.publish(token.meeting_id, changes.delete_entry(_actor(token), command))
+    return broadcast.publish(token.meeting_id, writer.submit(_actor(token), token.token, command))
 
 
 @live_event("entry:restore")
-def on_entry_restore(token: AccessToken, command: protocol.RestoreEntry):
+def on_entry_restore(token: Caller, command: protocol.RestoreEntry):
     """Undo the delete of an entry of the caller's own table."""
     return broadcast.publish(token.meeting_id, changes.restore_entry(_actor(token), command))
 
 
-@live_event("report:update")
-def on_report_update(token: AccessToken, command: protocol.UpdateReport):
+@live_event("report:update", batched=True)
+def on_report_update(token: Caller, command: protocol.UpdateReport):
     """Merge a CRDT update into the caller's table report."""
-    return broadcast.publish(token.meeting_id, changes.update_report(_actor(token), command))
+    return broadcast.publish(token.meeting_id, writer.submit(_actor(token), token.token, command))
 
 
 @live_event("table:update")
-def on_table_update(token: AccessToken, command: protocol.UpdateTable):
+def on_table_update(token: Caller, command: protocol.UpdateTable):
     """Correct the attendance of the caller's table."""
     return broadcast.publish(token.meeting_id, changes.update_table(_actor(token), command))
 
 
 @live_event("presence:hello")
-def on_presence_hello(token: AccessToken, command: protocol.Hello):
+def on_presence_hello(token: Caller, command: protocol.Hello):
     """Tell the table the caller's display name (optional, for presence)."""
     _connections[request.sid]["name"] = command.name
     changes.rename(request.sid, command.name)
@@ -199,45 +232,52 @@ def on_presence_hello(token: AccessToken, command: protocol.Hello):
 
 
 @live_event("sync")
-def on_sync(token: AccessToken, command: protocol.Sync):
+def on_sync(token: Caller, command: protocol.Sync):
     """Answer what the caller missed since its last sequence number, or a fresh snapshot."""
+    # the meeting's seq first: changes commit in seq order, so the events read next hold every
+    # change up to it (and perhaps later ones); a later `since` from this answer skips nothing
+    seq = db.session.execute(select(Meeting.seq).where(Meeting.id == token.meeting_id)).scalar_one()
     missed = snapshot.events_since(token.meeting_id, command.since, token.table_number)
     if missed is None:
         return {"ok": True, "snapshot": snapshot.snapshot(token.meeting, token.role, token.table_number)}
-    return {"ok": True, "events": missed, "seq": token.meeting.seq}
+    return {
+        "ok": True,
+        "events": missed,
+        "seq": max([seq, *(e["data"]["seq"] for e in missed)]),
+    }
 
 
 @live_event("entry:hide")
-def on_entry_hide(token: AccessToken, command: protocol.HideEntry):
+def on_entry_hide(token: Caller, command: protocol.HideEntry):
     """The chair hides an entry from the screens (or shows it again)."""
     return broadcast.publish(token.meeting_id, changes.hide_entry(_actor(token), command))
 
 
 @live_event("chair:phase")
-def on_chair_phase(token: AccessToken, command: protocol.SetPhase):
+def on_chair_phase(token: Caller, command: protocol.SetPhase):
     """The chair moves the meeting to another phase."""
     return broadcast.publish(token.meeting_id, changes.set_phase(_actor(token), command))
 
 
 @live_event("chair:timer")
-def on_chair_timer(token: AccessToken, command: protocol.SetTimer):
+def on_chair_timer(token: Caller, command: protocol.SetTimer):
     """The chair runs the table-round timer."""
     return broadcast.publish(token.meeting_id, changes.set_timer(_actor(token), command))
 
 
 @live_event("chair:view")
-def on_chair_view(token: AccessToken, command: protocol.SetView):
+def on_chair_view(token: Caller, command: protocol.SetView):
     """The chair sets what every screen shows."""
     return broadcast.publish(token.meeting_id, changes.set_view(_actor(token), command))
 
 
 @live_event("chair:feedback-order")
-def on_chair_feedback_order(token: AccessToken, command: protocol.SetFeedbackOrder):
+def on_chair_feedback_order(token: Caller, command: protocol.SetFeedbackOrder):
     """The chair reorders (or skips tables in) the report-back."""
     return broadcast.publish(token.meeting_id, changes.set_feedback_order(_actor(token), command))
 
 
 @live_event("topics:get")
-def on_topics_get(token: AccessToken, command: protocol.GetTopics):
+def on_topics_get(token: Caller, command: protocol.GetTopics):
     """Topics that came up at several tables (and repeatedly within one), computed now."""
     return {"ok": True, **meeting_topics(token.meeting, command.limit)}

@@ -11,6 +11,7 @@ docs/protocol.md describes the same for people.
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
@@ -54,6 +55,29 @@ class Template:
     def tables(self) -> tuple[int, ...]:
         """The meeting's table numbers."""
         return tuple(t.number for t in self._meeting.tables)
+
+
+# The template of each meeting, for the parsers: read at most every few seconds per process
+# (the secretariat changes it before a meeting; broadcast.refresh forgets it at once here).
+TEMPLATE_SECONDS = 2.0
+_templates: dict[int, tuple[float, Template]] = {}
+
+
+def template_of(meeting_id: int, load: Callable[[], Any]) -> Template:
+    """The meeting's template as recently read (``load`` fetches the meeting when it is not)."""
+    now = time.monotonic()
+    hit = _templates.get(meeting_id)
+    if hit is not None and now - hit[0] < TEMPLATE_SECONDS:
+        return hit[1]
+    template = Template(load())
+    template.bollen, template.horizons, template.tables  # noqa: B018 - read now, while the meeting is loaded
+    _templates[meeting_id] = (now, template)
+    return template
+
+
+def forget_template(meeting_id: int) -> None:
+    """The meeting's definition changed: read its template again on the next event."""
+    _templates.pop(meeting_id, None)
 
 
 # --- commands: what a parser returns ------------------------------------------------------

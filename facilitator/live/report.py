@@ -57,3 +57,31 @@ def text_edit_update(doc: Doc, new_text: str) -> bytes:
         if j2 > j1:
             ytext.insert(start, new_text[j1:j2])
     return doc.get_update(before)
+
+
+# --- the documents this process last wrote, so that a keystroke does not re-read the whole report ---
+
+_DOCS: dict[int, tuple[bytes, Doc]] = {}
+_MAX_DOCS = 1000
+
+
+def cached_doc(table_id: int, stored: bytes | None) -> Doc | None:
+    """The table's document as this process last wrote it, if the stored state is still that one."""
+    hit = _DOCS.get(table_id)
+    if hit is None or stored is None or hit[0] != stored:
+        return None  # another process (or curation) wrote since: read the stored state
+    return hit[1]
+
+
+def keep_doc(table_id: int, state: bytes | None, doc: Doc) -> None:
+    """Remember a document whose committed state is ``state``."""
+    if state is None:
+        return
+    if len(_DOCS) >= _MAX_DOCS:
+        _DOCS.clear()
+    _DOCS[table_id] = (state, doc)
+
+
+def forget_docs() -> None:
+    """Forget every cached document (after a failed transaction: they may hold uncommitted edits)."""
+    _DOCS.clear()

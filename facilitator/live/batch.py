@@ -1,0 +1,398 @@
+"""The hot changes of the live side, many in one transaction: entry add/update/delete, report update.
+
+`apply(jobs)` checks every change on its own against the stored state (a refusal answers
+that change only), then takes the meeting's sequence numbers for all accepted changes
+with one ``UPDATE … RETURNING`` as late as possible, writes them with core SQL
+(executemany), logs them (``Operation``) and commits once. The meeting row stays locked
+from that UPDATE to the commit, so changes commit in sequence order on every database
+and process: a client that has seen seq N has also been able to see every seq below N.
+A resent op id is answered with its stored acknowledgement; a failed batch is retried
+one change at a time. changes.py keeps the rare changes (one ORM transaction each).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from pycrdt import Doc, Text
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from ..extensions import db
+from ..models import AccessToken, Entry, Meeting, Operation, ReportVersion, RoundTable, utcnow
+from ..rules import LIMITS
+from . import protocol as p
+from .changes import VERSION_WINDOW, Actor, Outcome
+from .errors import ProtocolError, TokenRevoked
+from .report import REPORT_KEY, cached_doc, forget_docs, keep_doc
+from .snapshot import aware, entry_deleted_event, entry_event, report_event
+
+BATCHED = (p.AddEntry, p.UpdateEntry, p.DeleteEntry, p.UpdateReport)
+ENTRY_FIELDS = ("text", "bollen", "horizons", "hidden", "deleted_at", "updated_at")
+
+entry_table = Entry.__table__
+table_table = RoundTable.__table__
+
+
+@dataclass
+class Job:
+    """One change waiting for the batch: who (and with which token), what, and its answer."""
+
+    actor: Actor
+    token: str
+    command: p.Change
+    # an Outcome, or the exception to raise in the caller (ProtocolError, a database error)
+    result: Any = None
+
+
+@dataclass
+class _Accepted:
+    """A change that passed its checks, waiting for its sequence number."""
+
+    job: Job
+    kind: str  # "entry", "deleted", "report"
+    table_number: int
+    subject: str
+    entry: dict[str, Any] | None = None  # as the change left it (a later change may alter the row)
+    table_id: int = 0
+    update: bytes = b""
+    text: str = ""  # the report after this update
+
+
+@dataclass
+class _Report:
+    """A table's report within the batch: its document and what to write once."""
+
+    table_id: int
+    doc: Doc
+    stored: bytes | None
+    stored_text: str
+    accepted: list[bytes] = field(default_factory=list)
+    text: str = ""
+    new_state: bytes | None = None
+    latest_version: Any = None
+
+
+def apply(jobs: list[Job]) -> None:
+    """Apply the jobs in one transaction, each answered in ``job.result``; isolate failures."""
+    try:
+        _with_retries(jobs, attempts=3 if len(jobs) == 1 else 1)
+    except (IntegrityError, OperationalError) as exc:
+        if len(jobs) == 1:
+            jobs[0].result = exc
+            return
+        # one change (a racing resend, a duplicate id) must not fail the others
+        for job in jobs:
+            apply([job])
+
+
+def _with_retries(jobs: list[Job], attempts: int) -> None:
+    for attempt in range(attempts):
+        try:
+            answers = _transaction(jobs)
+        except (IntegrityError, OperationalError):
+            db.session.rollback()
+            forget_docs()
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1))
+            continue
+        for job, answer in zip(jobs, answers, strict=True):
+            job.result = answer
+        return
+
+
+def _transaction(jobs: list[Job]) -> list[Any]:
+    """Check, sequence, write and commit the jobs; return each one's answer."""
+    conn = db.session.connection()
+    answers: dict[int, Any] = {}
+    by_meeting: dict[int, list[Job]] = defaultdict(list)
+    for job in jobs:
+        by_meeting[job.actor.meeting_id].append(job)
+    written = []
+    for meeting_id, group in by_meeting.items():
+        written.append(_meeting_batch(conn, meeting_id, group, answers))
+    db.session.commit()
+    for reports in written:
+        for report in reports.values():
+            keep_doc(report.table_id, report.new_state or report.stored, report.doc)
+    return [answers[id(job)] for job in jobs]
+
+
+def _meeting_batch(conn, meeting_id: int, jobs: list[Job], answers: dict[int, Any]) -> dict[int, _Report]:
+    ops = [job.command.op for job in jobs]
+    alive = set(
+        conn.execute(
+            select(AccessToken.token).where(
+                AccessToken.token.in_({job.token for job in jobs}), AccessToken.revoked_at.is_(None)
+            )
+        ).scalars()
+    )
+    stored = dict(
+        conn.execute(
+            select(Operation.op_id, Operation.result).where(
+                Operation.meeting_id == meeting_id, Operation.op_id.in_(ops)
+            )
+        ).all()
+    )
+    phase, closed_seq = conn.execute(
+        select(Meeting.phase, Meeting.closed_seq).where(Meeting.id == meeting_id)
+    ).one()
+    numbers = {job.actor.table_number for job in jobs}
+    tables = {
+        row.number: row.id
+        for row in conn.execute(
+            select(RoundTable.id, RoundTable.number).where(
+                RoundTable.meeting_id == meeting_id, RoundTable.number.in_(numbers)
+            )
+        )
+    }
+    entries = _lock_entries(conn, [job.command for job in jobs])
+    report_tables = {tables.get(j.actor.table_number) for j in jobs if isinstance(j.command, p.UpdateReport)}
+    reports = _lock_reports(conn, report_tables - {None})
+    inserted: dict[str, dict[str, Any]] = {}
+    changed: set[str] = set()
+    accepted: list[_Accepted] = []
+    first_of_op: dict[str, Job] = {}
+    for job in jobs:
+        command = job.command
+        if job.token not in alive:
+            answers[id(job)] = TokenRevoked()
+        elif command.op in stored:
+            answers[id(job)] = Outcome(ack=stored[command.op])
+        elif command.op in first_of_op:
+            answers[id(job)] = first_of_op[command.op]  # the same op twice in one batch: resolved below
+        else:
+            first_of_op[command.op] = job
+            try:
+                # as changes._table_for: a change made before the close still counts; curation goes on
+                early = command.base is not None and closed_seq is not None and command.base < closed_seq
+                if phase == "closed" and not early and job.actor.role != "secretariat":
+                    raise ProtocolError("closed")
+                table_id = tables.get(job.actor.table_number)
+                if table_id is None:
+                    raise ProtocolError("not_found", "Deze tafel bestaat niet meer.")
+                accepted.append(_check(job, table_id, entries, inserted, changed, reports.get(table_id)))
+            except ProtocolError as exc:
+                answers[id(job)] = exc
+    if accepted:
+        _write(conn, meeting_id, accepted, entries, inserted, changed, reports, answers)
+    for job in jobs:
+        first = answers[id(job)]
+        if isinstance(first, Job):
+            answers[id(job)] = answers[id(first)]
+    return reports
+
+
+def _lock_entries(conn, commands: list[p.Change]) -> dict[str, dict[str, Any]]:
+    """The entries the batch names, locked in id order (PostgreSQL) against concurrent writers."""
+    ids = sorted({c.id for c in commands if isinstance(c, p.AddEntry | p.UpdateEntry | p.DeleteEntry)})
+    if not ids:
+        return {}
+    rows = conn.execute(
+        select(entry_table).where(entry_table.c.id.in_(ids)).order_by(entry_table.c.id).with_for_update()
+    ).mappings()
+    return {row["id"]: dict(row) for row in rows}
+
+
+def _lock_reports(conn, table_ids: set[int]) -> dict[int, _Report]:
+    """The reports the batch changes, locked, each as a CRDT document (cached when still current)."""
+    if not table_ids:
+        return {}
+    rows = conn.execute(
+        select(RoundTable.id, RoundTable.report, RoundTable.report_state)
+        .where(RoundTable.id.in_(sorted(table_ids)))
+        .order_by(RoundTable.id)
+        .with_for_update()
+    ).all()
+    latest = dict(
+        conn.execute(
+            select(ReportVersion.table_id, func.max(ReportVersion.id))
+            .where(ReportVersion.table_id.in_(table_ids))
+            .group_by(ReportVersion.table_id)
+        ).all()
+    )
+    versions = {}
+    if latest:
+        versions = {
+            row.table_id: row
+            for row in conn.execute(
+                select(
+                    ReportVersion.id, ReportVersion.table_id, ReportVersion.actor, ReportVersion.updated_at
+                ).where(ReportVersion.id.in_(latest.values()))
+            )
+        }
+    out = {}
+    for table_id, text, state in rows:
+        doc = cached_doc(table_id, state) or _fresh_doc(text, state)
+        out[table_id] = _Report(table_id, doc, state, text or "", latest_version=versions.get(table_id))
+    return out
+
+
+def _fresh_doc(text: str, state: bytes | None, updates: tuple[bytes, ...] | list[bytes] = ()) -> Doc:
+    doc = Doc()
+    ytext = doc.get(REPORT_KEY, type=Text)
+    if state:
+        doc.apply_update(state)
+    elif text:
+        ytext += text
+    for change in updates:
+        doc.apply_update(change)
+    return doc
+
+
+def _check(job: Job, table_id: int, entries, inserted, changed, report: _Report | None) -> _Accepted:
+    """Check one change against the stored state plus the batch's earlier changes; stage it."""
+    command, number = job.command, job.actor.table_number
+    if isinstance(command, p.UpdateReport):
+        return _check_report(job, table_id, report)
+    if isinstance(command, p.AddEntry):
+        if command.id in entries:
+            raise ProtocolError("invalid", "Er bestaat al een inbreng met deze id.")
+        now = utcnow()
+        row = {
+            "id": command.id,
+            "table_id": table_id,
+            "text": command.text,
+            "bollen": command.bollen,
+            "horizons": command.horizons,
+            "hidden": False,
+            "created_seq": 0,  # set once the sequence is taken
+            "created_at": now,
+            "updated_at": now,
+            "deleted_at": None,
+        }
+        entries[command.id] = inserted[command.id] = row
+        return _Accepted(job, "entry", number, command.id, entry=_entry_dict(row))
+    row = entries.get(command.id)
+    if row is None or row["table_id"] != table_id or row["deleted_at"] is not None:
+        raise ProtocolError("not_found")
+    if command.id not in inserted:
+        changed.add(command.id)
+    if isinstance(command, p.DeleteEntry):
+        row["deleted_at"] = utcnow()
+        return _Accepted(job, "deleted", number, command.id)
+    for name in ("text", "bollen", "horizons"):
+        if (value := getattr(command, name)) is not None:
+            row[name] = value
+    row["updated_at"] = utcnow()
+    return _Accepted(job, "entry", number, command.id, entry=_entry_dict(row))
+
+
+def _check_report(job: Job, table_id: int, report: _Report) -> _Accepted:
+    command: p.UpdateReport = job.command
+    try:
+        report.doc.apply_update(command.update)
+    except ValueError:
+        report.doc = _fresh_doc(report.stored_text, report.stored, report.accepted)
+        raise ProtocolError("invalid", "De wijziging van het verslag is onleesbaar.") from None
+    text = str(report.doc.get(REPORT_KEY, type=Text))
+    if len(text) > LIMITS["report"]:
+        # a CRDT update cannot be taken back: rebuild the document without it
+        report.doc = _fresh_doc(report.stored_text, report.stored, report.accepted)
+        raise ProtocolError("too_large", f"Het verslag is hoogstens {LIMITS['report']} tekens lang.")
+    report.accepted.append(command.update)
+    report.text = text
+    return _Accepted(
+        job, "report", job.actor.table_number, "report", table_id=table_id, update=command.update, text=text
+    )
+
+
+def _entry_dict(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "text": row["text"],
+        "bollen": list(row["bollen"]),
+        "horizons": list(row["horizons"]),
+        "hidden": bool(row["hidden"]),
+    }
+
+
+def _write(conn, meeting_id, accepted, entries, inserted, changed, reports, answers) -> None:
+    """Take the sequence numbers last, write everything with executemany, answer each change."""
+    if changed:
+        conn.execute(
+            update(entry_table).where(entry_table.c.id == bindparam("b_id")),
+            [{"b_id": i, **{k: entries[i][k] for k in ENTRY_FIELDS}} for i in sorted(changed)],
+        )
+    now = utcnow()
+    touched = [r for r in reports.values() if r.accepted]
+    for report in touched:
+        report.new_state = report.doc.get_update()
+    if touched:
+        conn.execute(
+            update(table_table).where(table_table.c.id == bindparam("b_id")),
+            [
+                {"b_id": r.table_id, "report": r.text, "report_state": r.new_state, "updated_at": now}
+                for r in touched
+            ],
+        )
+    # the meeting's lock is taken here and held only for the last inserts and the commit
+    last = conn.execute(
+        update(Meeting)
+        .where(Meeting.id == meeting_id)
+        .values(seq=Meeting.seq + len(accepted))
+        .returning(Meeting.seq)
+    ).scalar_one()
+    log = []
+    versions: dict[int, dict[str, Any]] = {}
+    new_versions = []
+    for seq, change in enumerate(accepted, start=last - len(accepted) + 1):
+        job = change.job
+        if change.kind == "report":
+            ack = {"ok": True, "seq": seq, "length": len(change.text)}
+            events = [report_event(change.table_number, change.update, change.text, seq)]
+            _version(reports[change.table_id], change.text, job.actor.label, seq, now, versions, new_versions)
+        elif change.kind == "deleted":
+            ack = {"ok": True, "seq": seq, "id": change.subject}
+            events = [entry_deleted_event(change.table_number, change.subject, seq)]
+        else:
+            if change.subject in inserted and inserted[change.subject]["created_seq"] == 0:
+                inserted[change.subject]["created_seq"] = seq
+            data = change.entry
+            ack = {"ok": True, "seq": seq, "entry": data}
+            events = [entry_event(change.table_number, data, seq)]
+        answers[id(job)] = Outcome(ack=ack, events=events)
+        log.append(
+            {
+                "meeting_id": meeting_id,
+                "op_id": job.command.op,
+                "seq": seq,
+                "table_number": job.actor.table_number,
+                "kind": job.command.kind,
+                "subject": change.subject,
+                "actor": job.actor.label,
+                "payload": job.command.logged(),
+                "result": ack,
+                "created_at": now,
+            }
+        )
+    if inserted:
+        conn.execute(insert(entry_table), list(inserted.values()))
+    if versions:
+        conn.execute(
+            update(ReportVersion.__table__).where(ReportVersion.__table__.c.id == bindparam("b_id")),
+            list(versions.values()),
+        )
+    if new_versions:
+        conn.execute(insert(ReportVersion.__table__), new_versions)
+    conn.execute(insert(Operation.__table__), log)
+
+
+def _version(report: _Report, text: str, actor: str, seq: int, now, versions, new_versions) -> None:
+    """Extend the author's current version of the report or start a new one (as changes.py does)."""
+    latest = report.latest_version
+    if isinstance(latest, dict):  # started in this batch
+        if latest["actor"] == actor:
+            latest.update(text=text, seq=seq, updated_at=now)
+            return
+    elif latest is not None and latest.actor == actor and now - aware(latest.updated_at) < VERSION_WINDOW:
+        versions[latest.id] = {"b_id": latest.id, "text": text, "seq": seq, "updated_at": now}
+        return
+    row = {"table_id": report.table_id, "seq": seq, "actor": actor, "text": text}
+    row.update(created_at=now, updated_at=now)
+    new_versions.append(row)
+    report.latest_version = row

@@ -1,0 +1,85 @@
+"""Group commit: one writer per process applies the hot changes that arrive together in one transaction.
+
+A handler submits its change and waits; the writer (a greenlet under gevent) takes what
+has queued within LIVE_BATCH_WINDOW seconds (a few milliseconds), applies it with
+batch.apply, commits once, and only then wakes each handler with its own answer, which
+the handler acknowledges and broadcasts. Without gevent (tests, the command line) a
+change is applied at once in the caller, as a batch of one.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import current_app
+
+from ..extensions import db, socketio
+from . import batch
+from .changes import Actor, Outcome
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 200
+
+
+class Writer:
+    """The process's writer greenlet and its queue."""
+
+    def __init__(self) -> None:
+        self.queue: Any = None
+        self.greenlet: Any = None
+
+    def submit(self, actor: Actor, token: str, command: Any) -> Outcome:
+        """Apply one change (in the next batch); return its outcome or raise its refusal or failure."""
+        job = batch.Job(actor, token, command)
+        if socketio.async_mode != "gevent":
+            batch.apply([job])
+            return _answer(job)
+        import gevent.event
+
+        if self.greenlet is None or self.greenlet.dead:
+            self._start(current_app._get_current_object())
+        done = gevent.event.Event()
+        self.queue.put((job, done))
+        done.wait()
+        return _answer(job)
+
+    def _start(self, app: Any) -> None:
+        import gevent
+        import gevent.queue
+
+        self.queue = gevent.queue.Queue()
+        self.greenlet = gevent.spawn(self._run, app)
+
+    def _run(self, app: Any) -> None:
+        import gevent
+
+        window = app.config.get("LIVE_BATCH_WINDOW", 0.002)
+        with app.app_context():
+            while True:
+                waiting = [self.queue.get()]
+                gevent.sleep(window)  # let the changes that arrive together join this batch
+                while len(waiting) < MAX_BATCH and not self.queue.empty():
+                    waiting.append(self.queue.get_nowait())
+                jobs = [job for job, _ in waiting]
+                try:
+                    batch.apply(jobs)
+                except Exception as exc:  # never lose the writer: answer every change with the failure
+                    log.exception("live batch failed")
+                    db.session.rollback()
+                    for job in jobs:
+                        job.result = job.result if job.result is not None else exc
+                finally:
+                    db.session.remove()
+                for _, done in waiting:
+                    done.set()
+
+
+def _answer(job: batch.Job) -> Outcome:
+    if isinstance(job.result, BaseException):
+        raise job.result
+    return job.result
+
+
+writer = Writer()
