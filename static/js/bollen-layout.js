@@ -218,7 +218,8 @@ function placeText(geo, area, items, fontSize, lineHeight, minChars) {
 
 /**
  * The figure as data: circles, labels, and per entry where and how it is drawn.
- * entries: [{id, text, bollen, horizons, pending?}] in list order (numbered from 1).
+ * entries: [{id, text, bollen, horizons, pending?, number?}] in list order (numbered from 1
+ * unless an entry brings its own number).
  */
 export function layoutBollen(template, entries, options = {}) {
   const bollen = (template.bollen || []).slice(0, 8);
@@ -236,7 +237,7 @@ export function layoutBollen(template, entries, options = {}) {
     for (const key of entry.bollen || []) if (index.has(key)) mask |= 1 << index.get(key);
     if (!mask) return; // a bol no longer in the template: the list still shows the entry
     const tags = (entry.horizons || []).map((k) => letters.get(k)).filter(Boolean).join("");
-    const item = { entry, number: i + 1, tags };
+    const item = { entry, number: entry.number || i + 1, tags };
     if (!groups.has(mask)) groups.set(mask, []);
     groups.get(mask).push(item);
   });
