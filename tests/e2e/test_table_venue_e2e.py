@@ -181,3 +181,41 @@ def test_entries_shown_as_markers_in_the_figure_are_written_out_under_it(meeting
         number, text = title.split(". ", 1)
         expect(key).to_contain_text(text.replace(" (wacht)", ""))
     expect(key.locator(".marker").first).to_be_visible()
+
+
+LINK_CASES = [
+    "Zie [de notitie](https://example.org/notitie) en ![grafiek](https://example.org/g.png)",
+    "**[vet](https://v.nl)** en *![schuin](http://i.nl/x.png)*",
+    "[https://a.nl](https://a.nl) en ![](http://img.nl/a.png)",
+    "[geheim](file:///etc/passwd) [x](javascript:alert(1))",
+]
+
+
+def test_links_and_images_in_the_report_are_text_with_their_address(meeting, person):
+    from facilitator.export import richtext
+
+    _, links = meeting
+    page = person().open(url(links, "rapporteur"))
+    wait_saved(page)
+    editor = report(page)
+    editor.click()
+    page.keyboard.press("Control+End")
+    page.keyboard.insert_text("\n\n" + LINK_CASES[0])
+    preview = page.locator("#report-preview")
+    expect(preview).to_contain_text(
+        "de notitie (https://example.org/notitie) en grafiek (https://example.org/g.png)"
+    )
+    assert preview.locator("a, img").count() == 0
+    # the preview (and the screen, which uses the same module) says what the annex says
+    for case in LINK_CASES:
+        shown = page.evaluate(
+            """async (text) => {
+              const { renderMarkdown } = await import('/static/js/markdown.js');
+              const div = document.createElement('div');
+              div.append(renderMarkdown(text));
+              return [div.textContent, div.querySelectorAll('a, img').length];
+            }""",
+            case,
+        )
+        in_annex = "".join(richtext.plain_text(b.inlines) for b in richtext.parse(case))
+        assert shown == [in_annex, 0], case
