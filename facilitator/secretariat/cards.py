@@ -20,6 +20,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
 
 from .. import operations
 from ..models import Meeting
+from ..network import is_local_only
 from .qr import qr_data_uri
 
 
@@ -66,6 +67,8 @@ def card_data(meeting: Meeting, public_url: str) -> dict[str, Any]:
             "date": format_date(meeting.date, format="long"),
             "place": meeting.place or "",
         },
+        # links to 127.0.0.1 or 0.0.0.0 work on no phone: every card says so
+        "local_only": is_local_only(public_url),
         "tables": [
             {
                 "number": table.number,
@@ -80,9 +83,10 @@ def card_data(meeting: Meeting, public_url: str) -> dict[str, Any]:
     }
 
 
-def render_cards_pdf(data: dict[str, Any]) -> bytes:
-    """The table cards as PDF bytes, from ``card_data``."""
-    html = render_template("cards/cards.html", **data)
+def render_cards_pdf(data: dict[str, Any], kind: str = "table") -> bytes:
+    """The cards as PDF bytes, from ``card_data``: the table cards (the participants' code
+    only: every participant sees them), or ``kind="rapporteur"``, a card per rapporteur."""
+    html = render_template("cards/cards.html", kind=kind, **data)
     static_dir = Path(current_app.static_folder or "static")
     return HTML(
         string=html,

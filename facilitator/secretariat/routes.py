@@ -26,6 +26,7 @@ from ..extensions import db
 from ..live import broadcast
 from ..meeting_data import MeetingData, meeting_to_data
 from ..models import Meeting
+from ..network import is_local_only, suggested_urls
 from ..sessionfile import SessionFileError
 from .forms import ButtonForm, ImportForm, MeetingForm
 from .links import SLUG_ROLES, link_rows
@@ -212,7 +213,16 @@ def links(slug: str):
     rows = link_rows(meeting, _public_url())
     for row in rows:
         row["qr"] = qr_svg(row["url"], _("QR-code: %(name)s", name=row["name"]))
-    return render_template("secretariat/links.html", meeting=meeting, rows=rows, form=ButtonForm())
+    public = _public_url()
+    return render_template(
+        "secretariat/links.html",
+        meeting=meeting,
+        rows=rows,
+        form=ButtonForm(),
+        public_url=public,
+        local_only=is_local_only(public),
+        suggestions=suggested_urls(current_app.config["PORT"]) if is_local_only(public) else [],
+    )
 
 
 @bp.get("/vergaderingen/<slug>/links.json")
@@ -257,4 +267,23 @@ def table_cards(slug: str):
         mimetype="application/pdf",
         as_attachment=True,
         download_name=f"tafelkaarten-{meeting.slug}.pdf",
+    )
+
+
+@bp.get("/vergaderingen/<slug>/verslagkaarten.pdf")
+@login_required
+def rapporteur_cards(slug: str):
+    """Per table a card for its rapporteur only (the link that edits the report), printed apart."""
+    meeting = meeting_or_404(slug)
+    if not meeting.tables:
+        flash(_("Deze vergadering heeft nog geen tafels, dus ook geen tafelkaarten."), "error")
+        return redirect(url_for(".meeting", slug=meeting.slug))
+    from .cards import card_data, render_cards_pdf
+
+    pdf = render_cards_pdf(card_data(meeting, _public_url()), kind="rapporteur")
+    return send_file(
+        BytesIO(pdf),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"verslagkaarten-{meeting.slug}.pdf",
     )
