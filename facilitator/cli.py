@@ -130,6 +130,9 @@ def prepare_first_run(app: Flask) -> list[str]:
     warning = public_url_warning(app.config, explicit="PUBLIC_URL" in os.environ)
     if warning:
         lines.append(warning)
+    from .network import venue_lines
+
+    lines += venue_lines(app.config, explicit_public_url="PUBLIC_URL" in os.environ)
     for meeting in db.session.execute(select(Meeting).order_by(Meeting.date)).scalars():
         data = operations.links(meeting, public)
         lines.append(f"\n{meeting.title} ({meeting.slug})")

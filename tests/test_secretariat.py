@@ -803,3 +803,144 @@ def test_a_failing_card_render_is_a_clear_message(app, logged_in, ser, monkeypat
     assert response.status_code == 302
     page = logged_in.get(response.headers["Location"]).get_data(as_text=True)
     assert "De tafelkaarten konden niet worden gemaakt: Het opmaken duurde langer" in html.unescape(page)
+
+
+# -- the venue network: links that work in the room, the rapporteur's code apart --------------
+
+
+def test_table_cards_carry_only_the_participants_code_and_rapporteurs_get_their_own(
+    app, logged_in, ser, tmp_path
+):
+    links = links_of(app, ser)
+    cards = logged_in.get(f"/secretariaat/vergaderingen/{ser}/tafelkaarten.pdf")
+    flat = "".join(pdf_text(cards.data, tmp_path).split())
+    own = logged_in.get(f"/secretariaat/vergaderingen/{ser}/verslagkaarten.pdf")
+    assert own.status_code == 200
+    assert own.headers["Content-Disposition"] == f"attachment; filename=verslagkaarten-{ser}.pdf"
+    pages = [p for p in pdf_text(own.data, tmp_path).split("\f") if p.strip()]
+    assert len(pages) == 6
+    for number, page in enumerate(pages, start=1):
+        rapporteur = path_of(links["tables"][str(number)]["rapporteur"]["url"]).split("/")[-1]
+        participant = path_of(links["tables"][str(number)]["participant"]["url"]).split("/")[-1]
+        assert rapporteur not in flat, f"table {number}'s rapporteur link is on the card everyone sees"
+        assert participant in flat
+        squeezed = "".join(page.split())
+        assert rapporteur in squeezed and participant not in squeezed
+        assert "Alleenvoordeverslaglegger" in squeezed
+    page = logged_in.get(f"/secretariaat/vergaderingen/{ser}/links").get_data(as_text=True)
+    assert f"/secretariaat/vergaderingen/{ser}/verslagkaarten.pdf" in page
+
+
+def test_links_page_and_cards_warn_when_links_point_at_this_computer(
+    app, logged_in, ser, tmp_path, monkeypatch
+):
+    from facilitator import network
+
+    monkeypatch.setattr(network, "lan_addresses", lambda: ["192.168.1.20"])
+    assert app.config["PUBLIC_URL"].startswith("http://127.0.0.1")
+    page = logged_in.get(f"/secretariaat/vergaderingen/{ser}/links").get_data(as_text=True)
+    assert "Deze links werken alleen op deze computer." in page
+    assert "HOST=0.0.0.0 PUBLIC_URL=http://192.168.1.20:5000 make run" in page
+    assert "HOST en PUBLIC_URL" in page
+    cards = "".join(
+        pdf_text(logged_in.get(f"/secretariaat/vergaderingen/{ser}/tafelkaarten.pdf").data, tmp_path).split()
+    )
+    assert cards.count("Letop:") == 6
+
+    app.config["PUBLIC_URL"] = "http://192.168.1.20:5000"
+    page = logged_in.get(f"/secretariaat/vergaderingen/{ser}/links").get_data(as_text=True)
+    assert "Deze links werken alleen op deze computer." not in page
+    assert "HOST en PUBLIC_URL" in page  # explained either way
+    cards = "".join(
+        pdf_text(logged_in.get(f"/secretariaat/vergaderingen/{ser}/tafelkaarten.pdf").data, tmp_path).split()
+    )
+    assert "Letop:" not in cards
+
+
+def test_lan_addresses_offline_and_with_a_network(monkeypatch):
+    import socket
+
+    from facilitator import network
+
+    class Unreachable:
+        def __init__(self, *args):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def connect(self, address):
+            raise OSError(101, "Network is unreachable")
+
+    def no_host(*args, **kwargs):
+        raise socket.gaierror("no name")
+
+    monkeypatch.setattr(network.socket, "socket", Unreachable)
+    monkeypatch.setattr(network.socket, "getaddrinfo", no_host)
+    assert network.lan_addresses() == []
+    config = {"PUBLIC_URL": "http://127.0.0.1:5000", "PORT": 5000, "HOST": "127.0.0.1"}
+    lines = network.venue_lines(config, explicit_public_url=False)
+    assert lines[-1] == "Geen netwerkadres gevonden: deze laptop is nu niet met een netwerk verbonden."
+    assert not any("PUBLIC_URL=" in line for line in lines)
+
+    loopback_and_lan = [
+        (socket.AF_INET, socket.SOCK_DGRAM, 0, "", ("127.0.1.1", 0)),
+        (socket.AF_INET, socket.SOCK_DGRAM, 0, "", ("169.254.3.4", 0)),
+        (socket.AF_INET, socket.SOCK_DGRAM, 0, "", ("192.168.1.20", 0)),
+    ]
+    monkeypatch.setattr(network.socket, "getaddrinfo", lambda *a, **k: loopback_and_lan)
+    assert network.lan_addresses() == ["192.168.1.20"]
+    assert (
+        network.venue_lines(config, False)[-1]
+        == "Voor telefoons in de zaal: HOST=0.0.0.0 PUBLIC_URL=http://192.168.1.20:5000 make run"
+    )
+    lan = {**config, "PUBLIC_URL": "http://192.168.1.20:5000", "HOST": "0.0.0.0"}
+    assert network.venue_lines(lan, True) == [
+        "Telefoons en laptops in de zaal gebruiken: http://192.168.1.20:5000"
+    ]
+
+
+def test_lan_address_from_the_routing_table_without_sending(monkeypatch):
+    from facilitator import network
+
+    sent = []
+
+    class Routed:
+        def __init__(self, *args):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def connect(self, address):
+            self.address = address
+
+        def getsockname(self):
+            return ("10.0.0.7", 40000)
+
+        def send(self, data):  # pragma: no cover - must not happen
+            sent.append(data)
+
+    monkeypatch.setattr(network.socket, "socket", Routed)
+    monkeypatch.setattr(network.socket, "getaddrinfo", lambda *a, **k: [])
+    assert network.lan_addresses() == ["10.0.0.7"]
+    assert sent == []
+
+
+def test_make_run_says_which_url_phones_should_use(app, monkeypatch):
+    from facilitator import network
+    from facilitator.cli import prepare_first_run
+
+    monkeypatch.setattr(network, "lan_addresses", lambda: ["192.168.1.20"])
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
+    with app.app_context():
+        lines = prepare_first_run(app)
+    text = "\n".join(lines)
+    assert "De links wijzen naar 127.0.0.1: ze werken alleen op deze laptop." in text
+    assert "HOST=0.0.0.0 PUBLIC_URL=http://192.168.1.20:5000 make run" in text

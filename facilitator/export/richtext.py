@@ -1,9 +1,11 @@
 """The Markdown that rapporteurs type: parsed with a small, safe subset and written out three ways.
 
 Supported: paragraphs, bullet and numbered lists (nested), bold, italic, headings (shifted
-below the annex's own), block quotes, rules and line breaks. Off: raw HTML, links, images,
-autolinks, link references, code blocks. What is off shows as the text that was typed, so
-nothing in a report can make a renderer fetch a URL or inject markup.
+below the annex's own), block quotes, rules and line breaks. Links and images become text:
+"label (URL)", the same as the table page's preview and the screen (static/js/markdown.js), so
+a reader of the printed annex still has the address and nothing is ever fetched or clickable.
+Off: raw HTML, autolinks, link references, code blocks. What is off shows as the text that
+was typed, so nothing in a report can make a renderer fetch a URL or inject markup.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ ENABLED_RULES = [
     "escape",
     "entity",
     "emphasis",
+    "link",
+    "image",
 ]
 
 
@@ -96,10 +100,33 @@ def _open_block(name: str, token) -> Block:
     return Block(name)
 
 
+def link_text(label: str, url: str) -> str:
+    """A link or image as text: "label (URL)", or the URL alone when that is all there is."""
+    label = label.strip()
+    if not label or label == url:
+        return url
+    return f"{label} ({url})"
+
+
 def _inlines(children) -> list[Inline]:
     out: list[Inline] = []
     bold = italic = 0
+    links: list[tuple[str, int]] = []  # (URL, where its label starts in out)
     for child in children:
+        if child.type == "link_open":
+            links.append((_MD.normalizeLinkText(child.attrGet("href") or ""), len(out)))
+            continue
+        if child.type == "link_close":
+            url, start = links.pop() if links else ("", len(out))
+            label = "".join(run.text for run in out[start:])
+            if url and label.strip() != url:
+                out.append(Inline(f" ({url})" if label.strip() else url, bold=bold > 0, italic=italic > 0))
+            continue
+        if child.type == "image":
+            alt = "".join(c.content for c in child.children or []) or child.content
+            url = _MD.normalizeLinkText(child.attrGet("src") or "")
+            out.append(Inline(link_text(alt, url), bold=bold > 0, italic=italic > 0))
+            continue
         if child.type == "strong_open":
             bold += 1
         elif child.type == "strong_close":

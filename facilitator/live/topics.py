@@ -173,6 +173,49 @@ EXTRA_STOP_WORDS = {
     "daarin",
     "hierbij",
 }
+# Prepositions, conjunctions and adverbs that the general list lacks ("sinds", "tijdens" …):
+# function words, never a topic.
+FUNCTION_WORDS = {
+    "sinds", "tijdens", "zonder", "vanaf", "volgens", "namens", "vanwege", "middels", "omtrent",
+    "rondom", "rond", "langer", "achter", "buiten", "beneden", "boven", "onder", "binnenkort",
+    "omdat", "hoewel", "zodat", "terwijl", "totdat", "zodra", "indien", "mits", "tenzij",
+    "bovendien", "daarnaast", "verder", "vervolgens", "tevens", "eveneens", "ofwel", "alsook",
+    "zowel", "noch", "want", "dus", "toch", "maar", "eens", "even", "ooit", "nooit", "altijd",
+    "inmiddels", "intussen", "nadat", "voordat", "alvorens", "betreft", "aangaande", "jegens",
+    "ieder", "iedere", "iemand", "niemand", "iedereen", "alles", "beide", "beiden", "hele",
+    "gehele", "ander", "weinig", "minder", "meest", "meeste", "beter", "best", "beste", "zeer",
+    "vorige", "volgende", "laatste", "keer", "keren", "daarna", "daarvoor", "daardoor",
+    "daarmee", "hiervan", "hierin", "hiermee", "waarvan", "waarmee", "waarop", "erop", "ervan",
+    "erin", "ermee", "erbij", "ertoe", "eraan", "daaraan", "daarop", "hierop", "hiervoor",
+    "waarvoor", "welk", "wiens", "zulke", "zulk", "dergelijke", "diverse", "verschillende",
+    "overige", "bepaalde", "zogenaamde", "misschien", "wellicht", "ongeveer", "circa", "bijna",
+    "nogal", "vrij", "tamelijk", "helemaal", "volledig", "waarschijnlijk", "uiteraard",
+}  # fmt: skip
+
+_UNITS = ["een", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen"]
+_TEENS = ["tien", "elf", "twaalf", "dertien", "veertien", "vijftien", "zestien", "zeventien",
+          "achttien", "negentien"]  # fmt: skip
+_TENS = ["twintig", "dertig", "veertig", "vijftig", "zestig", "zeventig", "tachtig", "negentig"]
+_BIG = ["honderd", "duizend", "miljoen", "miljard"]
+
+
+def _number_words() -> set[str]:
+    """Dutch numbers and ordinals ("vier", "vierde", "twintigste", "eenentwintig" …)."""
+    cardinals = set(_UNITS) | set(_TEENS) | set(_TENS) | set(_BIG) | {"één", "nul"}
+    for ten in _TENS:
+        for unit in _UNITS:
+            cardinals.add(f"{unit}{'ën' if unit.endswith('e') else 'en'}{ten}")
+    ordinals = {"eerste", "tweede", "derde", "achtste", "nulde"}
+    for word in cardinals:
+        if word in ("een", "één", "twee", "drie", "acht", "nul"):
+            continue
+        # from twenty on (and hundred, thousand …) the ordinal ends in -ste, below it in -de
+        big = word.endswith(("tig", "honderd", "duizend", "miljoen", "miljard"))
+        ordinals.add(word + ("ste" if big else "de"))
+    return cardinals | ordinals
+
+
+NUMBER_WORDS = _number_words()
 WORD_RE = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*", re.UNICODE)
 SENTENCE_BREAK_RE = re.compile(r"[.!?;:\n()\[\]\"“”]+")
 MARKDOWN_RE = re.compile(r"[*_`#>]+|^\s*(?:[-+]|\d+[.)])\s+", re.MULTILINE)
@@ -186,8 +229,13 @@ def _stemmer():
 
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
-    """The Dutch stop words plus words that carry no topic in a discussion."""
-    return frozenset(get_stop_words("dutch")) | frozenset(EXTRA_STOP_WORDS)
+    """The Dutch stop words plus function words, numbers, ordinals and discussion filler."""
+    return (
+        frozenset(get_stop_words("dutch"))
+        | frozenset(EXTRA_STOP_WORDS)
+        | frozenset(FUNCTION_WORDS)
+        | frozenset(NUMBER_WORDS)
+    )
 
 
 @lru_cache(maxsize=20_000)

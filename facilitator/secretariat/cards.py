@@ -19,6 +19,7 @@ from ..export import child
 from ..export.annex import cleaned
 from ..export.fetcher import StaticOnlyFetcher
 from ..models import Meeting
+from ..network import is_local_only
 from .qr import qr_data_uri
 
 __all__ = ["StaticOnlyFetcher", "card_data", "render_cards_pdf"]
@@ -37,6 +38,8 @@ def card_data(meeting: Meeting, public_url: str) -> dict[str, Any]:
             "date": format_date(meeting.date, format="long"),
             "place": meeting.place or "",
         },
+        # links to 127.0.0.1 or 0.0.0.0 work on no phone: every card says so
+        "local_only": is_local_only(public_url),
         "tables": [
             {
                 "number": table.number,
@@ -51,8 +54,10 @@ def card_data(meeting: Meeting, public_url: str) -> dict[str, Any]:
     }
 
 
-def render_cards_pdf(data: dict[str, Any]) -> bytes:
-    """The table cards as PDF bytes, from ``card_data``, made in the render child.
+def render_cards_pdf(data: dict[str, Any], kind: str = "table") -> bytes:
+    """The cards as PDF bytes, from ``card_data``, made in the render child: the table cards (the
+    participants' code only: every participant sees them), or ``kind="rapporteur"``, a card per
+    rapporteur.
 
     WeasyPrint never runs in the server process (it would hold up every connection for the
     seconds a render takes); the child has the annex's time and memory limits. Raises
@@ -60,11 +65,11 @@ def render_cards_pdf(data: dict[str, Any]) -> bytes:
     """
     from ..export.service import limits
 
-    html = render_template("cards/cards.html", **cleaned(data))
+    html = render_template("cards/cards.html", kind=kind, **cleaned(data))
     static_dir = Path(current_app.static_folder or "static").resolve()
     timeout, memory_mb = limits()
     with tempfile.TemporaryDirectory(prefix="facilitator-cards-") as tmp:
-        out = Path(tmp) / "tafelkaarten.pdf"
+        out = Path(tmp) / "kaarten.pdf"
         child.run(
             {"format": "cards", "html": html, "static_dir": str(static_dir)},
             out,

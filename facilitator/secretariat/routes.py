@@ -26,6 +26,7 @@ from ..extensions import db
 from ..live import broadcast
 from ..meeting_data import MeetingData, meeting_to_data
 from ..models import Meeting
+from ..network import is_local_only, suggested_urls
 from ..sessionfile import SessionFileError
 from .forms import ButtonForm, ImportForm, MeetingForm
 from .links import SLUG_ROLES, link_rows
@@ -212,7 +213,16 @@ def links(slug: str):
     rows = link_rows(meeting, _public_url())
     for row in rows:
         row["qr"] = qr_svg(row["url"], _("QR-code: %(name)s", name=row["name"]))
-    return render_template("secretariat/links.html", meeting=meeting, rows=rows, form=ButtonForm())
+    public = _public_url()
+    return render_template(
+        "secretariat/links.html",
+        meeting=meeting,
+        rows=rows,
+        form=ButtonForm(),
+        public_url=public,
+        local_only=is_local_only(public),
+        suggestions=suggested_urls(current_app.config["PORT"]) if is_local_only(public) else [],
+    )
 
 
 @bp.get("/vergaderingen/<slug>/links.json")
@@ -244,22 +254,32 @@ def rotate_link(slug: str, role_slug: str, number: int | None = None):
 @bp.get("/vergaderingen/<slug>/tafelkaarten.pdf")
 @login_required
 def table_cards(slug: str):
-    """Printable table cards (PDF): per table its number and the QR codes of its links."""
+    """Printable table cards (PDF): per table its number and the QR code of the participants' link."""
+    return _cards(slug, "table", _("De tafelkaarten konden niet worden gemaakt: %(reason)s"), "tafelkaarten")
+
+
+@bp.get("/vergaderingen/<slug>/verslagkaarten.pdf")
+@login_required
+def rapporteur_cards(slug: str):
+    """Per table a card for its rapporteur only (the link that edits the report), printed apart."""
+    return _cards(
+        slug, "rapporteur", _("De verslagkaarten konden niet worden gemaakt: %(reason)s"), "verslagkaarten"
+    )
+
+
+def _cards(slug: str, kind: str, failed: str, name: str):
+    """The cards of one kind as a PDF download, rendered in the render child, not here."""
+    from ..export.child import RenderError
+    from .cards import card_data, render_cards_pdf
+
     meeting = meeting_or_404(slug)
     if not meeting.tables:
         flash(_("Deze vergadering heeft nog geen tafels, dus ook geen tafelkaarten."), "error")
         return redirect(url_for(".meeting", slug=meeting.slug))
-    from ..export.child import RenderError
-    from .cards import card_data, render_cards_pdf  # rendered in the render child, not here
-
     try:
-        pdf = render_cards_pdf(card_data(meeting, _public_url()))
+        pdf = render_cards_pdf(card_data(meeting, _public_url()), kind=kind)
     except RenderError as exc:
-        flash(_("De tafelkaarten konden niet worden gemaakt: %(reason)s", reason=str(exc)), "error")
+        flash(failed % {"reason": str(exc)}, "error")
         return redirect(url_for(".meeting", slug=meeting.slug))
-    return send_file(
-        BytesIO(pdf),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=f"tafelkaarten-{meeting.slug}.pdf",
-    )
+    download = f"{name}-{meeting.slug}.pdf"
+    return send_file(BytesIO(pdf), mimetype="application/pdf", as_attachment=True, download_name=download)

@@ -216,9 +216,43 @@ function placeText(geo, area, items, fontSize, lineHeight, minChars) {
   return fallback;
 }
 
+/** A label's estimated extent [left, right] (bold glyphs are wider than CHAR). */
+function labelExtent(label, size) {
+  const w = label.text.length * size * 0.7;
+  if (label.anchor === "start") return [label.x, label.x + w];
+  if (label.anchor === "end") return [label.x - w, label.x];
+  return [label.x - w / 2, label.x + w / 2];
+}
+
+/**
+ * Two names on one line (the lower circles of four bollen) that would run into each other:
+ * each grows outward from the middle between them instead ("Regio & wonen | Leren & …").
+ */
+function separateLabels(labels, size) {
+  const pad = size * 1.2;
+  const rows = new Map();
+  for (const label of labels) {
+    if (label.anchor !== "middle") continue;
+    const key = Math.round(label.y);
+    if (!rows.has(key)) rows.set(key, []);
+    rows.get(key).push(label);
+  }
+  for (const row of rows.values()) {
+    row.sort((a, b) => a.x - b.x);
+    for (let i = 0; i + 1 < row.length; i++) {
+      const [left, right] = [row[i], row[i + 1]];
+      if (labelExtent(left, size)[1] + pad <= labelExtent(right, size)[0]) continue;
+      const mid = (left.x + right.x) / 2;
+      Object.assign(left, { anchor: "end", x: mid - pad / 2 });
+      Object.assign(right, { anchor: "start", x: mid + pad / 2 });
+    }
+  }
+}
+
 /**
  * The figure as data: circles, labels, and per entry where and how it is drawn.
- * entries: [{id, text, bollen, horizons, pending?}] in list order (numbered from 1).
+ * entries: [{id, text, bollen, horizons, pending?, number?}] in list order (numbered from 1
+ * unless an entry brings its own number).
  */
 export function layoutBollen(template, entries, options = {}) {
   const bollen = (template.bollen || []).slice(0, 8);
@@ -236,7 +270,7 @@ export function layoutBollen(template, entries, options = {}) {
     for (const key of entry.bollen || []) if (index.has(key)) mask |= 1 << index.get(key);
     if (!mask) return; // a bol no longer in the template: the list still shows the entry
     const tags = (entry.horizons || []).map((k) => letters.get(k)).filter(Boolean).join("");
-    const item = { entry, number: i + 1, tags };
+    const item = { entry, number: entry.number || i + 1, tags };
     if (!groups.has(mask)) groups.set(mask, []);
     groups.get(mask).push(item);
   });
@@ -291,6 +325,7 @@ export function layoutBollen(template, entries, options = {}) {
     const y = c.cy + c.dir.y * (R + gap) + labelSize * 0.35;
     return { key: bol.key, text: bol.label, x, y, anchor: c.dir.x > 0 ? "start" : "end", color };
   });
+  separateLabels(labels, labelSize);
 
   // the bounding box: circles, labels (estimated widths) and the legend line
   let minX = Math.min(...geo.circles.map((c) => c.cx - R));

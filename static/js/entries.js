@@ -1,55 +1,12 @@
-// What the rapporteur and participant pages share: the entry form, the numbered entry list
-// (with edit in place and delete for the rapporteur), the diagram, presence and the people.
+// What the rapporteur and participant pages share: the numbered entry list (with edit in
+// place and delete for the rapporteur, one tab stop with arrow keys between the entries), the
+// diagram, presence and the people. The entry form is in entry-form.js.
 
-import { renderBollen } from "./bollen.js";
-import { figureWidth } from "./bollen-layout.js";
 import { displayName } from "./outbox.js";
 import { format, h } from "./util.js";
 
 function checked(scope, name) {
   return [...scope.querySelectorAll(`input[name="${name}"]:checked`)].map((input) => input.value);
-}
-
-/** The fast entry form: validate, hand over {text, bollen, horizons}, ready for the next. */
-export function setupEntryForm(form, { onAdd, strings }) {
-  const text = form.querySelector("#entry-text");
-  const error = form.querySelector("#entry-error");
-  const button = form.querySelector("button[type=submit]");
-  button.disabled = false;
-
-  function showError(message, focus) {
-    error.textContent = message;
-    error.hidden = !message;
-    text.toggleAttribute("aria-invalid", Boolean(message) && focus === text);
-    if (focus) focus.focus();
-  }
-
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const value = text.value.trim();
-    const bollen = checked(form, "bollen");
-    const horizons = checked(form, "horizons");
-    if (!value) return showError(strings.needText, text);
-    if (!bollen.length) return showError(strings.needBol, form.querySelector('input[name="bollen"]'));
-    showError("");
-    onAdd({ text: value, bollen, horizons });
-    // the toggles stay as they are: the next entry often belongs in the same place
-    text.value = "";
-    text.focus();
-  });
-  // Enter on a toggle adds too (a browser only submits on Enter in a text field)
-  form.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && event.target.type === "checkbox") {
-      event.preventDefault();
-      form.requestSubmit();
-    }
-  });
-  form.addEventListener("change", () => {
-    if (!error.hidden && checked(form, "bollen").length) showError("");
-  });
-  text.addEventListener("input", () => {
-    if (!error.hidden && text.value.trim()) showError("");
-  });
 }
 
 function toggles(name, legend, items, selected, idPrefix) {
@@ -73,8 +30,11 @@ function toggles(name, legend, items, selected, idPrefix) {
 
 /** The numbered list of entries; the rapporteur's has "Wijzig" (in place) and "Verwijder". */
 export class EntryList {
-  constructor(list, { template, strings, editable = false, onUpdate, onDelete, countElement }) {
+  constructor(list, { template, strings, editable = false, onUpdate, onDelete, countElement, mine = null, max = 500 }) {
     this.list = list;
+    this.mine = mine;
+    this.max = max;
+    this.active = null; // {id, action}: the one button of the list that Tab reaches
     this.template = template;
     this.strings = strings;
     this.editable = editable;
@@ -90,6 +50,69 @@ export class EntryList {
     this.entries = [];
     this.letters = null;
     list.replaceChildren();
+    list.addEventListener("keydown", (event) => this.onKey(event));
+    list.addEventListener("focusin", (event) => {
+      const button = event.target.closest("li.entry .actions button");
+      if (button) this.active = { id: button.closest("li").dataset.id, action: button.dataset.action };
+    });
+  }
+
+  /** Arrow keys move between the entries' buttons: ↑/↓ the same button a row up or down, ←/→ within a row. */
+  onKey(event) {
+    const button = event.target.closest && event.target.closest("li.entry .actions button");
+    if (!button) return;
+    const rows = [...this.list.querySelectorAll("li.entry")].filter((li) => li.querySelector(".actions button"));
+    const row = button.closest("li");
+    const at = rows.indexOf(row);
+    const inRow = [...row.querySelectorAll(".actions button")];
+    let target;
+    const same = (li) => li.querySelector(`[data-action="${button.dataset.action}"]`) || li.querySelector(".actions button");
+    if (event.key === "ArrowDown" && at < rows.length - 1) target = same(rows[at + 1]);
+    else if (event.key === "ArrowUp" && at > 0) target = same(rows[at - 1]);
+    else if (event.key === "ArrowRight") target = inRow[inRow.indexOf(button) + 1] || null;
+    else if (event.key === "ArrowLeft") target = inRow[inRow.indexOf(button) - 1] || null;
+    else if (event.key === "Home") target = same(rows[0]);
+    else if (event.key === "End") target = same(rows[rows.length - 1]);
+    else return;
+    event.preventDefault();
+    if (!target) return;
+    this.active = { id: target.closest("li").dataset.id, action: target.dataset.action };
+    this.updateTabStops();
+    target.focus();
+  }
+
+  /** Exactly one of the list's buttons is in the tab order: the last one used, else the first. */
+  updateTabStops() {
+    const buttons = [...this.list.querySelectorAll("li.entry .actions button")];
+    if (!buttons.length) return;
+    let chosen = null;
+    if (this.active) {
+      const row = this.rows.get(this.active.id);
+      chosen = row && row.li.querySelector(`.actions [data-action="${this.active.action}"]`);
+    }
+    chosen = chosen || buttons[0];
+    for (const b of buttons) b.tabIndex = b === chosen ? 0 : -1;
+  }
+
+  /**
+   * Show a just-added entry: highlighted for a moment, and scrolled into view as long as
+   * `keep` (the form with its confirmation) stays in view too; a sticky form always does.
+   */
+  highlight(id, keep = null) {
+    const row = this.rows.get(id);
+    if (!row) return;
+    row.li.classList.remove("just-added");
+    void row.li.offsetWidth; // restart the animation
+    row.li.classList.add("just-added");
+    clearTimeout(row.highlightTimer);
+    row.highlightTimer = setTimeout(() => row.li.classList.remove("just-added"), 4000);
+    const box = row.li.getBoundingClientRect();
+    const below = box.bottom + 8 - window.innerHeight;
+    if (below <= 0) return;
+    const sticky = keep && getComputedStyle(keep).position === "sticky";
+    const header = document.querySelector(".capture-header");
+    const top = header ? header.getBoundingClientRect().bottom : 0;
+    if (!keep || sticky || keep.getBoundingClientRect().top - below >= top) window.scrollBy(0, below);
   }
 
   setLetters(letters) {
@@ -123,13 +146,15 @@ export class EntryList {
         row = { li: h("li", { class: "entry", dataset: { id: entry.id } }), signature: null };
         this.rows.set(entry.id, row);
       }
-      const signature = JSON.stringify([i, entry.text, entry.bollen, entry.horizons, entry.pending, this.readOnly]);
+      const number = entry.number || i + 1;
+      const mine = Boolean(this.mine && this.mine.has(entry.id));
+      const signature = JSON.stringify([number, entry.text, entry.bollen, entry.horizons, entry.pending, mine, this.readOnly]);
       if (!this.editing.has(entry.id) && row.signature !== signature) {
-        this.fill(row.li, entry, i + 1);
+        this.fill(row.li, entry, number);
         row.signature = signature;
       }
       row.entry = entry;
-      row.number = i + 1;
+      row.number = number;
       const expected = previous ? previous.nextSibling : this.list.firstChild;
       if (row.li !== expected) this.list.insertBefore(row.li, expected);
       previous = row.li;
@@ -141,6 +166,7 @@ export class EntryList {
         this.editing.delete(id);
       }
     }
+    this.updateTabStops();
   }
 
   fill(li, entry, number) {
@@ -162,7 +188,9 @@ export class EntryList {
         " ",
       );
     }
-    if (entry.pending) {
+    if (this.mine && this.mine.has(entry.id)) {
+      tags.append(h("span", { class: "tag mine-tag" }, `${s.mine} · `, entry.pending ? s.pending : `✓ ${s.sent}`), " ");
+    } else if (entry.pending) {
       tags.append(h("span", { class: "tag pending-tag", title: s.pendingTitle }, s.pending));
     }
     const children = [
@@ -201,7 +229,7 @@ export class EntryList {
     const entry = row.entry;
     this.editing.add(id);
     const prefix = `edit-${id.slice(0, 8)}`;
-    const input = h("input", { type: "text", class: "edit-text", value: entry.text, "aria-label": s.editText, maxlength: 500 });
+    const input = h("input", { type: "text", class: "edit-text", value: entry.text, "aria-label": s.editText });
     const form = h(
       "form",
       { class: "edit-form", novalidate: true },
@@ -223,8 +251,8 @@ export class EntryList {
       const bollen = checked(form, "bollen");
       const horizons = checked(form, "horizons");
       const error = form.querySelector(".form-error");
-      if (!text || !bollen.length) {
-        error.textContent = text ? s.needBol : s.needText;
+      if (!text || !bollen.length || text.length > this.max) {
+        error.textContent = !text ? s.needText : text.length > this.max ? format(s.tooLong, { n: text.length, max: this.max }) : s.needBol;
         error.hidden = false;
         return;
       }
@@ -264,22 +292,6 @@ export class EntryList {
       if (button) button.focus();
     }
   }
-}
-
-/** Draw the diagram into its container. */
-export function renderDiagram(container, template, entries, { strings, tableNumber }) {
-  // text about 12 px on screen, whatever the width: a narrow phone gets bigger user units
-  const width = container.clientWidth || 600;
-  const fontSize = Math.min(26, Math.max(9, (12.5 * (figureWidth(template.bollen.length) + 40)) / width));
-  const svg = renderBollen(template, entries, {
-    idPrefix: "diagram",
-    fontSize,
-    title: format(strings.diagramTitle, { n: tableNumber }),
-    description: format(strings.diagramDesc, { count: entries.length, bollen: template.bollen.length }),
-    pendingLabel: strings.pending,
-    horizonTitle: strings.horizons,
-  });
-  container.replaceChildren(svg);
 }
 
 /** "Aan deze tafel: …" from a presence event; this connection is "u". */

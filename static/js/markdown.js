@@ -1,5 +1,7 @@
 // The report's Markdown subset, rendered as DOM nodes (never as an HTML string, so any
 // markup a person types is shown as text): paragraphs, "- " and "1." lists, **bold**, *italic*.
+// Links and images become text, "label (URL)": nothing is fetched or clickable, and the reader
+// still has the address; facilitator/export/richtext.py does the same in the annex.
 
 const BULLET = /^\s{0,3}[-*+]\s+(.*)$/;
 const NUMBERED = /^\s{0,3}(\d{1,9})[.)]\s+(.*)$/;
@@ -118,20 +120,32 @@ export function appendInline(parent, text, doc = document) {
   if (last < n) parent.append(doc.createTextNode(text.slice(last)));
 }
 
+const LINK = /(!?)\[([^\]\n]*)\]\(\s*<?([^\s()<>]+)>?(?:\s+(?:"[^"\n]*"|'[^'\n]*'))?\s*\)/g;
+const BAD_PROTOCOL = /^(javascript|vbscript|file|data):/i;
+
+/** "[label](URL)" and "![alt](URL)" as the text "label (URL)" (or the URL alone). */
+export function linksAsText(text) {
+  return text.replace(LINK, (all, image, label, url) => {
+    if (BAD_PROTOCOL.test(url)) return all;
+    const shown = label.trim();
+    return !shown || shown === url ? url : `${shown} (${url})`;
+  });
+}
+
 /** The Markdown subset as a DocumentFragment. */
 export function renderMarkdown(source, doc = document) {
   const fragment = doc.createDocumentFragment();
   for (const block of parseBlocks(source)) {
     if (block.type === "p") {
       const p = doc.createElement("p");
-      appendInline(p, block.text, doc);
+      appendInline(p, linksAsText(block.text), doc);
       fragment.append(p);
     } else {
       const list = doc.createElement(block.type);
       if (block.type === "ol" && block.start !== 1) list.start = block.start;
       for (const item of block.items) {
         const li = doc.createElement("li");
-        appendInline(li, item, doc);
+        appendInline(li, linksAsText(item), doc);
         list.append(li);
       }
       fragment.append(list);

@@ -1,16 +1,22 @@
 // The participant's page (on a phone): add entries to the own table, see the table's live.
 
 import { horizonLetters } from "./bollen-layout.js";
-import { EntryList, changedSince, onWidthChange, renderDiagram, setupEntryForm, setupNameForm, tableHandlers } from "./entries.js";
+import { EntryList, changedSince, onWidthChange, setupNameForm, tableHandlers } from "./entries.js";
+import { setupEntryForm } from "./entry-form.js";
+import { EntryNumbers, MyEntries } from "./entry-numbers.js";
 import { LiveClient } from "./live.js";
 import { registerServiceWorker } from "./offline-page.js";
 import { displayName } from "./outbox.js";
-import { readJSON, uuid } from "./util.js";
+import { renderDiagram } from "./table-diagram.js";
+import { format, readJSON, uuid } from "./util.js";
 
 const data = readJSON("page-data");
 const strings = readJSON("capture-strings");
 const snapshot = data.snapshot;
 const template = snapshot.meeting.template;
+const scope = `${snapshot.meeting.slug}:${snapshot.table}`;
+const numbers = new EntryNumbers(scope);
+const mine = new MyEntries(scope);
 let drawn = null;
 
 const live = new LiveClient({
@@ -27,13 +33,23 @@ const list = new EntryList(document.getElementById("entry-list"), {
   template,
   strings,
   editable: false,
+  mine,
+  max: data.limits.entry_text,
   countElement: document.getElementById("entry-count"),
 });
 list.setLetters(horizonLetters(template.horizons));
 
 setupEntryForm(document.getElementById("entry-form"), {
   strings,
-  onAdd: ({ text, bollen, horizons }) => live.send("entry:add", { id: uuid(), text, bollen, horizons }),
+  max: data.limits.entry_text,
+  onAdd: ({ text, bollen, horizons }) => {
+    const id = uuid();
+    mine.add(id);
+    live.send("entry:add", { id, text, bollen, horizons });
+    list.highlight(id, document.getElementById("entry-form"));
+    return id;
+  },
+  describe: (id, text) => format(strings.addedAs, { n: numbers.numberOf(id), text }),
 });
 
 setupNameForm(document.getElementById("name-form"), {
@@ -49,10 +65,12 @@ function render() {
   const [changed, signature] = changedSince(drawn, view.entries);
   if (!changed) return;
   drawn = signature;
-  list.render(view.entries);
-  renderDiagram(document.querySelector("#diagram .diagram-svg"), template, view.entries, {
+  const entries = numbers.apply(view.entries);
+  list.render(entries);
+  renderDiagram(document.querySelector("#diagram .diagram-svg"), template, entries, {
     strings,
     tableNumber: snapshot.table,
+    key: document.getElementById("diagram-key"),
   });
 }
 

@@ -1,26 +1,21 @@
 // The rapporteur's page: entries in the bollen, the report "Verslag", attendance, presence.
 
 import { horizonLetters } from "./bollen-layout.js";
-import {
-  EntryList,
-  changedSince,
-  onWidthChange,
-  renderDiagram,
-  renderPeople,
-  tableHandlers,
-  setupEntryForm,
-  setupNameForm,
-} from "./entries.js";
+import { EntryList, changedSince, onWidthChange, renderPeople, tableHandlers, setupNameForm } from "./entries.js";
+import { setupEntryForm } from "./entry-form.js";
+import { EntryNumbers } from "./entry-numbers.js";
 import { LiveClient } from "./live.js";
 import { registerServiceWorker } from "./offline-page.js";
 import { displayName } from "./outbox.js";
 import { ReportEditor } from "./report-editor.js";
+import { renderDiagram } from "./table-diagram.js";
 import { format, fromBase64, readJSON, uuid } from "./util.js";
 
 const data = readJSON("page-data");
 const strings = readJSON("capture-strings");
 const snapshot = data.snapshot;
 const template = snapshot.meeting.template;
+const numbers = new EntryNumbers(`${snapshot.meeting.slug}:${snapshot.table}`);
 
 let editor = null;
 let drawn = null;
@@ -64,6 +59,7 @@ const list = new EntryList(document.getElementById("entry-list"), {
   template,
   strings,
   editable: true,
+  max: data.limits.entry_text,
   countElement: document.getElementById("entry-count"),
   onUpdate: (id, changes) => live.send("entry:update", { id, ...changes }),
   onDelete: (entry) => {
@@ -79,7 +75,14 @@ function stripView(entry) {
 
 setupEntryForm(document.getElementById("entry-form"), {
   strings,
-  onAdd: ({ text, bollen, horizons }) => live.send("entry:add", { id: uuid(), text, bollen, horizons }),
+  max: data.limits.entry_text,
+  onAdd: ({ text, bollen, horizons }) => {
+    const id = uuid();
+    live.send("entry:add", { id, text, bollen, horizons });
+    list.highlight(id, document.getElementById("entry-form"));
+    return id;
+  },
+  describe: (id, text) => format(strings.addedAs, { n: numbers.numberOf(id), text }),
 });
 
 // delete with undo: the bar stays until it is used, dismissed or replaced by the next delete
@@ -193,10 +196,12 @@ function render() {
   const [changed, signature] = changedSince(drawn, [view.entries, view.info]);
   if (!changed) return;
   drawn = signature;
-  list.render(view.entries);
-  renderDiagram(document.querySelector("#diagram .diagram-svg"), template, view.entries, {
+  const entries = numbers.apply(view.entries);
+  list.render(entries);
+  renderDiagram(document.querySelector("#diagram .diagram-svg"), template, entries, {
     strings,
     tableNumber: snapshot.table,
+    key: document.getElementById("diagram-key"),
   });
   renderPeople(document.getElementById("people"), view.info, strings);
 }
@@ -240,3 +245,14 @@ refreshAttendanceForm(true);
 live.start();
 registerServiceWorker(data.serviceWorker);
 document.documentElement.dataset.ready = "1";
+
+// "Naar verslag" / "Naar invuloefening": go there and put the cursor in it
+for (const link of document.querySelectorAll(".page-nav a[data-focus]")) {
+  link.addEventListener("click", (event) => {
+    const target = document.getElementById(link.dataset.focus);
+    if (!target) return;
+    event.preventDefault();
+    target.focus();
+    history.replaceState(null, "", link.getAttribute("href"));
+  });
+}

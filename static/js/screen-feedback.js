@@ -45,6 +45,7 @@ export function renderFeedback(ctx, previous = {}) {
   article.dataset.table = table ? String(current) : "";
   if (!table) {
     $("feedback-table-title").textContent = s.feedbackNone;
+    $("feedback-table-title").removeAttribute("aria-label");
     $("feedback-people").replaceChildren(ctx.chair ? s.feedbackChairHint : "");
     $("feedback-diagram").replaceChildren();
     $("feedback-entries").replaceChildren();
@@ -60,6 +61,9 @@ export function renderFeedback(ctx, previous = {}) {
     format(s.table, { n: current }),
     at ? h("span", { class: "position" }, format(s.feedbackPosition, { at, total: order.length })) : h("span", { class: "position" }, s.notInOrder),
   );
+  // what a screen reader says: "Tafel 1, 4 van 5", not the number, title and position run together
+  const position = at ? format(s.feedbackPosition, { at, total: order.length }) : s.notInOrder;
+  title.setAttribute("aria-label", `${format(s.table, { n: current })}, ${position}`);
   $("feedback-people").replaceChildren(...peopleLine(ctx, table.info));
   const numbered = ctx.state.numbered(current, { hidden: ctx.chair });
   const visible = numbered.filter((i) => i.number !== null).map((i) => i.entry);

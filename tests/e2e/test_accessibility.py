@@ -1,0 +1,178 @@
+"""axe-core (from the npm registry, node_modules/axe-core) over every page in every state a
+test can reach: 0 violations. The script is added through Playwright with the page's CSP
+bypassed for the test only; the pages themselves keep `script-src 'self'`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from facilitator import operations
+from facilitator.extensions import db
+
+from .conftest import LAPTOP, PHONE
+from .test_capture_e2e import add_entry, chair_call, url, wait_saved
+
+pytestmark = pytest.mark.browser
+expect.set_options(timeout=15_000)
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+PASSWORD = "een-lang-test-wachtwoord-42"
+
+
+@pytest.fixture
+def audited(browser):
+    """Factory: a page in a context that lets the test add axe-core (CSP bypassed for the test)."""
+    contexts = []
+
+    def _open(address: str, device: dict | None = None) -> Page:
+        context = browser.new_context(**(device or LAPTOP), locale="nl-NL", bypass_csp=True)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(address)
+        return page
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+def violations(page: Page, name: str) -> list[str]:
+    """axe-core's violations on the page as it is now, one line each."""
+    if not AXE.exists():
+        pytest.fail("axe-core is not installed: run make install (package.json devDependencies)")
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    found = page.evaluate("async () => (await axe.run(document)).violations")
+    return [
+        f"{name}: {v['id']} ({v['impact']}) {[n['target'] for n in v['nodes']][:4]} — {v['help']}"
+        for v in found
+    ]
+
+
+def login(page: Page, server_url: str, user: str) -> None:
+    page.goto(f"{server_url}/secretariaat/inloggen")
+    page.get_by_label("Naam").fill(user)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    expect(page.get_by_role("heading", level=1)).not_to_have_text("Inloggen voor het secretariaat")
+
+
+def test_secretariat_pages_have_no_axe_violations(e2e_server, meeting, audited):
+    server, links = meeting
+    _, app = e2e_server
+    user = f"secretaris-{links['meeting'][-6:]}"
+    with app.app_context():
+        operations.create_user(user, PASSWORD)
+        db.session.remove()
+    slug = links["meeting"]
+    page = audited(f"{server.url}/secretariaat/inloggen")
+    found = violations(page, "login")
+    login(page, server.url, user)
+    base = f"{server.url}/secretariaat"
+    for name, path in [
+        ("meetings", "/"),
+        ("meeting", f"/vergaderingen/{slug}"),
+        ("links", f"/vergaderingen/{slug}/links"),
+        ("new meeting", "/vergaderingen/nieuw"),
+        ("edit meeting", f"/vergaderingen/{slug}/bewerken"),
+        ("import", "/importeren"),
+        ("annex", f"/vergaderingen/{slug}/bijlage"),
+        ("curation", f"/vergaderingen/{slug}/tafels/1/"),
+        ("report history", f"/vergaderingen/{slug}/tafels/1/verslag/geschiedenis"),
+    ]:
+        page.goto(base + path)
+        expect(page.locator("h1")).to_have_count(1)
+        found += violations(page, name)
+    # a form sent back with its errors
+    page.goto(base + "/vergaderingen/nieuw")
+    page.locator("form button[type=submit]").last.click()
+    found += violations(page, "new meeting with errors")
+    assert not found, "\n".join(found)
+
+
+def test_table_pages_have_no_axe_violations_in_any_state(meeting, audited):
+    server, links = meeting
+    rapporteur = audited(url(links, "rapporteur"))
+    wait_saved(rapporteur)
+    found = violations(rapporteur, "rapporteur with entries")
+    participant = audited(url(links, "participant"), PHONE)
+    wait_saved(participant)
+    add_entry(participant, "Van mijn telefoon", ("Sociaal",))
+    expect(participant.locator("#entry-added")).to_be_visible()
+    found += violations(participant, "participant after an add")
+    # an entry that is too long, with its error
+    participant.get_by_label("Inbreng", exact=True).fill("x" * 600)
+    found += violations(participant, "participant, too long")
+    # editing an entry in place
+    rapporteur.get_by_role("button", name="Wijzig inbreng 1").click()
+    found += violations(rapporteur, "rapporteur editing")
+    rapporteur.keyboard.press("Escape")
+    # offline
+    rapporteur.context.set_offline(True)
+    expect(rapporteur.locator("#save-status")).to_have_attribute("data-state", "offline")
+    rapporteur.get_by_label("Inbreng", exact=True).fill("Offline getypt")
+    rapporteur.locator("#entry-form").get_by_role("checkbox", name="Economisch", exact=True).check()
+    rapporteur.get_by_label("Inbreng", exact=True).press("Enter")
+    found += violations(rapporteur, "rapporteur offline")
+    rapporteur.context.set_offline(False)
+    wait_saved(rapporteur)
+    # the round with its timer, then closed
+    assert chair_call(server.url, links["chair"]["token"], "chair:phase", {"phase": "round"})["ok"]
+    expect(rapporteur.locator("#meeting-status [data-part=clock]")).not_to_have_text("")
+    found += violations(rapporteur, "rapporteur in the round")
+    found += violations(participant, "participant in the round")
+    assert chair_call(server.url, links["chair"]["token"], "chair:phase", {"phase": "closed"})["ok"]
+    expect(rapporteur.locator("#closed-message")).to_be_visible()
+    found += violations(rapporteur, "rapporteur closed")
+    found += violations(participant, "participant closed")
+    assert not found, "\n".join(found)
+
+
+def test_an_empty_table_page_has_no_axe_violations(e2e_server, audited):
+    from facilitator import sessionfile
+
+    server, app = e2e_server
+    with app.app_context():
+        made = operations.import_meeting(
+            sessionfile.loads(
+                b'format = 1\n[meeting]\ntitle = "Leeg"\ndate = 2023-01-27\n'
+                b"[[tables]]\nnumber = 1\nparticipants = []\n"
+            )
+        )
+        links = operations.links(made, server.url)
+        db.session.remove()
+    for role in ("rapporteur", "participant"):
+        page = audited(url(links, role))
+        wait_saved(page)
+        expect(page.locator("#entry-list li.empty")).to_be_visible()
+        assert violations(page, f"{role}, empty") == []
+
+
+MODES = {"overview": "1", "combined": "2", "topics": "3", "coverage": "4", "feedback": "5"}
+
+
+def test_screen_and_chair_have_no_axe_violations_in_any_view(meeting, audited):
+    _, links = meeting
+    full_hd = {"viewport": {"width": 1920, "height": 1080}}
+    screen = audited(links["screen"]["url"], full_hd)
+    chair = audited(links["chair"]["url"], full_hd)
+    for page in (screen, chair):
+        expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
+    found = []
+    chair.locator("#main").focus()
+    for mode, key in MODES.items():
+        chair.keyboard.press(key)
+        expect(screen.locator(".views")).to_have_attribute("data-mode", mode)
+        expect(screen.locator(f"#view-{mode}")).to_be_visible()
+        found += violations(screen, f"screen {mode}")
+        found += violations(chair, f"chair {mode}")
+    # the report-back of a table, stepped to with the clicker
+    chair.locator("#main").focus()
+    chair.keyboard.press("End")
+    expect(screen.locator("#feedback-table")).to_have_attribute("data-table", "6")
+    found += violations(screen, "screen report-back, table 6")
+    assert not found, "\n".join(found)
