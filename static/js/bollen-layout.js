@@ -3,20 +3,14 @@
 // exactly its bollen (its circle, or the overlap of its circles) — as a line of text where
 // there is room and as a numbered marker where there is not. bollen.js draws it as SVG.
 
+import { BOL_COLORS, HORIZON_SYMBOLS } from "./palette.js";
+
 const R = 150; // circle radius in user units; the viewBox scales the figure
 // distance of the circle centres from the middle, as a share of R: the middle stays inside
 // every circle, so that every combination of bollen has an overlap to sit in
 const SPREAD = { 2: 0.56, 3: 0.6, 4: 0.68, 5: 0.74, 6: 0.78, 7: 0.82, 8: 0.86 };
-export const PALETTE = [
-  { line: "#1f5f99", fill: "#2b7bc4", ink: "#174a78" },
-  { line: "#2e7d4f", fill: "#3c9a62", ink: "#1f5a37" },
-  { line: "#b0581c", fill: "#d9772f", ink: "#8a4212" },
-  { line: "#6a4fb3", fill: "#8466cf", ink: "#523a93" },
-  { line: "#237a7a", fill: "#2f9c9c", ink: "#1a5959" },
-  { line: "#b03a48", fill: "#d4505f", ink: "#8e2b37" },
-  { line: "#7a5a2e", fill: "#a07a44", ink: "#5e4422" },
-  { line: "#4b5563", fill: "#6b7280", ink: "#374151" },
-];
+// the one palette of the web, the screen and the annex (facilitator/palette.py)
+export const PALETTE = BOL_COLORS.map((c) => ({ line: c.line, fill: c.line, ink: c.ink }));
 
 const CHAR = 0.56; // average glyph width as a share of the font size
 
@@ -89,20 +83,16 @@ function region(geo, mask) {
   return { mask, inside, test, anchor };
 }
 
-/** Letters for the horizons: the first letter of each label, longer where two would clash. */
-export function horizonLetters(horizons) {
-  const letters = new Map();
-  const used = new Set();
-  for (const h of horizons) {
-    const clean = String(h.label || h.key).replace(/[^\p{L}\p{N}]/gu, "");
-    let letter = clean.slice(0, 1).toUpperCase();
-    for (let len = 2; used.has(letter) && len <= clean.length; len++) letter = clean.slice(0, len).toUpperCase();
-    if (used.has(letter)) letter = String(letters.size + 1);
-    used.add(letter);
-    letters.set(h.key, letter);
-  }
-  return letters;
+/**
+ * The symbol of every horizon (key → "●", "▲", "■" …), by its place in the template: the
+ * same shapes as the annex draws (facilitator/palette.py), so that no colour is needed.
+ */
+export function horizonSymbols(horizons) {
+  return new Map(horizons.map((h, i) => [h.key, HORIZON_SYMBOLS[i % HORIZON_SYMBOLS.length].char]));
 }
+
+/** The table pages' older name for horizonSymbols (they once were letters). */
+export const horizonLetters = horizonSymbols;
 
 function textWidth(chars, size) {
   return chars * size * CHAR;
@@ -261,7 +251,7 @@ export function layoutBollen(template, entries, options = {}) {
   const fontSize = options.fontSize || 13;
   const lineHeight = fontSize * 1.35;
   const minChars = options.minChars || 10;
-  const letters = horizonLetters(template.horizons || []);
+  const letters = horizonSymbols(template.horizons || []);
   const index = new Map(bollen.map((b, i) => [b.key, i]));
 
   const groups = new Map();

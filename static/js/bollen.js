@@ -5,10 +5,11 @@
 // same as plain data.
 // Each entry sits in the region of exactly its bollen (its circle, or the overlap of its
 // circles), as a line of text where there is room and as a numbered marker where there is
-// not; its horizons show as letters (H, L, E …) explained in a legend under the figure.
+// not; its horizons show as symbols (●, ▲, ■ …, as in the annex) explained in a legend under the figure.
 // Colour is never the only signal: every circle carries its name.
 
 import { PALETTE, layoutBollen } from "./bollen-layout.js";
+import { FILL_OPACITY } from "./palette.js";
 import { SVG_NS, svg as el } from "./util.js";
 
 const INK = "#1b1f24";
@@ -42,7 +43,7 @@ export function renderBollen(template, entries, options = {}) {
     circles.append(
       el("circle", {
         cx: c.cx.toFixed(1), cy: c.cy.toFixed(1), r: c.r,
-        fill: color.fill, "fill-opacity": 0.09, stroke: color.line, "stroke-width": 2,
+        fill: color.fill, "fill-opacity": FILL_OPACITY, stroke: color.line, "stroke-width": 2,
       }),
     );
   });

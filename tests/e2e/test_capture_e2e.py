@@ -503,7 +503,7 @@ def test_browser_modules_diff_caret_markdown_and_layout(meeting, person):
         {"type": "ul", "start": 1, "items": ["a", "b", "c"]},
         {"type": "ol", "start": 3, "items": ["drie", "vier\nmeer"]},
     ]
-    assert result["letters"] == ["H", "HE", "L"]
+    assert result["letters"] == ["●", "▲", "■"]  # the annex's symbols, not letters
     # ids made without crypto.randomUUID (a venue address over plain http): valid and distinct
     first, second = result["uuids"]
     assert first != second

@@ -7,6 +7,7 @@ from ..fonts import text_width
 from .geometry import Box, Geometry, bits, circle_centres, region_points, unit
 from .model import (
     BOL_LABEL_SIZE,
+    INKS,
     KEY_SIZE,
     MARKER_RADIUS,
     MAX_WIDTH,
@@ -85,7 +86,7 @@ def _layout(
         px, py = c.cx + (c.r + 2.2) * dx, c.cy + (c.r + 2.2) * dy
         x = px - w if dx < -0.35 else px if dx > 0.35 else px - w / 2
         y = py if dy < -0.35 else py + BOL_LABEL_SIZE * 0.75 if dy > 0.35 else py + BOL_LABEL_SIZE * 0.35
-        texts.append(Text(c.label, x, y, BOL_LABEL_SIZE, 600, _darken(c.color)))
+        texts.append(Text(c.label, x, y, BOL_LABEL_SIZE, 600, INKS[c.color]))
         taken.append(Box(x, y - BOL_LABEL_SIZE * 0.8, w, BOL_LABEL_SIZE))
 
     min_x = min(c.cx - c.r for c in circles)
@@ -198,11 +199,6 @@ def _label_direction(n: int, i: int, c: Circle) -> tuple[float, float]:
     if n == 3:
         return ((-0.42, -0.91), (0.42, -0.91), (0.0, 1.0))[i]
     return unit(c.cx, c.cy)
-
-
-def _darken(color: str) -> str:
-    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
-    return "#{:02x}{:02x}{:02x}".format(*(int(v * 0.72) for v in (r, g, b)))
 
 
 def _groups(bollen: list[TemplateItem], horizons: list[TemplateItem], items: list[Item]) -> list[Group]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ... import palette
+
 PT = 25.4 / 72  # one point in millimetres
 
 LABEL_SIZE = 8.2 * PT
@@ -21,10 +23,11 @@ EDGE = 0.9  # minimum distance between a label and a circle's edge
 GRID = 1.5
 PAD = 2.0
 
-# Okabe–Ito colours: distinguishable with colour-blindness, dark enough as outlines.
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#7A6A00", "#555555"]
-FILL_OPACITY = 0.16
-SHAPES = ["disc", "triangle", "square", "diamond", "ring", "open-square"]
+# the one palette and symbol set of the web, the screen and the annex (facilitator/palette.py)
+PALETTE = [c.line for c in palette.PALETTE]
+INKS = {c.line: c.ink for c in palette.PALETTE}  # a bol's name in its colour, readable on white
+FILL_OPACITY = palette.FILL_OPACITY
+SHAPES = [s.shape for s in palette.HORIZON_SYMBOLS]
 INK = "#1b1f24"
 MUTED = "#4a5360"
 
