@@ -143,7 +143,7 @@ function wrap(text, capacities) {
  * "N text TAGS" on one line (or two, for a few long entries); the block is moved up or
  * down from the anchor until every line lies inside the region.
  */
-function placeText(geo, area, items, fontSize, lineHeight, minChars) {
+function placeText(geo, area, items, fontSize, lineHeight, minChars, maxLines = 2) {
   const { anchor } = area;
   const charWidth = fontSize * CHAR;
   const runs = new Map();
@@ -156,13 +156,14 @@ function placeText(geo, area, items, fontSize, lineHeight, minChars) {
   if (!middle) return null;
   const chars = Math.floor((middle[1] - middle[0] - 10) / charWidth);
   let fallback = null;
-  for (const maxLines of items.length <= 3 ? [1, 2] : [1]) {
+  // up to maxLines lines per entry for a few entries (two by default); one each for many
+  const tries = Array.from({ length: items.length <= 3 ? maxLines : 1 }, (_, i) => i + 1);
+  for (const count of tries) {
     const blocks = items.map((item) => {
       const prefix = `${item.number} `;
       const suffix = item.tags ? ` ${item.tags}` : "";
-      const capacities = maxLines === 1
-        ? [chars - prefix.length - suffix.length]
-        : [chars - prefix.length, chars - suffix.length];
+      const capacities = Array.from({ length: count }, (_, i) =>
+        chars - (i === 0 ? prefix.length : 0) - (i === count - 1 ? suffix.length : 0));
       return { prefix, suffix, texts: wrap(item.entry.text, capacities) };
     });
     const total = blocks.reduce((sum, b) => sum + b.texts.length, 0);
@@ -198,7 +199,8 @@ function placeText(geo, area, items, fontSize, lineHeight, minChars) {
       }
       if (ok && !cut) return out;
       if (ok) {
-        fallback = fallback || out;
+        // cut short ("Kloof stad e…"): only when the options allow cutting (minChars)
+        if (minChars < 1000) fallback = fallback || out;
         break;
       }
     }
@@ -270,14 +272,16 @@ export function layoutBollen(template, entries, options = {}) {
     const area = region(geo, mask);
     const { anchor } = area;
     // first try: the text itself (wrapped onto two lines where that helps), around the anchor
-    const lines = placeText(geo, area, items, fontSize, lineHeight, minChars);
+    const lines = placeText(geo, area, items, fontSize, lineHeight, minChars, options.maxLines);
     if (lines) {
       items.forEach((item, i) => placed.push({ ...item, mode: "text", lines: lines[i] }));
       continue;
     }
     // no room: numbered markers ("3 L"), closest to the anchor first
     const markerHeight = fontSize * 1.5;
-    const widest = Math.max(...items.map((it) => `${it.number}${it.tags ? ` ${it.tags}` : ""}`.length));
+    // markerExtra: room for what the caller adds to a marker (the screen's table badge)
+    const widest = Math.max(...items.map((it) => `${it.number}${it.tags ? ` ${it.tags}` : ""}`.length))
+      + (options.markerExtra || 0);
     const markerWidth = Math.max(markerHeight, textWidth(widest, fontSize * 0.9) + 10);
     const dx = markerWidth + 4;
     const dy = markerHeight + 4;
@@ -330,7 +334,9 @@ export function layoutBollen(template, entries, options = {}) {
     minY = Math.min(minY, label.y - labelSize);
     maxY = Math.max(maxY, label.y + 4);
   }
-  const legend = (template.horizons || []).map((h) => ({ letter: letters.get(h.key), label: h.label }));
+  // legend: false when the page writes the key itself (the screen, in HTML)
+  const legend = options.legend === false ? []
+    : (template.horizons || []).map((h) => ({ letter: letters.get(h.key), label: h.label }));
   let legendY = null;
   if (legend.length) {
     legendY = maxY + fontSize * 2;

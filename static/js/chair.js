@@ -221,17 +221,23 @@ class ChairControls {
     const onControl = target && target.closest && target.closest("button, a, summary, input, select, textarea, [tabindex]:not(main)");
     const key = event.key;
     let handled = true;
-    if (key === "ArrowRight" || key === "PageDown") this.step("next");
-    else if (key === "ArrowLeft" || key === "PageUp") this.step("prev");
+    // a long report or list pages first; past its last page the key steps to the next table
+    if (key === "ArrowRight" || key === "PageDown") this.forward(1);
+    else if (key === "ArrowLeft" || key === "PageUp") this.forward(-1);
     else if (key === " " || key === "Spacebar") {
       if (onControl) return; // space presses the focused button or ticks the box
-      this.step(event.shiftKey ? "prev" : "next");
+      this.forward(event.shiftKey ? -1 : 1);
     } else if (key === "Home") this.step("first");
     else if (key === "End") this.step("last");
     else if (MODE_KEYS[key]) this.setMode(MODE_KEYS[key]);
     else if (key === "b" || key === "B") this.setPanel(!document.body.classList.contains("panel-open"));
     else handled = false;
     if (handled) event.preventDefault();
+  }
+
+  /** The clicker's next (+1) or previous (-1): a page of the view while it has one, else a table. */
+  forward(delta) {
+    if (!this.app.pageBy(delta)) this.step(delta > 0 ? "next" : "prev");
   }
 
   setPanel(open, remember = true) {

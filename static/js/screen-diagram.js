@@ -6,8 +6,9 @@
 // where the entry is written out — so that tables are told apart by number, not by colour.
 // (The badge colours differ per table as well, but only as an extra.)
 
+import { horizonSymbols } from "./bollen-layout.js";
 import { renderBollen } from "./bollen.js";
-import { svg as svgEl } from "./util.js";
+import { h as html, svg as svgEl } from "./util.js";
 
 // dark enough for white text (contrast ≥ 4.5:1), distinct from the circles' colours
 export const TABLE_COLORS = ["#1b1f24", "#0b4f8a", "#8a1c4a", "#1d6b34", "#5b3a99", "#8a4b00", "#00606b", "#5a5a10"];
@@ -21,6 +22,47 @@ export function tableSlot(numbers, number) {
 /** "3.2": entry 2 of table 3, as the lists and the diagram write it. */
 export function entryLabel(table, number) {
   return `${table}.${number}`;
+}
+
+/**
+ * Draw a diagram into its box with no text smaller than minPx on the screen: draw(fontSize)
+ * gives the <svg>; the font grows until its smallest text, scaled to the box, is minPx (a
+ * bigger font makes the viewBox grow too, so this takes a few rounds).
+ */
+export function fitDiagram(box, draw, { minPx = 24, fontSize = 14, legend = null } = {}) {
+  let size = fontSize;
+  let svg = null;
+  for (let round = 0; round < 4; round++) {
+    svg = draw(size);
+    box.replaceChildren(...[svg, legend].filter(Boolean));
+    const smallest = smallestText(svg);
+    if (!smallest || smallest >= minPx) break;
+    size *= (minPx / smallest) * 1.02;
+  }
+  return svg;
+}
+
+/** The horizons' key under a diagram, as text: "Horizon: ● Hier en nu · ▲ Later · ■ Elders". */
+export function horizonLegend(template, title) {
+  const symbols = horizonSymbols(template.horizons || []);
+  const items = (template.horizons || []).map((hz, i) => [
+    i ? " · " : "",
+    html("span", { class: "symbol", "aria-hidden": "true" }, symbols.get(hz.key)),
+    ` ${hz.label}`,
+  ]);
+  return items.length ? html("p", { class: "diagram-legend" }, `${title}: `, items.flat()) : null;
+}
+
+/** The smallest text of an <svg> as drawn on the screen, in px (0 when it is not on screen). */
+export function smallestText(svg) {
+  const ctm = svg.getScreenCTM();
+  if (!ctm || !ctm.a) return 0;
+  let min = Infinity;
+  for (const t of svg.querySelectorAll("text, tspan")) {
+    if (!t.textContent.trim()) continue;
+    min = Math.min(min, Number.parseFloat(getComputedStyle(t).fontSize) * ctm.a);
+  }
+  return Number.isFinite(min) ? min : 0;
 }
 
 const num = (el, attr) => Number.parseFloat(el.getAttribute(attr) || "0");
@@ -65,7 +107,7 @@ export function renderCombinedDiagram(template, groups, options = {}) {
   // markers would crowd a busy overlap, where bollen.js lets them spill onto their neighbours.
   const padded = new Array(RESERVE - 1).fill(PLACEHOLDER).concat(flat);
   // write an entry out only when the whole text fits; otherwise a marker
-  const svg = renderBollen(template, padded, { minChars: 10000, ...options });
+  const svg = renderBollen(template, padded, { minChars: 10000, markerExtra: 1, ...options });
   const fs = Number.parseFloat(svg.getAttribute("font-size")) || options.fontSize || 13;
   for (const group of svg.querySelectorAll("g.entry[data-id]")) {
     const who = owner.get(group.dataset.id);
@@ -93,17 +135,22 @@ export function renderCombinedDiagram(template, groups, options = {}) {
       continue;
     }
     // a marker: [3| 2 L] — table badge, then the entry's number and horizon letters
-    const x = num(rect, "x");
+    let x = num(rect, "x");
     const y = num(rect, "y");
-    const w = num(rect, "width");
+    let w = num(rect, "width");
     const h = num(rect, "height");
     const tags = (text.textContent || "").split(" ").slice(1).join(" ");
     const rest = `${who.number}${tags ? ` ${tags}` : ""}`;
-    let size = num(text, "font-size") || fs * 0.9;
+    const size = num(text, "font-size") || fs * 0.9;
     const badge = String(who.table).length * size * 0.62 + 7;
-    const needed = badge + rest.length * size * 0.58 + 8;
-    // a long label ("10 EH") in a group of short ones gets a slightly smaller font
-    if (needed > w) size *= Math.max(0.6, (w - badge - 8) / (rest.length * size * 0.58));
+    const needed = badge + rest.length * size * 0.62 + 8;
+    // a long label ("10 ●▲") in a group of short ones: a wider pill, never a smaller font
+    if (needed > w) {
+      x -= (needed - w) / 2;
+      w = needed;
+      rect.setAttribute("x", x.toFixed(1));
+      rect.setAttribute("width", w.toFixed(1));
+    }
     const badgeWidth = Math.min(badge, w * 0.5);
     while (text.firstChild) text.firstChild.remove();
     text.textContent = rest;

@@ -2,6 +2,7 @@
 
 import { renderBollen } from "./bollen.js";
 import { renderMarkdown } from "./markdown.js";
+import { fitDiagram, horizonLegend } from "./screen-diagram.js";
 import { $, entryItem, listText, tableBadge } from "./screen-parts.js";
 import { format, h } from "./util.js";
 
@@ -67,15 +68,19 @@ export function renderFeedback(ctx, previous = {}) {
   $("feedback-people").replaceChildren(...peopleLine(ctx, table.info));
   const numbered = ctx.state.numbered(current, { hidden: ctx.chair });
   const visible = numbered.filter((i) => i.number !== null).map((i) => i.entry);
-  const svg = renderBollen(ctx.state.template, visible, {
+  // text as big as the room needs; an entry is written out whole (up to four lines) or numbered
+  const minPx = Number.parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+  fitDiagram($("feedback-diagram"), (fontSize) => renderBollen(ctx.state.template, visible, {
     idPrefix: `feedback-diagram-${current}`,
     title: format(s.diagramTitle, { n: current }),
     description: format(s.diagramDesc, { count: visible.length }),
     horizonTitle: s.horizonTitle,
-    fontSize: 14,
+    fontSize,
+    minChars: 10000,
+    maxLines: 4,
+    legend: false,
     className: "bollen",
-  });
-  $("feedback-diagram").replaceChildren(svg);
+  }), { minPx, legend: horizonLegend(ctx.state.template, s.horizonTitle) });
   const entries = $("feedback-entries");
   entries.replaceChildren(...(numbered.length ? numbered.map((item) => entryItem(ctx, item)) : [h("li", { class: "empty" }, s.noEntries)]));
   const report = $("feedback-report");

@@ -4,13 +4,18 @@
 
 import { coverage, emptyEverywhere } from "./coverage.js";
 import { renderFeedback } from "./screen-feedback.js";
-import { entryLabel, renderCombinedDiagram } from "./screen-diagram.js";
+import { entryLabel, fitDiagram, horizonLegend, renderCombinedDiagram } from "./screen-diagram.js";
 import { $, entryItem, listText, tableBadge, timeOfDay } from "./screen-parts.js";
 import { wordCount } from "./screen-state.js";
 import { format, h } from "./util.js";
 
 const TYPING_MS = 20000; // a report changed this recently "wordt nu getypt"
 const LATEST = 8; // as many as a tile has room for; the oldest fade out
+
+/** The smallest text for the room: 1rem (24px at 1920×1080), in px. */
+export function minTextPx() {
+  return Number.parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+}
 
 // ------------------------------------------------------------------------------ overview
 
@@ -130,7 +135,8 @@ export function renderCombined(ctx) {
   const groups = combinedGroups(ctx.state, filters, { hidden: ctx.chair });
   const shown = groups.map((g) => ({ table: g.table, entries: g.entries.filter((i) => i.number !== null) }));
   const count = shown.reduce((sum, g) => sum + g.entries.length, 0);
-  const svg = renderCombinedDiagram(ctx.state.template, shown, {
+  // markers and names as big as the room needs (24px at 1920×1080); the list says the rest
+  fitDiagram($("combined-diagram"), (fontSize) => renderCombinedDiagram(ctx.state.template, shown, {
     numbers: ctx.state.numbers(),
     idPrefix: "combined-diagram-svg",
     title: s.combinedTitle,
@@ -138,10 +144,9 @@ export function renderCombined(ctx) {
     horizonTitle: s.horizonTitle,
     entryTitle: s.entryTitle,
     className: "bollen",
-    // a fuller picture gets smaller markers, so that they keep to their own overlap
-    fontSize: count > 60 ? 9.5 : count > 30 ? 10.5 : 12.5,
-  });
-  $("combined-diagram").replaceChildren(svg);
+    legend: false,
+    fontSize,
+  }), { minPx: minTextPx(), legend: horizonLegend(ctx.state.template, s.horizonTitle) });
   const list = $("combined-list");
   const sections = groups
     .filter((g) => g.entries.length)
@@ -159,7 +164,6 @@ export function renderCombined(ctx) {
     );
   list.replaceChildren(...(sections.length ? sections : [h("p", { class: "empty" }, s.nothingFiltered)]));
   list.dataset.count = String(count);
-  list.dataset.size = count > 60 ? "l" : count > 40 ? "m" : "s";
 }
 
 // ------------------------------------------------------------------------------ topics

@@ -7,6 +7,7 @@
 import { MeetingStatus } from "./meeting-status.js";
 import { ScreenState } from "./screen-state.js";
 import { RENDERERS } from "./screen-views.js";
+import { pageIndicator, showPage } from "./screen-pages.js";
 import { openSocket } from "./socket.js";
 import { isTypingTarget, readJSON, toggleFullscreen } from "./util.js";
 
@@ -14,6 +15,12 @@ const TOPICS_DELAY_MS = 2000; // re-count the topics at most this often while ta
 const ACTIVITY_REFRESH_MS = 5000; // "wordt nu getypt" fades without an event
 const DATA_RENDER_MS = 120; // coalesce bursts of entries and report keystrokes
 const TOPICS_LIMIT = 30;
+const PAGE_KEYS = { PageDown: 1, ArrowRight: 1, ArrowDown: 1, " ": 1, PageUp: -1, ArrowLeft: -1, ArrowUp: -1 };
+// the views that get pages when they do not fit: the paged box and its "1/3"
+const PAGED = {
+  combined: ["combined-list", "combined-pages"],
+  feedback: ["feedback-flow", "feedback-pages"],
+};
 
 export class ScreenApp {
   constructor() {
@@ -27,6 +34,9 @@ export class ScreenApp {
     this.topicsTimer = null;
     this.renderTimer = null;
     this.rendered = {};
+    this.page = 0; // the page of a long list or report, from 0
+    this.pages = 1;
+    this.pageKey = null;
     this.hooks = [];
     this.timerHooks = [];
     this.connectionEl = document.getElementById("connection");
@@ -62,6 +72,7 @@ export class ScreenApp {
       if (this.state.applyMeeting(data.meeting, data.seq)) this.meetingChanged();
     });
     document.addEventListener("keydown", (event) => this.onKey(event));
+    window.addEventListener("resize", () => this.requestRender(true));
     setInterval(() => {
       if (this.mode() === "overview") this.requestRender();
     }, ACTIVITY_REFRESH_MS);
@@ -168,7 +179,12 @@ export class ScreenApp {
       topics: this.topics,
       topicsAt: this.topicsAt,
     };
+    // another view, table or filter starts at its first page
+    const pageKey = JSON.stringify([mode, meeting.view && meeting.view.current, meeting.view && meeting.view.filters]);
+    if (pageKey !== this.pageKey) this.page = 0;
+    this.pageKey = pageKey;
     const result = RENDERERS[mode](ctx, this.rendered);
+    this.showPage();
     this.rendered = { mode, current: mode === "feedback" ? result : this.rendered.current };
     for (const hook of this.hooks) hook(ctx);
     // a redraw replaces the buttons in the views: keep the keyboard focus where it was
@@ -178,9 +194,33 @@ export class ScreenApp {
     }
   }
 
+  /** Show this.page of the view's paged box (if it has one) and its "1/3". */
+  showPage() {
+    const [boxId, indicatorId] = PAGED[this.mode()] || [];
+    const box = boxId ? document.getElementById(boxId) : null;
+    const shown = box ? showPage(box, this.page) : { page: 0, pages: 1 };
+    this.page = shown.page;
+    this.pages = shown.pages;
+    if (indicatorId) pageIndicator(document.getElementById(indicatorId), shown, this.strings);
+  }
+
+  /** Page on (+1) or back (-1) in the view; false when there is no page that way. */
+  pageBy(delta) {
+    const next = this.page + delta;
+    if (next < 0 || next >= this.pages) return false;
+    this.page = next;
+    this.showPage();
+    return true;
+  }
+
   onKey(event) {
     if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
     if (isTypingTarget(event.target)) return;
+    // on the screen link the clicker pages (on the chair's page chair.js pages, then steps)
+    if (!this.chair && PAGE_KEYS[event.key]) {
+      if (this.pageBy(PAGE_KEYS[event.key])) event.preventDefault();
+      return;
+    }
     if (event.key === "f" || event.key === "F") {
       event.preventDefault();
       toggleFullscreen();
