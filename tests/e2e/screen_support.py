@@ -6,6 +6,7 @@ gives every test its own tables, phase and view.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,14 @@ def import_meeting(screen_server):
 def links(import_meeting) -> dict:
     """A fresh copy of the SER demo meeting on the shared server: its links JSON."""
     return import_meeting()
+
+
+@pytest.fixture
+def short_links(import_meeting) -> dict:
+    """The SER demo meeting with every report one line: no table's report-back has pages, so
+    that each press of the clicker steps to the next table (paging: test_screen_venue_e2e)."""
+    text = (SESSIONS / "ser-raad-2023-01-27.toml").read_text(encoding="utf-8")
+    return import_meeting(re.sub(r'(?ms)^report = """.*?"""', 'report = "Kort verslag."', text))
 
 
 EMPTY_MEETING = """format = 1

@@ -32,6 +32,7 @@ screen_server = screen_support.screen_server
 import_meeting = screen_support.import_meeting
 links = screen_support.links
 empty_links = screen_support.empty_links
+short_links = screen_support.short_links
 
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=15_000)
@@ -126,9 +127,9 @@ def test_a_topic_named_at_two_tables_is_herhaaldelijk_genoemd(empty_links, perso
     ).to_have_count(1)
 
 
-def test_keys_step_through_the_report_back_in_the_feedback_order(links, person):
-    screen = live(person(FULL_HD).open(links["screen"]["url"]))
-    chair = live(person(FULL_HD).open(links["chair"]["url"]))
+def test_keys_step_through_the_report_back_in_the_feedback_order(short_links, person):
+    screen = live(person(FULL_HD).open(short_links["screen"]["url"]))
+    chair = live(person(FULL_HD).open(short_links["chair"]["url"]))
     chair.locator("#main").focus()  # keys go to the page, not to a control
 
     def expect_on(number: int, position: str) -> None:
@@ -185,7 +186,7 @@ def test_keys_step_through_the_report_back_in_the_feedback_order(links, person):
         expect_on(number, position)
 
     # a second chair device takes over where the first one is
-    second = live(person().open(links["chair"]["url"]))
+    second = live(person().open(short_links["chair"]["url"]))
     expect(feedback_table(second)).to_have_attribute("data-table", "5")
     expect(second.locator("#order-list li")).to_have_count(6)
     expect(second.get_by_role("checkbox", name="Tafel 4 overslaan")).to_be_checked()

@@ -14,6 +14,7 @@ from .screen_support import FULL_HD, live, shoot, showing
 screen_server = screen_support.screen_server
 import_meeting = screen_support.import_meeting
 links = screen_support.links
+short_links = screen_support.short_links
 
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=15_000)
@@ -29,9 +30,9 @@ OVERLAPS = """els => {
 }"""
 
 
-def test_the_report_back_heading_reads_as_table_then_position(links, person):
-    screen = live(person(FULL_HD).open(links["screen"]["url"]))
-    chair = live(person(FULL_HD).open(links["chair"]["url"]))
+def test_the_report_back_heading_reads_as_table_then_position(short_links, person):
+    screen = live(person(FULL_HD).open(short_links["screen"]["url"]))
+    chair = live(person(FULL_HD).open(short_links["chair"]["url"]))
     chair.locator("#main").focus()
     chair.keyboard.press("ArrowRight")
     showing(screen, "feedback")
