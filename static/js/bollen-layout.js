@@ -94,6 +94,11 @@ export function horizonSymbols(horizons) {
 /** The table pages' older name for horizonSymbols (they once were letters). */
 export const horizonLetters = horizonSymbols;
 
+/** A marker's text in average characters: the horizon symbols (●▲■) are wider than a digit. */
+export function markerChars(text) {
+  return [...text].reduce((sum, ch) => sum + (ch.charCodeAt(0) > 0x2000 ? 1.45 : 1), 0);
+}
+
 function textWidth(chars, size) {
   return chars * size * CHAR;
 }
@@ -280,7 +285,7 @@ export function layoutBollen(template, entries, options = {}) {
     // no room: numbered markers ("3 L"), closest to the anchor first
     const markerHeight = fontSize * 1.5;
     // markerExtra: room for what the caller adds to a marker (the screen's table badge)
-    const widest = Math.max(...items.map((it) => `${it.number}${it.tags ? ` ${it.tags}` : ""}`.length))
+    const widest = Math.max(...items.map((it) => markerChars(`${it.number}${it.tags ? ` ${it.tags}` : ""}`)))
       + (options.markerExtra || 0);
     const markerWidth = Math.max(markerHeight, textWidth(widest, fontSize * 0.9) + 10);
     const dx = markerWidth + 4;

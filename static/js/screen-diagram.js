@@ -6,7 +6,7 @@
 // where the entry is written out — so that tables are told apart by number, not by colour.
 // (The badge colours differ per table as well, but only as an extra.)
 
-import { horizonSymbols } from "./bollen-layout.js";
+import { horizonSymbols, markerChars } from "./bollen-layout.js";
 import { renderBollen } from "./bollen.js";
 import { h as html, svg as svgEl } from "./util.js";
 
@@ -143,7 +143,7 @@ export function renderCombinedDiagram(template, groups, options = {}) {
     const rest = `${who.number}${tags ? ` ${tags}` : ""}`;
     const size = num(text, "font-size") || fs * 0.9;
     const badge = String(who.table).length * size * 0.62 + 7;
-    const needed = badge + rest.length * size * 0.62 + 8;
+    const needed = badge + markerChars(rest) * size * 0.6 + 8;
     // a long label ("10 ●▲") in a group of short ones: a wider pill, never a smaller font
     if (needed > w) {
       x -= (needed - w) / 2;

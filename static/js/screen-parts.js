@@ -1,6 +1,7 @@
 // What the screen's views have in common: a table's badge, an entry as a list item, and small
 // text helpers. User text is always set as text, never as markup.
 
+import { horizonSymbols } from "./bollen-layout.js";
 import { tableSlot } from "./screen-diagram.js";
 import { format, h } from "./util.js";
 
@@ -38,7 +39,21 @@ function tagList(ctx, entry) {
 }
 
 /** One entry as a list item: its number, text and tags; on the chair's page a hide/show toggle. */
-export function entryItem(ctx, { entry, number }, { label = null, tags = false } = {}) {
+/** The entry's horizons as the annex's symbols ("●▲"), their names for screen readers. */
+function symbolList(ctx, entry) {
+  const { horizons } = ctx.state.template;
+  const symbols = horizonSymbols(horizons);
+  const mine = horizons.filter((hz) => (entry.horizons || []).includes(hz.key));
+  if (!mine.length) return null;
+  return h(
+    "span",
+    { class: "symbols" },
+    h("span", { "aria-hidden": "true" }, mine.map((hz) => symbols.get(hz.key)).join("")),
+    h("span", { class: "visually-hidden" }, `(${listText(mine.map((hz) => hz.label))})`),
+  );
+}
+
+export function entryItem(ctx, { entry, number }, { label = null, tags = false, symbols = false } = {}) {
   const s = ctx.strings;
   const hidden = Boolean(entry.hidden);
   const item = h(
@@ -50,6 +65,7 @@ export function entryItem(ctx, { entry, number }, { label = null, tags = false }
       { class: "body" },
       h("span", { class: "text" }, entry.text),
       tags ? [" ", tagList(ctx, entry)] : null,
+      symbols ? [" ", symbolList(ctx, entry)] : null,
       hidden ? [" ", h("span", { class: "hidden-mark" }, s.hidden)] : null,
     ),
   );

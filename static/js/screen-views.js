@@ -11,6 +11,7 @@ import { format, h } from "./util.js";
 
 const TYPING_MS = 20000; // a report changed this recently "wordt nu getypt"
 const LATEST = 8; // as many as a tile has room for; the oldest fade out
+const CROWDED = 24; // more entries than this in the combined picture: markers without symbols
 
 /** The smallest text for the room: 1rem (24px at 1920×1080), in px. */
 export function minTextPx() {
@@ -135,8 +136,11 @@ export function renderCombined(ctx) {
   const groups = combinedGroups(ctx.state, filters, { hidden: ctx.chair });
   const shown = groups.map((g) => ({ table: g.table, entries: g.entries.filter((i) => i.number !== null) }));
   const count = shown.reduce((sum, g) => sum + g.entries.length, 0);
-  // markers and names as big as the room needs (24px at 1920×1080); the list says the rest
-  fitDiagram($("combined-diagram"), (fontSize) => renderCombinedDiagram(ctx.state.template, shown, {
+  // markers and names as big as the room needs (24px at 1920×1080); the list says the rest.
+  // A full picture leaves the horizon symbols to the list, so that its markers stay apart.
+  const crowded = count > CROWDED;
+  const template = crowded ? { ...ctx.state.template, horizons: [] } : ctx.state.template;
+  fitDiagram($("combined-diagram"), (fontSize) => renderCombinedDiagram(template, shown, {
     numbers: ctx.state.numbers(),
     idPrefix: "combined-diagram-svg",
     title: s.combinedTitle,
@@ -158,7 +162,7 @@ export function renderCombined(ctx) {
         h(
           "ol",
           { class: "entry-list" },
-          g.entries.map((item) => entryItem(ctx, item, { label: item.number === null ? null : entryLabel(g.table, item.number) })),
+          g.entries.map((item) => entryItem(ctx, item, { label: item.number === null ? null : entryLabel(g.table, item.number), symbols: true })),
         ),
       ),
     );

@@ -139,12 +139,14 @@ def test_names_in_the_diagram_are_whole_or_numbered_never_cut(import_meeting, pe
     screen = live(person(FULL_HD).open(long["screen"]["url"]))
     chair = live(person(FULL_HD).open(long["chair"]["url"]))
     chair.locator("#main").focus()
-    for key in ("2", "Home"):
+    for key, mode in (("2", "combined"), ("Home", "feedback")):
         chair.keyboard.press(key)
-        texts = screen.locator(".views:not([hidden]) .view:not([hidden]) svg g.entries text")
+        showing(screen, mode)
+        texts = screen.locator(f"#view-{mode} svg g.entries text")
         expect(texts.first).to_be_attached()
         words = " ".join(texts.all_text_contents())
         assert "…" not in words, words
+    expect(screen.locator("#feedback-table")).to_have_attribute("data-table", "1")
     # in the report-back, where there is room, the entry is written out whole (wrapped onto
     # lines if need be), not "Kloof stad e…"
     words = " ".join(screen.locator("#feedback-diagram g.entry text").all_text_contents()).split()
