@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from .conftest import ARTIFACTS, PHONE
 from .test_capture_e2e import chair_call, url, wait_saved
+from .test_screen_venue_e2e import SMALLEST_TEXT
 from .test_table_venue_e2e import PAINTED, in_viewport
 
 pytestmark = pytest.mark.browser
@@ -61,6 +62,9 @@ def test_screen_at_four_sizes(meeting, person):
             expect(screen.locator(".views")).to_have_attribute("data-mode", mode)
             screen.screenshot(path=str(OUT / f"screen-{mode}-{width}x{height}.png"))
             assert screen.evaluate(OVERFLOW) <= 0, f"{mode} scrolls sideways at {width}×{height}"
+            if (width, height) == (1920, 1080):  # the projector: readable from the back of the room
+                smallest = screen.evaluate(SMALLEST_TEXT)
+                assert smallest[0][0] >= 24, f"{mode}: smallest text {smallest}"
         chair.keyboard.press("End")
         expect(screen.locator("#feedback-table")).to_have_attribute("data-table", "6")
         screen.screenshot(path=str(OUT / f"screen-report-back-{width}x{height}.png"))
