@@ -19,6 +19,7 @@ const PAGE_KEYS = { PageDown: 1, ArrowRight: 1, ArrowDown: 1, " ": 1, PageUp: -1
 // the views that get pages when they do not fit: the paged box and its "1/3"
 const PAGED = {
   combined: ["combined-list", "combined-pages"],
+  topics: ["topics-across", "topics-pages"],
   feedback: ["feedback-flow", "feedback-pages"],
 };
 
