@@ -26,7 +26,7 @@ equals the text of its rapporteur's document. It prints a summary (and `--json`)
 
     .venv/bin/python -m benchmarks.soak                                  # SQLite, >= 5,000 changes, 10 kills
     .venv/bin/python -m benchmarks.soak --cluster                        # + PostgreSQL and Redis restarts
-    .venv/bin/python -m benchmarks.soak --tables 3 --changes 300 --kills 3 --duration 20   # tests/test_soak.py
+    .venv/bin/python -m benchmarks.soak --tables 3 --changes 300 --kills 3 --duration 20  # the test
 
 Everything is on 127.0.0.1; every loop is bounded in count and in time (--max-seconds).
 """
@@ -587,7 +587,7 @@ class Soak:
         acked = {op.op_id: op for op in self.acked}
         log_by_op = Counter(row.op_id for row in logged)
         seq_of = {row.op_id: row.seq for row in logged}
-        # every acknowledged op logged exactly once, with the seq of its first answer; resends answered the same
+        # every acknowledged op logged exactly once, with its first answer's seq; resends answered the same
         missing_ops = [op for op in self.acked if op.op_id not in log_by_op]
         doubled_ops = [o for o, n in log_by_op.items() if n > 1]
         wrong_seq = [op for op in self.acked if op.op_id in seq_of and seq_of[op.op_id] != op.ack["seq"]]
@@ -700,21 +700,22 @@ class Soak:
 
 def summary(r: dict[str, Any]) -> str:
     f = r["faults"]
+    kinds = ", ".join(f"{k} {v}" for k, v in sorted(r["acked_by_kind"].items()))
+    services = ""
+    if "postgres" in f or "redis" in f:
+        services = f", {f.get('postgres', 0)} PostgreSQL crash+restart, {f.get('redis', 0)} Redis restart"
     lines = [
-        f"fault soak: {r['target']}, {r['tables']} tables, {r['clients']} clients, seed {r['seed']}, {r['seconds']} s",
-        f"  changes acknowledged   {r['changes_acked']} ({', '.join(f'{k} {v}' for k, v in sorted(r['acked_by_kind'].items()))})",
-        f"  faults                 {f.get('app', 0)} SIGKILL+restart of an app process"
-        + (
-            f", {f.get('postgres', 0)} PostgreSQL crash+restart, {f.get('redis', 0)} Redis restart"
-            if len(f) > 1 or "postgres" in f
-            else ""
-        )
-        + f" (longest down {r['fault_downtime_max_s']} s)",
-        f"  resends                {r['resends']} (after {r['disconnected_in_flight']} disconnects in flight, "
-        f"{r['timeouts']} timeouts, {r['unavailable']} unavailable, {r['rate_limited']} rate_limited); "
-        f"{r['reconnects']} reconnects, {r['connect_failures']} refused connection attempts",
-        f"  ack time               p50 {r['ack_p50_ms']} ms; max across a fault {r['ack_max_across_fault_s']} s "
-        f"({r['changes_across_fault']} changes in flight across one)",
+        f"fault soak: {r['target']}, {r['tables']} tables, {r['clients']} clients, "
+        f"seed {r['seed']}, {r['seconds']} s",
+        f"  changes acknowledged   {r['changes_acked']} ({kinds})",
+        f"  faults                 {f.get('app', 0)} SIGKILL+restart of an app process{services}"
+        f" (longest until serving again {r['fault_downtime_max_s']} s)",
+        f"  resends                {r['resends']} (after {r['disconnected_in_flight']} disconnects "
+        f"in flight, {r['timeouts']} timeouts, {r['unavailable']} unavailable, "
+        f"{r['rate_limited']} rate_limited); {r['reconnects']} reconnects, "
+        f"{r['connect_failures']} refused connection attempts",
+        f"  ack time               p50 {r['ack_p50_ms']} ms; max across a fault "
+        f"{r['ack_max_across_fault_s']} s ({r['changes_across_fault']} changes in flight across one)",
         f"  duplicates {r['duplicates']}, missing {r['missing']}, reports equal {r['reports_equal']}, "
         f"refused {r['refused']}, entries stored {r['entries_stored']}",
     ]
