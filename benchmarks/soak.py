@@ -287,6 +287,7 @@ class SoakClient:
         self.entries: dict[str, EntryModel] = {}  # acknowledged state of this client's entries
         self.pending: Op | None = None
         self.counter = 0
+        self.snapshot_seq = 0  # the meeting's seq in the last snapshot
         self.doc = Doc() if role == "rapporteur" else None
         self.text = self.doc.get("report", type=Text) if self.doc is not None else None
         self.sent_state = self.doc.get_state() if self.doc is not None else b""
@@ -326,6 +327,7 @@ class SoakClient:
         if self.conn is not None:
             stats["reconnects"] += 1
         self.conn = conn
+        self.snapshot_seq = snapshot.get("seq") or 0
         if self.doc is not None:  # as the browser: merge the server's state (nothing new for a single writer)
             state = (snapshot.get("tables") or [{}])[0].get("report_state")
             if state:
@@ -408,6 +410,8 @@ class SoakClient:
             return False
         if isinstance(answer, dict) and answer.get("ok"):
             op.ok_acks.append(answer)
+            if op.attempts > 1 and answer.get("seq", 0) <= self.snapshot_seq:
+                stats["resent_but_committed"] += 1  # applied before the crash; answered from the log
             if op.ack is None:
                 op.ack, op.acked_at = answer, now()
             self.apply(op)
@@ -679,6 +683,7 @@ class Soak:
             "disconnected_in_flight": self.stats["disconnected"],
             "unavailable": self.stats["unavailable"],
             "rate_limited": self.stats["rate_limited"],
+            "resent_but_committed": self.stats["resent_but_committed"],
             "reconnects": self.stats["reconnects"],
             "connect_failures": self.stats["connect_failures"],
             "ack_p50_ms": round(1000 * latencies[len(latencies) // 2], 1) if latencies else None,
@@ -713,7 +718,8 @@ def summary(r: dict[str, Any]) -> str:
         f"  resends                {r['resends']} (after {r['disconnected_in_flight']} disconnects "
         f"in flight, {r['timeouts']} timeouts, {r['unavailable']} unavailable, "
         f"{r['rate_limited']} rate_limited); {r['reconnects']} reconnects, "
-        f"{r['connect_failures']} refused connection attempts",
+        f"{r['connect_failures']} refused connection attempts; {r['resent_but_committed']} resent "
+        "changes had committed before the crash (answered from the change log)",
         f"  ack time               p50 {r['ack_p50_ms']} ms; max across a fault "
         f"{r['ack_max_across_fault_s']} s ({r['changes_across_fault']} changes in flight across one)",
         f"  duplicates {r['duplicates']}, missing {r['missing']}, reports equal {r['reports_equal']}, "
