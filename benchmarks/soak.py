@@ -212,7 +212,12 @@ class ClusterTarget:
             gevent.sleep(rng.uniform(0.2, 1.0))
             subprocess.run(
                 c._as_postgres(
-                    str(PG_BIN / "pg_ctl"), "-D", data, "-w", "-l", str(c.dir / "postgres" / "log"), "start"
+                    *(str(PG_BIN / "pg_ctl"), "-D", data, "-w", "-l", str(c.dir / "postgres" / "log")),
+                    # the options deploy/cluster.py started it with (pg_ctl start does not remember them)
+                    "-o",
+                    f"-p {c.pg_port} -k {c.dir / 'postgres'} -c listen_addresses=127.0.0.1"
+                    " -c max_connections=200",
+                    "start",
                 ),
                 capture_output=True,
                 check=True,
