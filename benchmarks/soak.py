@@ -704,7 +704,11 @@ class Soak:
             "problems": problems,
         }
         result["faults"] = dict(result["faults"])
-        result["passed"] = not problems and not self.failures and result["changes_acked"] >= self.args.changes
+        # data intact: nothing acknowledged lost or doubled; passed: and the protocol kept (no findings)
+        result["data_intact"] = (
+            not problems and not self.failures and result["changes_acked"] >= self.args.changes
+        )
+        result["passed"] = result["data_intact"] and not self.findings
         return result
 
 
@@ -737,7 +741,12 @@ def summary(r: dict[str, Any]) -> str:
         lines.append(f"  FAILURE {failure}")
     for problem in r["problems"]:
         lines.append(f"  PROBLEM {problem}")
-    lines.append("  PASSED" if r["passed"] else "  FAILED")
+    if r["passed"]:
+        lines.append("  PASSED")
+    elif r["data_intact"]:
+        lines.append("  FAILED: the data is intact, but the protocol was broken (findings above)")
+    else:
+        lines.append("  FAILED")
     return "\n".join(lines)
 
 
