@@ -57,6 +57,7 @@ def test_acknowledged_changes_survive_random_sigkills_exactly_once(tmp_path):
 )
 def test_a_burst_of_changes_with_a_cold_template_is_acknowledged_promptly(live_server, postgres):
     import threading
+    import time
     import uuid
 
     import socketio
@@ -64,13 +65,22 @@ def test_a_burst_of_changes_with_a_cold_template_is_acknowledged_promptly(live_s
     server = live_server(database_url=postgres.create_database())
     links = server.import_session()
     server.start()
-    clients = []
-    for i in range(24):  # more than the pool's 15 connections; the tokens may be shared
-        client = socketio.SimpleClient()
-        token = links["tables"][str(i % 4 + 1)]["participant"]["token"]
-        client.connect(server.url, namespace="/live", auth={"token": token}, transports=["websocket"])
-        assert client.receive(timeout=10)[0] == "snapshot"
-        clients.append(client)
+    clients = [socketio.SimpleClient() for _ in range(18)]  # more than the pool's 15 connections
+
+    def connect(n: int) -> None:
+        token = links["tables"][str(n % 4 + 1)]["participant"]["token"]  # tokens may be shared
+        clients[n].connect(server.url, namespace="/live", auth={"token": token}, transports=["websocket"])
+        for _ in range(50):  # the other clients' presence may come first
+            if clients[n].receive(timeout=20)[0] == "snapshot":
+                return
+        raise AssertionError("no snapshot")
+
+    connecting = [threading.Thread(target=connect, args=(n,)) for n in range(len(clients))]
+    for t in connecting:
+        t.start()
+    for t in connecting:
+        t.join(60)
+    time.sleep(2.5)  # the template cache (2 s) is cold
     answers: list[object] = []
     start = threading.Barrier(len(clients))
 
@@ -87,7 +97,10 @@ def test_a_burst_of_changes_with_a_cold_template_is_acknowledged_promptly(live_s
         t.start()
     for t in threads:
         t.join(40)
-    for client in clients:
-        client.disconnect()
+    leaving = [threading.Thread(target=c.disconnect) for c in clients]
+    for t in leaving:
+        t.start()
+    for t in leaving:
+        t.join(40)
     assert len(answers) == len(clients)
     assert all(isinstance(a, dict) and a.get("ok") for a in answers), answers
