@@ -773,9 +773,13 @@ def main(argv: list[str]) -> int:
     target = (
         ClusterTarget(args.tables, work, args.processes) if args.cluster else SingleTarget(args.tables, work)
     )
+    result: dict[str, Any] = {}
     try:
         result = Soak(args, target).run()
     finally:
+        if isinstance(target, ClusterTarget) and not result.get("passed"):
+            target.cluster.keep = True  # its logs (app-N.log, postgres/log, nginx/) for the findings
+            print(f"  cluster logs kept in {target.cluster.dir}", flush=True)
         target.stop()
     result["command"] = "python -m benchmarks.soak " + " ".join(argv)
     print(summary(result), flush=True)
