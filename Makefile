@@ -5,7 +5,7 @@ HOST    ?= 127.0.0.1
 PORT    ?= 5000
 export HOST PORT
 
-.PHONY: install run test bench bench-live cluster lint lint-js format clean
+.PHONY: install run test bench bench-live soak cluster lint lint-js format clean
 
 install: .venv/.installed static/vendor/.built static/vendor/fonts/.copied
 
@@ -55,6 +55,13 @@ bench: install
 # the live write path at summit scale (docs/performance.md); BENCH_ARGS="--cluster", "--tables 10 --duration 10"
 bench-live: install
 	$(PY) -m benchmarks.live_load $(BENCH_ARGS)
+
+# the fault soak (docs/reliability.md): clients following the resend rule while the server is
+# SIGKILLed and restarted (>= 5,000 changes, 10 kills), on SQLite and then on the cluster, where
+# PostgreSQL and Redis crash too; SOAK_ARGS="--seed 7". The short form is tests/test_soak.py.
+soak: install
+	$(PY) -m benchmarks.soak $(SOAK_ARGS)
+	$(PY) -m benchmarks.soak --cluster $(SOAK_ARGS)
 
 # nginx + N app processes + PostgreSQL + Redis on loopback (deploy/cluster.py); CLUSTER_ARGS="--processes 3"
 cluster: install
