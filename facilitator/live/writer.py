@@ -40,6 +40,9 @@ class Writer:
 
         if self.greenlet is None or self.greenlet.dead:
             self._start(current_app._get_current_object())
+        # end this handler's read transaction before waiting: a pooled connection held by every
+        # waiting handler would leave none for the writer (a burst larger than the pool deadlocks)
+        db.session.commit()
         done = gevent.event.Event()
         self.queue.put((job, done))
         done.wait()
