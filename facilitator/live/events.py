@@ -182,8 +182,10 @@ def on_disconnect(*args: Any):
     except Exception:  # the database may be gone at shutdown; presence is best effort
         db.session.rollback()
         log.debug("presence cleanup failed for %s (%s)", request.sid, state)
-    finally:
-        db.session.remove()
+    # No db.session.remove() here: a rotation disconnects the old link's sockets from inside
+    # the secretariat's request, whose app context (and session) this handler then shares;
+    # removing it would detach that request's objects (a 500). A handler that owns its
+    # context has its session removed when the context ends.
 
 
 @live_event("entry:add", batched=True)

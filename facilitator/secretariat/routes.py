@@ -245,10 +245,12 @@ def rotate_link(slug: str, role_slug: str, number: int | None = None):
         fresh = operations.rotate_token(meeting, role, number)
     except LookupError:
         abort(404)
-    broadcast.revoke_connections(meeting.id, role, fresh.table_number)
     row = next(r for r in link_rows(meeting, _public_url()) if r["role"] == role and r["table"] == number)
+    target = url_for(".links", slug=meeting.slug, _anchor=row["id"])
+    # last: disconnecting the old link's open pages runs their disconnect handlers right here
+    broadcast.revoke_connections(meeting.id, role, fresh.table_number)
     flash(_("Nieuwe link gemaakt voor %(name)s. De oude link werkt niet meer.", name=row["name"]), "success")
-    return redirect(url_for(".links", slug=meeting.slug, _anchor=row["id"]))
+    return redirect(target)
 
 
 @bp.get("/vergaderingen/<slug>/tafelkaarten.pdf")
