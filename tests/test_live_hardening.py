@@ -3,10 +3,14 @@ rotating a link while its page is open, hidden entries on the screens."""
 
 from __future__ import annotations
 
+import base64
 import uuid
 
+import pytest
+from pycrdt import Doc, Text
 from sqlalchemy import select
 
+from facilitator import operations, sessionfile
 from facilitator.extensions import db
 from facilitator.models import Presence
 
@@ -33,3 +37,95 @@ def test_rotating_a_link_while_its_page_is_open_is_not_a_500(app, connect, post_
     with app.app_context():  # the disconnect handler did its work: the old page left presence
         rows = db.session.execute(select(Presence.role).where(Presence.table_number == 1)).scalars().all()
         assert rows == ["participant"]
+
+
+# -- b. characters no document can hold ------------------------------------------------------
+
+REFUSED = {
+    "NUL": "a\x00b",
+    "C0 control": "a\x07b",
+    "escape": "a\x1bb",
+    "lone surrogate": "a\ud800b",
+    "low surrogate": "a\udfffb",
+    "U+FFFE": "a\ufffeb",
+    "U+FFFF": "a\uffffb",
+    "U+FDD0": "a\ufdd0b",
+    "U+FDEF": "a\ufdefb",
+    "plane-1 non-character": "a\U0001fffeb",
+}
+
+
+def _text_fields(bad: str):
+    """(role, event, payload) for every live text field, with ``bad`` in it."""
+    yield "participant", "presence:hello", {"name": bad}
+    yield "rapporteur", "presence:hello", {"name": bad}
+    yield "rapporteur", "table:update", {"op": uid(), "participants": ["Ghorashi", bad]}
+    for role in ("leader", "rapporteur", "spokesperson"):
+        yield "rapporteur", "table:update", {"op": uid(), role: bad}
+    yield "participant", "entry:add", {"op": uid(), "id": uid(), "text": bad, "bollen": ["economisch"]}
+    yield "rapporteur", "entry:add", {"op": uid(), "id": uid(), "text": bad, "bollen": ["sociaal"]}
+
+
+@pytest.mark.parametrize("bad", REFUSED.values(), ids=REFUSED.keys())
+def test_every_live_text_field_refuses_characters_no_document_can_hold(app, connect, meeting_links, bad):
+    clients = {role: connect(role, 1) for role in ("participant", "rapporteur")}
+    entry = {"op": uid(), "id": uid(), "text": "Goed", "bollen": ["economisch"]}
+    assert send(clients["rapporteur"], "entry:add", entry)["ok"]
+    cases = [
+        *_text_fields(bad),
+        ("rapporteur", "entry:update", {"op": uid(), "id": entry["id"], "text": bad}),
+    ]
+    for role, event, payload in cases:
+        ack = send(clients[role], event, payload)
+        assert ack["ok"] is False and ack["error"] == "invalid", (event, payload, ack)
+        assert "haal het weg" in ack["message"] and "U+" in ack["message"], ack
+    # the socket goes on working, and the session file still exports and imports
+    assert send(clients["rapporteur"], "presence:hello", {"name": "Van Vliet"}) == {"ok": True}
+    assert send(clients["rapporteur"], "entry:add", {**entry, "op": uid(), "id": uid()})["ok"]
+    with app.app_context():
+        meeting = operations.get_meeting(meeting_links["meeting"])
+        text = sessionfile.dumps(operations.meeting_to_data(meeting))
+    sessionfile.loads(text.encode())
+
+
+def test_a_refused_name_in_hello_does_not_break_the_socket(connect):
+    client = connect("participant", 2)
+    assert send(client, "presence:hello", {"name": "Anna\ud800"})["error"] == "invalid"
+    payload = {"op": uid(), "id": uid(), "text": "Brede welvaart", "bollen": ["sociaal"]}
+    assert send(client, "entry:add", payload)["ok"] is True
+
+
+def test_tab_and_line_breaks_are_kept_in_entry_text_but_not_in_names(connect):
+    client = connect("rapporteur", 1)
+    ack = send(
+        client, "entry:add", {"op": uid(), "id": uid(), "text": "een\ttwee\ndrie", "bollen": ["sociaal"]}
+    )
+    assert ack["ok"] and ack["entry"]["text"] == "een\ttwee\ndrie"
+    ack = send(client, "table:update", {"op": uid(), "rapporteur": "Van\nVliet"})
+    assert ack["error"] == "invalid" and "regeleinde" in ack["message"]
+
+
+def test_ids_with_a_final_newline_are_refused(connect):
+    client = connect("rapporteur", 1)
+    ack = send(client, "entry:add", {"op": uid() + "\n", "id": uid(), "text": "x", "bollen": ["sociaal"]})
+    assert ack["error"] == "invalid"
+    ack = send(client, "entry:add", {"op": uid(), "id": "abcdefgh\n", "text": "x", "bollen": ["sociaal"]})
+    assert ack["error"] == "invalid"
+
+
+def test_a_report_update_that_types_a_control_character_is_refused(app, connect, meeting_links):
+    client = connect("rapporteur", 1)
+    state = base64.b64decode(client.get_received(NS)[0]["args"][0]["tables"][0]["report_state"])
+    ack = send(client, "report:update", {"op": uid(), "update": report_update(state, "x\x00y")})
+    assert ack["ok"] is False and ack["error"] == "invalid" and "NUL" in ack["message"]
+    ack = send(client, "report:update", {"op": uid(), "update": report_update(state, "\nNog een regel.")})
+    assert ack["ok"] is True
+
+
+def report_update(state: bytes, text: str) -> str:
+    doc = Doc()
+    ytext = doc.get("report", type=Text)
+    doc.apply_update(state)
+    before = doc.get_state()
+    ytext += text
+    return base64.b64encode(doc.get_update(before)).decode()

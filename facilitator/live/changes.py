@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from ..extensions import db
 from ..models import AccessToken, Entry, Meeting, Operation, Presence, ReportVersion, RoundTable, utcnow
 from ..operations import set_participants
-from ..rules import LIMITS, PARTICIPANT_ROLES, misplaced_roles
+from ..rules import LIMITS, PARTICIPANT_ROLES, misplaced_roles, text_problem
 from . import protocol as p
 from .errors import ProtocolError
 from .report import report_doc, report_text, text_edit_update
@@ -285,6 +285,9 @@ def _merge_report(table: RoundTable, doc, update: bytes, actor: Actor, seq: int,
     text = report_text(doc)
     if len(text) > LIMITS["report"]:
         raise ProtocolError("too_large", f"Het verslag is hoogstens {LIMITS['report']} tekens lang.")
+    # a character no document can hold, newly typed (one already stored does not block typing)
+    if (problem := text_problem(text, multiline=True)) and not text_problem(table.report or "", True):
+        raise ProtocolError("invalid", f"Het verslag {problem}.")
     table.report_state = doc.get_update()
     table.report = text
     record_report_version(table, text, actor, seq, new=new_version)

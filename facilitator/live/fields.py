@@ -10,10 +10,10 @@ import binascii
 import re
 from typing import Any
 
-from ..rules import LIMITS
+from ..rules import LIMITS, text_problem
 from .errors import ProtocolError
 
-_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+_ID_RE = re.compile(r"[A-Za-z0-9_-]{8,64}")  # fullmatch: "$" would let a final newline in
 
 
 def require_dict(payload: Any) -> dict[str, Any]:
@@ -26,7 +26,7 @@ def require_dict(payload: Any) -> dict[str, Any]:
 def op_id(payload: dict[str, Any], key: str = "op") -> str:
     """A client-chosen operation (or entry) id: 8–64 URL-safe characters, e.g. a UUID."""
     value = payload.get(key)
-    if not isinstance(value, str) or not _ID_RE.match(value):
+    if not isinstance(value, str) or not _ID_RE.fullmatch(value):
         raise ProtocolError("invalid", f"Het veld '{key}' ontbreekt of is geen geldige id.")
     return value
 
@@ -91,8 +91,8 @@ def entry_text(payload: dict[str, Any], required: bool) -> str | None:
     value = value.strip()
     if not value:
         raise ProtocolError("invalid", "Een lege inbreng wordt niet opgeslagen.")
-    if "\x00" in value:
-        raise ProtocolError("invalid", "De tekst bevat een ongeldig teken.")
+    if problem := text_problem(value, multiline=True):
+        raise ProtocolError("invalid", f"De tekst van de inbreng {problem}.")
     if len(value) > LIMITS["entry_text"]:
         raise ProtocolError(
             "too_large",
@@ -104,8 +104,10 @@ def entry_text(payload: dict[str, Any], required: bool) -> str | None:
 def report_text(payload: dict[str, Any]) -> str:
     """A whole report's text (curation): at most LIMITS['report'] characters."""
     value = payload.get("text")
-    if not isinstance(value, str) or "\x00" in value:
+    if not isinstance(value, str):
         raise ProtocolError("invalid", "Het verslag moet tekst zijn.")
+    if problem := text_problem(value, multiline=True):
+        raise ProtocolError("invalid", f"Het verslag {problem}.")
     value = value.replace("\r\n", "\n")
     if len(value) > LIMITS["report"]:
         raise ProtocolError("too_large", f"Het verslag is hoogstens {LIMITS['report']} tekens lang.")
@@ -159,6 +161,8 @@ def name(value: Any, field: str) -> str | None:
     value = value.strip()
     if len(value) > LIMITS["name"]:
         raise ProtocolError("too_large", f"Een naam is hoogstens {LIMITS['name']} tekens.")
+    if problem := text_problem(value):
+        raise ProtocolError("invalid", f"Een naam in '{field}' {problem}.")
     return value or None
 
 
