@@ -4,6 +4,7 @@ rotating a link while its page is open, hidden entries on the screens."""
 from __future__ import annotations
 
 import base64
+import json
 import uuid
 
 import pytest
@@ -129,3 +130,58 @@ def report_update(state: bytes, text: str) -> str:
     before = doc.get_state()
     ytext += text
     return base64.b64encode(doc.get_update(before)).decode()
+
+
+# -- d. what the chair hid does not reach the screens ----------------------------------------
+
+SECRET = "Vertrouwelijk: naam van de klokkenluider"
+
+
+def _entries(snapshot: dict, number: int) -> list[dict]:
+    return next(t for t in snapshot["tables"] if t["number"] == number)["entries"]
+
+
+def _texts(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False)
+
+
+def test_screens_get_hidden_entries_without_their_text(app, client, connect, meeting_links):
+    chair, screen, rapporteur = connect("chair"), connect("screen"), connect("rapporteur", 3)
+    start = send(screen, "sync", {"since": 0})
+    since = start["events"][-1]["data"]["seq"] if start["events"] else 0
+    payload = {"op": uid(), "id": uid(), "text": SECRET, "bollen": ["economisch", "sociaal"]}
+    entry_id = send(rapporteur, "entry:add", payload)["entry"]["id"]
+    for c in (chair, screen, rapporteur):
+        c.get_received(NS)
+    assert send(chair, "entry:hide", {"op": uid(), "id": entry_id, "hidden": True})["entry"]["text"] == SECRET
+
+    # live: the chair and the table see the text, the screen only that the entry is hidden
+    (to_screen,) = [m["args"][0] for m in screen.get_received(NS) if m["name"] == "entry"]
+    assert to_screen["entry"] == {"id": entry_id, "text": "", "bollen": [], "horizons": [], "hidden": True}
+    (to_chair,) = [m["args"][0] for m in chair.get_received(NS) if m["name"] == "entry"]
+    assert to_chair["entry"]["text"] == SECRET and to_chair["entry"]["hidden"] is True
+    (to_table,) = [m["args"][0] for m in rapporteur.get_received(NS) if m["name"] == "entry"]
+    assert to_table["entry"]["text"] == SECRET
+
+    # a rapporteur's later edit of a hidden entry does not reach the screens either
+    send(rapporteur, "entry:update", {"op": uid(), "id": entry_id, "text": SECRET + " (bijgewerkt)"})
+    assert SECRET not in _texts(screen.get_received(NS))
+
+    # snapshot, sync replay (also of the add made before the hide), the screen's page
+    fresh_screen = connect("screen").get_received(NS)[0]["args"][0]
+    assert SECRET not in _texts(fresh_screen)
+    assert {"id": entry_id, "text": "", "bollen": [], "horizons": [], "hidden": True} in _entries(
+        fresh_screen, 3
+    )
+    assert SECRET in _texts(connect("chair").get_received(NS)[0]["args"][0])
+    replay = send(screen, "sync", {"since": since})
+    assert replay["ok"] and replay["events"] and SECRET not in _texts(replay)
+    assert SECRET in _texts(send(chair, "sync", {"since": since}))
+    page = client.get(f"/scherm/{meeting_links['screen']['token']}")
+    assert page.status_code == 200 and SECRET not in page.get_data(as_text=True)
+    assert SECRET in client.get(f"/voorzitter/{meeting_links['chair']['token']}").get_data(as_text=True)
+
+    # shown again: the screens get it back, in its place
+    send(chair, "entry:hide", {"op": uid(), "id": entry_id, "hidden": False})
+    (back,) = [m["args"][0] for m in screen.get_received(NS) if m["name"] == "entry"]
+    assert back["entry"]["text"].startswith(SECRET) and back["entry"]["hidden"] is False

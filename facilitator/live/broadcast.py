@@ -13,7 +13,7 @@ from ..extensions import socketio
 from .changes import Outcome
 from .errors import MESSAGES
 from .protocol import NAMESPACE, forget_template
-from .snapshot import connected_sids, table_presence
+from .snapshot import connected_sids, screen_entry, table_presence
 
 
 def table_room(meeting_id: int, number: int) -> str:
@@ -22,8 +22,13 @@ def table_room(meeting_id: int, number: int) -> str:
 
 
 def screen_room(meeting_id: int) -> str:
-    """The room of every screen and chair of a meeting."""
+    """The room of every screen of a meeting (read-only: hidden entries reach it without content)."""
     return f"screen:{meeting_id}"
+
+
+def chair_room(meeting_id: int) -> str:
+    """The room of every chair of a meeting (sees hidden entries, to show them again)."""
+    return f"chair:{meeting_id}"
 
 
 def meeting_room(meeting_id: int) -> str:
@@ -32,13 +37,16 @@ def meeting_room(meeting_id: int) -> str:
 
 
 def rooms_for_table(meeting_id: int, number: int) -> list[str]:
-    """Everyone allowed to see that table: the table and the meeting's screens."""
-    return [table_room(meeting_id, number), screen_room(meeting_id)]
+    """Everyone allowed to see that table: the table, the meeting's screens and chairs."""
+    return [table_room(meeting_id, number), screen_room(meeting_id), chair_room(meeting_id)]
 
 
-def rooms_to_join(meeting_id: int, table_number: int | None) -> list[str]:
-    """The rooms a client joins: the meeting's, and its table's (or the screens')."""
-    own = table_room(meeting_id, table_number) if table_number is not None else screen_room(meeting_id)
+def rooms_to_join(meeting_id: int, table_number: int | None, role: str) -> list[str]:
+    """The rooms a client joins: the meeting's, and its table's (or the screens' or chairs')."""
+    if table_number is not None:
+        own = table_room(meeting_id, table_number)
+    else:
+        own = chair_room(meeting_id) if role == "chair" else screen_room(meeting_id)
     return [meeting_room(meeting_id), own]
 
 
@@ -51,10 +59,13 @@ def publish(meeting_id: int, outcome: Outcome) -> dict[str, Any]:
     """Emit a committed change's events to everyone allowed to see them; return the ack."""
     for name, data in outcome.events:
         if name == "meeting":
-            rooms: str | list[str] = meeting_room(meeting_id)
+            send(name, data, meeting_room(meeting_id))
+        elif name == "entry" and data["entry"]["hidden"]:
+            # the chair hid it from the screens: they get it without its content
+            send(name, data, [table_room(meeting_id, data["table"]), chair_room(meeting_id)])
+            send(name, {**data, "entry": screen_entry(data["entry"])}, screen_room(meeting_id))
         else:
-            rooms = rooms_for_table(meeting_id, data["table"])
-        send(name, data, rooms)
+            send(name, data, rooms_for_table(meeting_id, data["table"]))
     return outcome.ack
 
 

@@ -155,7 +155,7 @@ def on_connect(auth: Any = None):
             "name": "",
         }
         meeting_id, number, role = token.meeting_id, token.table_number, token.role
-        for room in broadcast.rooms_to_join(meeting_id, number):
+        for room in broadcast.rooms_to_join(meeting_id, number, role):
             join_room(room)
         changes.join(request.sid, token)
         broadcast.send("snapshot", snapshot.snapshot(token.meeting, role, number), request.sid)
@@ -239,7 +239,7 @@ def on_sync(token: Caller, command: protocol.Sync):
     # the meeting's seq first: changes commit in seq order, so the events read next hold every
     # change up to it (and perhaps later ones); a later `since` from this answer skips nothing
     seq = db.session.execute(select(Meeting.seq).where(Meeting.id == token.meeting_id)).scalar_one()
-    missed = snapshot.events_since(token.meeting_id, command.since, token.table_number)
+    missed = snapshot.events_since(token.meeting_id, command.since, token.table_number, token.role)
     if missed is None:
         return {"ok": True, "snapshot": snapshot.snapshot(token.meeting, token.role, token.table_number)}
     return {

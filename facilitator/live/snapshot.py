@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from ..extensions import db
-from ..models import Meeting, Operation, Presence, RoundTable, utcnow
+from ..models import Entry, Meeting, Operation, Presence, RoundTable, utcnow
 from ..rules import LIMITS
 from .report import ensure_report_state
 
@@ -68,11 +68,19 @@ def table_info(table: RoundTable) -> dict[str, Any]:
     }
 
 
-def table_snapshot(table: RoundTable, with_state: bool) -> dict[str, Any]:
-    """One table as the snapshot carries it."""
+def screen_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    """An entry as a screen sees it: one the chair hid keeps its place but not its content."""
+    if not entry["hidden"]:
+        return entry
+    return {"id": entry["id"], "text": "", "bollen": [], "horizons": [], "hidden": True}
+
+
+def table_snapshot(table: RoundTable, with_state: bool, for_screen: bool = False) -> dict[str, Any]:
+    """One table as the snapshot carries it (for a screen: hidden entries without content)."""
     data = table_info(table)
     data["report"] = table.report or ""
-    data["entries"] = [e.to_dict() for e in table.live_entries]
+    entries = [e.to_dict() for e in table.live_entries]
+    data["entries"] = [screen_entry(e) for e in entries] if for_screen else entries
     if with_state:
         data["report_state"] = base64.b64encode(ensure_report_state(table)).decode()
     return data
@@ -97,7 +105,9 @@ def snapshot(meeting: Meeting, role: str, table_number: int | None) -> dict[str,
             "questions": list(meeting.questions or []),
             **meeting_state(meeting),
         },
-        "tables": [table_snapshot(t, with_state=role == "rapporteur") for t in tables],
+        "tables": [
+            table_snapshot(t, with_state=role == "rapporteur", for_screen=role == "screen") for t in tables
+        ],
         "seq": meeting.seq,
         "server_time": utcnow().isoformat(),
     }
@@ -134,8 +144,13 @@ def meeting_event(state: dict[str, Any], seq: int) -> tuple[str, dict[str, Any]]
     return ("meeting", {"meeting": state, "seq": seq})
 
 
-def events_since(meeting_id: int, since: int, table_number: int | None) -> list[dict[str, Any]] | None:
-    """The broadcasts a client missed after ``since`` (None: too many, take a snapshot)."""
+def events_since(
+    meeting_id: int, since: int, table_number: int | None, role: str = ""
+) -> list[dict[str, Any]] | None:
+    """The broadcasts a client missed after ``since`` (None: too many, take a snapshot).
+
+    A screen gets no content of an entry that is hidden now or was hidden by that event.
+    """
     query = select(Operation).where(Operation.meeting_id == meeting_id, Operation.seq > since)
     if table_number is not None:
         query = query.where(or_(Operation.table_number == table_number, Operation.kind.startswith("chair:")))
@@ -145,13 +160,28 @@ def events_since(meeting_id: int, since: int, table_number: int | None) -> list[
     # a replayed report event carries the report's whole current state, so only the last
     # one per table is needed: earlier ones would send (and build) the same state again
     last_report = {r.table_number: r.id for r in rows if r.kind in REPORT_KINDS}
+    hidden_now = _hidden_entry_ids(meeting_id) if role == "screen" else None
     out = []
     for row in rows:
         if row.kind in REPORT_KINDS and last_report[row.table_number] != row.id:
             continue
         for name, data in replay_events(row):
+            if hidden_now is not None and name == "entry":
+                entry = data["entry"]
+                hide = entry["hidden"] or entry["id"] in hidden_now
+                data = {**data, "entry": screen_entry({**entry, "hidden": hide})}
             out.append({"event": name, "data": data})
     return out
+
+
+def _hidden_entry_ids(meeting_id: int) -> set[str]:
+    return set(
+        db.session.execute(
+            select(Entry.id)
+            .join(RoundTable, Entry.table_id == RoundTable.id)
+            .where(RoundTable.meeting_id == meeting_id, Entry.hidden.is_(True))
+        ).scalars()
+    )
 
 
 def replay_events(row: Operation) -> list[tuple[str, dict[str, Any]]]:
