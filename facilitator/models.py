@@ -362,3 +362,21 @@ class HouseStyle(db.Model):
     logo_type: Mapped[str] = mapped_column(String(10), default="")
     logo_png: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class TokenUsage(db.Model):
+    """What one join link has stored lately: the storage budget of live/budget.py.
+
+    Counted per token in the database, so that neither a reconnect nor another server
+    process starts it afresh. Two fixed windows (the current and the previous one) give a
+    sliding estimate.
+    """
+
+    __tablename__ = "token_usage"
+
+    token_id: Mapped[int] = mapped_column(ForeignKey("access_token.id", ondelete="CASCADE"), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    events: Mapped[int] = mapped_column(Integer, default=0)
+    bytes: Mapped[int] = mapped_column(Integer, default=0)
+    previous_events: Mapped[int] = mapped_column(Integer, default=0)
+    previous_bytes: Mapped[int] = mapped_column(Integer, default=0)

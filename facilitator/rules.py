@@ -39,6 +39,17 @@ LIMITS = {
     "burst": 60,  # events a connection may send at once (e.g. after a reconnect)
     "replay": 500,  # events a `sync` returns before it answers with a snapshot instead
     "timer_minutes": 600,  # a timer start or extension
+    "budget_window": 600,  # seconds: the storage budget of one link (below) counts this far back
+}
+
+# What one link (token) may store over LIMITS["budget_window"], across reconnects and server
+# processes: (changes, bytes written to the database). A rapporteur's report is saved at most
+# four times a second (2400 changes in ten minutes); a participant only adds entries.
+STORAGE_BUDGET = {
+    "participant": (300, 1_000_000),
+    "rapporteur": (4000, 8_000_000),
+    "chair": (2000, 2_000_000),
+    "screen": (0, 0),
 }
 
 PHASES = ("preparation", "round", "feedback", "closed")

@@ -6,14 +6,16 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from datetime import timedelta
 
 import pytest
 from pycrdt import Doc, Text
 from sqlalchemy import select
 
-from facilitator import operations, sessionfile
+from facilitator import operations, rules, sessionfile
 from facilitator.extensions import db
-from facilitator.models import Presence
+from facilitator.live import budget
+from facilitator.models import Meeting, Operation, Presence, TokenUsage, utcnow
 
 NS = "/live"
 
@@ -185,3 +187,86 @@ def test_screens_get_hidden_entries_without_their_text(app, client, connect, mee
     send(chair, "entry:hide", {"op": uid(), "id": entry_id, "hidden": False})
     (back,) = [m["args"][0] for m in screen.get_received(NS) if m["name"] == "entry"]
     assert back["entry"]["text"].startswith(SECRET) and back["entry"]["hidden"] is False
+
+
+# -- a. what one link may store ------------------------------------------------------------------
+
+
+def _operation_rows(app, op: str) -> list[Operation]:
+    with app.app_context():
+        return db.session.execute(select(Operation).where(Operation.op_id == op)).scalars().all()
+
+
+@pytest.mark.parametrize(
+    ("role", "event", "payload"),
+    [
+        ("participant", "entry:add", {"id": "entry-0001", "text": "Kort", "bollen": ["sociaal"]}),
+        ("rapporteur", "table:update", {"rapporteur": "Van Vliet"}),
+        ("chair", "chair:phase", {"phase": "round"}),
+    ],
+)
+def test_unknown_payload_keys_are_not_stored(app, connect, role, event, payload):
+    """The change log keeps the parsed command, so a megabyte under an unknown key costs nothing."""
+    client = connect(role, 1)
+    op = uid()
+    ack = send(client, event, {**payload, "op": op, "junk": "x" * 900_000, "nested": {"a": ["y" * 1000]}})
+    assert ack["ok"] is True, ack
+    (row,) = _operation_rows(app, op)
+    stored = json.dumps(row.payload) + json.dumps(row.result)
+    assert "junk" not in stored and "nested" not in stored and len(stored) < 2_000
+
+
+def _add(client, text="Inbreng", **extra):
+    return send(client, "entry:add", {"op": uid(), "id": uid(), "text": text, "bollen": ["sociaal"], **extra})
+
+
+def test_the_storage_budget_is_per_link_across_reconnects_and_sockets(app, connect, monkeypatch):
+    monkeypatch.setitem(rules.STORAGE_BUDGET, "participant", (5, 1_000_000))
+    first = connect("participant", 1)
+    start = first.get_received(NS)[0]["args"][0]["seq"]
+    assert all(_add(first)["ok"] for _ in range(3))
+    first.disconnect(NS)
+    again, beside = connect("participant", 1), connect("participant", 1)  # a reconnect, a second phone
+    assert _add(again)["ok"] and _add(beside)["ok"]
+    for client in (again, beside):
+        ack = _add(client)
+        assert ack["ok"] is False and ack["error"] == "rate_limited", ack
+        assert "minuten" in ack["message"] and "opnieuw" in ack["message"]
+    assert _add(connect("participant", 2))["ok"]  # another link has a budget of its own
+    with app.app_context():
+        assert db.session.get(Meeting, 1).seq == start + 6  # a refusal takes no sequence number
+
+    # ten minutes later the old changes have slid out of the window
+    later = utcnow() + timedelta(seconds=rules.LIMITS["budget_window"] * 2)
+    monkeypatch.setattr(budget, "utcnow", lambda: later)
+    assert _add(again)["ok"]
+
+
+def test_the_storage_budget_counts_bytes(app, connect, monkeypatch):
+    monkeypatch.setitem(rules.STORAGE_BUDGET, "participant", (1000, 6_000))
+    client = connect("participant", 1)
+    accepted = 0
+    while (ack := _add(client, "x" * 500))["ok"]:
+        accepted += 1
+    assert ack["error"] == "rate_limited" and 3 <= accepted <= 6
+    monkeypatch.setitem(rules.STORAGE_BUDGET, "participant", (1000, 100))
+    assert _add(connect("participant", 2), "x" * 500)["error"] == "too_large"
+
+
+def test_report_versions_count_against_the_budget(app, connect, monkeypatch):
+    """Alternating display names starts a new report version (the whole text) each time: counted."""
+    rapporteur = connect("rapporteur", 1)
+    state = base64.b64decode(rapporteur.get_received(NS)[0]["args"][0]["tables"][0]["report_state"])
+    doc = Doc()
+    doc.apply_update(state)
+    length = len(str(doc.get("report", type=Text)))
+    assert length > 500
+    for i in range(4):
+        assert send(rapporteur, "presence:hello", {"name": f"Naam {i}"})["ok"]
+        before = doc.get_state()
+        doc.get("report", type=Text).insert(0, "x")
+        update = base64.b64encode(doc.get_update(before)).decode()
+        assert send(rapporteur, "report:update", {"op": uid(), "update": update})["ok"]
+    with app.app_context():
+        (usage,) = db.session.execute(select(TokenUsage)).scalars().all()
+        assert usage.events == 4 and usage.bytes >= 4 * length

@@ -22,6 +22,7 @@ from ..extensions import db
 from ..models import AccessToken, Entry, Meeting, Operation, Presence, ReportVersion, RoundTable, utcnow
 from ..operations import set_participants
 from ..rules import LIMITS, PARTICIPANT_ROLES, misplaced_roles, text_problem
+from . import budget
 from . import protocol as p
 from .errors import ProtocolError
 from .report import report_doc, report_text, text_edit_update
@@ -57,6 +58,7 @@ class Actor:
     role: str
     table_number: int | None
     label: str
+    token_id: int | None = None  # the join link, whose storage budget a change spends (budget.py)
 
 
 def _stored(meeting_id: int, op: str) -> Operation | None:
@@ -87,6 +89,8 @@ def _run(actor: Actor, command: p.Change, apply: Apply, table_change: bool = Tru
             target = _table_for(actor, meeting, command.base) if table_change else meeting
             ack_extra, events, subject = apply(target, seq)
             ack = {"ok": True, "seq": seq, **ack_extra}
+            logged = command.logged()
+            budget.charge(actor.token_id, actor.role, budget.written_bytes(logged, ack))
             db.session.add(
                 Operation(
                     meeting_id=actor.meeting_id,
@@ -96,7 +100,7 @@ def _run(actor: Actor, command: p.Change, apply: Apply, table_change: bool = Tru
                     kind=command.kind,
                     subject=subject,
                     actor=actor.label,
-                    payload=command.logged(),
+                    payload=logged,
                     result=ack,
                 )
             )

@@ -137,6 +137,7 @@ def _actor(token: Caller) -> changes.Actor:
         role=token.role,
         table_number=token.table_number,
         label=f"{token.role}:{who}"[:120],
+        token_id=token.id,
     )
 
 
