@@ -13,11 +13,22 @@ import uuid
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from facilitator import TestingConfig, create_app
 from facilitator.database import ensure_schema
 
 REPO = Path(__file__).resolve().parent.parent
+
+# Fuzzing (tests/test_fuzz_*.py): `ci` keeps `make test` to a few minutes, `long` is `make fuzz`.
+# Every fuzz test shares one app across its examples (a function-scoped fixture), on purpose.
+_FUZZ = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+}
+settings.register_profile("ci", database=None, derandomize=True, **_FUZZ)
+settings.register_profile("long", max_examples=20_000, **_FUZZ)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 SESSIONS = REPO / "sessions"
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 
