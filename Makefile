@@ -1,11 +1,11 @@
-# Everyday verbs: make install | run | test | bench | lint | lint-js | format
+# Everyday verbs: make install | run | test | fuzz | bench | lint | lint-js | format
 PY      := .venv/bin/python
 PIP     := .venv/bin/pip
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 export HOST PORT
 
-.PHONY: install run test bench bench-live soak cluster lint lint-js format clean
+.PHONY: install run test fuzz bench bench-live soak cluster lint lint-js format clean
 
 install: .venv/.installed static/vendor/.built static/vendor/fonts/.copied
 
@@ -47,6 +47,10 @@ run: install
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The long fuzz run: the fuzz tests of `make test` with 25 times their examples, new ones each run
+fuzz: install
+	HYPOTHESIS_PROFILE=long $(PY) -m pytest -p no:cacheprovider tests/test_fuzz_live.py tests/test_fuzz_forms.py $(PYTEST_ARGS)
 
 bench: install
 	$(PY) -m benchmarks
