@@ -183,6 +183,7 @@ def world(app, import_session, make_user):
     ]
     return {
         "home": home,
+        "other": other,
         "target": target,
         "callers": callers,
         "user": make_user(),
