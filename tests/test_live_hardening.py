@@ -15,6 +15,7 @@ from sqlalchemy import select
 from facilitator import operations, rules, sessionfile
 from facilitator.extensions import db
 from facilitator.live import budget
+from facilitator.meeting_data import meeting_to_data
 from facilitator.models import Meeting, Operation, Presence, TokenUsage, utcnow
 
 NS = "/live"
@@ -87,7 +88,7 @@ def test_every_live_text_field_refuses_characters_no_document_can_hold(app, conn
     assert send(clients["rapporteur"], "entry:add", {**entry, "op": uid(), "id": uid()})["ok"]
     with app.app_context():
         meeting = operations.get_meeting(meeting_links["meeting"])
-        text = sessionfile.dumps(operations.meeting_to_data(meeting))
+        text = sessionfile.dumps(meeting_to_data(meeting))
     sessionfile.loads(text.encode())
 
 
