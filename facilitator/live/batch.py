@@ -23,7 +23,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..extensions import db
 from ..models import AccessToken, Entry, Meeting, Operation, ReportVersion, RoundTable, utcnow
-from ..rules import LIMITS
+from ..rules import LIMITS, text_problem
+from . import budget
 from . import protocol as p
 from .changes import VERSION_WINDOW, Actor, Outcome
 from .errors import ProtocolError, TokenRevoked
@@ -157,6 +158,7 @@ def _meeting_batch(conn, meeting_id: int, jobs: list[Job], answers: dict[int, An
     changed: set[str] = set()
     accepted: list[_Accepted] = []
     first_of_op: dict[str, Job] = {}
+    pending: dict[int | None, tuple[int, int]] = {}  # per token: changes and bytes this batch stages
     for job in jobs:
         command = job.command
         if job.token not in alive:
@@ -168,6 +170,11 @@ def _meeting_batch(conn, meeting_id: int, jobs: list[Job], answers: dict[int, An
         else:
             first_of_op[command.op] = job
             try:
+                size = budget.estimate(command)
+                token_id = job.actor.token_id
+                budget.check(token_id, job.actor.role, size, pending.get(token_id, (0, 0)))
+                events_, bytes_ = pending.get(token_id, (0, 0))
+                pending[token_id] = (events_ + 1, bytes_ + size)
                 # as changes._table_for: a change made before the close still counts; curation goes on
                 early = command.base is not None and closed_seq is not None and command.base < closed_seq
                 if phase == "closed" and not early and job.actor.role != "secretariat":
@@ -294,6 +301,10 @@ def _check_report(job: Job, table_id: int, report: _Report) -> _Accepted:
         # a CRDT update cannot be taken back: rebuild the document without it
         report.doc = _fresh_doc(report.stored_text, report.stored, report.accepted)
         raise ProtocolError("too_large", f"Het verslag is hoogstens {LIMITS['report']} tekens lang.")
+    # a character no document can hold, newly typed (as changes._merge_report)
+    if (problem := text_problem(text, multiline=True)) and not text_problem(report.stored_text, True):
+        report.doc = _fresh_doc(report.stored_text, report.stored, report.accepted)
+        raise ProtocolError("invalid", f"Het verslag {problem}.")
     report.accepted.append(command.update)
     report.text = text
     return _Accepted(
@@ -345,7 +356,9 @@ def _write(conn, meeting_id, accepted, entries, inserted, changed, reports, answ
         if change.kind == "report":
             ack = {"ok": True, "seq": seq, "length": len(change.text)}
             events = [report_event(change.table_number, change.update, change.text, seq)]
+            started = len(new_versions)
             _version(reports[change.table_id], change.text, job.actor.label, seq, now, versions, new_versions)
+            version_text = change.text if len(new_versions) > started else ""
         elif change.kind == "deleted":
             ack = {"ok": True, "seq": seq, "id": change.subject}
             events = [entry_deleted_event(change.table_number, change.subject, seq)]
@@ -356,6 +369,9 @@ def _write(conn, meeting_id, accepted, entries, inserted, changed, reports, answ
             ack = {"ok": True, "seq": seq, "entry": data}
             events = [entry_event(change.table_number, data, seq)]
         answers[id(job)] = Outcome(ack=ack, events=events)
+        if change.kind != "report":
+            version_text = ""
+        budget.spend(job.actor.token_id, budget.written_bytes(job.command.logged(), ack, version_text))
         log.append(
             {
                 "meeting_id": meeting_id,

@@ -2,9 +2,10 @@
 
 The per-connection rate limit (events.py) starts full on every reconnect and counts one
 socket only; this budget is kept per token in the database (``TokenUsage``), so reconnects,
-several sockets and several server processes share it. changes._run charges each change
-inside its transaction, after the meeting's sequence UPDATE has serialised the meeting's
-writers, so two charges of one token never race.
+several sockets and several server processes share it. A change is checked before it is
+written and its bytes are counted in the same transaction (changes._run: ``charge``; the
+batched hot path, batch.py: ``check`` per change, ``spend`` once the batch's rows are known,
+so one batch can overshoot by at most its own size).
 """
 
 from __future__ import annotations
@@ -20,40 +21,59 @@ from .errors import ProtocolError
 from .snapshot import aware
 
 
-def written_bytes(payload: dict[str, Any], ack: dict[str, Any]) -> int:
-    """About what one change adds to the database: its log row, and any new report version."""
+def written_bytes(payload: dict[str, Any], ack: dict[str, Any], version_text: str = "") -> int:
+    """About what one change adds to the database: its log row, and any new report version.
+
+    A report version keeps the whole text: it is counted, or alternating display names
+    (each starts a new version) would store the report again for free.
+    """
     size = len(json.dumps(payload, ensure_ascii=False).encode()) + len(json.dumps(ack).encode())
-    # a report version keeps the whole text: count it, or alternating names would be free
-    return size + sum(len(o.text.encode()) for o in db.session.new if isinstance(o, ReportVersion))
+    new = sum(len(o.text.encode()) for o in db.session.new if isinstance(o, ReportVersion))
+    return size + new + len(version_text.encode())
 
 
-def charge(token_id: int | None, role: str, size: int, now: datetime | None = None) -> None:
-    """Count one change of ``size`` bytes against the token's budget, or refuse it (nothing is written)."""
-    if token_id is None:  # the secretariat's curation: no link, no budget
-        return
-    max_events, max_bytes = STORAGE_BUDGET.get(role, (0, 0))
-    if size > max_bytes:
-        raise ProtocolError("too_large", "Deze wijziging is te groot om via deze link op te slaan.")
-    now = now or utcnow()
-    window = timedelta(seconds=LIMITS["budget_window"])
+def estimate(command: Any) -> int:
+    """What a change will write before it is checked against the state: its log row, twice
+    (the acknowledgement repeats an entry); a report version is counted when it is written."""
+    return 2 * len(json.dumps(command.logged(), ensure_ascii=False).encode())
+
+
+def _window() -> timedelta:
+    return timedelta(seconds=LIMITS["budget_window"])
+
+
+def _usage(token_id: int, now: datetime) -> TokenUsage:
+    """The token's counters, moved on to the window ``now`` falls in."""
     usage = db.session.get(TokenUsage, token_id)
     if usage is None:
         usage = TokenUsage(token_id=token_id, window_start=now, events=0, bytes=0)
         usage.previous_events = usage.previous_bytes = 0
         db.session.add(usage)
-    start = aware(usage.window_start)
+        return usage
+    start, window = aware(usage.window_start), _window()
     passed = int((now - start) / window) if now >= start else 0
     if passed:
         carried = passed == 1  # the window just ended becomes the previous one
         usage.previous_events = usage.events if carried else 0
         usage.previous_bytes = usage.bytes if carried else 0
         usage.events = usage.bytes = 0
-        start = start + passed * window
-        usage.window_start = start
+        usage.window_start = start + passed * window
+    return usage
+
+
+def check(token_id: int | None, role: str, size: int, pending: tuple[int, int] = (0, 0)) -> None:
+    """Refuse a change of ``size`` bytes the token's budget cannot take (``pending``: this batch's)."""
+    if token_id is None:  # the secretariat's curation: no link, no budget
+        return
+    max_events, max_bytes = STORAGE_BUDGET.get(role, (0, 0))
+    if size > max_bytes:
+        raise ProtocolError("too_large", "Deze wijziging is te groot om via deze link op te slaan.")
+    now = utcnow()
+    usage = _usage(token_id, now)
     # the previous window counts for the part of it that still lies within the sliding window
-    weight = max(0.0, 1 - (now - start) / window)
-    events = usage.previous_events * weight + usage.events + 1
-    stored = usage.previous_bytes * weight + usage.bytes + size
+    weight = max(0.0, 1 - (now - aware(usage.window_start)) / _window())
+    events = usage.previous_events * weight + usage.events + pending[0] + 1
+    stored = usage.previous_bytes * weight + usage.bytes + pending[1] + size
     if events > max_events or stored > max_bytes:
         minutes = LIMITS["budget_window"] // 60
         raise ProtocolError(
@@ -61,5 +81,17 @@ def charge(token_id: int | None, role: str, size: int, now: datetime | None = No
             f"Via deze link is de afgelopen {minutes} minuten zoveel opgeslagen dat het even moet "
             "wachten; uw wijziging wordt straks vanzelf opnieuw verstuurd.",
         )
-    usage.events += 1
-    usage.bytes += size
+
+
+def spend(token_id: int | None, size: int) -> None:
+    """Count one written change of ``size`` bytes (in the caller's transaction)."""
+    if token_id is not None:
+        usage = _usage(token_id, utcnow())
+        usage.events += 1
+        usage.bytes += size
+
+
+def charge(token_id: int | None, role: str, size: int) -> None:
+    """Check and count one change whose size is known before it is written."""
+    check(token_id, role, size)
+    spend(token_id, size)

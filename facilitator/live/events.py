@@ -44,6 +44,7 @@ class Caller:
     meeting_id: int
     role: str
     table_number: int | None
+    token_id: int | None = None  # the token's row: its storage budget (budget.py)
 
     @property
     def meeting(self) -> Meeting:
@@ -137,7 +138,7 @@ def _actor(token: Caller) -> changes.Actor:
         role=token.role,
         table_number=token.table_number,
         label=f"{token.role}:{who}"[:120],
-        token_id=token.id,
+        token_id=token.token_id,
     )
 
 
@@ -150,7 +151,7 @@ def on_connect(auth: Any = None):
         if token is None:
             raise ConnectionRefusedError("unknown or revoked token")
         _connections[request.sid] = {
-            "caller": Caller(token.token, token.meeting_id, token.role, token.table_number),
+            "caller": Caller(token.token, token.meeting_id, token.role, token.table_number, token.id),
             "budget": float(LIMITS["burst"]),
             "at": time.monotonic(),
             "name": "",
