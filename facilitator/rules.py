@@ -41,6 +41,9 @@ LIMITS = {
     "timer_minutes": 600,  # a timer start or extension
 }
 
+# bytes of a report's stored CRDT state: 4 × its characters (UTF-8 and the CRDT's bookkeeping)
+LIMITS["report_state"] = 4 * LIMITS["report"]
+
 PHASES = ("preparation", "round", "feedback", "closed")
 TABLE_ROLES = ("rapporteur", "participant")
 MEETING_ROLES = ("screen", "chair")

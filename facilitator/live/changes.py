@@ -24,7 +24,7 @@ from ..operations import set_participants
 from ..rules import LIMITS, PARTICIPANT_ROLES, misplaced_roles
 from . import protocol as p
 from .errors import ProtocolError
-from .report import report_doc, report_text, text_edit_update
+from .report import report_doc, report_text, stored_state, text_edit_update
 from .snapshot import (
     aware,
     entry_deleted_event,
@@ -285,7 +285,7 @@ def _merge_report(table: RoundTable, doc, update: bytes, actor: Actor, seq: int,
     text = report_text(doc)
     if len(text) > LIMITS["report"]:
         raise ProtocolError("too_large", f"Het verslag is hoogstens {LIMITS['report']} tekens lang.")
-    table.report_state = doc.get_update()
+    table.report_state = stored_state(doc, table.report_state)
     table.report = text
     record_report_version(table, text, actor, seq, new=new_version)
     return {"length": len(text)}, [report_event(table.number, update, text, seq)], "report"
