@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, WebSocketRoute, expect
 
 from facilitator import TestingConfig, create_app, operations, sessionfile
-from facilitator.cli import ensure_schema
+from facilitator.database import ensure_schema
 from facilitator.extensions import db
 
 from .conftest import DEMO, SESSIONS, table_on_server
