@@ -72,18 +72,34 @@ def test_while_the_database_restarts_the_page_keeps_every_change_and_saves_it_af
 
 def test_a_refused_entry_stays_on_the_page_with_the_reason(meeting, person):
     server, links = meeting
-    page = person().open(url(links, "rapporteur"))
+    someone = person()
+    page = someone.context.new_page()
+    page.on("pageerror", lambda error: someone.errors.append(str(error)))
+
+    def refuse_too_large(ws: WebSocketRoute) -> None:
+        """The page checks the length itself; answer `too_large` as a server with a lower limit would."""
+        upstream = ws.connect_to_server()
+
+        def from_page(message):
+            match = re.match(r"^42/live,(\d+)(\[.*)$", message) if isinstance(message, str) else None
+            if match and "Te lang voor de server" in message:
+                refusal = {"ok": False, "error": "too_large", "message": "Dit is te lang om op te slaan."}
+                ws.send(f"43/live,{match.group(1)}" + json.dumps([refusal]))
+                return
+            upstream.send(message)
+
+        ws.on_message(from_page)
+        upstream.on_message(lambda message: ws.send(message))
+
+    page.route_web_socket(re.compile(r"/socket\.io/"), refuse_too_large)
+    page.goto(url(links, "rapporteur"))
     wait_saved(page)
 
-    # too long (a browser without the field's maxlength): refused `too_large`
-    page.get_by_label("Inbreng", exact=True).evaluate("field => field.removeAttribute('maxlength')")
-    long_text = "Veel te lang " + "x" * 600
-    add_entry(page, long_text, ("Economisch",))
-    row = entry_row(page, "Veel te lang")
+    add_entry(page, "Te lang voor de server", ("Economisch",), ("Later",))
+    row = entry_row(page, "Te lang voor de server")
     expect(row).to_contain_text("niet opgeslagen")
-    expect(row).to_contain_text("500")  # the server's reason
-    expect(row).to_contain_text(long_text)
-    # an unknown bol (a template changed under the page): refused `invalid`
+    expect(row).to_contain_text("Dit is te lang om op te slaan.")  # the server's reason
+    # an unknown bol (a template changed under the page): refused `invalid` by the real server
     page.locator('#entry-form input[name="bollen"]').first.evaluate("box => { box.value = 'verdwenen'; }")
     add_entry(page, "Bij een verdwenen bol", ("Economisch",))
     unknown = entry_row(page, "Bij een verdwenen bol")
@@ -91,18 +107,19 @@ def test_a_refused_entry_stays_on_the_page_with_the_reason(meeting, person):
     wait_saved(page)  # nothing waits: the refusals are final, but their text is on the page
 
     page.reload()  # kept on this device
-    expect(entry_row(page, "Veel te lang")).to_contain_text("niet opgeslagen")
+    expect(entry_row(page, "Te lang voor de server")).to_contain_text("niet opgeslagen")
     expect(entry_row(page, "Bij een verdwenen bol")).to_contain_text("niet opgeslagen")
 
     # the person puts it back into the form to correct it
-    entry_row(page, "Veel te lang").get_by_role("button", name="Opnieuw invullen").click()
-    expect(page.get_by_label("Inbreng", exact=True)).to_have_value(long_text)
+    entry_row(page, "Te lang voor de server").get_by_role("button", name="Opnieuw invullen").click()
+    expect(page.get_by_label("Inbreng", exact=True)).to_have_value("Te lang voor de server")
     expect(page.get_by_label("Inbreng", exact=True)).to_be_focused()
-    expect(entry_row(page, "Veel te lang")).to_have_count(0)
+    expect(page.locator("#entry-form").get_by_role("checkbox", name="Later", exact=True)).to_be_checked()
+    expect(entry_row(page, "Te lang voor de server")).to_have_count(0)
     entry_row(page, "Bij een verdwenen bol").get_by_role("button", name="Weggooien").click()
     expect(entry_row(page, "Bij een verdwenen bol")).to_have_count(0)
     on_server = table_on_server(server.url, token(links, "rapporteur"))
-    assert not [e for e in on_server["entries"] if e["text"].startswith(("Veel te lang", "Bij een"))]
+    assert not [e for e in on_server["entries"] if e["text"].startswith(("Te lang", "Bij een"))]
 
 
 def test_a_report_update_lost_on_the_way_is_resynchronised(meeting, person):
