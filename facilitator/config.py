@@ -45,6 +45,9 @@ class Config:
         self.PUBLIC_URL = env.get("PUBLIC_URL", f"http://{self.HOST}:{self.PORT}").rstrip("/")
         self.SECRET_KEY = _secret_key(INSTANCE_DIR)
         self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'facilitator.db'}")
+        # a pooled connection is tested before use: a restarted database costs one reconnect,
+        # not an error for whoever happens to get that connection first
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.SOCKETIO_MESSAGE_QUEUE = env.get("SOCKETIO_MESSAGE_QUEUE") or None
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

@@ -52,6 +52,9 @@ STORAGE_BUDGET = {
     "screen": (0, 0),
 }
 
+# bytes of a report's stored CRDT state: 4 × its characters (UTF-8 and the CRDT's bookkeeping)
+LIMITS["report_state"] = 4 * LIMITS["report"]
+
 PHASES = ("preparation", "round", "feedback", "closed")
 TABLE_ROLES = ("rapporteur", "participant")
 MEETING_ROLES = ("screen", "chair")

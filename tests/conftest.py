@@ -71,6 +71,10 @@ class PostgresServer:
             check=True,
             capture_output=True,
         )
+        self.resume()
+
+    def resume(self) -> None:
+        """Start the server (again, after ``halt``) on the same port and data."""
         subprocess.run(
             self._as_postgres(
                 str(PG_BIN / "pg_ctl"),
@@ -83,6 +87,14 @@ class PostgresServer:
                 f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off",
                 "start",
             ),
+            check=True,
+            capture_output=True,
+        )
+
+    def halt(self) -> None:
+        """Stop the server as an operator's restart does (``-m fast``: open connections are cut)."""
+        subprocess.run(
+            self._as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-w", "-m", "fast", "stop"),
             check=True,
             capture_output=True,
         )
@@ -414,3 +426,14 @@ def live_server(tmp_path):
     yield _make
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def restartable_postgres():
+    """A PostgreSQL server of the test's own, which it may stop and start again (``halt``, ``resume``)."""
+    if not (PG_BIN / "initdb").exists():
+        pytest.fail(f"PostgreSQL binaries not found in {PG_BIN}; .ci/run installs postgresql-15")
+    server = PostgresServer()
+    server.start()
+    yield server
+    server.stop()

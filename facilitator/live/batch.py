@@ -28,7 +28,7 @@ from . import budget
 from . import protocol as p
 from .changes import VERSION_WINDOW, Actor, Outcome
 from .errors import ProtocolError, TokenRevoked
-from .report import REPORT_KEY, cached_doc, forget_docs, keep_doc
+from .report import REPORT_KEY, cached_doc, forget_docs, keep_doc, merge_update, stored_state
 from .snapshot import aware, entry_deleted_event, entry_event, report_event
 
 BATCHED = (p.AddEntry, p.UpdateEntry, p.DeleteEntry, p.UpdateReport)
@@ -101,6 +101,11 @@ def _with_retries(jobs: list[Job], attempts: int) -> None:
                 raise
             time.sleep(0.02 * (attempt + 1))
             continue
+        except Exception:
+            # an unexpected error: the cached documents may hold updates that were never committed
+            db.session.rollback()
+            forget_docs()
+            raise
         for job, answer in zip(jobs, answers, strict=True):
             job.result = answer
         return
@@ -292,19 +297,22 @@ def _check(job: Job, table_id: int, entries, inserted, changed, report: _Report 
 def _check_report(job: Job, table_id: int, report: _Report) -> _Accepted:
     command: p.UpdateReport = job.command
     try:
-        report.doc.apply_update(command.update)
+        # refused out_of_sync when it builds on what the server lacks, invalid outside the text
+        merge_update(report.doc, command.update)
+        text = str(report.doc.get(REPORT_KEY, type=Text))
+        if len(text) > LIMITS["report"]:
+            raise ProtocolError("too_large", f"Het verslag is hoogstens {LIMITS['report']} tekens lang.")
+        stored_state(report.doc, report.stored)  # the stored state's byte cap
+        # a character no document can hold, newly typed (as changes._merge_report)
+        if (problem := text_problem(text, multiline=True)) and not text_problem(report.stored_text, True):
+            raise ProtocolError("invalid", f"Het verslag {problem}.")
     except ValueError:
         report.doc = _fresh_doc(report.stored_text, report.stored, report.accepted)
         raise ProtocolError("invalid", "De wijziging van het verslag is onleesbaar.") from None
-    text = str(report.doc.get(REPORT_KEY, type=Text))
-    if len(text) > LIMITS["report"]:
+    except ProtocolError:
         # a CRDT update cannot be taken back: rebuild the document without it
         report.doc = _fresh_doc(report.stored_text, report.stored, report.accepted)
-        raise ProtocolError("too_large", f"Het verslag is hoogstens {LIMITS['report']} tekens lang.")
-    # a character no document can hold, newly typed (as changes._merge_report)
-    if (problem := text_problem(text, multiline=True)) and not text_problem(report.stored_text, True):
-        report.doc = _fresh_doc(report.stored_text, report.stored, report.accepted)
-        raise ProtocolError("invalid", f"Het verslag {problem}.")
+        raise
     report.accepted.append(command.update)
     report.text = text
     return _Accepted(

@@ -25,7 +25,7 @@ from ..rules import LIMITS, PARTICIPANT_ROLES, misplaced_roles, text_problem
 from . import budget
 from . import protocol as p
 from .errors import ProtocolError
-from .report import report_doc, report_text, text_edit_update
+from .report import report_doc, report_text, stored_state, text_edit_update
 from .snapshot import (
     aware,
     entry_deleted_event,
@@ -292,7 +292,7 @@ def _merge_report(table: RoundTable, doc, update: bytes, actor: Actor, seq: int,
     # a character no document can hold, newly typed (one already stored does not block typing)
     if (problem := text_problem(text, multiline=True)) and not text_problem(table.report or "", True):
         raise ProtocolError("invalid", f"Het verslag {problem}.")
-    table.report_state = doc.get_update()
+    table.report_state = stored_state(doc, table.report_state)
     table.report = text
     record_report_version(table, text, actor, seq, new=new_version)
     return {"length": len(text)}, [report_event(table.number, update, text, seq)], "report"

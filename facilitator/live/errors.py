@@ -1,10 +1,22 @@
-"""How the live protocol refuses an event: the contract's error codes and their sentences."""
+"""How the live protocol refuses an event: the contract's error codes and their sentences.
+
+Three kinds of refusal, and what a client does with each:
+
+- REFUSALS: the change itself cannot be kept (a person can act on it): the client stops
+  sending it and shows its text with the message, never drops it silently.
+- RETRYABLE: not the change's fault (too fast, or the server itself failed: its database
+  away, an unexpected error): the client keeps the op and sends it again with back-off.
+- ``out_of_sync``: a report update whose predecessors the server lacks; the client sends
+  its whole document against the server's state vector (``state`` in the refusal).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-ERROR_CODES = ("invalid", "forbidden", "not_found", "too_large", "closed", "rate_limited", "unavailable")
+REFUSALS = ("invalid", "forbidden", "not_found", "too_large", "closed")
+RETRYABLE = ("rate_limited", "unavailable")
+ERROR_CODES = (*REFUSALS, *RETRYABLE, "out_of_sync")
 
 MESSAGES = {
     "invalid": "Deze wijziging is niet geldig en is niet opgeslagen.",
@@ -13,23 +25,27 @@ MESSAGES = {
     "too_large": "Dit is te lang om op te slaan.",
     "closed": "De invoer is gesloten; wijzigingen worden niet meer opgeslagen.",
     "rate_limited": "Te veel wijzigingen tegelijk; even geduld, het wordt zo opnieuw geprobeerd.",
-    # the server itself failed (its database away): retryable, the client keeps the op and resends
-    "unavailable": "Er ging iets mis bij het opslaan; het wordt opnieuw geprobeerd.",
+    "unavailable": "De server kan dit nu niet opslaan; het blijft bewaard en wordt opnieuw geprobeerd.",
+    "out_of_sync": "Het verslag wordt opnieuw gelijkgezet met de server.",
 }
 
 
 class ProtocolError(Exception):
-    """A refused event: a contract error code and a sentence for a person (Dutch)."""
+    """A refused event: a contract error code and a sentence for a person (Dutch).
 
-    def __init__(self, code: str, message: str | None = None):
+    ``extra`` goes into the acknowledgement too (``out_of_sync`` carries the server's ``state``).
+    """
+
+    def __init__(self, code: str, message: str | None = None, extra: dict[str, Any] | None = None):
         assert code in ERROR_CODES
         super().__init__(code)
         self.code = code
         self.message = message or MESSAGES[code]
+        self.extra = extra or {}
 
     def ack(self) -> dict[str, Any]:
         """The acknowledgement that answers the refused event."""
-        return {"ok": False, "error": self.code, "message": self.message}
+        return {"ok": False, "error": self.code, "message": self.message, **self.extra}
 
 
 class TokenRevoked(ProtocolError):
@@ -37,3 +53,8 @@ class TokenRevoked(ProtocolError):
 
     def __init__(self) -> None:
         super().__init__("forbidden")
+
+
+def unavailable() -> dict[str, Any]:
+    """The acknowledgement of a failure of the server itself: retryable, the client keeps the op."""
+    return ProtocolError("unavailable").ack()

@@ -24,7 +24,7 @@ from ..extensions import db, socketio
 from ..models import AccessToken, Meeting
 from ..rules import LIMITS
 from . import broadcast, changes, protocol, snapshot
-from .errors import ProtocolError, TokenRevoked
+from .errors import ProtocolError, TokenRevoked, unavailable
 from .protocol import NAMESPACE
 from .topics import meeting_topics
 from .writer import writer
@@ -82,6 +82,14 @@ def _rate_ok() -> bool:
     return True
 
 
+def _rollback() -> None:
+    """Roll the session back; with the database gone even that may fail, which changes nothing."""
+    try:
+        db.session.rollback()
+    except Exception:
+        log.debug("rollback failed", exc_info=True)
+
+
 def live_event(name: str, batched: bool = False):
     """Register a handler for a client event: check the caller's token and role, parse the payload.
 
@@ -106,23 +114,24 @@ def live_event(name: str, batched: bool = False):
                 )
                 return handler(token, command)
             except TokenRevoked as exc:
-                db.session.rollback()
+                _rollback()
                 broadcast.revoked(request.sid)
                 disconnect()
                 return exc.ack()
             except ProtocolError as exc:
-                db.session.rollback()
+                _rollback()
                 return exc.ack()
             except Exception:
-                db.session.rollback()
-                log.exception("live event %s failed", name)
-                return {
-                    "ok": False,
-                    "error": "invalid",
-                    "message": "Er ging iets mis bij het opslaan; het wordt opnieuw geprobeerd.",
-                }
+                # the server itself failed (its database away, a bug): never a refusal of the
+                # change — the client keeps the op and sends it again (the op id makes that safe)
+                _rollback()
+                log.exception("live event %s failed; answered unavailable", name)
+                return unavailable()
             finally:
-                db.session.remove()
+                try:
+                    db.session.remove()
+                except Exception:  # a dead connection cannot be returned cleanly; the pool drops it
+                    log.debug("session cleanup failed after %s", name, exc_info=True)
 
         socketio.on_event(name, wrapped, namespace=NAMESPACE)
         return wrapped
@@ -165,7 +174,7 @@ def on_connect(auth: Any = None):
     except ConnectionRefusedError:
         raise
     except Exception:
-        db.session.rollback()
+        _rollback()
         _connections.pop(request.sid, None)
         log.exception("live connect failed")
         raise ConnectionRefusedError("server error") from None

@@ -1,13 +1,23 @@
-"""A table's report as a CRDT document (pycrdt): what the live pages co-edit without losing text."""
+"""A table's report as a CRDT document (pycrdt): what the live pages co-edit without losing text.
+
+A report document holds one root, the ``Y.Text`` named ``report``. An update is merged only
+when the server has everything it builds on: Yrs keeps an update whose predecessors it lacks
+"pending" and never stores it, so such an update is refused ``out_of_sync`` (with the
+server's state vector) and the client sends what the server lacks. The stored state is
+capped at LIMITS['report_state'] bytes.
+"""
 
 from __future__ import annotations
 
+import base64
 import difflib
 
-from pycrdt import Doc, Text
+from pycrdt import Doc, Text, get_update
 
 from ..extensions import db
 from ..models import RoundTable
+from ..rules import LIMITS
+from .errors import ProtocolError
 
 REPORT_KEY = "report"
 
@@ -34,6 +44,83 @@ def ensure_report_state(table: RoundTable) -> bytes:
         table.report_state = report_doc(table).get_update()
         db.session.commit()
     return table.report_state
+
+
+# --- merging a client's update -------------------------------------------------------------
+
+
+def _varuints(data: bytes, start: int = 0):
+    """Read lib0 variable-length unsigned integers from ``data`` (a state vector, a delete set)."""
+    i = start
+    while i < len(data):
+        value = shift = 0
+        while True:
+            byte = data[i]
+            i += 1
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if byte < 0x80:
+                break
+        yield value
+
+
+def state_vector(state: bytes) -> dict[int, int]:
+    """A Yjs state vector (v1 encoding) as {client: next clock}."""
+    numbers = _varuints(state)
+    count = next(numbers, 0)
+    return {next(numbers): next(numbers) for _ in range(count)}
+
+
+def _delete_set_ends(delete_set: bytes) -> dict[int, int]:
+    """For a v1 delete set: {client: the clock after the last deleted item}."""
+    numbers = _varuints(delete_set)
+    ends: dict[int, int] = {}
+    for _ in range(next(numbers, 0)):
+        client, ranges = next(numbers), next(numbers)
+        for _ in range(ranges):
+            clock, length = next(numbers), next(numbers)
+            ends[client] = max(ends.get(client, 0), clock + length)
+    return ends
+
+
+def _lacks_predecessors(doc: Doc, update: bytes) -> bool:
+    """Whether ``update``, just applied to ``doc``, left anything pending (not integrated).
+
+    What of the update the document's state vector does not cover was not integrated (its
+    predecessors are missing); a deletion of an item the document does not have is pending too.
+    """
+    have = state_vector(doc.get_state())
+    rest = get_update(update, doc.get_state())  # the update's structs the document lacks, and its deletes
+    if rest[:1] != b"\x00":  # v1: the number of clients with structs comes first
+        return True
+    return any(end > have.get(client, 0) for client, end in _delete_set_ends(rest[1:]).items())
+
+
+def merge_update(doc: Doc, update: bytes) -> None:
+    """Merge a client's update into the report document, or refuse it (nothing is kept then).
+
+    ``out_of_sync`` when it builds on changes the server lacks; ``invalid`` when it touches
+    anything but the report text (another root, embeds, formatting: they would grow the
+    stored state without showing a character).
+    """
+    before = doc.get_state()
+    doc.apply_update(update)
+    if set(doc.keys()) - {REPORT_KEY}:
+        raise ProtocolError("invalid", "Deze wijziging hoort niet bij het verslag en is niet opgeslagen.")
+    if _lacks_predecessors(doc, update):
+        # the state vector of what is stored (not of this document, which holds part of the update)
+        raise ProtocolError("out_of_sync", extra={"state": base64.b64encode(before).decode()})
+    if any(not isinstance(chunk, str) or attrs for chunk, attrs in doc.get(REPORT_KEY, type=Text).diff()):
+        raise ProtocolError("invalid", "Het verslag is platte tekst; opmaak wordt niet opgeslagen.")
+
+
+def stored_state(doc: Doc, previous: bytes | None) -> bytes:
+    """The document's state to store: refused ``too_large`` when it would grow past the cap."""
+    state = doc.get_update()
+    limit = LIMITS["report_state"]
+    if len(state) > limit and len(state) > len(previous or b""):
+        raise ProtocolError("too_large", "Het verslag is te groot geworden om op te slaan; maak het korter.")
+    return state
 
 
 def text_edit_update(doc: Doc, new_text: str) -> bytes:

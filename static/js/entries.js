@@ -4,6 +4,7 @@
 
 import { displayName } from "./outbox.js";
 import { format, h } from "./util.js";
+import { failedNote } from "./unsaved.js";
 
 function checked(scope, name) {
   return [...scope.querySelectorAll(`input[name="${name}"]:checked`)].map((input) => input.value);
@@ -30,7 +31,7 @@ function toggles(name, legend, items, selected, idPrefix) {
 
 /** The numbered list of entries; the rapporteur's has "Wijzig" (in place) and "Verwijder". */
 export class EntryList {
-  constructor(list, { template, strings, editable = false, onUpdate, onDelete, countElement, mine = null, max = 500 }) {
+  constructor(list, { template, strings, editable = false, onUpdate, onDelete, onFailed, countElement, mine = null, max = 500 }) {
     this.list = list;
     this.mine = mine;
     this.max = max;
@@ -40,6 +41,7 @@ export class EntryList {
     this.editable = editable;
     this.onUpdate = onUpdate;
     this.onDelete = onDelete;
+    this.onFailed = onFailed; // (action, note, entry): "refill", "copy" or "discard" a refused change
     this.countElement = countElement;
     this.rows = new Map(); // id → {li, signature}
     this.editing = new Set();
@@ -148,7 +150,7 @@ export class EntryList {
       }
       const number = entry.number || i + 1;
       const mine = Boolean(this.mine && this.mine.has(entry.id));
-      const signature = JSON.stringify([number, entry.text, entry.bollen, entry.horizons, entry.pending, mine, this.readOnly]);
+      const signature = JSON.stringify([number, entry.text, entry.bollen, entry.horizons, entry.pending, entry.failed, mine, this.readOnly]);
       if (!this.editing.has(entry.id) && row.signature !== signature) {
         this.fill(row.li, entry, number);
         row.signature = signature;
@@ -174,6 +176,7 @@ export class EntryList {
     // a redraw (an acknowledgement, someone else's change) must not take the focus away
     const focused = li.contains(document.activeElement) ? document.activeElement.dataset.action : null;
     li.classList.toggle("pending", Boolean(entry.pending));
+    li.classList.toggle("failed", Boolean(entry.failed));
     const tags = h("p", { class: "tags" });
     for (const key of entry.bollen || []) {
       if (!this.bolLabel.has(key)) continue;
@@ -188,16 +191,16 @@ export class EntryList {
         " ",
       );
     }
-    if (this.mine && this.mine.has(entry.id)) {
+    if (this.mine && this.mine.has(entry.id) && !(entry.failed && entry.failed.event === "entry:add")) {
       tags.append(h("span", { class: "tag mine-tag" }, `${s.mine} · `, entry.pending ? s.pending : `✓ ${s.sent}`), " ");
     } else if (entry.pending) {
       tags.append(h("span", { class: "tag pending-tag", title: s.pendingTitle }, s.pending));
     }
-    const children = [
-      h("span", { class: "num" }, String(number)),
-      h("div", { class: "body" }, h("p", { class: "text" }, entry.text), tags),
-    ];
-    if (this.editable && !this.readOnly) {
+    const body = h("div", { class: "body" }, h("p", { class: "text" }, entry.text), tags);
+    const children = [h("span", { class: "num" }, String(number)), body];
+    const refusedAdd = entry.failed && entry.failed.event === "entry:add";
+    if (entry.failed) body.append(failedNote(entry, this.strings, this.readOnly, this.onFailed));
+    if (this.editable && !this.readOnly && !refusedAdd) {
       const edit = h(
         "button",
         { type: "button", class: "small", dataset: { action: "edit" }, "aria-label": format(s.editLabel, { n: number }) },
@@ -222,11 +225,11 @@ export class EntryList {
     }
   }
 
-  startEditing(id) {
+  startEditing(id, values) {
     const row = this.rows.get(id);
     if (!row || this.readOnly) return;
     const s = this.strings;
-    const entry = row.entry;
+    const entry = { ...row.entry, ...(values || {}) };
     this.editing.add(id);
     const prefix = `edit-${id.slice(0, 8)}`;
     const input = h("input", { type: "text", class: "edit-text", value: entry.text, "aria-label": s.editText });

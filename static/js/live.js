@@ -10,15 +10,27 @@ import { openSocket } from "./socket.js";
 import { TableState } from "./table-state.js";
 import { format } from "./util.js";
 
-const ACK_TIMEOUT_MS = 10000;
+const ACK_TIMEOUT_MS = 10000; // no answer: the connection is dropped and the op sent again
 const RETRY_MS = 1500; // after a rate_limited answer
+const BACKOFF_MIN_MS = 500; // after an answer `unavailable` (the server failed): doubling…
+const BACKOFF_MAX_MS = 15000; // …up to this, with jitter
+// refusals a person can act on: the op is not sent again, its text stays on the page
+const REFUSED = new Set(["invalid", "not_found", "too_large"]);
+// refused operations kept on the page (their text is typed there); others show the message only
+const KEPT_WHEN_REFUSED = new Set(["entry:add", "entry:update"]);
 const MIN_SEND_INTERVAL_MS = 55; // stays under the server's 20 events per second
 
 /**
  * The live client of one table page.
  *
  * handlers: snapshot(data), event(name, data), acked(op, ack), rejected(op, ack),
- * presence(data), change() — called whenever state, outbox or connection changed.
+ * outOfSync(op, ack) (a report update the server cannot merge), presence(data),
+ * change() — called whenever state, outbox or connection changed.
+ *
+ * The retry rule (docs/protocol.md): an op leaves the outbox only when it is acknowledged
+ * `ok`, or refused for a reason a person can act on — and then its text stays on the page
+ * with the message. Anything else (`unavailable`, `rate_limited`, an unknown code, no
+ * answer) is sent again, with back-off.
  */
 export class LiveClient {
   constructor({ token, namespace, snapshot, strings, handlers }) {
@@ -33,6 +45,7 @@ export class LiveClient {
     this.revoked = false;
     this.inflight = null;
     this.retryAt = 0;
+    this.failures = 0; // answers `unavailable` in a row: the back-off grows with them
     this.lastSend = 0;
     this.pumpTimer = null;
     this.generation = 0;
@@ -134,7 +147,13 @@ export class LiveClient {
   }
 
   view() {
-    return this.state.view(this.outbox.ops);
+    return this.state.view(this.outbox.ops, this.outbox.failed);
+  }
+
+  /** A refused operation was re-entered, copied away or discarded by the person. */
+  dismissFailed(opId) {
+    this.outbox.dismiss(opId);
+    this.changed();
   }
 
   // ------------------------------------------------------------------ connection events
@@ -296,10 +315,14 @@ export class LiveClient {
         else if (op.event === "entry:delete") this.state.apply("entry:deleted", { id: op.payload.id, seq });
         else if (ack.info) this.state.apply("table", { info: ack.info, seq });
       }
+      this.failures = 0;
       this.outbox.remove(op.payload.op);
       if (this.handlers.acked) this.handlers.acked(op, ack);
     } else if (ack.error === "rate_limited") {
       this.retryAt = Date.now() + RETRY_MS;
+    } else if (ack.error === "out_of_sync" && this.handlers.outOfSync) {
+      // the server lacks what this report update builds on: send it the whole difference
+      this.handlers.outOfSync(op, ack);
     } else if (ack.error === "closed") {
       // keep it: the text stays visible (and is sent if the input is opened again)
       op.refused = true;
@@ -310,10 +333,17 @@ export class LiveClient {
     } else if (ack.error === "forbidden") {
       // with a correct client only a revoked link is refused: keep the change for a new link
       this.onRevoked();
-    } else {
-      this.outbox.remove(op.payload.op);
+    } else if (REFUSED.has(ack.error)) {
+      // the person can act on it: keep the text on the page with the reason, never drop it
+      if (KEPT_WHEN_REFUSED.has(op.event)) this.outbox.fail(op, ack);
+      else this.outbox.remove(op.payload.op);
       this.message(ack.message || "");
       if (this.handlers.rejected) this.handlers.rejected(op, ack);
+    } else {
+      // `unavailable` (the server itself failed) or anything unknown: keep it, send it again
+      this.failures += 1;
+      const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** (this.failures - 1));
+      this.retryAt = Date.now() + delay * (0.5 + Math.random() * 0.5);
     }
     if (current) this.inflight = null;
     this.changed();
@@ -342,6 +372,7 @@ export class LiveClient {
       if (!n) return ["offline", s.offlineNone];
       return ["offline", n === 1 ? s.offlineOne : format(s.offlineMany, { n })];
     }
+    if (n && this.failures) return ["retrying", n === 1 ? s.retryingOne : format(s.retryingMany, { n })];
     if (n || !this.synced) return ["saving", s.saving];
     return ["saved", s.saved];
   }

@@ -100,7 +100,10 @@ function tabId() {
 
 /**
  * The operations not yet acknowledged, kept in localStorage under this tab's key:
- * {meta: {slug, table, role}, beat: <ms>, ops: [{event, payload, sent, meta?}]}.
+ * {meta: {slug, table, role}, beat: <ms>, ops: [{event, payload, sent, meta?}], failed: [...]}.
+ * `failed` holds the entries the server refused for a reason a person can act on (too long,
+ * an unknown bol…): never dropped silently, they stay on the page until the person re-enters,
+ * copies or discards them: [{event, payload, meta?, error, message}].
  */
 export class Outbox {
   constructor(token, meta) {
@@ -110,6 +113,7 @@ export class Outbox {
     this.key = `${storageKey("outbox", token)}:${this.tab}`;
     const own = store.get(this.key);
     this.ops = own && Array.isArray(own.ops) ? own.ops : [];
+    this.failed = own && Array.isArray(own.failed) ? own.failed : [];
     this.adopted = [];
     this.adoptOrphans();
     this.save();
@@ -125,6 +129,7 @@ export class Outbox {
     if (this.dead) return [];
     const now = Date.now();
     const found = [];
+    let keptFailed = false;
     for (const key of store.keys(`${PREFIX}:outbox:`)) {
       if (key === this.key) continue;
       const box = store.get(key);
@@ -133,7 +138,13 @@ export class Outbox {
       const mine = key.startsWith(`${storageKey("outbox", this.token)}:`) ||
         (m.slug === this.meta.slug && m.table === this.meta.table && m.role === this.meta.role);
       if (!mine || now - (box.beat || 0) < ORPHAN_AFTER_MS) continue;
-      const known = new Set(this.ops.map((op) => op.payload.op));
+      const known = new Set([...this.ops, ...this.failed].map((op) => op.payload.op));
+      for (const op of Array.isArray(box.failed) ? box.failed : []) {
+        if (!known.has(op.payload.op)) {
+          this.failed.push(op);
+          keptFailed = true;
+        }
+      }
       for (const op of box.ops) {
         if (!known.has(op.payload.op)) {
           // we cannot know whether that tab sent it: never merge into it, only resend it
@@ -143,6 +154,10 @@ export class Outbox {
         }
       }
       store.remove(key);
+    }
+    if (keptFailed && !found.length) {
+      this.save();
+      if (this.onAdopt) this.onAdopt(found);
     }
     if (found.length) {
       this.save();
@@ -157,13 +172,13 @@ export class Outbox {
     if (this.dead) return false; // handed over: another tab (with a new link) takes it from here
     const now = Date.now();
     store.set(`${PREFIX}:beat:${this.tab}`, now);
-    return store.set(this.key, { meta: this.meta, beat: now, ops: this.ops });
+    return store.set(this.key, { meta: this.meta, beat: now, ops: this.ops, failed: this.failed });
   }
 
   /** This link was revoked: leave the pending changes for a tab that opens the new link. */
   handOver() {
     if (this.dead) return;
-    store.set(this.key, { meta: this.meta, beat: 0, ops: this.ops });
+    store.set(this.key, { meta: this.meta, beat: 0, ops: this.ops, failed: this.failed });
     store.remove(`${PREFIX}:beat:${this.tab}`);
     this.dead = true;
   }
@@ -177,8 +192,9 @@ export class Outbox {
       /* no sessionStorage */
     }
     store.remove(`${PREFIX}:beat:${this.tab}`);
-    if (this.ops.length) {
-      store.set(this.key, { meta: this.meta, beat: closing ? 0 : Date.now(), ops: this.ops });
+    if (this.ops.length || this.failed.length) {
+      const box = { meta: this.meta, beat: closing ? 0 : Date.now(), ops: this.ops, failed: this.failed };
+      store.set(this.key, box);
     } else {
       store.remove(this.key);
     }
@@ -211,6 +227,20 @@ export class Outbox {
     const before = this.ops.length;
     this.ops = this.ops.filter((op) => op.payload.op !== opId);
     if (this.ops.length !== before) this.save();
+  }
+
+  /** The server refused this operation for a reason a person can act on: keep it to show. */
+  fail(op, ack) {
+    this.ops = this.ops.filter((other) => other.payload.op !== op.payload.op);
+    const { event, payload, meta } = op;
+    this.failed.push({ event, payload, meta, error: ack.error, message: ack.message || "" });
+    this.save();
+  }
+
+  /** The person re-entered, copied or discarded a refused operation. */
+  dismiss(opId) {
+    this.failed = this.failed.filter((op) => op.payload.op !== opId);
+    this.save();
   }
 
   removeWhere(predicate) {

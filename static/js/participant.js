@@ -5,6 +5,7 @@ import { EntryList, changedSince, onWidthChange, setupNameForm, tableHandlers } 
 import { setupEntryForm } from "./entry-form.js";
 import { EntryNumbers, MyEntries } from "./entry-numbers.js";
 import { LiveClient } from "./live.js";
+import { failedActions } from "./unsaved.js";
 import { registerServiceWorker } from "./offline-page.js";
 import { displayName } from "./outbox.js";
 import { renderDiagram } from "./table-diagram.js";
@@ -36,7 +37,9 @@ const list = new EntryList(document.getElementById("entry-list"), {
   mine,
   max: data.limits.entry_text,
   countElement: document.getElementById("entry-count"),
+  onFailed: (...args) => onFailed(...args),
 });
+const onFailed = failedActions(() => live, list, document.getElementById("entry-form"));
 list.setLetters(horizonLetters(template.horizons));
 
 setupEntryForm(document.getElementById("entry-form"), {
@@ -67,7 +70,9 @@ function render() {
   drawn = signature;
   const entries = numbers.apply(view.entries);
   list.render(entries);
-  renderDiagram(document.querySelector("#diagram .diagram-svg"), template, entries, {
+  // a refused entry is in the list (with its reason), not in the circles: it is not saved
+  const saved = entries.filter((e) => !(e.failed && e.failed.event === "entry:add"));
+  renderDiagram(document.querySelector("#diagram .diagram-svg"), template, saved, {
     strings,
     tableNumber: snapshot.table,
     key: document.getElementById("diagram-key"),

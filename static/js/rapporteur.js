@@ -5,6 +5,7 @@ import { EntryList, changedSince, onWidthChange, renderPeople, tableHandlers, se
 import { setupEntryForm } from "./entry-form.js";
 import { EntryNumbers } from "./entry-numbers.js";
 import { LiveClient } from "./live.js";
+import { failedActions } from "./unsaved.js";
 import { registerServiceWorker } from "./offline-page.js";
 import { displayName } from "./outbox.js";
 import { ReportEditor } from "./report-editor.js";
@@ -39,6 +40,15 @@ const live = new LiveClient({
       const missing = editor.syncWithServer(fresh.tables[0] && fresh.tables[0].report_state);
       if (missing) live.outbox.pushReport(missing, base);
     },
+    outOfSync(op, ack) {
+      // a report update that builds on one the server never got (lost on the way): every
+      // queued report update is in the document, so send instead everything the server
+      // lacks according to its state vector, with the oldest base of what it replaces
+      const queued = live.outbox.ops.filter((o) => o.event === "report:update");
+      const bases = [op, ...queued].map((o) => o.payload.base).filter((b) => typeof b === "number");
+      live.outbox.removeWhere((o) => o.event === "report:update");
+      if (editor) live.outbox.pushReport(editor.missingFor(ack.state), bases.length ? Math.min(...bases) : undefined);
+    },
     event(name, payload) {
       if (name === "report" && editor && payload.update) editor.mergeBytes(fromBase64(payload.update));
       if (name === "table") refreshAttendanceForm(false);
@@ -66,7 +76,9 @@ const list = new EntryList(document.getElementById("entry-list"), {
     live.send("entry:delete", { id: entry.id }, { entry: stripView(entry) });
     undo.show(entry);
   },
+  onFailed: (...args) => onFailed(...args),
 });
+const onFailed = failedActions(() => live, list, document.getElementById("entry-form"));
 list.setLetters(horizonLetters(template.horizons));
 
 function stripView(entry) {
@@ -198,7 +210,9 @@ function render() {
   drawn = signature;
   const entries = numbers.apply(view.entries);
   list.render(entries);
-  renderDiagram(document.querySelector("#diagram .diagram-svg"), template, entries, {
+  // a refused entry is in the list (with its reason), not in the circles: it is not saved
+  const saved = entries.filter((e) => !(e.failed && e.failed.event === "entry:add"));
+  renderDiagram(document.querySelector("#diagram .diagram-svg"), template, saved, {
     strings,
     tableNumber: snapshot.table,
     key: document.getElementById("diagram-key"),

@@ -164,6 +164,11 @@ export class ReportEditor {
     return changed ? diff : null;
   }
 
+  /** Everything the server lacks, given its state vector (base64): the update of a resync. */
+  missingFor(stateVector) {
+    return Y.encodeStateAsUpdate(this.doc, fromBase64(stateVector));
+  }
+
   setReadOnly(readOnly) {
     this.textarea.readOnly = readOnly;
   }

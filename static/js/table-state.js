@@ -55,8 +55,12 @@ export class TableState {
     };
   }
 
-  /** Entries and people as they will be once the pending operations are applied. */
-  view(ops) {
+  /**
+   * Entries and people as they will be once the pending operations are applied; with the
+   * refused ones (`failed`) marked, their text kept: a refused add as an entry of its own,
+   * a refused update on the entry it was for (`failed: {op, message, text}`).
+   */
+  view(ops, failed = []) {
     const list = [...this.entries.values()].map((e) => ({ ...e }));
     const byId = new Map(list.map((e) => [e.id, e]));
     const pending = new Set();
@@ -102,7 +106,22 @@ export class TableState {
         }
       }
     }
-    const entries = list.filter((e) => !e.deleted).map((e) => ({ ...e, pending: pending.has(e.id) }));
+    const refused = new Map();
+    for (const op of failed) {
+      const p = op.payload;
+      const note = { op: p.op, event: op.event, message: op.message, text: p.text, bollen: p.bollen, horizons: p.horizons };
+      if (op.event === "entry:add" && !byId.has(p.id)) {
+        const e = { id: p.id, text: p.text, bollen: p.bollen || [], horizons: p.horizons || [] };
+        list.push(e);
+        byId.set(p.id, e);
+        refused.set(p.id, note);
+      } else if (op.event === "entry:update" && byId.has(p.id)) {
+        refused.set(p.id, note);
+      }
+    }
+    const entries = list
+      .filter((e) => !e.deleted)
+      .map((e) => ({ ...e, pending: pending.has(e.id), ...(refused.has(e.id) ? { failed: refused.get(e.id) } : {}) }));
     return { entries, info };
   }
 }
