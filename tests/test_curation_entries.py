@@ -15,6 +15,12 @@ from facilitator.models import Meeting, Operation
 
 
 @pytest.fixture
+def database_url(both_database_url):
+    """Every test in this module runs on SQLite and on PostgreSQL (savepoints, timestamps)."""
+    return both_database_url
+
+
+@pytest.fixture
 def slug(import_session):
     return import_session()
 
