@@ -13,6 +13,7 @@ def token_or_404(token: str, role: str) -> AccessToken:
     row = AccessToken.lookup(token)
     if row is None or row.role != role:
         abort(404)
+    operations.mark_used(row)
     return row
 
 

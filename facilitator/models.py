@@ -268,6 +268,10 @@ class AccessToken(db.Model):
     token: Mapped[str] = mapped_column(String(64), unique=True, index=True, default=new_token)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # a rotation can be undone for a short while: the token this one replaced, and whether
+    # this one has opened a page since (then the undo is refused)
+    replaces_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     meeting: Mapped[Meeting] = relationship(back_populates="tokens")
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from .extensions import db
 from .housestyle import store as housestyle_store
@@ -228,13 +228,82 @@ def rotate_token(meeting: Meeting, role: str, table_number: int | None = None) -
         table_number = None
     else:
         raise LookupError("unknown role")
+    now = utcnow()
+    replaced = None
     for token in meeting.tokens:
         if token.role == role and token.table_number == table_number and token.revoked_at is None:
-            token.revoked_at = utcnow()
-    fresh = AccessToken(role=role, table_number=table_number, token=new_token())
+            token.revoked_at = now
+            replaced = token
+    fresh = AccessToken(
+        role=role,
+        table_number=table_number,
+        token=new_token(),
+        created_at=now,
+        replaces_id=replaced.id if replaced is not None else None,
+    )
     meeting.tokens.append(fresh)
     db.session.commit()
     return fresh
+
+
+UNDO_WINDOW = timedelta(minutes=10)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives naive datetimes back: they are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def undo_deadline(token: AccessToken) -> datetime | None:
+    """Until when this token's rotation can be undone; None when it cannot (any more).
+
+    Only a token made by a rotation, still active, not used to open a page since, within
+    ten minutes, and whose predecessor is still revoked (not restored some other way).
+    """
+    if token.replaces_id is None or token.revoked_at is not None or token.used_at is not None:
+        return None
+    deadline = _aware(token.created_at) + UNDO_WINDOW
+    if utcnow() >= deadline:
+        return None
+    previous = db.session.get(AccessToken, token.replaces_id)
+    if previous is None or previous.meeting_id != token.meeting_id or previous.revoked_at is None:
+        return None
+    return deadline
+
+
+def undo_rotation(meeting: Meeting, token_id: int) -> AccessToken:
+    """Restore the token that ``token_id`` replaced and revoke ``token_id``, in one commit.
+
+    Raises LookupError when the token is not this meeting's, and ValueError when the
+    rotation can no longer be undone (too late, the new link was used, or rotated again).
+    """
+    token = db.session.get(AccessToken, token_id)
+    if token is None or token.meeting_id != meeting.id:
+        raise LookupError("unknown token")
+    if undo_deadline(token) is None:
+        raise ValueError("rotation can no longer be undone")
+    previous = db.session.get(AccessToken, token.replaces_id)
+    try:
+        token.revoked_at = utcnow()
+        previous.revoked_at = None
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return previous
+
+
+def mark_used(token: AccessToken) -> None:
+    """Note the first time a token opens its page: from then on its rotation is not undone."""
+    if token.used_at is not None:
+        return
+    db.session.execute(
+        update(AccessToken)
+        .where(AccessToken.id == token.id, AccessToken.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
 
 
 ROLE_PATHS = {

@@ -8,13 +8,13 @@ one transaction, so an invalid file changes nothing.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from datetime import date
 from typing import Any
 
 import tomli_w
 
+from . import toml_errors
 from .housestyle.section import read_section as read_style_section
 from .housestyle.section import write_section as write_style_section
 from .meeting_data import (
@@ -293,14 +293,7 @@ def loads(raw: bytes) -> MeetingData:
     except RecursionError:  # a backstop: _too_deep should have refused the file already
         raise SessionFileError([_nesting_problem(None)]) from None
     except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        match = re.search(r"\(at line (\d+), column (\d+)\)", message)
-        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
-        if match:
-            raise SessionFileError(
-                [f"bestand (regel {match.group(1)}, kolom {match.group(2)}): geen geldige TOML: {reason}"]
-            ) from None
-        raise SessionFileError([f"bestand: geen geldige TOML: {reason}"]) from None
+        raise SessionFileError([toml_errors.dutch(str(exc), text)]) from None
     refused = _character_problems(doc, text)
     if refused:  # first, and alone: the other checks would quote these characters back
         raise SessionFileError(refused)

@@ -322,6 +322,7 @@ def test_older_database_is_upgraded_first(tmp_path):
         ["session", "links", "x"],
         ["user", "create", "iemand", "--password", "lang-genoeg-wachtwoord"],
         ["annex", "x", "--out", "bijlage.pdf"],
+        ["minutes", "x", "--out", "notulen.docx"],
     ],
     ids=lambda args: " ".join(args[:2]),
 )

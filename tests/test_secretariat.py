@@ -587,9 +587,11 @@ def test_rotating_a_link_stops_the_old_one_at_once(app, logged_in, ser):
     before = links_of(app, ser)
     old = before["tables"]["3"]["participant"]
     assert logged_in.get(path_of(old["url"])).status_code == 200
-    # press the button on the page: its form, its own CSRF token
+    # press the button on the page: it asks first; then the confirmation's form, its own CSRF token
     page = logged_in.get(f"/secretariaat/vergaderingen/{ser}/links").get_data(as_text=True)
     card = page[page.index('id="link-deelnemer-3"') :]
+    confirm_url = re.search(r'<p class="rotate"><a [^>]*href="([^"]+)"', card).group(1)
+    card = logged_in.get(confirm_url).get_data(as_text=True)
     action = re.search(r'<form method="post" class="rotate"\s+action="([^"]+)"', card).group(1)
     assert action == f"/secretariaat/vergaderingen/{ser}/links/deelnemer/3/vernieuwen"
     response = logged_in.post(action, data={"csrf_token": CSRF_RE.search(card).group(1)})

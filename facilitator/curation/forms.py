@@ -7,7 +7,17 @@ import uuid
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..rules import LIMITS
@@ -76,6 +86,46 @@ class EntryForm(ChangeForm):
         self.bollen.choices = [(b.key, b.label) for b in meeting.bollen]
         self.horizons.choices = [(h.key, h.label) for h in meeting.horizons]
         return self
+
+
+class EntryRowForm(Form):
+    """One row of the entries table: an entry's text, bollen, horizons, hidden, delete."""
+
+    id = HiddenField()
+    text = TextAreaField(
+        _l("Inbreng"),
+        validators=[
+            DataRequired(_l("Vul de inbreng in.")),
+            Length(max=LIMITS["entry_text"]),
+            PlainText(multiline=True),
+        ],
+    )
+    bollen = CheckboxesField(_l("Bollen"), validators=[DataRequired(_l("Kies ten minste één bol."))])
+    horizons = CheckboxesField(_l("Horizon"), validators=[Optional()])
+    hidden = BooleanField(_l("Verborgen"))
+    delete = BooleanField(_l("Verwijderen"))
+
+    def validate(self, extra_validators=None) -> bool:
+        """A row to delete needs nothing else."""
+        if self.delete.data:
+            return True
+        return super().validate(extra_validators)
+
+
+class EntriesForm(ChangeForm):
+    """All entries of a table in one form, saved at once."""
+
+    entries = FieldList(FormField(EntryRowForm))
+
+    def set_template(self, meeting) -> EntriesForm:
+        """Offer the meeting's bollen and horizons in every row."""
+        for row in self.entries:
+            row.form.bollen.choices = [(b.key, b.label) for b in meeting.bollen]
+            row.form.horizons.choices = [(h.key, h.label) for h in meeting.horizons]
+        return self
+
+    def row_errors(self) -> int:
+        return sum(1 for row in self.entries if row.errors)
 
 
 class ActionForm(ChangeForm):

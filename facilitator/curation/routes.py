@@ -3,6 +3,8 @@ through the same change machinery as the live pages, and restores earlier versio
 
 from __future__ import annotations
 
+import uuid
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
@@ -13,7 +15,8 @@ from ..live import broadcast, changes, protocol
 from ..live.errors import ProtocolError
 from ..models import Entry, ReportVersion
 from . import history
-from .forms import ActionForm, AttendanceForm, EntryForm, ReportForm
+from .forms import ActionForm, AttendanceForm, EntriesForm, EntryForm, ReportForm
+from .transaction import one_transaction
 
 bp = Blueprint("curation", __name__, url_prefix="/secretariaat/vergaderingen/<slug>/tafels/<int:number>")
 
@@ -56,18 +59,26 @@ def _back(slug: str, number: int, anchor: str = ""):
     return redirect(url_for("curation.table", slug=slug, number=number) + anchor)
 
 
-def _page(meeting, table, **forms):
-    entries = [
-        (
-            e,
-            EntryForm(
-                formdata=None,
-                prefix=f"e-{e.id}",
-                data={"text": e.text, "bollen": e.bollen, "horizons": e.horizons},
-            ).set_template(meeting),
-        )
+def _entries_form(meeting, table) -> EntriesForm:
+    """The entries table as it is now."""
+    rows = [
+        {
+            "id": e.id,
+            "text": e.text,
+            "bollen": e.bollen,
+            "horizons": e.horizons,
+            "hidden": e.hidden,
+            "delete": False,
+        }
         for e in table.live_entries
     ]
+    return EntriesForm(formdata=None, data={"entries": rows}).set_template(meeting)
+
+
+def _page(meeting, table, problems: dict[int, list[str]] | None = None, **forms):
+    forms.setdefault("entries_form", _entries_form(meeting, table))
+    by_id = {e.id: e for e in table.entries}
+    rows = [(row, by_id.get(row.form.id.data)) for row in forms["entries_form"].entries]
     deleted = [e for e in table.entries if e.deleted_at is not None]
     forms.setdefault("report_form", ReportForm(formdata=None, data={"text": table.report}))
     forms.setdefault(
@@ -87,7 +98,8 @@ def _page(meeting, table, **forms):
         "curation/table.html",
         meeting=meeting,
         table=table,
-        entries=entries,
+        rows=rows,
+        problems=problems or {},
         deleted=deleted,
         action_form=ActionForm(),
         **forms,
@@ -159,6 +171,87 @@ def add_entry(slug: str, number: int):
     }
     if _apply(meeting, number, protocol.parse_add_entry, changes.add_entry, payload):
         flash(_("De inbreng is toegevoegd."), "success")
+    return _back(slug, number, "#inbreng")
+
+
+def _row_op(form_op: str, entry_id: str, kind: str) -> str:
+    """One op id per row and kind of change, derived from the form's: a form sent twice applies once."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"curation:{form_op}:{entry_id}:{kind}"))
+
+
+def _row_changes(meeting, form: EntriesForm, live: dict) -> tuple[list, dict[int, list[str]]]:
+    """Every change the rows ask for, parsed as the protocol does; and each row's problems."""
+    template = protocol.Template(meeting)
+    planned, problems = [], {}
+    for index, row in enumerate(form.entries):
+        f = row.form
+        entry = live.get(f.id.data)
+        if entry is None:
+            if not f.delete.data:  # (a row deleted already: a resent form, nothing to do)
+                problems[index] = [
+                    _(
+                        "Deze inbreng is intussen verwijderd. "
+                        "Vink „Verwijderen” aan of laad de pagina opnieuw."
+                    )
+                ]
+            continue
+        wanted = []
+        if f.delete.data:
+            wanted.append((protocol.parse_delete_entry, changes.delete_entry, {"id": entry.id}, "delete"))
+        else:
+            content = {"text": f.text.data, "bollen": f.bollen.data, "horizons": f.horizons.data or []}
+            # the checkboxes come in the template's order: a different order is no change
+            if (content["text"], set(content["bollen"]), set(content["horizons"])) != (
+                entry.text,
+                set(entry.bollen),
+                set(entry.horizons),
+            ):
+                wanted.append(
+                    (protocol.parse_update_entry, changes.update_entry, {"id": entry.id, **content}, "update")
+                )
+            if bool(f.hidden.data) != bool(entry.hidden):
+                payload = {"id": entry.id, "hidden": bool(f.hidden.data)}
+                wanted.append((protocol.parse_hide_entry, changes.hide_entry, payload, "hide"))
+        for parse, change, payload, kind in wanted:
+            try:
+                command = parse({"op": _row_op(form.op.data or "", entry.id, kind), **payload}, template)
+            except ProtocolError as exc:
+                problems.setdefault(index, []).append(exc.message)
+                continue
+            planned.append((index, change, command))
+    return planned, problems
+
+
+@bp.post("/inbreng-opslaan")
+@login_required
+def save_entries(slug: str, number: int):
+    """Save every entry of the table at once: one transaction, all rows or none."""
+    meeting, table = _load(slug, number)
+    form = EntriesForm().set_template(meeting)
+    if not form.validate():
+        return _page(meeting, table, entries_form=form), 400
+    planned, problems = _row_changes(meeting, form, {e.id: e for e in table.live_entries})
+    if problems:
+        return _page(meeting, table, problems, entries_form=form), 400
+    actor = _actor(meeting, number)
+    meeting_id, outcomes, failed = meeting.id, [], None
+    try:
+        with one_transaction(meeting_id):
+            for index, change, command in planned:
+                try:
+                    outcomes.append(change(actor, command))
+                except ProtocolError as exc:
+                    failed = (index, exc.message)
+                    raise
+    except ProtocolError:
+        meeting, table = _load(slug, number)
+        return _page(meeting, table, {failed[0]: [failed[1]]}, entries_form=form), 409
+    for outcome in outcomes:
+        broadcast.publish(meeting_id, outcome)
+    if planned:
+        flash(_("De inbreng is opgeslagen (%(count)s wijzigingen).", count=len(planned)), "success")
+    else:
+        flash(_("Er was niets gewijzigd."), "success")
     return _back(slug, number, "#inbreng")
 
 

@@ -1,4 +1,4 @@
-"""`flask --app wsgi annex SLUG --out FILE [--format pdf|docx|odt|md]`: write a meeting's annex."""
+"""`flask --app wsgi annex SLUG …` (a meeting's annex) and `minutes SLUG …` (the minutes' section)."""
 
 from __future__ import annotations
 
@@ -43,5 +43,28 @@ def annex_command(slug: str, out: str, fmt: str, feedback: bool, skip_empty: boo
         )
     except ExportError as exc:
         fail(f"{out}: {exc}")
+    except OSError as exc:
+        fail(f"{out}: kan niet schrijven ({exc.strerror or exc})")
+
+
+@click.command("minutes")
+@click.argument("slug")
+@click.option(
+    "--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="The file to write."
+)
+@click.option("--format", "fmt", type=click.Choice(["docx", "md"]), default="docx", show_default=True)
+@with_appcontext
+@one_line_errors
+def minutes_command(slug: str, out: str, fmt: str) -> None:
+    """Write the minutes' section "Terugkoppeling tafels" (DOCX or Markdown)."""
+    from . import minutes  # python-docx only when it is needed
+
+    ensure_schema()
+    data = meeting_or_fail(slug, load_meeting_data)
+    target = Path(out)
+    if not target.parent.is_dir():
+        fail(f"{out}: de map {target.parent} bestaat niet")
+    try:
+        minutes.write(data, fmt, target)
     except OSError as exc:
         fail(f"{out}: kan niet schrijven ({exc.strerror or exc})")

@@ -27,6 +27,7 @@ from ..live import broadcast
 from ..meeting_data import MeetingData, meeting_to_data
 from ..models import Meeting
 from ..network import is_local_only, suggested_urls
+from ..rules import TABLE_ROLES
 from ..sessionfile import SessionFileError
 from .forms import ButtonForm, ImportForm, MeetingForm
 from .links import SLUG_ROLES, link_rows
@@ -213,6 +214,10 @@ def links(slug: str):
     rows = link_rows(meeting, _public_url())
     for row in rows:
         row["qr"] = qr_svg(row["url"], _("QR-code: %(name)s", name=row["name"]))
+        token = operations.active_token(meeting, row["role"], row["table"])
+        deadline = operations.undo_deadline(token)
+        # the server runs in the room: its local clock is the one people read
+        row["undo"] = (token.id, deadline.astimezone().strftime("%H:%M")) if deadline else None
     public = _public_url()
     return render_template(
         "secretariat/links.html",
@@ -232,11 +237,31 @@ def links_json(slug: str):
     return operations.links(meeting_or_404(slug), _public_url())
 
 
+def _link_row(meeting: Meeting, role: str, number: int | None) -> dict:
+    return next(r for r in link_rows(meeting, _public_url()) if r["role"] == role and r["table"] == number)
+
+
+@bp.get("/vergaderingen/<slug>/links/<role_slug>/vernieuwen")
+@bp.get("/vergaderingen/<slug>/links/<role_slug>/<int:number>/vernieuwen")
+@login_required
+def confirm_rotate_link(slug: str, role_slug: str, number: int | None = None):
+    """Ask before replacing a link: the old link and its printed QR codes stop working."""
+    meeting = meeting_or_404(slug)
+    role = SLUG_ROLES.get(role_slug)
+    if role is None or (number is None) != (role not in TABLE_ROLES):
+        abort(404)
+    try:
+        row = _link_row(meeting, role, number)
+    except StopIteration:
+        abort(404)
+    return render_template("secretariat/rotate_confirm.html", meeting=meeting, row=row, form=ButtonForm())
+
+
 @bp.post("/vergaderingen/<slug>/links/<role_slug>/vernieuwen")
 @bp.post("/vergaderingen/<slug>/links/<role_slug>/<int:number>/vernieuwen")
 @login_required
 def rotate_link(slug: str, role_slug: str, number: int | None = None):
-    """Replace a link by a new one; the old link stops working at once."""
+    """Replace a link by a new one (confirmed on the page above); the old link stops working at once."""
     meeting = meeting_or_404(slug)
     role = SLUG_ROLES.get(role_slug)
     if role is None or not ButtonForm().validate_on_submit():
@@ -245,12 +270,47 @@ def rotate_link(slug: str, role_slug: str, number: int | None = None):
         fresh = operations.rotate_token(meeting, role, number)
     except LookupError:
         abort(404)
-    row = next(r for r in link_rows(meeting, _public_url()) if r["role"] == role and r["table"] == number)
-    target = url_for(".links", slug=meeting.slug, _anchor=row["id"])
-    # last: disconnecting the old link's open pages runs their disconnect handlers right here
+    row = _link_row(meeting, role, number)  # before the disconnects, which may end this DB session
     broadcast.revoke_connections(meeting.id, role, fresh.table_number)
-    flash(_("Nieuwe link gemaakt voor %(name)s. De oude link werkt niet meer.", name=row["name"]), "success")
-    return redirect(target)
+    flash(
+        _(
+            "Nieuwe link gemaakt voor %(name)s. De oude link werkt niet meer. "
+            "U kunt dit binnen 10 minuten ongedaan maken, zolang niemand de nieuwe link heeft geopend.",
+            name=row["name"],
+        ),
+        "success",
+    )
+    return redirect(url_for(".links", slug=slug, _anchor=row["id"]))
+
+
+@bp.post("/vergaderingen/<slug>/links/ongedaan/<int:token_id>")
+@login_required
+def undo_rotate_link(slug: str, token_id: int):
+    """Give the replaced link back and stop the new one, if that is still safe (see operations)."""
+    meeting = meeting_or_404(slug)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        restored = operations.undo_rotation(meeting, token_id)
+    except LookupError:
+        abort(404)
+    except ValueError:
+        flash(
+            _(
+                "De nieuwe link kan niet meer ongedaan worden gemaakt: de 10 minuten zijn voorbij, "
+                "de nieuwe link is al geopend, of er is intussen nog een nieuwe link gemaakt."
+            ),
+            "error",
+        )
+        return redirect(url_for(".links", slug=meeting.slug))
+    row = _link_row(meeting, restored.role, restored.table_number)
+    # the new link's open pages (if any connected without opening the page) go at once
+    broadcast.revoke_connections(meeting.id, restored.role, restored.table_number)
+    flash(
+        _("De oude link voor %(name)s werkt weer; de nieuwe link werkt niet meer.", name=row["name"]),
+        "success",
+    )
+    return redirect(url_for(".links", slug=slug, _anchor=row["id"]))
 
 
 @bp.get("/vergaderingen/<slug>/tafelkaarten.pdf")

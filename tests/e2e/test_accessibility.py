@@ -83,10 +83,18 @@ def test_secretariat_pages_have_no_axe_violations(e2e_server, meeting, audited):
         ("annex", f"/vergaderingen/{slug}/bijlage"),
         ("curation", f"/vergaderingen/{slug}/tafels/1/"),
         ("report history", f"/vergaderingen/{slug}/tafels/1/verslag/geschiedenis"),
+        ("renew link: confirmation", f"/vergaderingen/{slug}/links/scherm/vernieuwen"),
     ]:
         page.goto(base + path)
         expect(page.locator("h1")).to_have_count(1)
         found += violations(page, name)
+    # renewed: the links page with its flash and the undo button; then undone (the link is shared)
+    page.get_by_role("button", name="Ja, nieuwe link maken").click()
+    undo = page.get_by_role("button", name="Ongedaan maken — Scherm")
+    expect(undo).to_be_visible()
+    found += violations(page, "links with undo")
+    undo.click()
+    expect(page.get_by_text("De oude link voor Scherm werkt weer")).to_be_visible()
     # a form sent back with its errors
     page.goto(base + "/vergaderingen/nieuw")
     page.locator("form button[type=submit]").last.click()
