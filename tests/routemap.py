@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from facilitator import operations
 from facilitator.extensions import db
-from facilitator.models import Operation, ReportVersion
+from facilitator.models import AccessToken, Operation, ReportVersion
 
 METHODS = ("GET", "POST")
 
@@ -59,12 +59,21 @@ def meeting_values(app, slug: str, number: int = 1) -> dict[str, object]:
             .scalars()
             .first()
         )
+        link = db.session.execute(
+            select(AccessToken.id).where(
+                AccessToken.meeting_id == meeting.id,
+                AccessToken.table_number == number,
+                AccessToken.role == "participant",
+                AccessToken.revoked_at.is_(None),
+            )
+        ).scalar_one()
         return {
             "slug": slug,
             "number": number,
             "entry_id": entry.id,
             "seq": seq,
             "version_id": version,
+            "token_id": link,  # a working link that never replaced another: its undo is refused
             "role_slug": "deelnemer",
             "job_id": "onbekende-taak",
             "token": "x" * 32,  # a well-formed token no link has

@@ -80,6 +80,11 @@ EXPECT_HTTP: dict[str, tuple[str, object]] = {
         404,
     ),  # a table role
     "GET /secretariaat/vergaderingen/<slug>/sessiebestand.toml": (SECRETARIAT, 200),
+    # rotation asks first (a confirmation page), and can be undone for a while
+    "GET /secretariaat/vergaderingen/<slug>/links/<role_slug>/<int:number>/vernieuwen": (SECRETARIAT, 200),
+    "GET /secretariaat/vergaderingen/<slug>/links/<role_slug>/vernieuwen": (SECRETARIAT, 404),  # a table role
+    "POST /secretariaat/vergaderingen/<slug>/links/ongedaan/<int:token_id>": (SECRETARIAT, 302),
+    "POST /secretariaat/vergaderingen/<slug>/tafels/<int:number>/inbreng-opslaan": (SECRETARIAT, 302),
     "GET /secretariaat/vergaderingen/<slug>/tafelkaarten.pdf": (SECRETARIAT, 200),
     "GET /secretariaat/vergaderingen/<slug>/voorzitter": (SECRETARIAT, 302),
     "GET /secretariaat/vergaderingen/<slug>/tafels/<int:number>/": (SECRETARIAT, 200),
