@@ -194,6 +194,7 @@ class AppTarget(ProcessTarget):
             "SECRET_KEY": "bench",
             "FACILITATOR_INSTANCE": str(work / "instance"),
             "ANNEX_PRESTART": "0",
+            "STORAGE_BUDGET_FACTOR": "100",  # a load test, not a test of the per-link budget
         }
         imported = subprocess.run(
             [
@@ -233,7 +234,9 @@ class ClusterTarget(Target):
         self.name = f"cluster ({processes} processes, PostgreSQL, Redis, nginx)"
         # its own temporary directory: the postgres user must be able to enter it
         self.cluster = Cluster(
-            processes=processes, extra_env={"ANNEX_PRESTART": "0"}, keep=bool(os.environ.get("BENCH_KEEP"))
+            processes=processes,
+            extra_env={"ANNEX_PRESTART": "0", "STORAGE_BUDGET_FACTOR": "100"},
+            keep=bool(os.environ.get("BENCH_KEEP")),
         )
         self.url = self.cluster.url
         try:

@@ -112,6 +112,9 @@ class SingleTarget:
             "SECRET_KEY": "soak",
             "FACILITATOR_INSTANCE": str(work / "instance"),
             "ANNEX_PRESTART": "0",
+            # the soak tests durability, not the per-link budget (a participant here adds far
+            # more than a person can type in ten minutes)
+            "STORAGE_BUDGET_FACTOR": "100",
         }
         imported = subprocess.run(
             [
@@ -171,7 +174,9 @@ class ClusterTarget:
         from deploy.cluster import Cluster
 
         self.name = f"cluster ({processes} processes, PostgreSQL, Redis, nginx)"
-        self.cluster = Cluster(processes=processes, extra_env={"ANNEX_PRESTART": "0"})
+        self.cluster = Cluster(
+            processes=processes, extra_env={"ANNEX_PRESTART": "0", "STORAGE_BUDGET_FACTOR": "100"}
+        )
         self.url = self.cluster.url
         self.database_url = self.cluster.database_url
         try:

@@ -59,6 +59,9 @@ class Config:
         self.ANNEX_TIMEOUT = float(env.get("ANNEX_TIMEOUT", "300"))
         self.ANNEX_MEMORY_MB = int(env.get("ANNEX_MEMORY_MB", "1536"))
         self.ANNEX_PRESTART = env.get("ANNEX_PRESTART", "1") not in ("0", "false", "no")
+        # a load or fault test sends far more per link than a person can type: it widens the
+        # per-link storage budget (rules.STORAGE_BUDGET) by this factor instead of testing it
+        self.STORAGE_BUDGET_FACTOR = float(env.get("STORAGE_BUDGET_FACTOR", "1"))
         # login throttling: per (account, client address), and a slower limit per account
         self.LOGIN_MAX_FAILURES = 5
         self.LOGIN_LOCK_SECONDS = 300

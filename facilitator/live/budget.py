@@ -14,6 +14,8 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import current_app
+
 from ..extensions import db
 from ..models import ReportVersion, TokenUsage, utcnow
 from ..rules import LIMITS, STORAGE_BUDGET
@@ -65,7 +67,8 @@ def check(token_id: int | None, role: str, size: int, pending: tuple[int, int] =
     """Refuse a change of ``size`` bytes the token's budget cannot take (``pending``: this batch's)."""
     if token_id is None:  # the secretariat's curation: no link, no budget
         return
-    max_events, max_bytes = STORAGE_BUDGET.get(role, (0, 0))
+    factor = current_app.config.get("STORAGE_BUDGET_FACTOR", 1)
+    max_events, max_bytes = (int(n * factor) for n in STORAGE_BUDGET.get(role, (0, 0)))
     if size > max_bytes:
         raise ProtocolError("too_large", "Deze wijziging is te groot om via deze link op te slaan.")
     now = utcnow()
