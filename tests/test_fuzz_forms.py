@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from facilitator import operations, sessionfile
+from facilitator.meeting_data import MEETING_FIELDS
 from facilitator.models import AccessToken
 from facilitator.sessionfile import SessionFileError
 
@@ -29,20 +30,8 @@ FORM_FIELDS = {
     "auth.login": ["name", "password"],
     "auth.logout": [],
     "secretariat.new_meeting": [
-        *(
-            [
-                "title",
-                "date",
-                "start",
-                "place",
-                "agenda_item",
-                "reference",
-                "annex_title",
-                "questions",
-                "round_minutes",
-            ]
-        ),
-        *(["feedback_order", "bollen", "horizons", "submit", "add_table"]),
+        *MEETING_FIELDS,  # the importer's and the form's one list
+        *(["bollen", "horizons", "submit", "add_table"]),
         *(
             f"tables-{i}-{f}"
             for i in (0, 1)
