@@ -5,9 +5,16 @@ HOST    ?= 127.0.0.1
 PORT    ?= 5000
 export HOST PORT
 
-.PHONY: install run test fuzz bench bench-live soak cluster lint lint-js format clean
+.PHONY: install run test fuzz bench bench-live soak cluster lint lint-js format clean messages
 
-install: .venv/.installed static/vendor/.built static/vendor/fonts/.copied
+# The "annex" domain: the published documents' words (annex, minutes, table cards, figure) in the
+# meeting's language, whatever the visitor's (facilitator/export/language.py; its own babel-annex.cfg).
+# Without the .mo the annex compiles annex.po in memory on first use.
+I18N       := facilitator/translations
+PYBABEL    := .venv/bin/pybabel
+ANNEX_MO   := $(I18N)/en/LC_MESSAGES/annex.mo
+
+install: .venv/.installed static/vendor/.built static/vendor/fonts/.copied $(ANNEX_MO)
 
 .venv/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv .venv
@@ -41,6 +48,15 @@ static/vendor/fonts/.copied: node_modules/.installed
 	cp $(FONT_PKG)/source-serif-4/LICENSE_FONT static/vendor/fonts/LICENSE-SourceSerif4.txt
 	cp $(FONT_PKG)/source-sans-3/LICENSE_FONT static/vendor/fonts/LICENSE-SourceSans3.txt
 	touch $@
+
+$(I18N)/%/LC_MESSAGES/annex.mo: $(I18N)/%/LC_MESSAGES/annex.po .venv/.installed
+	$(PYBABEL) compile --statistics -D annex -d $(I18N) -l $*
+
+# extract, update and compile the catalogues after changing a translatable string
+messages: .venv/.installed
+	$(PYBABEL) extract -F babel-annex.cfg --no-location --sort-output --width 100 -o $(I18N)/annex.pot .
+	$(PYBABEL) update -D annex -i $(I18N)/annex.pot -d $(I18N) --width 100 --ignore-obsolete
+	$(PYBABEL) compile --statistics -D annex -d $(I18N)
 
 run: install
 	$(PY) -m facilitator

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, g, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -110,9 +110,18 @@ def _allowed_origins(app: Flask) -> list[str]:
 
 
 def _select_locale() -> str:
-    """Dutch by default; English when the person asked for it (?lang=en, remembered in a cookie)."""
-    wanted = request.args.get("lang") or request.cookies.get("lang")
-    return "en" if wanted == "en" else "nl"
+    """Dutch by default; English when the person asked for it (?lang=en, remembered in a cookie).
+
+    A page that belongs to a meeting rather than a person (the screen, the chair's page) sets
+    ``g.page_locale`` to the meeting's language: it wins over the cookie, not over ?lang.
+    """
+    asked = request.args.get("lang")
+    if asked:
+        return "en" if asked == "en" else "nl"
+    page_locale = getattr(g, "page_locale", None)
+    if page_locale:
+        return page_locale
+    return "en" if request.cookies.get("lang") == "en" else "nl"
 
 
 def _trusted_proxies(app: Flask) -> None:

@@ -38,6 +38,7 @@ MEETING_FIELDS = (
     "agenda_item",
     "reference",
     "annex_title",
+    "language",
     "questions",
     "round_minutes",
     "feedback_order",
@@ -79,6 +80,7 @@ class MeetingData:
     agenda_item: str = ""
     reference: str = ""
     annex_title: str = DEFAULT_ANNEX_TITLE
+    language: str = "nl"  # rules.LANGUAGES: the annex's, the minutes' and the screen's language
     questions: list[str] = field(default_factory=list)
     round_minutes: int | None = None
     feedback_order: list[int] | None = None
@@ -100,6 +102,7 @@ def meeting_to_data(meeting: Meeting) -> MeetingData:
         agenda_item=meeting.agenda_item or "",
         reference=meeting.reference or "",
         annex_title=meeting.annex_title or DEFAULT_ANNEX_TITLE,
+        language=meeting.language or "nl",
         questions=list(meeting.questions or []),
         round_minutes=meeting.round_minutes,
         feedback_order=list(meeting.feedback_order) if meeting.feedback_order else None,

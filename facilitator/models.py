@@ -57,6 +57,8 @@ class Meeting(db.Model):
     agenda_item: Mapped[str] = mapped_column(String(500), default="")
     reference: Mapped[str] = mapped_column(String(500), default="")
     annex_title: Mapped[str] = mapped_column(String(500), default="Bijlage: terugkoppeling tafels")
+    # the language of its annex, minutes, table cards and screen: "nl" or "en" (rules.LANGUAGES)
+    language: Mapped[str] = mapped_column(String(8), default="nl", server_default="nl")
     questions: Mapped[list[str]] = mapped_column(JSON, default=list)
     round_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # None means: all tables in number order

@@ -55,6 +55,9 @@ STORAGE_BUDGET = {
 # bytes of a report's stored CRDT state: 4 × its characters (UTF-8 and the CRDT's bookkeeping)
 LIMITS["report_state"] = 4 * LIMITS["report"]
 
+# a meeting's language: its annex, minutes, table cards and screen (the first is the default)
+LANGUAGES = ("nl", "en")
+
 PHASES = ("preparation", "round", "feedback", "closed")
 TABLE_ROLES = ("rapporteur", "participant")
 MEETING_ROLES = ("screen", "chair")

@@ -26,7 +26,7 @@ from .meeting_data import (
     MeetingData,
     TableData,
 )
-from .rules import LIMITS, misplaced_roles, text_problem
+from .rules import LANGUAGES, LIMITS, misplaced_roles, text_problem
 from .toml_fields import FieldReader, Raw, Where, type_name
 from .toml_lines import TomlLines
 
@@ -102,9 +102,25 @@ class _Validator(FieldReader):
         data.annex_title = (
             self.text(meeting, "annex_title", mp, LIMITS["meeting_text"]) or DEFAULT_ANNEX_TITLE
         )
+        data.language = self.language(meeting)
         data.questions = self.string_list(meeting, "questions", mp, LIMITS["questions"], LIMITS["question"])
         data.round_minutes = self.round_minutes(meeting)
         return data
+
+    def language(self, meeting: Raw) -> str:
+        """The meeting's language: "nl" (the default) or "en"."""
+        language = meeting.get("language")
+        if language is None:
+            return LANGUAGES[0]
+        if language not in LANGUAGES:
+            shown = f'"{language}"' if isinstance(language, str) else type_name(language)
+            choices = " of ".join(f'"{code}"' for code in LANGUAGES)
+            self.problem(
+                ("meeting", "language"),
+                f"moet {choices} zijn (Nederlands of Engels), niet {shown}",
+            )
+            return LANGUAGES[0]
+        return language
 
     def meeting_date(self, meeting: Raw, required: bool) -> date:
         raw = meeting.get("date")
@@ -390,6 +406,7 @@ def dumps(data: MeetingData) -> str:
         if getattr(data, key):
             meeting[key] = getattr(data, key)
     meeting["annex_title"] = data.annex_title
+    meeting["language"] = data.language
     meeting["questions"] = list(data.questions)
     if data.round_minutes is not None:
         meeting["round_minutes"] = data.round_minutes

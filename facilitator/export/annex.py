@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ..meeting_data import MeetingData, TableData, TemplateItem
+from ..meeting_data import DEFAULT_ANNEX_TITLE, MeetingData, TableData, TemplateItem
 from .figure import Figure, layout
+from .language import supported, translator
 
 ORDERS = ("number", "feedback")
 
@@ -54,40 +55,40 @@ class Words:
     questions: str
     page: str
     of: str
-    time_suffix: str
+    time_format: str  # "%(hour)s.%(minute)s uur"
     logo: str = "Logo"
+    default_title: str = DEFAULT_ANNEX_TITLE  # the default annex title, translated
 
 
 def annex_words(lang: str = "nl") -> Words:
-    """The annex's words from the translation catalogue, in the annex's language (needs an app context)."""
-    from flask_babel import force_locale
-    from flask_babel import gettext as _
-
-    with force_locale(lang):
-        return Words(
-            table=_("Tafel"),
-            participants=_("Deelnemers"),
-            leader=_("gespreksleider"),
-            rapporteur=_("Verslag"),
-            figure=_("Invuloefening tafel"),
-            feedback=_("Terugkoppeling in de plenaire vergadering"),
-            spokesperson=_("Woordvoerder"),
-            no_report=_("Van deze tafel is geen verslag gemaakt."),
-            legend=_("Genummerde inbreng in de figuur"),
-            meeting=_("Vergadering"),
-            date=_("Datum"),
-            place=_("Plaats"),
-            agenda_item=_("Agendapunt"),
-            reference=_("Kenmerk"),
-            round=_("Rondetafelgesprek"),
-            minutes=_("minuten"),
-            tables_count=_("tafels"),
-            questions=_("Vragen aan de tafels"),
-            page=_("pagina"),
-            of=_("van"),
-            time_suffix=_("uur"),
-            logo=_("Logo"),
-        )
+    """The annex's words in ``lang`` (the "annex" domain: no app or request needed)."""
+    _ = translator(lang)
+    return Words(
+        table=_("Tafel"),
+        participants=_("Deelnemers"),
+        leader=_("gespreksleider"),
+        rapporteur=_("Verslag"),
+        figure=_("Invuloefening tafel"),
+        feedback=_("Terugkoppeling in de plenaire vergadering"),
+        spokesperson=_("Woordvoerder"),
+        no_report=_("Van deze tafel is geen verslag gemaakt."),
+        legend=_("Genummerde inbreng in de figuur"),
+        meeting=_("Vergadering"),
+        date=_("Datum"),
+        place=_("Plaats"),
+        agenda_item=_("Agendapunt"),
+        reference=_("Kenmerk"),
+        round=_("Rondetafelgesprek"),
+        minutes=_("minuten"),
+        tables_count=_("tafels"),
+        questions=_("Vragen aan de tafels"),
+        page=_("pagina"),
+        of=_("van"),
+        # a time of day: "10.15 uur" in Dutch
+        time_format=_("%(hour)s.%(minute)s uur"),
+        logo=_("Logo"),
+        default_title=_("Bijlage: terugkoppeling tafels"),
+    )
 
 
 @dataclass
@@ -174,18 +175,20 @@ class Annex:
 
 
 def format_date(value: date, lang: str = "nl", long: bool = True) -> str:
-    """A date as people write it: "vrijdag 27 januari 2023" (long) or "27 januari 2023"."""
+    """A date as people write it: "vrijdag 27 januari 2023" / "Friday 27 January 2023" (long),
+    or "27 januari 2023" / "27 January 2023"."""
     from babel.dates import format_date as babel_format
 
-    return babel_format(value, "EEEE d MMMM y" if long else "d MMMM y", locale=lang)
+    locale = {"en": "en_GB"}.get(lang, supported(lang))
+    return babel_format(value, "EEEE d MMMM y" if long else "d MMMM y", locale=locale)
 
 
 def format_time(value: str, words: Words) -> str:
-    """ "10:15" → "10.15 uur"; anything else as typed."""
+    """ "10:15" → "10.15 uur" (Dutch) or "10:15" (English); anything else as typed."""
     match = re.fullmatch(r"\s*(\d{1,2})[:.](\d{2})\s*", value or "")
     if not match:
         return (value or "").strip()
-    return f"{int(match.group(1))}.{match.group(2)} {words.time_suffix}"
+    return words.time_format % {"hour": int(match.group(1)), "minute": match.group(2)}
 
 
 # What XML 1.0 (so DOCX, ODT and the PDF's tags) cannot hold, and what UTF-8 cannot encode:
@@ -229,16 +232,18 @@ def ordered_tables(data: MeetingData, order: str) -> list[TableData]:
 
 def build_annex(
     data: MeetingData,
-    words: Words,
+    words: Words | None = None,
     options: AnnexOptions | None = None,
-    lang: str = "nl",
+    lang: str | None = None,
     on_table: Callable[[int, int], None] | None = None,
 ) -> Annex:
-    """Turn a meeting's plain data into the annex.
+    """Turn a meeting's plain data into the annex, in ``lang`` (default: the meeting's language).
 
-    ``on_table(done, total)`` is called after each table's figure, for progress and so a
-    cooperative server can let other requests run in between.
+    ``words`` default to ``annex_words(lang)``. ``on_table(done, total)`` is called after each
+    table's figure, for progress and so a cooperative server can let other requests run in between.
     """
+    lang = supported(lang or data.language)
+    words = words or annex_words(lang)
     options = options or AnnexOptions()
     style = annex_style(getattr(data, "style", None))
     data = cleaned(dataclasses.replace(data, style=None) if style else data)
@@ -271,6 +276,7 @@ def build_annex(
                 data.bollen,
                 data.horizons,
                 [(e.text, e.bollen, e.horizons) for e in visible],
+                lang=lang,
             )
         annex_table = AnnexTable(
             number=table.number,
@@ -288,11 +294,13 @@ def build_annex(
             on_table(i + 1, len(tables))
 
     short_date = format_date(data.date, lang, long=False)
+    # the untouched default title is the annex's word, so it follows the language too
+    title = words.default_title if data.annex_title == DEFAULT_ANNEX_TITLE else data.annex_title
     return Annex(
-        title=data.annex_title,
+        title=title,
         meeting_title=data.title,
         footer=f"{data.title} · {short_date}",
-        document_title=f"{data.annex_title} — {data.title}, {short_date}",
+        document_title=f"{title} — {data.title}, {short_date}",
         meta=meta,
         questions=list(data.questions),
         bollen=[dict(b) for b in data.bollen],

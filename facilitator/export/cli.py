@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 
 from ..console import fail, meeting_or_fail, one_line_errors
 from ..database import ensure_schema
+from ..rules import LANGUAGES
 from .annex import ORDERS, AnnexOptions
 from .service import ExportError, export_annex, load_meeting_data
 
@@ -24,10 +25,13 @@ from .service import ExportError, export_annex, load_meeting_data
 @click.option("--feedback/--no-feedback", default=False, help="Include the plenary feedback summaries.")
 @click.option("--skip-empty", is_flag=True, help="Leave out tables without report, feedback or entries.")
 @click.option("--order", type=click.Choice(ORDERS), default="number", show_default=True, help="Table order.")
+@click.option("--lang", type=click.Choice(LANGUAGES), default=None, help="Language (default: the meeting's).")
 @with_appcontext
 @one_line_errors
-def annex_command(slug: str, out: str, fmt: str, feedback: bool, skip_empty: bool, order: str) -> None:
-    """Write the meeting's annex (PDF/A + PDF/UA, DOCX, ODT or Markdown)."""
+def annex_command(
+    slug: str, out: str, fmt: str, feedback: bool, skip_empty: bool, order: str, lang: str | None
+) -> None:
+    """Write the meeting's annex (PDF/A + PDF/UA, DOCX, ODT or Markdown) in the meeting's language."""
     ensure_schema()
     data = meeting_or_fail(slug, load_meeting_data)
     target = Path(out)
@@ -40,6 +44,7 @@ def annex_command(slug: str, out: str, fmt: str, feedback: bool, skip_empty: boo
             target,
             AnnexOptions(include_feedback=feedback, skip_empty=skip_empty, order=order),
             keep_spare=False,  # the command ends after one export
+            lang=lang,
         )
     except ExportError as exc:
         fail(f"{out}: {exc}")
@@ -53,10 +58,11 @@ def annex_command(slug: str, out: str, fmt: str, feedback: bool, skip_empty: boo
     "--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="The file to write."
 )
 @click.option("--format", "fmt", type=click.Choice(["docx", "md"]), default="docx", show_default=True)
+@click.option("--lang", type=click.Choice(LANGUAGES), default=None, help="Language (default: the meeting's).")
 @with_appcontext
 @one_line_errors
-def minutes_command(slug: str, out: str, fmt: str) -> None:
-    """Write the minutes' section "Terugkoppeling tafels" (DOCX or Markdown)."""
+def minutes_command(slug: str, out: str, fmt: str, lang: str | None) -> None:
+    """Write the minutes' section "Terugkoppeling tafels" (DOCX or Markdown) in the meeting's language."""
     from . import minutes  # python-docx only when it is needed
 
     ensure_schema()
@@ -65,6 +71,6 @@ def minutes_command(slug: str, out: str, fmt: str) -> None:
     if not target.parent.is_dir():
         fail(f"{out}: de map {target.parent} bestaat niet")
     try:
-        minutes.write(data, fmt, target)
+        minutes.write(data, fmt, target, lang)
     except OSError as exc:
         fail(f"{out}: kan niet schrijven ({exc.strerror or exc})")

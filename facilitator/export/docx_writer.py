@@ -22,6 +22,7 @@ from docx.shared import Mm, Pt, RGBColor, Twips
 from . import figure as figure_module
 from . import richtext
 from .annex import Annex, AnnexStyle, AnnexTable, clean, cleaned
+from .language import tag
 
 MUTED = RGBColor(0x4A, 0x53, 0x60)
 TEXT_WIDTH_MM = 160
@@ -70,7 +71,7 @@ def _setup(doc, annex: Annex) -> None:
     if lang is None:
         lang = OxmlElement("w:lang")
         rpr.append(lang)
-    locale = {"nl": "nl-NL", "en": "en-GB"}.get(annex.lang, annex.lang)
+    locale = tag(annex.lang)
     lang.set(qn("w:val"), locale)
     lang.set(qn("w:eastAsia"), locale)
     # footer: the meeting on the left, "pagina X van Y" on the right

@@ -4,7 +4,8 @@ One "Terugkoppeling van tafel N door <spokesperson>." paragraph per table in the
 order (the meeting's ``feedback_order``, else table number order), followed by the table's
 plenary feedback (Markdown, as in the annex). A table with neither a spokesperson nor
 feedback did not report back and is left out. Written as DOCX (python-docx, like the
-annex) or Markdown (user text escaped as in the annex).
+annex) or Markdown (user text escaped as in the annex), in the meeting's language or the
+one asked for ("Feedback from the tables", "Feedback from table N by X.").
 """
 
 from __future__ import annotations
@@ -21,10 +22,17 @@ from ..meeting_data import MeetingData
 from . import richtext
 from .annex import cleaned
 from .docx_writer import _blocks, _Numbering, _xml_safe
+from .language import supported, tag, translator
 from .markdown_writer import escape_markdown
 from .richtext import to_markdown as feedback_markdown
 
-SECTION_TITLE = "Terugkoppeling tafels"
+SECTION_TITLE = "Terugkoppeling tafels"  # in Dutch; section_title(lang) in the meeting's language
+
+
+def section_title(lang: str = "nl") -> str:
+    """The section's heading: "Terugkoppeling tafels", "Feedback from the tables"."""
+    _ = translator(lang)
+    return _("Terugkoppeling tafels")
 
 
 @dataclass
@@ -34,17 +42,25 @@ class Feedback:
     number: int
     spokesperson: str
     text: str
+    lang: str = "nl"
 
     @property
     def lead(self) -> str:
         """The paragraph that opens it, as the minutes write it."""
-        who = f" door {self.spokesperson}" if self.spokesperson else ""
-        lead = f"Terugkoppeling van tafel {self.number}{who}"
+        _ = translator(self.lang)
+        if self.spokesperson:
+            lead = _("Terugkoppeling van tafel %(number)s door %(name)s") % {
+                "number": self.number,
+                "name": self.spokesperson,
+            }
+        else:
+            lead = _("Terugkoppeling van tafel %(number)s") % {"number": self.number}
         return lead if lead.endswith(".") else lead + "."
 
 
-def feedback_in_order(data: MeetingData) -> list[Feedback]:
+def feedback_in_order(data: MeetingData, lang: str | None = None) -> list[Feedback]:
     """The tables that reported back, in the feedback order (default: table number order)."""
+    lang = supported(lang or data.language)
     data = cleaned(data)
     by_number = {t.number: t for t in data.tables}
     numbers = [n for n in data.feedback_order or [] if n in by_number] or sorted(by_number)
@@ -54,14 +70,15 @@ def feedback_in_order(data: MeetingData) -> list[Feedback]:
         spokesperson = " ".join((table.spokesperson or "").split())
         text = (table.feedback or "").strip()
         if spokesperson or text:
-            out.append(Feedback(number, spokesperson, text))
+            out.append(Feedback(number, spokesperson, text, lang))
     return out
 
 
-def to_markdown(data: MeetingData) -> str:
+def to_markdown(data: MeetingData, lang: str | None = None) -> str:
     """The section as Markdown: a heading, then per table its lead in bold and the feedback."""
-    out = [f"# {SECTION_TITLE}"]
-    for item in feedback_in_order(data):
+    lang = supported(lang or data.language)
+    out = [f"# {escape_markdown(section_title(lang))}"]
+    for item in feedback_in_order(data, lang):
         out.append(f"**{escape_markdown(item.lead)}**")
         body = feedback_markdown(item.text)
         if body:
@@ -69,19 +86,21 @@ def to_markdown(data: MeetingData) -> str:
     return "\n\n".join(out) + "\n"
 
 
-def write_docx(data: MeetingData, out: Path | str) -> None:
+def write_docx(data: MeetingData, out: Path | str, lang: str | None = None) -> None:
     """The section as a Word document, to paste into the minutes."""
+    lang = supported(lang or data.language)
+    title = section_title(lang)
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.left_margin = section.right_margin = Mm(25)
-    doc.core_properties.title = _xml_safe(f"{SECTION_TITLE} — {data.title}")
-    doc.core_properties.language = "nl-NL"
+    doc.core_properties.title = _xml_safe(f"{title} — {data.title}")
+    doc.core_properties.language = tag(lang)
     doc.core_properties.author = ""
-    _language(doc, "nl-NL")
-    doc.add_paragraph(SECTION_TITLE, style="Heading 1")
+    _language(doc, tag(lang))
+    doc.add_paragraph(title, style="Heading 1")
     numbering = _Numbering(doc)
-    for item in feedback_in_order(data):
+    for item in feedback_in_order(data, lang):
         lead = doc.add_paragraph()
         lead.add_run(_xml_safe(item.lead)).bold = True
         lead.paragraph_format.keep_with_next = True
@@ -100,9 +119,9 @@ def _language(doc, locale: str) -> None:
     lang.set(qn("w:val"), locale)
 
 
-def write(data: MeetingData, fmt: str, out: Path) -> None:
-    """Write the section in ``fmt`` (docx or md) to ``out``."""
+def write(data: MeetingData, fmt: str, out: Path, lang: str | None = None) -> None:
+    """Write the section in ``fmt`` (docx or md) to ``out``, in ``lang`` (default: the meeting's)."""
     if fmt == "md":
-        out.write_text(to_markdown(data), encoding="utf-8")
+        out.write_text(to_markdown(data, lang), encoding="utf-8")
     else:
-        write_docx(data, out)
+        write_docx(data, out, lang)

@@ -11,6 +11,7 @@ from xml.sax.saxutils import quoteattr
 from odfdo import Document, Element, Paragraph, Tab
 
 from .annex import Annex
+from .language import tag
 
 INK = "#1b1f24"
 MUTED = "#4a5360"
@@ -91,7 +92,8 @@ def _list_style(name: str, display: str, numbered: bool) -> str:
 
 
 def add_styles(doc: Document, annex: Annex, accent: str) -> None:
-    lang = 'fo:language="nl" fo:country="NL"' if annex.lang == "nl" else f'fo:language="{annex.lang}"'
+    code, _, country = tag(annex.lang).partition("-")
+    lang = f"fo:language={quoteattr(code)}" + (f" fo:country={quoteattr(country)}" if country else "")
     sans = f"style:font-name={quoteattr(SANS)}"
     serif = f"style:font-name={quoteattr(SERIF)}"
     for family, generic in ((SANS, "swiss"), (SERIF, "roman")):

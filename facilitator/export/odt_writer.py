@@ -20,7 +20,7 @@ from pathlib import Path
 from odfdo import Document, DrawImage, Frame, Header, LineBreak, List, ListItem, Paragraph, Span, Tab
 
 from . import figure as figure_module
-from . import richtext
+from . import language, richtext
 from .annex import Annex, AnnexStyle, AnnexTable
 from .odt_styles import INK, TEXT_WIDTH_MM, add_styles
 
@@ -64,7 +64,7 @@ def _metadata(doc: Document, annex: Annex) -> None:
     meta = doc.meta
     meta.set_title(annex.document_title)
     meta.set_subject(annex.description)
-    meta.set_language({"nl": "nl-NL"}.get(annex.lang, annex.lang))
+    meta.set_language(language.tag(annex.lang))
     meta.set_generator("Facilitator")
     if annex.style and annex.style.name:
         meta.set_initial_creator(annex.style.name)

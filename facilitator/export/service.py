@@ -93,8 +93,10 @@ def export_annex(
     progress: Progress | None = None,
     pause: Callable[[], None] | None = None,
     keep_spare: bool | None = None,
+    lang: str | None = None,
 ) -> ExportResult:
-    """Write the annex of ``data`` to ``out`` in ``fmt`` (pdf, docx, odt or md).
+    """Write the annex of ``data`` to ``out`` in ``fmt`` (pdf, docx, odt or md), in ``lang``
+    (default: the meeting's language).
 
     ``pause`` is called between tables so that a cooperative server (gevent) serves other
     requests meanwhile; ``progress`` receives a fraction and a stage key. ``keep_spare``
@@ -120,9 +122,7 @@ def export_annex(
         report(0.02 + 0.28 * done / max(total, 1), "figures")
         breathe()
 
-    annex = annex_module.build_annex(
-        data, annex_module.annex_words("nl"), options or AnnexOptions(), on_table=figure_done
-    )
+    annex = annex_module.build_annex(data, None, options or AnnexOptions(), lang=lang, on_table=figure_done)
     timeout, memory_mb = limits()
     if fmt == "md":
         _write_atomic(out, markdown_writer.to_markdown(annex).encode("utf-8"))

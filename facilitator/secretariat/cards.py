@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app, render_template
-from flask_babel import format_date
 
 from .. import operations
 from ..export import child
-from ..export.annex import cleaned
+from ..export.annex import cleaned, format_date
 from ..export.fetcher import StaticOnlyFetcher
+from ..export.language import supported, template_gettext
 from ..models import Meeting
 from ..network import is_local_only
 from .qr import qr_data_uri
@@ -30,12 +30,17 @@ def _link(url: str) -> dict[str, str]:
 
 
 def card_data(meeting: Meeting, public_url: str) -> dict[str, Any]:
-    """What the cards show, as plain data: the meeting and per table its people and links."""
+    """What the cards show, as plain data: the meeting and per table its people and links.
+
+    In the meeting's language (``lang``), like the annex: the cards lie on the tables.
+    """
     links = operations.links(meeting, public_url)
+    lang = supported(meeting.language)
     return {
+        "lang": lang,
         "meeting": {
             "title": meeting.title,
-            "date": format_date(meeting.date, format="long"),
+            "date": format_date(meeting.date, lang, long=False),
             "place": meeting.place or "",
         },
         # links to 127.0.0.1 or 0.0.0.0 work on no phone: every card says so
@@ -65,7 +70,9 @@ def render_cards_pdf(data: dict[str, Any], kind: str = "table") -> bytes:
     """
     from ..export.service import limits
 
-    html = render_template("cards/cards.html", kind=kind, **cleaned(data))
+    # the template's _() speaks the meeting's language (the "annex" domain), not the visitor's
+    lang = supported(data.get("lang"))
+    html = render_template("cards/cards.html", kind=kind, gettext=template_gettext(lang), **cleaned(data))
     static_dir = Path(current_app.static_folder or "static").resolve()
     timeout, memory_mb = limits()
     with tempfile.TemporaryDirectory(prefix="facilitator-cards-") as tmp:

@@ -23,6 +23,7 @@ from wtforms import (
     Form,
     FormField,
     HiddenField,
+    SelectField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -32,7 +33,7 @@ from wtforms.widgets import DateInput
 from .. import sessionfile
 from ..meeting_data import DEFAULT_ANNEX_TITLE, DEFAULT_BOLLEN, DEFAULT_HORIZONS, MEETING_FIELDS
 from ..models import Meeting
-from ..rules import LIMITS
+from ..rules import LANGUAGES, LIMITS
 from ..validators import PlainText
 
 NUMBER_KW = {"inputmode": "numeric", "autocomplete": "off"}
@@ -83,6 +84,12 @@ class MeetingForm(FlaskForm):
     agenda_item = StringField(_l("Agendapunt"), validators=[PlainText()])
     reference = StringField(_l("Kenmerk"), validators=[PlainText()])
     annex_title = StringField(_l("Titel van de bijlage"), validators=[PlainText()])
+    # any value reaches sessionfile.validate, which refuses what is not in rules.LANGUAGES
+    language = SelectField(
+        _l("Taal van de bijlage en het scherm"),
+        choices=[("nl", _l("Nederlands")), ("en", _l("Engels"))],
+        validate_choice=False,
+    )
     questions = TextAreaField(
         _l("Vragen voor de ronde"), render_kw={"rows": 5}, validators=[PlainText(multiline=True)]
     )
@@ -105,6 +112,7 @@ class MeetingForm(FlaskForm):
         """What a new meeting's form starts with: the default template and one table."""
         return {
             "annex_title": DEFAULT_ANNEX_TITLE,
+            "language": LANGUAGES[0],
             "bollen": template_lines(DEFAULT_BOLLEN),
             "horizons": template_lines(DEFAULT_HORIZONS),
             "tables": [{"number": "1"}],
@@ -122,6 +130,7 @@ class MeetingForm(FlaskForm):
             "agenda_item": meeting.agenda_item or "",
             "reference": meeting.reference or "",
             "annex_title": meeting.annex_title or "",
+            "language": meeting.language or LANGUAGES[0],
             "questions": "\n".join(meeting.questions or []),
             "round_minutes": "" if meeting.round_minutes is None else str(meeting.round_minutes),
             "feedback_order": ", ".join(str(n) for n in meeting.feedback_order or []),
@@ -171,6 +180,7 @@ class MeetingForm(FlaskForm):
             "agenda_item": self.agenda_item.data or "",
             "reference": self.reference.data or "",
             "annex_title": self.annex_title.data or "",
+            "language": self.language.data or LANGUAGES[0],
             "questions": _lines(self.questions.data),
         }
         raw_date = (self.date.data or "").strip()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ...meeting_data import TemplateItem
 from ..fonts import text_width
+from ..language import translator
 from .geometry import Box, Geometry, bits, circle_centres, region_points, unit
 from .model import (
     BOL_LABEL_SIZE,
@@ -26,8 +27,11 @@ from .model import (
 )
 from .placement import Item, place_labels, place_markers
 
-# number words for the text alternative
-_COUNT_WORDS = {2: "twee", 3: "drie", 4: "vier", 5: "vijf", 6: "zes", 7: "zeven", 8: "acht"}
+
+def _count_words(lang: str) -> dict[int, str]:
+    """Number words for the text alternative."""
+    _ = translator(lang)
+    return {2: _("twee"), 3: _("drie"), 4: _("vier"), 5: _("vijf"), 6: _("zes"), 7: _("zeven"), 8: _("acht")}
 
 
 def layout(
@@ -36,14 +40,16 @@ def layout(
     horizons: list[TemplateItem],
     entries: list[tuple[str, list[str], list[str]]],
     max_width: float = MAX_WIDTH,
+    lang: str = "nl",
 ) -> Figure:
     """Lay out a table's figure: entries are (text, bol keys, horizon keys).
 
-    The circles shrink (the text does not) until the figure fits ``max_width``.
+    The circles shrink (the text does not) until the figure fits ``max_width``. The words
+    around the user's text (the legend's "no circle", the text alternative) are in ``lang``.
     """
     scale = 1.0
     while True:
-        figure = _layout(title, bollen, horizons, entries, scale)
+        figure = _layout(title, bollen, horizons, entries, scale, lang)
         if figure.width <= max_width or scale < 0.6:
             return figure
         scale = round(scale * 0.92, 3)
@@ -55,7 +61,10 @@ def _layout(
     horizons: list[TemplateItem],
     entries: list[tuple[str, list[str], list[str]]],
     scale: float,
+    lang: str = "nl",
 ) -> Figure:
+    _ = translator(lang)
+    no_bol = _("geen bol")
     n = len(bollen)
     centres, r = circle_centres(n, scale)
     circles = [
@@ -138,7 +147,7 @@ def _layout(
                     [horizons[h]["label"] for h in item.horizons],
                     ""
                     if exact[item.index]
-                    else " + ".join(bollen[i]["label"] for i in bits(item.mask)) or "geen bol",
+                    else " + ".join(bollen[i]["label"] for i in bits(item.mask)) or no_bol,
                 )
             )
         markers.extend(place_markers(numbers, regions[m], m, geometry, taken))
@@ -175,7 +184,7 @@ def _layout(
     for mk in markers:
         mk.x, mk.y = mk.x - left, mk.y - top
 
-    groups = _groups(bollen, horizons, items)
+    groups = _groups(bollen, horizons, items, no_bol)
     return Figure(
         title=title,
         width=round(right - left, 2),
@@ -187,7 +196,7 @@ def _layout(
         legend=legend,
         labelled=[it.text for it in items if it.index not in marker_set],
         groups=groups,
-        alt=_alt_text(title, bollen, groups),
+        alt=_alt_text(title, bollen, groups, lang),
         entry_count=len(items),
     )
 
@@ -201,7 +210,9 @@ def _label_direction(n: int, i: int, c: Circle) -> tuple[float, float]:
     return unit(c.cx, c.cy)
 
 
-def _groups(bollen: list[TemplateItem], horizons: list[TemplateItem], items: list[Item]) -> list[Group]:
+def _groups(
+    bollen: list[TemplateItem], horizons: list[TemplateItem], items: list[Item], no_bol: str
+) -> list[Group]:
     """Entries grouped by their bollen (single bollen first, then overlaps), with horizons in words."""
     labels = [b["label"] for b in bollen]
     by_mask: dict[int, list[Item]] = {}
@@ -209,7 +220,7 @@ def _groups(bollen: list[TemplateItem], horizons: list[TemplateItem], items: lis
         by_mask.setdefault(item.mask, []).append(item)
     groups = []
     for mask in sorted(by_mask, key=lambda m: (bin(m).count("1") or 99, bits(m))):
-        where = " + ".join(labels[i] for i in bits(mask)) or "geen bol"
+        where = " + ".join(labels[i] for i in bits(mask)) or no_bol
         described = []
         for item in by_mask[mask]:
             words = ", ".join(horizons[h]["label"].lower() for h in item.horizons)
@@ -218,13 +229,16 @@ def _groups(bollen: list[TemplateItem], horizons: list[TemplateItem], items: lis
     return groups
 
 
-def _alt_text(title: str, bollen: list[TemplateItem], groups: list[Group]) -> str:
+def _alt_text(title: str, bollen: list[TemplateItem], groups: list[Group], lang: str) -> str:
     """The figure in words: its bollen, then every entry grouped by the bollen it belongs to."""
+    _ = translator(lang)
     n = len(bollen)
     labels = ", ".join(b["label"] for b in bollen)
-    sentences = [f"{title}: {_COUNT_WORDS.get(n, str(n))} bollen ({labels})."]
+    count = _count_words(lang).get(n, str(n))
+    first = _("%(title)s: %(count)s bollen (%(labels)s).")
+    sentences = [first % {"title": title, "count": count, "labels": labels}]
     if not groups:
-        sentences.append("Zonder inbreng.")
+        sentences.append(_("Zonder inbreng."))
     for group in groups:
         sentences.append(f"{group.where}: {'; '.join(group.entries)}.")
     return " ".join(sentences)
