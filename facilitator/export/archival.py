@@ -6,13 +6,15 @@ pdfaid identification); the tags it writes are the same ones "pdf/ua-1" writes (
 document title shown and the language set). What the PDF/A variant does not write is the
 PDF/UA identification, ``pdfuaid:part="1"`` in the XMP metadata; PDF/A in turn requires
 that every XMP property outside the XMP standard is declared in an extension schema, so
-the pdfuaid schema description is added too (as ISO 14289-1 and veraPDF expect).
+the pdfuaid schema description is added too (as ISO 14289-1 and veraPDF expect). The
+document's language (``<html lang>``, already the catalogue's /Lang) goes into the XMP as
+dc:language too, which WeasyPrint leaves out.
 """
 
 from __future__ import annotations
 
 from typing import Any
-from xml.etree.ElementTree import fromstring, register_namespace, tostring
+from xml.etree.ElementTree import Element, SubElement, fromstring, register_namespace, tostring
 
 from weasyprint.pdf.metadata import NS, DocumentMetadata
 
@@ -77,7 +79,17 @@ class ArchivalMetadata(DocumentMetadata):
         identification = root.find(f"{{{RDF_NS}}}Description")
         identification.set(f"{{{PDFUA_NS}}}part", "1")
         root.append(fromstring(PDFUA_EXTENSION_SCHEMA))  # noqa: S314 - a constant
+        if self.lang:
+            root.append(_language(self.lang))
         return tostring(root, encoding="utf-8")
+
+
+def _language(lang: str) -> Element:
+    """<rdf:Description><dc:language><rdf:Bag><rdf:li>lang</rdf:li>… (Dublin Core: a bag)."""
+    description = Element(f"{{{RDF_NS}}}Description", {f"{{{RDF_NS}}}about": ""})
+    bag = SubElement(SubElement(description, f"{{{NS['dc']}}}language"), f"{{{RDF_NS}}}Bag")
+    SubElement(bag, f"{{{RDF_NS}}}li").text = lang
+    return description
 
 
 def mark_archival(document) -> None:

@@ -1,7 +1,7 @@
 """meeting language
 
 Revision ID: b7e2a4c6d8f1
-Revises: 12d23237d2ef
+Revises: a7c3e91b5d20
 Create Date: 2026-11-29 15:40:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7e2a4c6d8f1'
-down_revision = '12d23237d2ef'
+down_revision = 'a7c3e91b5d20'
 branch_labels = None
 depends_on = None
 
