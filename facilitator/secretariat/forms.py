@@ -28,6 +28,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import DateInput
 
 from .. import sessionfile
@@ -87,7 +88,7 @@ class MeetingForm(FlaskForm):
     # any value reaches sessionfile.validate, which refuses what is not in rules.LANGUAGES
     language = SelectField(
         _l("Taal van de bijlage en het scherm"),
-        choices=[("nl", _l("Nederlands")), ("en", _l("Engels"))],
+        choices=[SelectChoice("nl", _l("Nederlands")), SelectChoice("en", _l("Engels"))],
         validate_choice=False,
     )
     questions = TextAreaField(
