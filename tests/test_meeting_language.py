@@ -436,3 +436,30 @@ def test_annex_catalogue_is_complete_and_in_sync(tmp_path):
 def test_meeting_language_defaults_to_dutch(app):
     with app.app_context():
         assert Meeting.__table__.c.language.server_default.arg == "nl"
+
+
+def test_catalogue_is_compiled_on_first_use_when_the_mo_is_missing_or_stale(tmp_path, monkeypatch):
+    """No `make messages` needed: without annex.mo (or with an older one) the .po is read."""
+    import os
+    import shutil
+
+    folder = tmp_path / "en" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    shutil.copy(PO, folder / "annex.po")
+    monkeypatch.setattr(language, "TRANSLATIONS_DIR", tmp_path)
+    language.translations.cache_clear()
+    try:
+        assert language.translator("en")("Tafel") == "Table"
+        # a stale .mo (older than the .po) is not believed
+        (folder / "annex.mo").write_bytes(b"not a catalogue")
+        os.utime(folder / "annex.mo", (1, 1))
+        language.translations.cache_clear()
+        assert language.translator("en")("Terugkoppeling tafels") == "Feedback from the tables"
+    finally:
+        language.translations.cache_clear()
+
+
+def test_export_page_says_which_language(import_session, logged_in):
+    slug = import_session(ENGLISH)
+    page = logged_in.get(f"/secretariaat/vergaderingen/{slug}/bijlage").get_data(as_text=True)
+    assert "De bijlage wordt in het Engels gemaakt, de taal van de vergadering." in page
