@@ -88,9 +88,15 @@ def dutch_fragments() -> list[str]:
         catalog = read_po(handle)
     out = set()
     for message in catalog:
-        if message.id and message.string != message.id:
-            out.update(p.strip() for p in re.split(r"%\(\w+\)s", message.id) if len(p.strip()) >= 3)
+        for dutch, english in zip(_forms(message.id), _forms(message.string), strict=False):
+            if dutch and english != dutch:
+                out.update(p.strip() for p in re.split(r"%\(\w+\)s", dutch) if len(p.strip()) >= 3)
     return sorted(out)
+
+
+def _forms(text: str | tuple[str, ...]) -> tuple[str, ...]:
+    """A catalogue text's forms: one, or singular and plural."""
+    return tuple(text) if isinstance(text, (tuple, list)) else (text,)
 
 
 def assert_no_dutch(text: str) -> None:
@@ -246,6 +252,10 @@ def test_words_need_no_app_and_dutch_is_unchanged():
     assert (english.table, english.page, english.of) == ("Table", "page", "of")
     data = sessionfile.loads(ENGLISH.encode())
     assert build_annex(data).lang == "en" and build_annex(data, lang="nl").title == dutch.default_title
+    # counts agree with their number, in both languages
+    data.tables, data.round_minutes = data.tables[:1], 1
+    assert dict(build_annex(data).meta)["Round-table discussion"] == "1 table, 1 minute"
+    assert dict(build_annex(data, lang="nl").meta)["Rondetafelgesprek"] == "1 tafel, 1 minuut"
     # an unknown language falls back to Dutch rather than failing
     assert language.supported("fr") == "nl" and language.tag("en") == "en-GB"
 
@@ -405,13 +415,15 @@ def test_annex_catalogue_is_complete_and_in_sync(tmp_path):
         catalog = read_po(handle)
     messages = [m for m in catalog if m.id]
     assert messages
-    assert not [m.id for m in messages if not m.string], "untranslated"
+    assert not [m.id for m in messages if not all(_forms(m.string))], "untranslated"
     assert not [m.id for m in messages if m.fuzzy], "fuzzy"
     assert not [m.id for m in catalog.obsolete.values()], "obsolete"
     problems = [(m.id, errors) for m, errors in catalog.check() if errors]
     assert not problems
     for message in messages:
-        assert set(re.findall(r"%\(\w+\)s", message.id)) == set(re.findall(r"%\(\w+\)s", message.string))
+        for dutch in _forms(message.id):
+            for english in _forms(message.string):
+                assert set(re.findall(r"%\(\w+\)s", dutch)) == set(re.findall(r"%\(\w+\)s", english))
 
     pot = tmp_path / "annex.pot"
     subprocess.run(

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..meeting_data import DEFAULT_ANNEX_TITLE, MeetingData, TableData, TemplateItem
 from .figure import Figure, layout
-from .language import supported, translator
+from .language import supported, translations, translator
 
 ORDERS = ("number", "feedback")
 
@@ -50,8 +50,6 @@ class Words:
     agenda_item: str
     reference: str
     round: str
-    minutes: str
-    tables_count: str
     questions: str
     page: str
     of: str
@@ -79,8 +77,6 @@ def annex_words(lang: str = "nl") -> Words:
         agenda_item=_("Agendapunt"),
         reference=_("Kenmerk"),
         round=_("Rondetafelgesprek"),
-        minutes=_("minuten"),
-        tables_count=_("tafels"),
         questions=_("Vragen aan de tafels"),
         page=_("pagina"),
         of=_("van"),
@@ -260,9 +256,11 @@ def build_annex(
         if value:
             meta.append((label, value))
     count = len(data.tables)
-    round_text = f"{count} {words.tables_count}"
+    ngettext = translations(lang).ngettext
+    round_text = ngettext("%(num)s tafel", "%(num)s tafels", count) % {"num": count}
     if data.round_minutes:
-        round_text += f", {data.round_minutes} {words.minutes}"
+        minutes = data.round_minutes
+        round_text += ", " + ngettext("%(num)s minuut", "%(num)s minuten", minutes) % {"num": minutes}
     meta.append((words.round, round_text))
 
     tables = ordered_tables(data, options.order)
