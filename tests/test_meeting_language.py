@@ -475,3 +475,26 @@ def test_export_page_says_which_language(import_session, logged_in):
     slug = import_session(ENGLISH)
     page = logged_in.get(f"/secretariaat/vergaderingen/{slug}/bijlage").get_data(as_text=True)
     assert "De bijlage wordt in het Engels gemaakt, de taal van de vergadering." in page
+
+
+def test_recurring_topics_on_the_screen_use_the_meetings_language(app, import_session):
+    """English filler ("with", "should", "every") is no topic of an English meeting; stems are English."""
+    from facilitator.live.topics import meeting_topics, recurring_topics
+
+    texts = {
+        1: ["Affordable homes with gardens should come first", "Every home needs a garden"],
+        2: ["More affordable homes with every new station", "Gardens for everyone"],
+    }
+    english = {t["term"] for t in recurring_topics(texts, lang="en")["across"]}
+    dutch_rules = {t["term"] for t in recurring_topics(texts, lang="nl")["across"]}
+    assert "affordable homes" in english and "gardens" in english  # "garden" and "gardens": one stem
+    assert not english & {"with", "should", "every", "more", "new"}
+    assert {"every", "homes with"} <= dutch_rules  # the Dutch list does not know English filler
+
+    with_english = ENGLISH.replace("Housing matters most.", "Affordable homes with gardens.").replace(
+        'feedback = "Nothing to add."', 'feedback = "Nothing to add."\nreport = "Affordable homes with care."'
+    )
+    slug = import_session(with_english)
+    with app.app_context():
+        terms = {t["term"] for t in meeting_topics(operations.get_meeting(slug))["topics"]["across"]}
+    assert "affordable homes" in terms and "with" not in terms

@@ -1,9 +1,9 @@
 """ "Herhaaldelijk genoemd": topics that come up at several tables, or repeatedly at one.
 
-Dutch-aware: words are reduced with the Snowball Dutch stemmer (so "woning" and
-"woningen" count as one), stop words are dropped, and two-word terms such as
-"brede welvaart" are found as well as single words. Each topic is shown in the
-form people wrote most often.
+Language-aware (the meeting's language, Dutch by default): words are reduced with the
+Snowball stemmer of that language (so "woning" and "woningen", "home" and "homes" count as
+one), stop words are dropped, and two-word terms such as "brede welvaart" are found as well
+as single words. Each topic is shown in the form people wrote most often.
 """
 
 from __future__ import annotations
@@ -216,20 +216,37 @@ def _number_words() -> set[str]:
 
 
 NUMBER_WORDS = _number_words()
+
+# An English meeting's filler and numbers, on top of the general English list.
+ENGLISH_STOP_WORDS = {
+    "also", "more", "most", "must", "should", "can", "could", "would", "will", "may", "might",
+    "need", "needs", "make", "makes", "made", "get", "gets", "way", "ways", "much", "many",
+    "well", "just", "still", "even", "really", "very", "lot", "lots", "thing", "things", "use",
+    "used", "via", "per", "etc", "new", "good", "important", "example", "table",
+    "tables", "question", "questions", "point", "points", "topic", "topics", "circle", "circles",
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "first",
+    "second", "third", "fourth", "fifth", "since", "during", "without", "within", "between",
+    "across", "towards", "upon", "whether", "however", "therefore", "perhaps", "always", "never",
+    "often", "sometimes", "already", "yet", "every", "each", "both", "either", "neither",
+}  # fmt: skip
+STEMMERS = {"nl": "dutch", "en": "english"}
 WORD_RE = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*", re.UNICODE)
 SENTENCE_BREAK_RE = re.compile(r"[.!?;:\n()\[\]\"“”]+")
 MARKDOWN_RE = re.compile(r"[*_`#>]+|^\s*(?:[-+]|\d+[.)])\s+", re.MULTILINE)
 MIN_LENGTH = 3
 
 
-@lru_cache(maxsize=1)
-def _stemmer():
-    return snowballstemmer.stemmer("dutch")
+@lru_cache(maxsize=2)
+def _stemmer(lang: str = "nl"):
+    return snowballstemmer.stemmer(STEMMERS.get(lang, "dutch"))
 
 
-@lru_cache(maxsize=1)
-def stop_words() -> frozenset[str]:
-    """The Dutch stop words plus function words, numbers, ordinals and discussion filler."""
+@lru_cache(maxsize=2)
+def stop_words(lang: str = "nl") -> frozenset[str]:
+    """The stop words of ``lang``: for Dutch with function words, numbers, ordinals and
+    discussion filler; for English the general list and its filler."""
+    if lang == "en":
+        return frozenset(get_stop_words("english")) | frozenset(ENGLISH_STOP_WORDS)
     return (
         frozenset(get_stop_words("dutch"))
         | frozenset(EXTRA_STOP_WORDS)
@@ -239,9 +256,9 @@ def stop_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=20_000)
-def stem(word: str) -> str:
-    """The Snowball Dutch stem of a lower-case word."""
-    return _stemmer().stemWord(word)
+def stem(word: str, lang: str = "nl") -> str:
+    """The Snowball stem of a lower-case word (Dutch, or English for "en")."""
+    return _stemmer(lang).stemWord(word)
 
 
 @dataclass
@@ -250,15 +267,16 @@ class _Term:
     forms: Counter = field(default_factory=Counter)
 
 
-def _phrases(text: str) -> list[list[str]]:
+def _phrases(text: str, lang: str = "nl") -> list[list[str]]:
     """Runs of content words: a stop word or punctuation ends a run (bigrams never span them)."""
+    stops = stop_words(lang)
     runs: list[list[str]] = []
     for sentence in SENTENCE_BREAK_RE.split(MARKDOWN_RE.sub(" ", text)):
         run: list[str] = []
         for match in WORD_RE.finditer(sentence):
             word = match.group(0)
             lower = word.lower()
-            if lower in stop_words() or len(lower) < MIN_LENGTH:
+            if lower in stops or len(lower) < MIN_LENGTH:
                 if run:
                     runs.append(run)
                 run = []
@@ -270,21 +288,25 @@ def _phrases(text: str) -> list[list[str]]:
 
 
 def recurring_topics(
-    texts_by_table: dict[int, list[str]], limit: int = 30, ignore: set[str] | None = None
+    texts_by_table: dict[int, list[str]],
+    limit: int = 30,
+    ignore: set[str] | None = None,
+    lang: str = "nl",
 ) -> dict[str, list[dict[str, Any]]]:
     """Topics at two or more tables (``across``) and repeated within one table (``within``).
 
     ``texts_by_table`` maps a table number to its texts (entries and report).
     ``ignore``: words that are no topic here (the meeting's own bol and horizon labels).
+    ``lang``: the texts' language (the meeting's), for stop words and stems.
     Each topic: ``{"term", "tables": [numbers], "count"}`` (within: also ``"table"``).
     """
-    ignored = {stem(w.lower()) for w in (ignore or set())}
+    ignored = {stem(w.lower(), lang) for w in (ignore or set())}
     terms: dict[tuple[str, ...], _Term] = defaultdict(_Term)
     for number, texts in texts_by_table.items():
         for text in texts:
-            for run in _phrases(text):
+            for run in _phrases(text, lang):
                 lowers = [w.lower() for w in run]
-                stems = [stem(w) for w in lowers]
+                stems = [stem(w, lang) for w in lowers]
                 for i, key in enumerate(stems):
                     if key in ignored:
                         continue
@@ -334,4 +356,5 @@ def meeting_topics(meeting, limit: int = 30) -> dict[str, Any]:
     for table in meeting.tables:
         texts[table.number] = [e.text for e in table.live_entries if not e.hidden] + [table.report or ""]
     labels = {word for item in (*meeting.bollen, *meeting.horizons) for word in WORD_RE.findall(item.label)}
-    return {"topics": recurring_topics(texts, limit, ignore=labels)}
+    language = getattr(meeting, "language", None) or "nl"
+    return {"topics": recurring_topics(texts, limit, ignore=labels, lang=language)}
