@@ -106,7 +106,7 @@ def test_phase_reaches_every_client_of_the_meeting(connect):
 def test_feedback_phase_starts_at_the_first_table_of_the_order(connect):
     chair = connect("chair")
     state = send(chair, "chair:phase", {"op": uid(), "phase": "feedback"})["meeting"]
-    assert state["view"] == {"mode": "feedback", "current": 1, "filters": {}}
+    assert state["view"] == {"mode": "feedback", "current": 1, "filters": {}, "page": 0}
     assert state["feedback_order"] == [1, 3, 4, 5, 6]
 
 
