@@ -40,7 +40,9 @@ def test_participant_updates_and_deletes_own_entry(app, connect):
     rapporteur.get_received("/live")
     screen.get_received("/live")
 
-    ack = send(phone, "entry:update", {"op": uid(), "id": entry_id, "text": "Verdienvermogen", "horizons": []})
+    ack = send(
+        phone, "entry:update", {"op": uid(), "id": entry_id, "text": "Verdienvermogen", "horizons": []}
+    )
     assert ack["ok"] and ack["entry"]["text"] == "Verdienvermogen" and ack["entry"]["author"] == tag(KEY_A)
     for other in (rapporteur, screen):
         [event] = received(other, "entry")

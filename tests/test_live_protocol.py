@@ -97,7 +97,14 @@ def test_connect_sends_snapshot_of_own_table(connect):
     assert [t["number"] for t in snap["tables"]] == [3]
     table = snap["tables"][0]
     assert table["leader"] == "Elzinga"
-    assert table["entries"] and set(table["entries"][0]) == {"id", "text", "bollen", "horizons", "hidden", "author"}
+    assert table["entries"] and set(table["entries"][0]) == {
+        "id",
+        "text",
+        "bollen",
+        "horizons",
+        "hidden",
+        "author",
+    }
     assert set(snap["meeting"]["template"]) == {"bollen", "horizons"}
     assert base64.b64decode(table["report_state"])
     assert snap["seq"] > 0
@@ -155,7 +162,9 @@ def test_event_role_matrix(app, connect, event, role):
     checks that they cannot change anyone else's).
     """
     own = role == "participant" and event in ("entry:update", "entry:delete", "entry:restore")
-    owner = connect("participant", "1", author="device-key-" + "a" * 20) if own else connect("rapporteur", "1")
+    owner = (
+        connect("participant", "1", author="device-key-" + "a" * 20) if own else connect("rapporteur", "1")
+    )
     created = send(owner, "entry:add", add_payload())
     entry_id = created["entry"]["id"]
     if event == "entry:restore":
