@@ -439,6 +439,7 @@ def set_feedback_order(actor: Actor, command: p.SetFeedbackOrder) -> Outcome:
         meeting.feedback_order = order
         if meeting.feedback_current is not None and meeting.feedback_current not in order:
             meeting.feedback_current = order[0] if order else None
+            meeting.screen_page = 0
         return _meeting_changed(meeting, seq, "feedback_order")
 
     return _run(actor, command, apply, table_change=False)
