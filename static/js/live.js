@@ -43,7 +43,8 @@ export class LiveClient {
     this.failedOnce = false;
     this.closed = snapshot.meeting && snapshot.meeting.phase === "closed";
     this.revoked = false;
-    this.author = snapshot.author || null; // the tag of this device's author key, from the server
+    // the tag of this device's author key, as the server last told it (kept for an offline reload)
+    this.author = snapshot.author || store.get(storageKey("author", token)) || null;
     this.inflight = null;
     this.retryAt = 0;
     this.failures = 0; // answers `unavailable` in a row: the back-off grows with them
@@ -78,7 +79,10 @@ export class LiveClient {
     this.socket.on("connect_error", (err) => this.onConnectError(err));
     this.socket.on("snapshot", (data) => {
       // the tag of this device's author key: which entries it may correct (a participant)
-      if (data && "author" in data) this.author = data.author;
+      if (data && "author" in data && data.author !== this.author) {
+        this.author = data.author;
+        store.set(storageKey("author", token), data.author);
+      }
       this.onSnapshot(data);
     });
     for (const name of ["entry", "entry:deleted", "report", "table", "meeting"]) {

@@ -8,8 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import PHONE
-from .test_capture_e2e import add_entry, entry_row, url, wait_saved
+from .conftest import PHONE, table_on_server
+from .test_capture_e2e import add_entry, entry_row, token, url, wait_for_offline_copy, wait_saved
 
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=15_000)
@@ -67,3 +67,36 @@ def test_participant_fixes_a_typo_and_everyone_sees_it(meeting, person):
     expect(undo).to_be_focused()
     undo.click()
     expect(entry_row(rapporteur, "Betaalbaar wonen")).to_have_count(1)
+
+
+def test_an_offline_phone_fixes_its_typo_and_it_lands_when_back(meeting, person):
+    server, links = meeting
+    owner = person(PHONE)
+    phone = owner.open(url(links, "participant"))
+    wait_saved(phone)
+    wait_for_offline_copy(phone)
+    add_entry(phone, "Groene daken overal", ("Ecologisch",))
+    wait_saved(phone)
+    entry_id = entry_row(phone, "Groene daken overal").get_attribute("data-id")
+    row = phone.locator(f'#entry-list li[data-id="{entry_id}"]')
+
+    # the page keeps its last state for an offline reload (written a moment after a change)
+    phone.wait_for_function(
+        "() => Object.keys(localStorage).some(k => k.startsWith('facilitator:snapshot:')"
+        " && localStorage.getItem(k).includes('Groene daken overal'))"
+    )
+    owner.context.set_offline(True)
+    phone.reload()  # the service worker serves the page; which entries are its own is kept
+    expect(phone.locator("h1")).to_contain_text("Tafel 1")
+    row.get_by_role("button", name=EDIT).click()
+    field = row.get_by_label("Tekst wijzigen")
+    field.fill("Groene daken in elke wijk")
+    field.press("Enter")
+    expect(row).to_contain_text("wacht")
+    on_server = [e["text"] for e in table_on_server(server.url, token(links, "participant"))["entries"]]
+    assert "Groene daken overal" in on_server
+
+    owner.context.set_offline(False)
+    wait_saved(phone)
+    on_server = [e["text"] for e in table_on_server(server.url, token(links, "participant"))["entries"]]
+    assert "Groene daken in elke wijk" in on_server and "Groene daken overal" not in on_server
