@@ -5,8 +5,11 @@ from __future__ import annotations
 from html import escape
 from io import BytesIO
 
-from ..fonts import SANS, baseline_offset, font_path, runs, text_width
+from ..fonts import FALLBACKS, SANS, baseline_offset, font_path, runs, text_width
 from .model import FILL_OPACITY, INK, MARKER_SIZE, Figure, Symbol
+
+# what the figure's words are set in: the Latin face, then Arabic, Hebrew, emoji (as annex.css)
+SANS_STACK = ", ".join((SANS, *FALLBACKS))
 
 
 def _symbol_svg(s: Symbol) -> str:
@@ -68,12 +71,12 @@ def to_svg(figure: Figure, text: bool = True) -> str:
             continue
         tw = text_width(m.text, MARKER_SIZE, weight=700)
         out.append(
-            f'<text x="{m.x - tw / 2:.2f}" y="{m.y + MARKER_SIZE * 0.35:.2f}" font-family="{SANS}" '
+            f'<text x="{m.x - tw / 2:.2f}" y="{m.y + MARKER_SIZE * 0.35:.2f}" font-family="{SANS_STACK}" '
             f'font-size="{MARKER_SIZE:.2f}" font-weight="700" fill="#ffffff">{escape(m.text)}</text>'
         )
     for t in figure.texts if text else []:
         out.append(
-            f'<text x="{t.x:.2f}" y="{t.y:.2f}" font-family="{SANS}" font-size="{t.size:.2f}" '
+            f'<text x="{t.x:.2f}" y="{t.y:.2f}" font-family="{SANS_STACK}" font-size="{t.size:.2f}" '
             f'font-weight="{t.weight}" fill="{t.color}">{escape(t.text)}</text>'
         )
     out.append("</svg>")
