@@ -40,13 +40,24 @@ ANNEX_FONTS := \
 	source-sans-3/400Regular/SourceSans3_400Regular.ttf \
 	source-sans-3/400Regular_Italic/SourceSans3_400Regular_Italic.ttf \
 	source-sans-3/600SemiBold/SourceSans3_600SemiBold.ttf \
-	source-sans-3/700Bold/SourceSans3_700Bold.ttf
+	source-sans-3/700Bold/SourceSans3_700Bold.ttf \
+	ibm-plex-sans-arabic/400Regular/IBMPlexSansArabic_400Regular.ttf \
+	ibm-plex-sans-arabic/600SemiBold/IBMPlexSansArabic_600SemiBold.ttf \
+	ibm-plex-sans-arabic/700Bold/IBMPlexSansArabic_700Bold.ttf \
+	noto-sans-hebrew/400Regular/NotoSansHebrew_400Regular.ttf \
+	noto-sans-hebrew/600SemiBold/NotoSansHebrew_600SemiBold.ttf \
+	noto-sans-hebrew/700Bold/NotoSansHebrew_700Bold.ttf \
+	noto-emoji/400Regular/NotoEmoji_400Regular.ttf \
+	noto-emoji/700Bold/NotoEmoji_700Bold.ttf
 
 static/vendor/fonts/.copied: node_modules/.installed
 	mkdir -p static/vendor/fonts
 	cp $(addprefix $(FONT_PKG)/,$(ANNEX_FONTS)) static/vendor/fonts/
 	cp $(FONT_PKG)/source-serif-4/LICENSE_FONT static/vendor/fonts/LICENSE-SourceSerif4.txt
 	cp $(FONT_PKG)/source-sans-3/LICENSE_FONT static/vendor/fonts/LICENSE-SourceSans3.txt
+	cp $(FONT_PKG)/ibm-plex-sans-arabic/LICENSE_FONT static/vendor/fonts/LICENSE-IBMPlexSansArabic.txt
+	cp $(FONT_PKG)/noto-sans-hebrew/LICENSE_FONT static/vendor/fonts/LICENSE-NotoSansHebrew.txt
+	cp $(FONT_PKG)/noto-emoji/LICENSE_FONT static/vendor/fonts/LICENSE-NotoEmoji.txt
 	touch $@
 
 $(I18N)/%/LC_MESSAGES/annex.mo: $(I18N)/%/LC_MESSAGES/annex.po .venv/.installed

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
+from .rules import author_tag
 
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
@@ -74,6 +75,8 @@ class Meeting(db.Model):
     screen_mode: Mapped[str] = mapped_column(String(20), default="overview")
     feedback_current: Mapped[int | None] = mapped_column(Integer, nullable=True)
     screen_filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # the page of a long report or list the chair's screen shows (screens opened apart follow it)
+    screen_page: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # per-meeting sequence number of the last committed change
     seq: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -216,6 +219,8 @@ class Entry(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # SHA-256 (hex) of the key of the device that added it: a participant may change only theirs
+    author_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     table: Mapped[RoundTable] = relationship(back_populates="entries")
 
@@ -227,6 +232,7 @@ class Entry(db.Model):
             "bollen": list(self.bollen),
             "horizons": list(self.horizons),
             "hidden": bool(self.hidden),
+            "author": author_tag(self.author_key),
         }
 
 

@@ -6,6 +6,7 @@ read these, so a limit or a rule is changed here once and holds everywhere.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 
@@ -39,6 +40,7 @@ LIMITS = {
     "burst": 60,  # events a connection may send at once (e.g. after a reconnect)
     "replay": 500,  # events a `sync` returns before it answers with a snapshot instead
     "timer_minutes": 600,  # a timer start or extension
+    "screen_page": 999,  # the page of a long report or list the chair's screen shows
     "budget_window": 600,  # seconds: the storage budget of one link (below) counts this far back
 }
 
@@ -75,6 +77,34 @@ def misplaced_roles(roles: dict[str, str | None], participants: Iterable[str]) -
         for role, word in PARTICIPANT_ROLES.items()
         if (name := roles.get(role)) and name not in people
     ]
+
+
+# Who may change or delete an entry while input is open: the rapporteur every entry of the
+# table; a participant only the entries added from their own device. The link is shared by
+# the table, so a device is known by a random key its page keeps (sent at connect); the
+# server stores only its hash, and tells clients a short tag of that hash, never the key.
+AUTHOR_KEY_CHARACTERS = (16, 128)  # length range of a device key
+AUTHOR_TAG_LENGTH = 16  # hex characters of the hash that clients see
+
+
+def author_hash(key: object) -> str | None:
+    """The stored form of a device key (SHA-256, hex), or None for a missing or malformed key."""
+    low, high = AUTHOR_KEY_CHARACTERS
+    if not isinstance(key, str) or not low <= len(key) <= high or not key.isascii() or not key.isprintable():
+        return None
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def author_tag(stored: str | None) -> str | None:
+    """What clients see of an entry's author: a prefix of the stored hash (None: unknown)."""
+    return stored[:AUTHOR_TAG_LENGTH] if stored else None
+
+
+def may_change_entry(role: str, author: str | None, entry_author: str | None) -> bool:
+    """Whether this caller may update, delete or restore an entry of their own table."""
+    if role in ("rapporteur", "secretariat"):
+        return True
+    return role == "participant" and author is not None and author == entry_author
 
 
 # Characters no text may hold: XML (so DOCX, ODT and PDF tags) cannot carry them, and no

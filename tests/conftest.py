@@ -199,12 +199,13 @@ def connect(app, meeting_links):
 
     clients = []
 
-    def _connect(role: str, table: int | str = 1):
+    def _connect(role: str, table: int | str = 1, author: str | None = None):
         if role in ("screen", "chair"):
             token = meeting_links[role]["token"]
         else:
             token = meeting_links["tables"][str(table)][role]["token"]
-        client = socketio.test_client(app, namespace="/live", auth={"token": token})
+        auth = {"token": token} if author is None else {"token": token, "author": author}
+        client = socketio.test_client(app, namespace="/live", auth=auth)
         assert client.is_connected("/live")
         clients.append(client)
         return client

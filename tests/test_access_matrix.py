@@ -144,9 +144,11 @@ F, N, OK = "forbidden", "not_found", "ok"
 EXPECT_LIVE: dict[str, tuple[str, ...]] = {
     #                       rap 1  part 1  rap 2  part 2 other  screen chair
     "entry:add": (OK, OK, OK, OK, OK, F, F),  # into the caller's own table
-    "entry:update": (OK, F, N, F, N, F, F),
-    "entry:delete": (OK, F, N, F, N, F, F),
-    "entry:restore": (OK, F, N, F, N, F, F),
+    # a participant changes only entries their own device added (the helper's are not): F;
+    # another table's entry does not exist for them: N
+    "entry:update": (OK, F, N, N, N, F, F),
+    "entry:delete": (OK, F, N, N, N, F, F),
+    "entry:restore": (OK, F, N, N, N, F, F),
     "report:update": (OK, F, OK, F, OK, F, F),  # the caller's own table's report
     "table:update": (OK, F, OK, F, OK, F, F),
     "presence:hello": (OK, OK, OK, OK, OK, OK, OK),

@@ -106,7 +106,7 @@ def test_phase_reaches_every_client_of_the_meeting(connect):
 def test_feedback_phase_starts_at_the_first_table_of_the_order(connect):
     chair = connect("chair")
     state = send(chair, "chair:phase", {"op": uid(), "phase": "feedback"})["meeting"]
-    assert state["view"] == {"mode": "feedback", "current": 1, "filters": {}}
+    assert state["view"] == {"mode": "feedback", "current": 1, "filters": {}, "page": 0}
     assert state["feedback_order"] == [1, 3, 4, 5, 6]
 
 
@@ -172,6 +172,46 @@ def test_view_and_order_live_on_the_server_for_a_second_chair(connect):
 )
 def test_view_refuses_bad_input(connect, payload, code):
     assert send(connect("chair"), "chair:view", {"op": uid(), **payload})["error"] == code
+
+
+def test_the_chairs_page_is_stored_and_broadcast(app, connect):
+    """The page of a long report the chair shows reaches every screen, and a screen opened later."""
+    chair = connect("chair")
+    screen = connect("screen")
+    phone = connect("participant", 2)
+    send(chair, "chair:view", {"op": uid(), "mode": "feedback", "current": 3})
+    for client in (screen, phone):
+        client.get_received(NS)
+    state = send(chair, "chair:view", {"op": uid(), "mode": "feedback", "page": 2})["meeting"]
+    assert state["view"] == {"mode": "feedback", "current": 3, "filters": {}, "page": 2}
+    for client in (screen, phone):
+        (event,) = events(client, "meeting")
+        assert event["meeting"]["view"]["page"] == 2
+    with app.app_context():
+        assert db.session.query(Meeting).one().screen_page == 2
+    later = connect("screen")
+    assert snapshot_of(later)["meeting"]["view"]["page"] == 2
+    # another table (or any change of the view without a page) starts at page 0
+    state = send(chair, "chair:view", {"op": uid(), "mode": "feedback", "current": 4})["meeting"]
+    assert state["view"]["page"] == 0
+    send(chair, "chair:view", {"op": uid(), "mode": "feedback", "page": 5})
+    state = send(chair, "chair:feedback-order", {"op": uid(), "order": [1, 2]})["meeting"]
+    assert state["view"]["current"] == 1 and state["view"]["page"] == 0
+
+
+@pytest.mark.parametrize("page", [-1, 1000, 1.5, "2", True, [1]])
+def test_the_page_is_refused_out_of_bounds(app, connect, page):
+    chair = connect("chair")
+    send(chair, "chair:view", {"op": uid(), "mode": "feedback", "current": 1, "page": 3})
+    ack = send(chair, "chair:view", {"op": uid(), "mode": "feedback", "page": page})
+    assert ack["error"] == "invalid" and "page" in ack["message"]
+    with app.app_context():
+        assert db.session.query(Meeting).one().screen_page == 3
+
+
+def test_only_the_chair_sets_the_page(connect):
+    ack = send(connect("screen"), "chair:view", {"op": uid(), "mode": "feedback", "page": 1})
+    assert ack["error"] == "forbidden"
 
 
 def test_skipping_the_current_table_moves_to_the_first(connect):

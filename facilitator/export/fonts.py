@@ -27,6 +27,15 @@ def logo_url(kind: str) -> str:
 
 SERIF = "Annex Serif"
 SANS = "Annex Sans"
+# the scripts Source Serif/Sans lack, in the order of every font stack after them (annex.css).
+# Arabic is IBM Plex Sans Arabic, not Noto Sans Arabic: Noto builds its dotted letters from a
+# shared dotless shape plus dot marks, and a PDF maps each glyph to one character only, so
+# "التنمية" came back from the PDF as "ال ت ن م ي ت" (unreadable to a screen reader or a
+# search); Plex's letters are whole glyphs and extract as typed (tests/test_annex_scripts.py).
+ARABIC = "Annex Arabic"
+HEBREW = "Annex Hebrew"
+EMOJI = "Annex Emoji"  # monochrome: PDF/A and print need no colour glyphs
+FALLBACKS = (ARABIC, HEBREW, EMOJI)
 
 # (family, weight, style) → file in FONT_DIR
 FONT_FILES: dict[tuple[str, int, str], str] = {
@@ -38,6 +47,14 @@ FONT_FILES: dict[tuple[str, int, str], str] = {
     (SANS, 400, "italic"): "SourceSans3_400Regular_Italic.ttf",
     (SANS, 600, "normal"): "SourceSans3_600SemiBold.ttf",
     (SANS, 700, "normal"): "SourceSans3_700Bold.ttf",
+    (ARABIC, 400, "normal"): "IBMPlexSansArabic_400Regular.ttf",
+    (ARABIC, 600, "normal"): "IBMPlexSansArabic_600SemiBold.ttf",
+    (ARABIC, 700, "normal"): "IBMPlexSansArabic_700Bold.ttf",
+    (HEBREW, 400, "normal"): "NotoSansHebrew_400Regular.ttf",
+    (HEBREW, 600, "normal"): "NotoSansHebrew_600SemiBold.ttf",
+    (HEBREW, 700, "normal"): "NotoSansHebrew_700Bold.ttf",
+    (EMOJI, 400, "normal"): "NotoEmoji_400Regular.ttf",
+    (EMOJI, 700, "normal"): "NotoEmoji_700Bold.ttf",
 }
 
 
@@ -105,6 +122,44 @@ def baseline_offset(family: str = SANS, weight: int = 400, style: str = "normal"
     return half_leading + metrics.ascent
 
 
+def _nearest_weight(family: str, weight: int) -> int:
+    weights = sorted(w for f, w, s in FONT_FILES if f == family and s == "normal")
+    return min(weights, key=lambda w: (abs(w - weight), w))
+
+
+Run = tuple[str, int, str]  # (family, weight, text)
+
+
+def runs(text: str, family: str = SANS, weight: int = 400, style: str = "normal") -> list[Run]:
+    """The text cut into (family, weight, text) runs: each character in the first face of the
+    stack (``family``, then Arabic, Hebrew, emoji) that has it, as the PDF's font stacks do."""
+    primary = _metrics(family, weight, style)
+    out: list[Run] = []
+    for ch in text:
+        if ch.isspace() and out:  # a space stays in its run: a right-to-left run stays whole
+            out[-1] = (*out[-1][:2], out[-1][2] + ch)
+            continue
+        face, face_weight = family, weight
+        if ord(ch) not in primary.advance:
+            for fallback in FALLBACKS:
+                fallback_weight = _nearest_weight(fallback, weight)
+                if ord(ch) in _metrics(fallback, fallback_weight, "normal").advance:
+                    face, face_weight = fallback, fallback_weight
+                    break
+        if out and out[-1][:2] == (face, face_weight):
+            out[-1] = (face, face_weight, out[-1][2] + ch)
+        else:
+            out.append((face, face_weight, ch))
+    return out
+
+
 def text_width(text: str, size: float, family: str = SANS, weight: int = 400, style: str = "normal") -> float:
-    """The width of a line of text at a font size (same unit as size; kerning ignored)."""
-    return _metrics(family, weight, style).width(text, size)
+    """The width of a line of text at a font size (same unit as size; kerning ignored), each
+    character measured in the face that sets it (the Noto faces for Arabic, Hebrew, emoji)."""
+    primary = _metrics(family, weight, style)
+    if all(ord(ch) in primary.advance for ch in text):
+        return primary.width(text, size)
+    return sum(
+        _metrics(face, face_weight, style if face == family else "normal").width(part, size)
+        for face, face_weight, part in runs(text, family, weight, style)
+    )

@@ -24,12 +24,15 @@ TEMPLATE_DIR = REPO_ROOT / "templates"
 @functools.lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     """The annex's own Jinja environment: autoescape on, undefined names are errors."""
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
         autoescape=jinja2.select_autoescape(["html"], default_for_string=True, default=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=False,
     )
+    # `<li{{ text | dir_attr }}>`: dir="rtl" on a user text that reads right-to-left
+    env.filters["dir_attr"] = lambda text: Markup(richtext.dir_attribute(str(text)))  # noqa: S704 - a constant
+    return env
 
 
 def css_string(text: str) -> str:

@@ -11,6 +11,7 @@ was typed, so nothing in a report can make a renderer fetch a URL or inject mark
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
@@ -166,6 +167,30 @@ def plain_text(inlines: list[Inline]) -> str:
 # HTML (for the PDF template)
 
 
+def direction(text: str) -> str | None:
+    """The direction "rtl" when the first strong character is right-to-left (Arabic, Hebrew), else None.
+
+    What dir="auto" decides in a browser; WeasyPrint does not implement "auto", so the annex
+    gets the direction computed here (dir="rtl" on that paragraph, item or heading).
+    """
+    for ch in text:
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return None
+    return None
+
+
+def dir_attribute(text: str) -> str:
+    """' dir="rtl"' for a right-to-left text, else nothing (the document is left-to-right)."""
+    return ' dir="rtl"' if direction(text) == "rtl" else ""
+
+
+def _block_text(block: Block) -> str:
+    return plain_text(block.inlines) + "".join(_block_text(child) for child in block.children)
+
+
 def to_html(text: str) -> str:
     """The report as HTML for the annex template; every character of user text is escaped."""
     return "".join(_block_html(block) for block in parse(text))
@@ -193,17 +218,18 @@ def _inline_html(inlines: list[Inline]) -> str:
 def _block_html(block: Block) -> str:
     inner = "".join(_block_html(child) for child in block.children)
     if block.kind == "paragraph":
-        return f"<p>{_inline_html(block.inlines)}</p>\n"
+        return f"<p{dir_attribute(plain_text(block.inlines))}>{_inline_html(block.inlines)}</p>\n"
     if block.kind == "heading":
         tag = f"h{block.level + 2}"
-        return f'<{tag} class="report-heading">{_inline_html(block.inlines)}</{tag}>\n'
+        where = dir_attribute(plain_text(block.inlines))
+        return f'<{tag} class="report-heading"{where}>{_inline_html(block.inlines)}</{tag}>\n'
     if block.kind == "bullet_list":
         return f"<ul>\n{inner}</ul>\n"
     if block.kind == "ordered_list":
         start = f' start="{block.start}"' if block.start != 1 else ""
         return f"<ol{start}>\n{inner}</ol>\n"
     if block.kind == "item":
-        return f"<li>{inner}</li>\n"
+        return f"<li{dir_attribute(_block_text(block))}>{inner}</li>\n"
     if block.kind == "quote":
         return f"<blockquote>\n{inner}</blockquote>\n"
     if block.kind == "rule":

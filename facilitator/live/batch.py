@@ -23,10 +23,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..extensions import db
 from ..models import AccessToken, Entry, Meeting, Operation, ReportVersion, RoundTable, utcnow
-from ..rules import LIMITS, text_problem
+from ..rules import LIMITS, author_tag, text_problem
 from . import budget
 from . import protocol as p
-from .changes import VERSION_WINDOW, Actor, Outcome
+from .changes import VERSION_WINDOW, Actor, Outcome, check_author
 from .errors import ProtocolError, TokenRevoked
 from .report import REPORT_KEY, cached_doc, forget_docs, keep_doc, merge_update, stored_state
 from .snapshot import aware, entry_deleted_event, entry_event, report_event
@@ -276,12 +276,14 @@ def _check(job: Job, table_id: int, entries, inserted, changed, report: _Report 
             "created_at": now,
             "updated_at": now,
             "deleted_at": None,
+            "author_key": job.actor.author,
         }
         entries[command.id] = inserted[command.id] = row
         return _Accepted(job, "entry", number, command.id, entry=_entry_dict(row))
     row = entries.get(command.id)
     if row is None or row["table_id"] != table_id or row["deleted_at"] is not None:
         raise ProtocolError("not_found")
+    check_author(job.actor, row["author_key"])
     if command.id not in inserted:
         changed.add(command.id)
     if isinstance(command, p.DeleteEntry):
@@ -327,6 +329,7 @@ def _entry_dict(row: dict[str, Any]) -> dict[str, Any]:
         "bollen": list(row["bollen"]),
         "horizons": list(row["horizons"]),
         "hidden": bool(row["hidden"]),
+        "author": author_tag(row["author_key"]),
     }
 
 

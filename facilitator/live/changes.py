@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from ..extensions import db
 from ..models import AccessToken, Entry, Meeting, Operation, Presence, ReportVersion, RoundTable, utcnow
 from ..operations import set_participants
-from ..rules import LIMITS, PARTICIPANT_ROLES, misplaced_roles, text_problem
+from ..rules import LIMITS, PARTICIPANT_ROLES, may_change_entry, misplaced_roles, text_problem
 from . import budget
 from . import protocol as p
 from .errors import ProtocolError
@@ -59,6 +59,16 @@ class Actor:
     table_number: int | None
     label: str
     token_id: int | None = None  # the join link, whose storage budget a change spends (budget.py)
+    author: str | None = None  # the hash of the device's key (rules.author_hash), if it sent one
+
+
+NOT_YOURS = "U kunt alleen de inbreng wijzigen of verwijderen die u zelf op dit apparaat hebt toegevoegd."
+
+
+def check_author(actor: Actor, entry_author: str | None) -> None:
+    """Refuse `forbidden` when the actor may not change this entry (someone else's, for a participant)."""
+    if not may_change_entry(actor.role, actor.author, entry_author):
+        raise ProtocolError("forbidden", NOT_YOURS, {"not_yours": True})
 
 
 def _stored(meeting_id: int, op: str) -> Operation | None:
@@ -152,10 +162,11 @@ def _event_table(events: list[Event]) -> int | None:
 # --- entries ---------------------------------------------------------------------------------
 
 
-def _own_entry(table: RoundTable, entry_id: str, deleted: bool = False) -> Entry:
+def _own_entry(actor: Actor, table: RoundTable, entry_id: str, deleted: bool = False) -> Entry:
     entry = db.session.get(Entry, entry_id)
     if entry is None or entry.table_id != table.id or (entry.deleted_at is not None) != deleted:
         raise ProtocolError("not_found")
+    check_author(actor, entry.author_key)
     return entry
 
 
@@ -177,6 +188,7 @@ def add_entry(actor: Actor, command: p.AddEntry) -> Outcome:
             bollen=command.bollen,
             horizons=command.horizons,
             created_seq=seq,
+            author_key=actor.author,
         )
         db.session.add(entry)
         return _entry_changed(table, entry, seq)
@@ -195,7 +207,7 @@ def update_entry(actor: Actor, command: p.UpdateEntry) -> Outcome:
     """`entry:update`: change text, bollen or horizons of an entry of the own table."""
 
     def apply(table: RoundTable, seq: int):
-        entry = _own_entry(table, command.id)
+        entry = _own_entry(actor, table, command.id)
         _set_entry(entry, command)
         return _entry_changed(table, entry, seq)
 
@@ -222,7 +234,7 @@ def delete_entry(actor: Actor, command: p.DeleteEntry) -> Outcome:
     """`entry:delete`: mark an entry of the own table deleted (it stays in the history)."""
 
     def apply(table: RoundTable, seq: int):
-        entry = _own_entry(table, command.id)
+        entry = _own_entry(actor, table, command.id)
         entry.deleted_at = utcnow()
         return {"id": entry.id}, [entry_deleted_event(table.number, entry.id, seq)], entry.id
 
@@ -233,7 +245,7 @@ def restore_entry(actor: Actor, command: p.RestoreEntry) -> Outcome:
     """`entry:restore`: undo a delete."""
 
     def apply(table: RoundTable, seq: int):
-        entry = _own_entry(table, command.id, deleted=True)
+        entry = _own_entry(actor, table, command.id, deleted=True)
         entry.deleted_at = None
         # a restored entry comes back at the end, where every client appends it
         entry.created_seq = seq
@@ -366,6 +378,7 @@ def set_phase(actor: Actor, command: p.SetPhase) -> Outcome:
             if meeting.feedback_current not in order:
                 meeting.feedback_current = order[0] if order else None
             meeting.screen_mode = "feedback"
+            meeting.screen_page = 0
         meeting.phase = phase
         return _meeting_changed(meeting, seq, "phase")
 
@@ -412,6 +425,7 @@ def set_view(actor: Actor, command: p.SetView) -> Outcome:
         if command.filters is not None:
             meeting.screen_filters = command.filters
         meeting.screen_mode = command.mode
+        meeting.screen_page = command.page or 0  # any other change of the view starts at its first page
         return _meeting_changed(meeting, seq, "view")
 
     return _run(actor, command, apply, table_change=False)
@@ -425,6 +439,7 @@ def set_feedback_order(actor: Actor, command: p.SetFeedbackOrder) -> Outcome:
         meeting.feedback_order = order
         if meeting.feedback_current is not None and meeting.feedback_current not in order:
             meeting.feedback_current = order[0] if order else None
+            meeting.screen_page = 0
         return _meeting_changed(meeting, seq, "feedback_order")
 
     return _run(actor, command, apply, table_change=False)

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from ..extensions import db, socketio
 from ..models import AccessToken, Meeting
-from ..rules import LIMITS
+from ..rules import LIMITS, author_hash
 from . import broadcast, changes, protocol, snapshot
 from .errors import ProtocolError, TokenRevoked, unavailable
 from .protocol import NAMESPACE
@@ -45,6 +45,7 @@ class Caller:
     role: str
     table_number: int | None
     token_id: int | None = None  # the token's row: its storage budget (budget.py)
+    author: str | None = None  # the hash of the device key sent at connect (table pages)
 
     @property
     def meeting(self) -> Meeting:
@@ -148,6 +149,7 @@ def _actor(token: Caller) -> changes.Actor:
         table_number=token.table_number,
         label=f"{token.role}:{who}"[:120],
         token_id=token.token_id,
+        author=token.author,
     )
 
 
@@ -155,12 +157,13 @@ def _actor(token: Caller) -> changes.Actor:
 def on_connect(auth: Any = None):
     """Accept a connection only with an active token; join its rooms; send the snapshot."""
     raw = auth.get("token") if isinstance(auth, dict) else None
+    author = author_hash(auth.get("author")) if isinstance(auth, dict) else None
     try:
         token = AccessToken.lookup(raw)
         if token is None:
             raise ConnectionRefusedError("unknown or revoked token")
         _connections[request.sid] = {
-            "caller": Caller(token.token, token.meeting_id, token.role, token.table_number, token.id),
+            "caller": Caller(token.token, token.meeting_id, token.role, token.table_number, token.id, author),
             "budget": float(LIMITS["burst"]),
             "at": time.monotonic(),
             "name": "",
@@ -169,7 +172,7 @@ def on_connect(auth: Any = None):
         for room in broadcast.rooms_to_join(meeting_id, number, role):
             join_room(room)
         changes.join(request.sid, token)
-        broadcast.send("snapshot", snapshot.snapshot(token.meeting, role, number), request.sid)
+        broadcast.send("snapshot", snapshot.snapshot(token.meeting, role, number, author), request.sid)
         broadcast.presence(meeting_id, number)
     except ConnectionRefusedError:
         raise
@@ -252,7 +255,8 @@ def on_sync(token: Caller, command: protocol.Sync):
     seq = db.session.execute(select(Meeting.seq).where(Meeting.id == token.meeting_id)).scalar_one()
     missed = snapshot.events_since(token.meeting_id, command.since, token.table_number, token.role)
     if missed is None:
-        return {"ok": True, "snapshot": snapshot.snapshot(token.meeting, token.role, token.table_number)}
+        fresh = snapshot.snapshot(token.meeting, token.role, token.table_number, token.author)
+        return {"ok": True, "snapshot": fresh}
     return {
         "ok": True,
         "events": missed,

@@ -209,6 +209,7 @@ class SetView(Change):
     set_current: bool = False
     current: int | None = None
     filters: dict[str, list[Any]] | None = None
+    page: int | None = None  # the page of a long report or list (None: the first, or unchanged)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -352,7 +353,10 @@ def parse_set_view(payload: Any, template: Template) -> SetView:
             filters["tables"] = sorted(fields.table_numbers(raw["tables"], "tables", template.tables))
         if raw.get("horizons") is not None:
             filters["horizons"] = fields.keys(raw, "horizons", template.horizons, required=True, at_least=0)
-    return SetView(**common, mode=mode, set_current="current" in payload, current=current, filters=filters)
+    page = fields.whole_number(payload, "page", 0, LIMITS["screen_page"], required=False)
+    return SetView(
+        **common, mode=mode, set_current="current" in payload, current=current, filters=filters, page=page
+    )
 
 
 def parse_set_feedback_order(payload: Any, template: Template) -> SetFeedbackOrder:
@@ -392,9 +396,10 @@ class ClientEvent:
 
 CLIENT_EVENTS: dict[str, ClientEvent] = {
     "entry:add": ClientEvent(TABLE_ROLES, parse_add_entry),
-    "entry:update": ClientEvent(("rapporteur",), parse_update_entry),
-    "entry:delete": ClientEvent(("rapporteur",), parse_delete_entry),
-    "entry:restore": ClientEvent(("rapporteur",), parse_restore_entry),
+    # a participant only the entries added from their own device (rules.may_change_entry)
+    "entry:update": ClientEvent(TABLE_ROLES, parse_update_entry),
+    "entry:delete": ClientEvent(TABLE_ROLES, parse_delete_entry),
+    "entry:restore": ClientEvent(TABLE_ROLES, parse_restore_entry),
     "report:update": ClientEvent(("rapporteur",), parse_update_report),
     "table:update": ClientEvent(("rapporteur",), parse_update_table),
     "presence:hello": ClientEvent(ROLES, parse_hello),
@@ -441,7 +446,8 @@ def _shape(*keys: str, optional: tuple[str, ...] = (), **nested: Shape) -> Shape
     return Shape(frozenset(keys), frozenset(optional), nested)
 
 
-ENTRY = _shape("id", "text", "bollen", "horizons", "hidden")
+# author: a tag of the hash of the adding device's key (rules.author_tag), or null
+ENTRY = _shape("id", "text", "bollen", "horizons", "hidden", optional=("author",))
 TABLE_INFO = _shape("number", "participants", "leader", "rapporteur", "spokesperson")
 MEETING_STATE = _shape(
     "phase",
@@ -450,7 +456,7 @@ MEETING_STATE = _shape(
     "view",
     "feedback_order",
     timer=_shape("total", "ends_at", "remaining", "running"),
-    view=_shape("mode", "current", "filters"),
+    view=_shape("mode", "current", "filters", "page"),
 )
 SNAPSHOT_MEETING = Shape(
     MEETING_STATE.keys | {"slug", "title", "template", "questions"}, nested=MEETING_STATE.nested
@@ -471,6 +477,7 @@ SERVER_EVENTS: dict[str, Shape] = {
         "tables",
         "seq",
         "server_time",
+        optional=("author",),  # table roles: the tag of this device's key, to know its own entries
         meeting=SNAPSHOT_MEETING,
         tables=SNAPSHOT_TABLE,
     ),

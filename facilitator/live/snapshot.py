@@ -16,7 +16,7 @@ from sqlalchemy import or_, select
 
 from ..extensions import db
 from ..models import Entry, Meeting, Operation, Presence, RoundTable, utcnow
-from ..rules import LIMITS
+from ..rules import LIMITS, author_tag
 from .report import ensure_report_state
 
 # kinds in the change log whose replay is a `report` event with the report's whole state
@@ -52,6 +52,7 @@ def meeting_state(meeting: Meeting) -> dict[str, Any]:
             "mode": meeting.screen_mode or "overview",
             "current": meeting.feedback_current,
             "filters": dict(meeting.screen_filters or {}),
+            "page": meeting.screen_page or 0,
         },
         "feedback_order": meeting.effective_feedback_order(),
     }
@@ -86,15 +87,20 @@ def table_snapshot(table: RoundTable, with_state: bool, for_screen: bool = False
     return data
 
 
-def snapshot(meeting: Meeting, role: str, table_number: int | None) -> dict[str, Any]:
-    """What a client sees right after connecting: its table (or all tables) and the sequence."""
+def snapshot(
+    meeting: Meeting, role: str, table_number: int | None, author: str | None = None
+) -> dict[str, Any]:
+    """What a client sees right after connecting: its table (or all tables) and the sequence.
+
+    ``author``: the hash of the device's key; a table page gets its tag, to know its own entries.
+    """
     db.session.commit()  # a fresh read
     db.session.refresh(meeting)
     if table_number is not None:
         tables = [t for t in meeting.tables if t.number == table_number]
     else:
         tables = list(meeting.tables)
-    return {
+    data = {
         "role": role,
         "table": table_number,
         "meeting": {
@@ -111,6 +117,9 @@ def snapshot(meeting: Meeting, role: str, table_number: int | None) -> dict[str,
         "seq": meeting.seq,
         "server_time": utcnow().isoformat(),
     }
+    if table_number is not None and author is not None:
+        data["author"] = author_tag(author)
+    return data
 
 
 # --- the events of a change, as broadcast and as replayed ---------------------------------

@@ -49,6 +49,7 @@ class ChairControls {
     document.addEventListener("keydown", (event) => this.onKey(event));
 
     this.setPanel(readPanelPreference(), false);
+    app.onPage = (page) => this.sendPage(page);
     app.hooks.push(() => this.render());
     app.timerHooks.push(() => this.renderTimer());
     this.render();
@@ -93,9 +94,15 @@ class ChairControls {
   /** Change what every screen shows (mode, current table, filters). */
   setView(change) {
     const view = this.app.meeting().view || {};
-    const next = { ...view, ...change };
+    const next = { ...view, page: 0, ...change }; // another view starts at its first page
     if (next.mode === view.mode && next.current === view.current && !("filters" in change)) return;
     this.send("chair:view", change, { view: next });
+  }
+
+  /** The chair paged a long report or list: every screen shows the same page. */
+  sendPage(page) {
+    const view = this.app.meeting().view || {};
+    this.send("chair:view", { mode: view.mode || "overview", page }, { view: { ...view, page } });
   }
 
   setMode(mode) {

@@ -29,7 +29,10 @@ function toggles(name, legend, items, selected, idPrefix) {
   );
 }
 
-/** The numbered list of entries; the rapporteur's has "Wijzig" (in place) and "Verwijder". */
+/**
+ * The numbered list of entries, with "Wijzig" (in place) and "Verwijder" on the entries that
+ * `editable` allows: true (the rapporteur: all), or a function of the entry (a participant: own).
+ */
 export class EntryList {
   constructor(list, { template, strings, editable = false, onUpdate, onDelete, onFailed, countElement, mine = null, max = 500 }) {
     this.list = list;
@@ -38,7 +41,7 @@ export class EntryList {
     this.active = null; // {id, action}: the one button of the list that Tab reaches
     this.template = template;
     this.strings = strings;
-    this.editable = editable;
+    this.canEdit = typeof editable === "function" ? editable : () => editable;
     this.onUpdate = onUpdate;
     this.onDelete = onDelete;
     this.onFailed = onFailed; // (action, note, entry): "refill", "copy" or "discard" a refused change
@@ -150,7 +153,8 @@ export class EntryList {
       }
       const number = entry.number || i + 1;
       const mine = Boolean(this.mine && this.mine.has(entry.id));
-      const signature = JSON.stringify([number, entry.text, entry.bollen, entry.horizons, entry.pending, entry.failed, mine, this.readOnly]);
+      const editable = this.canEdit(entry);
+      const signature = JSON.stringify([number, entry.text, entry.bollen, entry.horizons, entry.pending, entry.failed, mine, editable, this.readOnly]);
       if (!this.editing.has(entry.id) && row.signature !== signature) {
         this.fill(row.li, entry, number);
         row.signature = signature;
@@ -200,7 +204,7 @@ export class EntryList {
     const children = [h("span", { class: "num" }, String(number)), body];
     const refusedAdd = entry.failed && entry.failed.event === "entry:add";
     if (entry.failed) body.append(failedNote(entry, this.strings, this.readOnly, this.onFailed));
-    if (this.editable && !this.readOnly && !refusedAdd) {
+    if (this.canEdit(entry) && !this.readOnly && !refusedAdd) {
       const edit = h(
         "button",
         { type: "button", class: "small", dataset: { action: "edit" }, "aria-label": format(s.editLabel, { n: number }) },

@@ -43,6 +43,8 @@ export class LiveClient {
     this.failedOnce = false;
     this.closed = snapshot.meeting && snapshot.meeting.phase === "closed";
     this.revoked = false;
+    // the tag of this device's author key, as the server last told it (kept for an offline reload)
+    this.author = snapshot.author || store.get(storageKey("author", token)) || null;
     this.inflight = null;
     this.retryAt = 0;
     this.failures = 0; // answers `unavailable` in a row: the back-off grows with them
@@ -75,7 +77,14 @@ export class LiveClient {
     this.socket.on("connect", () => this.onConnect());
     this.socket.on("disconnect", () => this.onDisconnect());
     this.socket.on("connect_error", (err) => this.onConnectError(err));
-    this.socket.on("snapshot", (data) => this.onSnapshot(data));
+    this.socket.on("snapshot", (data) => {
+      // the tag of this device's author key: which entries it may correct (a participant)
+      if (data && "author" in data && data.author !== this.author) {
+        this.author = data.author;
+        store.set(storageKey("author", token), data.author);
+      }
+      this.onSnapshot(data);
+    });
     for (const name of ["entry", "entry:deleted", "report", "table", "meeting"]) {
       this.socket.on(name, (data) => this.onEvent(name, data));
     }
@@ -330,10 +339,10 @@ export class LiveClient {
       this.closed = true;
       this.state.meeting = { ...this.state.meeting, phase: "closed" };
       if (this.handlers.readonly) this.handlers.readonly(true);
-    } else if (ack.error === "forbidden") {
+    } else if (ack.error === "forbidden" && !ack.not_yours) {
       // with a correct client only a revoked link is refused: keep the change for a new link
       this.onRevoked();
-    } else if (REFUSED.has(ack.error)) {
+    } else if (REFUSED.has(ack.error) || ack.not_yours) {
       // the person can act on it: keep the text on the page with the reason, never drop it
       if (KEPT_WHEN_REFUSED.has(op.event)) this.outbox.fail(op, ack);
       else this.outbox.remove(op.payload.op);

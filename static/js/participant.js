@@ -9,6 +9,7 @@ import { failedActions } from "./unsaved.js";
 import { registerServiceWorker } from "./offline-page.js";
 import { displayName } from "./outbox.js";
 import { renderDiagram } from "./table-diagram.js";
+import { setupUndoBar, stripView } from "./undo-bar.js";
 import { format, readJSON, uuid } from "./util.js";
 
 const data = readJSON("page-data");
@@ -33,7 +34,13 @@ const live = new LiveClient({
 const list = new EntryList(document.getElementById("entry-list"), {
   template,
   strings,
-  editable: false,
+  // the entries this device added (the server's tag of its key), and its own not yet saved
+  editable: (entry) => (entry.author ? entry.author === live.author : Boolean(entry.pending && mine.has(entry.id))),
+  onUpdate: (id, changes) => live.send("entry:update", { id, ...changes }),
+  onDelete: (entry) => {
+    live.send("entry:delete", { id: entry.id }, { entry: stripView(entry) });
+    undo.show(entry);
+  },
   mine,
   max: data.limits.entry_text,
   countElement: document.getElementById("entry-count"),
@@ -41,6 +48,11 @@ const list = new EntryList(document.getElementById("entry-list"), {
 });
 const onFailed = failedActions(() => live, list, document.getElementById("entry-form"));
 list.setLetters(horizonLetters(template.horizons));
+const undo = setupUndoBar(document.getElementById("undo-bar"), {
+  getLive: () => live,
+  strings,
+  focusAfter: document.getElementById("entry-text"),
+});
 
 setupEntryForm(document.getElementById("entry-form"), {
   strings,
@@ -65,7 +77,8 @@ setupNameForm(document.getElementById("name-form"), {
 
 function render() {
   const view = live.view();
-  const [changed, signature] = changedSince(drawn, view.entries);
+  // which entries are this device's is known once the server's snapshot came
+  const [changed, signature] = changedSince(drawn, [live.author, view.entries]);
   if (!changed) return;
   drawn = signature;
   const entries = numbers.apply(view.entries);
@@ -82,6 +95,8 @@ function render() {
 function setReadOnly(readOnly) {
   document.body.classList.toggle("is-closed", readOnly);
   document.querySelector("#entry-form > fieldset").disabled = readOnly;
+  list.setReadOnly(readOnly);
+  if (readOnly) undo.hide();
   document.getElementById("closed-message").hidden = !(readOnly && live.closed);
 }
 

@@ -10,6 +10,7 @@ import { registerServiceWorker } from "./offline-page.js";
 import { displayName } from "./outbox.js";
 import { ReportEditor } from "./report-editor.js";
 import { renderDiagram } from "./table-diagram.js";
+import { setupUndoBar, stripView } from "./undo-bar.js";
 import { format, fromBase64, readJSON, uuid } from "./util.js";
 
 const data = readJSON("page-data");
@@ -81,10 +82,6 @@ const list = new EntryList(document.getElementById("entry-list"), {
 const onFailed = failedActions(() => live, list, document.getElementById("entry-form"));
 list.setLetters(horizonLetters(template.horizons));
 
-function stripView(entry) {
-  return { id: entry.id, text: entry.text, bollen: entry.bollen, horizons: entry.horizons || [] };
-}
-
 setupEntryForm(document.getElementById("entry-form"), {
   strings,
   max: data.limits.entry_text,
@@ -97,33 +94,11 @@ setupEntryForm(document.getElementById("entry-form"), {
   describe: (id, text) => format(strings.addedAs, { n: numbers.numberOf(id), text }),
 });
 
-// delete with undo: the bar stays until it is used, dismissed or replaced by the next delete
-const undo = (() => {
-  const bar = document.getElementById("undo-bar");
-  let entry = null;
-  bar.querySelector("[data-action=undo]").addEventListener("click", () => {
-    if (entry) live.send("entry:restore", { id: entry.id }, { entry: stripView(entry) });
-    hide();
-    document.getElementById("entry-text").focus();
-  });
-  bar.querySelector("[data-action=dismiss]").addEventListener("click", () => {
-    hide();
-    document.getElementById("entry-text").focus();
-  });
-  function hide() {
-    entry = null;
-    bar.hidden = true;
-  }
-  return {
-    show(deleted) {
-      entry = deleted;
-      bar.querySelector(".text").textContent = format(strings.deleted, { text: deleted.text });
-      bar.hidden = false;
-      bar.querySelector("[data-action=undo]").focus();
-    },
-    hide,
-  };
-})();
+const undo = setupUndoBar(document.getElementById("undo-bar"), {
+  getLive: () => live,
+  strings,
+  focusAfter: document.getElementById("entry-text"),
+});
 
 // ------------------------------------------------------------------ attendance
 

@@ -38,6 +38,8 @@ export class ScreenApp {
     this.page = 0; // the page of a long list or report, from 0
     this.pages = 1;
     this.pageKey = null;
+    this.followed = null; // the page of the chair's screen (meeting.view.page) last followed
+    this.onPage = null; // the chair's page: called with the page after the chair paged
     this.hooks = [];
     this.timerHooks = [];
     this.connectionEl = document.getElementById("connection");
@@ -183,6 +185,10 @@ export class ScreenApp {
     // another view, table or filter starts at its first page
     const pageKey = JSON.stringify([mode, meeting.view && meeting.view.current, meeting.view && meeting.view.filters]);
     if (pageKey !== this.pageKey) this.page = 0;
+    // every screen shows the page the chair's screen shows (as far as it has that many)
+    const chairPage = (meeting.view && meeting.view.page) || 0;
+    if (pageKey !== this.pageKey || chairPage !== this.followed) this.page = chairPage;
+    this.followed = chairPage;
     this.pageKey = pageKey;
     const result = RENDERERS[mode](ctx, this.rendered);
     this.showPage();
@@ -211,6 +217,7 @@ export class ScreenApp {
     if (next < 0 || next >= this.pages) return false;
     this.page = next;
     this.showPage();
+    if (this.onPage) this.onPage(this.page);
     return true;
   }
 

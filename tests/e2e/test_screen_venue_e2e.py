@@ -174,10 +174,21 @@ def test_a_long_report_gets_pages_and_the_clicker_pages_through_them(import_meet
     expect(chair.locator("#feedback-table")).to_have_attribute("data-table", "1")
     assert not in_box(first, chair.locator("#feedback-flow"))
     shoot(chair, "long-report-page-2")
-    # the screen link pages with its own keys too
-    expect(screen.locator("#feedback-pages")).to_contain_text("1/")
-    screen.keyboard.press("PageDown")
+    # the screen follows the chair's page; the screen link pages with its own keys too
     expect(screen.locator("#feedback-pages")).to_contain_text("2/")
+    assert not in_box(screen.get_by_text("Punt 1.", exact=True), screen.locator("#feedback-flow"))
+    screen.keyboard.press("PageUp")
+    expect(screen.locator("#feedback-pages")).to_contain_text("1/")
+    # a screen opened now shows the page the chair is on
+    late = live(person(FULL_HD).open(long["screen"]["url"]))
+    expect(late.locator("#feedback-pages")).to_contain_text("2/")
+    shoot(late, "long-report-screen-follows-page-2")
+    chair.keyboard.press("PageDown")
+    if pages >= 3:
+        expect(indicator).to_contain_text(f"3/{pages}")
+    for other in (screen, late):
+        expect(other.locator("#feedback-pages")).to_contain_text(f"{min(3, pages)}/")
+    chair.keyboard.press("PageUp")
     for _ in range(pages - 1):
         chair.keyboard.press("ArrowRight")
     expect(chair.locator("#feedback-table")).to_have_attribute("data-table", "2")

@@ -5,8 +5,11 @@ from __future__ import annotations
 from html import escape
 from io import BytesIO
 
-from ..fonts import SANS, baseline_offset, font_path, text_width
+from ..fonts import FALLBACKS, SANS, baseline_offset, font_path, runs, text_width
 from .model import FILL_OPACITY, INK, MARKER_SIZE, Figure, Symbol
+
+# what the figure's words are set in: the Latin face, then Arabic, Hebrew, emoji (as annex.css)
+SANS_STACK = ", ".join((SANS, *FALLBACKS))
 
 
 def _symbol_svg(s: Symbol) -> str:
@@ -68,12 +71,12 @@ def to_svg(figure: Figure, text: bool = True) -> str:
             continue
         tw = text_width(m.text, MARKER_SIZE, weight=700)
         out.append(
-            f'<text x="{m.x - tw / 2:.2f}" y="{m.y + MARKER_SIZE * 0.35:.2f}" font-family="{SANS}" '
+            f'<text x="{m.x - tw / 2:.2f}" y="{m.y + MARKER_SIZE * 0.35:.2f}" font-family="{SANS_STACK}" '
             f'font-size="{MARKER_SIZE:.2f}" font-weight="700" fill="#ffffff">{escape(m.text)}</text>'
         )
     for t in figure.texts if text else []:
         out.append(
-            f'<text x="{t.x:.2f}" y="{t.y:.2f}" font-family="{SANS}" font-size="{t.size:.2f}" '
+            f'<text x="{t.x:.2f}" y="{t.y:.2f}" font-family="{SANS_STACK}" font-size="{t.size:.2f}" '
             f'font-weight="{t.weight}" fill="{t.color}">{escape(t.text)}</text>'
         )
     out.append("</svg>")
@@ -127,12 +130,12 @@ def to_png(figure: Figure, dpi: int = 200) -> bytes:
         box = [(c.cx - c.r) * scale, (c.cy - c.r) * scale, (c.cx + c.r) * scale, (c.cy + c.r) * scale]
         draw.ellipse(box, outline=_rgb(c.color), width=max(1, round(0.55 * scale)))
 
-    fonts: dict[tuple[int, float], ImageFont.FreeTypeFont] = {}
+    fonts: dict[tuple[str, int, float], ImageFont.FreeTypeFont] = {}
 
-    def font(weight: int, size: float) -> ImageFont.FreeTypeFont:
-        key = (weight, round(size * scale, 1))
+    def font(weight: int, size: float, family: str = SANS) -> ImageFont.FreeTypeFont:
+        key = (family, weight, round(size * scale, 1))
         if key not in fonts:
-            fonts[key] = ImageFont.truetype(str(font_path(SANS, weight)), key[1])
+            fonts[key] = ImageFont.truetype(str(font_path(family, weight)), key[2])
         return fonts[key]
 
     ink = _rgb(INK)
@@ -162,9 +165,12 @@ def to_png(figure: Figure, dpi: int = 200) -> bytes:
             (m.x * scale, m.y * scale), m.text, font=font(700, MARKER_SIZE), fill="#ffffff", anchor="mm"
         )
     for t in figure.texts:
-        draw.text(
-            (t.x * scale, t.y * scale), t.text, font=font(t.weight, t.size), fill=_rgb(t.color), anchor="ls"
-        )
+        # each run in the face that has its characters (Arabic, Hebrew, emoji: the Noto faces)
+        x = t.x * scale
+        for family, weight, part in runs(t.text, SANS, t.weight):
+            face = font(weight, t.size, family)
+            draw.text((x, t.y * scale), part, font=face, fill=_rgb(t.color), anchor="ls")
+            x += face.getlength(part)
     out = BytesIO()
     image.convert("RGB").save(out, format="PNG", dpi=(dpi, dpi))
     return out.getvalue()
