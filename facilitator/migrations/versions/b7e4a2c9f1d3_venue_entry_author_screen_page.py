@@ -1,7 +1,7 @@
 """venue: the author key of an entry, the page the chair's screen shows
 
 Revision ID: b7e4a2c9f1d3
-Revises: a7c3e91b5d20
+Revises: b7e2a4c6d8f1
 Create Date: 2026-11-29 15:40:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7e4a2c9f1d3'
-down_revision = 'a7c3e91b5d20'
+down_revision = 'b7e2a4c6d8f1'
 branch_labels = None
 depends_on = None
 
