@@ -85,7 +85,8 @@ def _fill_table(table: RoundTable, data: TableData) -> None:
     table.rapporteur = data.rapporteur
     table.spokesperson = data.spokesperson
     table.report = data.report
-    table.feedback = data.feedback
+    if table.feedback != data.feedback:  # typed anew: its CRDT state is made from the text again
+        table.feedback, table.feedback_state = data.feedback, None
 
 
 def _ensure_tokens(meeting: Meeting) -> None:
@@ -311,6 +312,7 @@ ROLE_PATHS = {
     "participant": "/deelnemer/",
     "screen": "/scherm/",
     "chair": "/voorzitter/",
+    "minutes": "/notulen/",
 }
 
 
@@ -331,6 +333,7 @@ def links(meeting: Meeting, public_url: str) -> dict:
         "secretariat": f"{public_url}/secretariaat/vergaderingen/{meeting.slug}",
         "screen": pair("screen"),
         "chair": pair("chair"),
+        "minutes": pair("minutes"),
         "tables": {
             str(t.number): {
                 "rapporteur": pair("rapporteur", t.number),

@@ -200,7 +200,7 @@ def connect(app, meeting_links):
     clients = []
 
     def _connect(role: str, table: int | str = 1):
-        if role in ("screen", "chair"):
+        if role in ("screen", "chair", "minutes"):
             token = meeting_links[role]["token"]
         else:
             token = meeting_links["tables"][str(table)][role]["token"]

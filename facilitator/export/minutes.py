@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from docx import Document
 from docx.oxml import OxmlElement
@@ -69,7 +70,7 @@ def to_markdown(data: MeetingData) -> str:
     return "\n\n".join(out) + "\n"
 
 
-def write_docx(data: MeetingData, out: Path | str) -> None:
+def write_docx(data: MeetingData, out: Path | str | BinaryIO) -> None:
     """The section as a Word document, to paste into the minutes."""
     doc = Document()
     section = doc.sections[0]
@@ -86,7 +87,7 @@ def write_docx(data: MeetingData, out: Path | str) -> None:
         lead.add_run(_xml_safe(item.lead)).bold = True
         lead.paragraph_format.keep_with_next = True
         _blocks(doc, richtext.parse(item.text), numbering=numbering)
-    doc.save(str(out))
+    doc.save(out if hasattr(out, "write") else str(out))
 
 
 def _language(doc, locale: str) -> None:
