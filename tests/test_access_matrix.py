@@ -177,6 +177,7 @@ def world(app, import_session, make_user):
     home, other, target = import_session(SER), import_session(SER), import_session(SER)
     with app.app_context():
         links = {slug: operations.links(operations.get_meeting(slug), "") for slug in (home, other)}
+        links[home]["minutes"] = operations.link_pair(operations.get_meeting(home), "", "minutes")
         doomed = import_session(SESSIONS / "ser-raad-2023-01-27.toml")
         doomed_links = operations.links(operations.get_meeting(doomed), "")
         db.session.delete(operations.get_meeting(doomed))

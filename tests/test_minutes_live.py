@@ -86,7 +86,8 @@ def test_only_the_minute_taker_types_feedback(connect, role):
     ack = send(other, "feedback:spokesperson", {"op": uid(), "table": 1, "name": "Smit"})
     assert ack["error"] == "forbidden"
     rapporteur = connect("rapporteur", 1)
-    assert send(rapporteur, "feedback:update", {"op": uid(), "table": 1, "update": update})["error"] == "forbidden"
+    ack = send(rapporteur, "feedback:update", {"op": uid(), "table": 1, "update": update})
+    assert ack["error"] == "forbidden"
 
 
 def test_bad_feedback_payloads_are_refused_and_change_nothing(app, connect):
@@ -191,7 +192,8 @@ def test_sync_replays_feedback_to_minute_takers_only(app, connect):
     since = snap["seq"]
     typist = Typist(feedback_state(snap, 1))
     for words in ("Een. ", "Twee. ", "Drie."):
-        assert send(minutes, "feedback:update", {"op": uid(), "table": 1, "update": typist.type(None, words)})["ok"]
+        update = typist.type(None, words)
+        assert send(minutes, "feedback:update", {"op": uid(), "table": 1, "update": update})["ok"]
     assert send(minutes, "feedback:spokesperson", {"op": uid(), "table": 1, "name": "Smit"})["ok"]
     answer = send(minutes, "sync", {"since": since})
     names = [e["event"] for e in answer["events"]]
@@ -240,7 +242,8 @@ def test_the_minutes_export_holds_the_typed_text_in_feedback_order(app, connect,
         typist = Typist(feedback_state(snap, number))
         del typist.text[0 : len(typist.text)]  # the demo's feedback replaced by what was said
         update = base64.b64encode(typist.doc.get_update(base64.b64decode(feedback_state(snap, number))))
-        assert send(minutes, "feedback:update", {"op": uid(), "table": number, "update": update.decode()})["ok"]
+        payload = {"op": uid(), "table": number, "update": update.decode()}
+        assert send(minutes, "feedback:update", payload)["ok"]
         before = typist.doc.get_state()
         typist.text.insert(0, words)
         update = base64.b64encode(typist.doc.get_update(before)).decode()
@@ -254,7 +257,11 @@ def test_the_minutes_export_holds_the_typed_text_in_feedback_order(app, connect,
     one, three, four = (text.index(f"Terugkoppeling van tafel {n}") for n in (1, 3, 4))
     assert one < three < four
     assert "Terugkoppeling van tafel 4 door Nijpels." in text
-    assert text.index("Tafel een zegt nee.") < text.index("Tafel drie twijfelt.") < text.index("Tafel vier zegt **ja**.")
+    said = [
+        text.index(words)
+        for words in ("Tafel een zegt nee.", "Tafel drie twijfelt.", "Tafel vier zegt **ja**.")
+    ]
+    assert said == sorted(said)
     docx = logged_in.get(f"/secretariaat/vergaderingen/{slug}/terugkoppeling.docx")
     assert docx.status_code == 200 and docx.data[:2] == b"PK"
     with app.app_context():
@@ -274,3 +281,24 @@ def test_rotating_the_minutes_link_stops_the_old_one(app, connect, meeting_links
     assert client.get(f"/notulen/{meeting_links['minutes']['token']}").status_code == 404
     ack = send(minutes, "feedback:spokesperson", {"op": uid(), "table": 1, "name": "Smit"})
     assert ack["ok"] is False
+
+
+def test_the_links_page_lists_the_minutes_link_and_renews_it(app, logged_in, post_form, meeting_links):
+    slug = meeting_links["meeting"]
+    old = meeting_links["minutes"]["token"]
+    page = logged_in.get(f"/secretariaat/vergaderingen/{slug}/links").get_data(as_text=True)
+    assert "Notulist" in page and f"/notulen/{old}" in page
+    assert f"/secretariaat/vergaderingen/{slug}/links/notulen/vernieuwen" in page
+    assert logged_in.get(f"/secretariaat/vergaderingen/{slug}/links/notulen/vernieuwen").status_code == 200
+    response = post_form(f"/secretariaat/vergaderingen/{slug}/links/notulen/vernieuwen")
+    assert response.status_code == 302
+    with app.app_context():
+        fresh = operations.active_token(operations.get_meeting(slug), "minutes")
+        assert fresh.token != old
+    assert logged_in.get(f"/notulen/{old}").status_code == 404
+    assert logged_in.get(f"/notulen/{fresh.token}").status_code == 200
+    # the secretariat's own way in goes to the current link
+    opened = logged_in.get(f"/secretariaat/vergaderingen/{slug}/notulen")
+    assert opened.status_code == 302 and opened.headers["Location"].endswith(f"/notulen/{fresh.token}")
+    meeting_page = logged_in.get(f"/secretariaat/vergaderingen/{slug}").get_data(as_text=True)
+    assert "terugkoppeling.docx" in meeting_page and "terugkoppeling.md" in meeting_page

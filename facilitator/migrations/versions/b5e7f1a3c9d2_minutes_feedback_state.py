@@ -53,6 +53,6 @@ def upgrade():
 
 
 def downgrade():
-    op.execute("DELETE FROM access_token WHERE role = 'minutes'")
+    # the minute-taker links stay: an older version never looks them up, and upgrading again keeps them
     with op.batch_alter_table('round_table', schema=None) as batch_op:
         batch_op.drop_column('feedback_state')
