@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from facilitator import operations
 from facilitator.extensions import db
 
+from .conftest import ARTIFACTS
 from .test_capture_e2e import chair_call
 
 PASSWORD = "een-lang-test-wachtwoord-42"
@@ -91,6 +92,8 @@ def test_the_minute_taker_follows_the_chair_and_can_choose_a_table(meeting, pers
     spokesperson.fill("Lindeboom")
     page.locator("#minutes-table-4").get_by_role("button", name="Woordvoerder opslaan").click()
     expect(page.locator("#spokesperson-status-4")).to_have_text("Woordvoerder opgeslagen.")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "minutes-following.png"), full_page=True)
     assert tables_on_server(server.url, links["minutes"]["token"])[4]["spokesperson"] == "Lindeboom"
 
 
