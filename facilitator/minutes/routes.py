@@ -35,6 +35,7 @@ def minutes(token: str):
         "token": access.token,
         "namespace": NAMESPACE,
         "limits": {"name": LIMITS["name"], "feedback": LIMITS["report"]},
+        "serviceWorker": "/sw.js",  # kept for an offline reload, as the table pages are
         "snapshot": snapshot.snapshot(meeting, "minutes", None),
     }
     return render_template("minutes/minutes.html", meeting=meeting, page_data=page_data)

@@ -7,6 +7,7 @@
 
 import { LiveClient } from "./live.js";
 import { renderMarkdown } from "./markdown.js";
+import { registerServiceWorker } from "./offline-page.js";
 import { applyEvent, stateFromSnapshot } from "./reducer.js";
 import { ReportEditor } from "./report-editor.js";
 import { format, fromBase64, h, readJSON } from "./util.js";
@@ -232,4 +233,5 @@ live.outbox.onAdopt = (ops) => {
 for (const table of snapshot.tables) renderTable(table.number);
 render();
 live.start();
+registerServiceWorker(data.serviceWorker);
 document.documentElement.dataset.ready = "1";

@@ -4,6 +4,7 @@ the minutes' Markdown download, and what is typed offline arrives after the reco
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import socketio
@@ -13,7 +14,7 @@ from facilitator import operations
 from facilitator.extensions import db
 
 from .conftest import ARTIFACTS
-from .test_capture_e2e import chair_call
+from .test_capture_e2e import chair_call, wait_for_offline_copy
 
 PASSWORD = "een-lang-test-wachtwoord-42"
 expect.set_options(timeout=15_000)
@@ -167,3 +168,25 @@ def test_feedback_typed_offline_arrives_after_reconnect(meeting, person):
     wait_saved(page)
     on_server = tables_on_server(server.url, links["minutes"]["token"])[2]["feedback"]
     assert on_server.endswith(typed) and on_server == feedback_box(page, 2).input_value()
+
+
+def test_feedback_typed_offline_survives_a_reload_without_network(meeting, person):
+    server, links = meeting
+    step_to(server, links, 5)
+    laptop = person()
+    page = laptop.open(minutes_url(links))
+    wait_saved(page)
+    wait_for_offline_copy(page)
+    laptop.context.set_offline(True)
+    expect(page.locator("#save-status")).to_contain_text("Offline")
+    feedback_box(page, 5).focus()
+    page.keyboard.press("Control+End")
+    typed = " Na de herlaadbeurt nog hier."
+    page.keyboard.type(typed)
+    page.reload()  # no network: the service worker's copy, then this browser's own storage
+    expect(page.locator("#minutes-table-5")).to_be_visible()
+    expect(feedback_box(page, 5)).to_have_value(re.compile(re.escape(typed) + "$"))
+    expect(page.locator("#save-status")).to_have_text("Offline — 1 wijziging wacht")
+    laptop.context.set_offline(False)
+    wait_saved(page)
+    assert tables_on_server(server.url, links["minutes"]["token"])[5]["feedback"].endswith(typed)
