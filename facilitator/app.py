@@ -72,6 +72,7 @@ def create_app(test_config: Config | dict[str, Any] | None = None) -> Flask:
     from .core.routes import bp as core_bp
     from .curation.routes import bp as curation_bp
     from .export.routes import bp as export_bp
+    from .minutes.routes import bp as minutes_bp
     from .screen.routes import bp as screen_bp
     from .secretariat.routes import bp as secretariat_bp
 
@@ -82,6 +83,7 @@ def create_app(test_config: Config | dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(screen_bp)
     app.register_blueprint(export_bp)
     app.register_blueprint(curation_bp)
+    app.register_blueprint(minutes_bp)
     from .housestyle.cli import style_cli
     from .housestyle.routes import bp as housestyle_bp
 

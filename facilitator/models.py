@@ -166,6 +166,8 @@ class RoundTable(db.Model):
     # the report as a CRDT document (Yjs/Yrs update encoding); ``report`` is its text
     report_state: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     feedback: Mapped[str] = mapped_column(Text, default="")
+    # the plenary feedback as a CRDT document, co-edited by the minute-takers; ``feedback`` is its text
+    feedback_state: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     meeting: Mapped[Meeting] = relationship(back_populates="tables")
@@ -265,7 +267,7 @@ class Operation(db.Model):
 
 
 class AccessToken(db.Model):
-    """A join link's token: exactly one role on one table (or, for screen/chair, the meeting)."""
+    """A join link's token: exactly one role on one table (or, for screen/chair/minutes, the meeting)."""
 
     __tablename__ = "access_token"
 

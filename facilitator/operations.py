@@ -85,7 +85,8 @@ def _fill_table(table: RoundTable, data: TableData) -> None:
     table.rapporteur = data.rapporteur
     table.spokesperson = data.spokesperson
     table.report = data.report
-    table.feedback = data.feedback
+    if table.feedback != data.feedback:  # typed anew: its CRDT state is made from the text again
+        table.feedback, table.feedback_state = data.feedback, None
 
 
 def _ensure_tokens(meeting: Meeting) -> None:
@@ -311,6 +312,7 @@ ROLE_PATHS = {
     "participant": "/deelnemer/",
     "screen": "/scherm/",
     "chair": "/voorzitter/",
+    "minutes": "/notulen/",
 }
 
 
@@ -319,12 +321,20 @@ def role_url(public_url: str, token: AccessToken) -> str:
     return f"{public_url}{ROLE_PATHS[token.role]}{token.token}"
 
 
+def link_pair(meeting: Meeting, public_url: str, role: str, number: int | None = None) -> dict[str, str]:
+    """One role's current link: its URL and token."""
+    token = active_token(meeting, role, number)
+    return {"url": role_url(public_url, token), "token": token.token}
+
+
 def links(meeting: Meeting, public_url: str) -> dict:
-    """The links JSON (`session links`, README): every role's URL and token."""
+    """The links JSON (`session links`, README): every role's URL and token.
+
+    The minute-taker's link is not in it (the JSON's keys are a contract): ``link_pair(…, "minutes")``.
+    """
 
     def pair(role: str, number: int | None = None) -> dict[str, str]:
-        token = active_token(meeting, role, number)
-        return {"url": role_url(public_url, token), "token": token.token}
+        return link_pair(meeting, public_url, role, number)
 
     return {
         "meeting": meeting.slug,

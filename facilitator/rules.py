@@ -52,6 +52,7 @@ STORAGE_BUDGET = {
     "rapporteur": (4000, 8_000_000),
     "chair": (2000, 2_000_000),
     "screen": (0, 0),
+    "minutes": (4000, 8_000_000),  # the minute-taker types the plenary feedback as a report is typed
 }
 
 # bytes of a report's stored CRDT state: 4 × its characters (UTF-8 and the CRDT's bookkeeping)
@@ -62,7 +63,8 @@ LANGUAGES = ("nl", "en")
 
 PHASES = ("preparation", "round", "feedback", "closed")
 TABLE_ROLES = ("rapporteur", "participant")
-MEETING_ROLES = ("screen", "chair")
+# the minute-taker ("minutes"): the secretariat's link that types the plenary feedback
+MEETING_ROLES = ("screen", "chair", "minutes")
 ROLES = TABLE_ROLES + MEETING_ROLES
 
 # Roles that must be held by one of the table's participants, with their Dutch word.

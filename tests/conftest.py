@@ -189,7 +189,12 @@ def meeting_links(app, import_session):
 
     slug = import_session()
     with app.app_context():
-        return operations.links(operations.get_meeting(slug), "http://x")
+        meeting = operations.get_meeting(slug)
+        # the minute-taker's link is not in the links JSON; the tests find it here too
+        return {
+            **operations.links(meeting, "http://x"),
+            "minutes": operations.link_pair(meeting, "http://x", "minutes"),
+        }
 
 
 @pytest.fixture
@@ -200,7 +205,7 @@ def connect(app, meeting_links):
     clients = []
 
     def _connect(role: str, table: int | str = 1, author: str | None = None):
-        if role in ("screen", "chair"):
+        if role in ("screen", "chair", "minutes"):
             token = meeting_links[role]["token"]
         else:
             token = meeting_links["tables"][str(table)][role]["token"]

@@ -54,6 +54,10 @@ EXPECT_HTTP: dict[str, tuple[str, object]] = {
     "GET /scherm/<token>/aanwezigheid": (TOKEN, "screen"),
     "GET /voorzitter/<token>": (TOKEN, "chair"),
     "GET /voorzitter/<token>/aanwezigheid": (TOKEN, "chair"),
+    "GET /notulen/<token>": (TOKEN, "minutes"),
+    "GET /secretariaat/vergaderingen/<slug>/notulen": (SECRETARIAT, 302),
+    "GET /secretariaat/vergaderingen/<slug>/terugkoppeling.docx": (SECRETARIAT, 200),
+    "GET /secretariaat/vergaderingen/<slug>/terugkoppeling.md": (SECRETARIAT, 200),
     "GET /huisstijl/<token>.css": (TOKEN, ("screen", "chair")),
     "GET /secretariaat/huisstijl": (SECRETARIAT, 200),
     "POST /secretariaat/huisstijl": (SECRETARIAT, 303),  # an empty form: nothing set, saved
@@ -136,29 +140,32 @@ CONNECTED = (
     "other meeting",
     "screen",
     "chair",
+    "minutes",
 )
 REFUSED = ("anonymous", "secretariat", "rotated link", "deleted meeting")
 F, N, OK = "forbidden", "not_found", "ok"
 
 # columns in the order of CONNECTED; a refused caller cannot connect at all
 EXPECT_LIVE: dict[str, tuple[str, ...]] = {
-    #                       rap 1  part 1  rap 2  part 2 other  screen chair
-    "entry:add": (OK, OK, OK, OK, OK, F, F),  # into the caller's own table
+    #                       rap 1  part 1  rap 2  part 2 other  screen chair minutes
+    "entry:add": (OK, OK, OK, OK, OK, F, F, F),  # into the caller's own table
     # a participant changes only entries their own device added (the helper's are not): F;
     # another table's entry does not exist for them: N
-    "entry:update": (OK, F, N, N, N, F, F),
-    "entry:delete": (OK, F, N, N, N, F, F),
-    "entry:restore": (OK, F, N, N, N, F, F),
-    "report:update": (OK, F, OK, F, OK, F, F),  # the caller's own table's report
-    "table:update": (OK, F, OK, F, OK, F, F),
-    "presence:hello": (OK, OK, OK, OK, OK, OK, OK),
-    "sync": (OK, OK, OK, OK, OK, OK, OK),
-    "entry:hide": (F, F, F, F, F, F, OK),
-    "chair:phase": (F, F, F, F, F, F, OK),
-    "chair:timer": (F, F, F, F, F, F, OK),
-    "chair:view": (F, F, F, F, F, F, OK),
-    "chair:feedback-order": (F, F, F, F, F, F, OK),
-    "topics:get": (F, F, F, F, F, OK, OK),
+    "entry:update": (OK, F, N, N, N, F, F, F),
+    "entry:delete": (OK, F, N, N, N, F, F, F),
+    "entry:restore": (OK, F, N, N, N, F, F, F),
+    "report:update": (OK, F, OK, F, OK, F, F, F),  # the caller's own table's report
+    "table:update": (OK, F, OK, F, OK, F, F, F),
+    "presence:hello": (OK, OK, OK, OK, OK, OK, OK, OK),
+    "sync": (OK, OK, OK, OK, OK, OK, OK, OK),
+    "entry:hide": (F, F, F, F, F, F, OK, F),
+    "chair:phase": (F, F, F, F, F, F, OK, F),
+    "chair:timer": (F, F, F, F, F, F, OK, F),
+    "chair:view": (F, F, F, F, F, F, OK, F),
+    "chair:feedback-order": (F, F, F, F, F, F, OK, F),
+    "topics:get": (F, F, F, F, F, OK, OK, OK),
+    "feedback:update": (F, F, F, F, F, F, F, OK),  # any table of the caller's meeting
+    "feedback:spokesperson": (F, F, F, F, F, F, F, OK),
 }
 
 
@@ -172,6 +179,7 @@ def world(app, import_session, make_user):
     home, other, target = import_session(SER), import_session(SER), import_session(SER)
     with app.app_context():
         links = {slug: operations.links(operations.get_meeting(slug), "") for slug in (home, other)}
+        links[home]["minutes"] = operations.link_pair(operations.get_meeting(home), "", "minutes")
         doomed = import_session(SESSIONS / "ser-raad-2023-01-27.toml")
         doomed_links = operations.links(operations.get_meeting(doomed), "")
         db.session.delete(operations.get_meeting(doomed))
@@ -189,6 +197,7 @@ def world(app, import_session, make_user):
         Caller("other meeting", "rapporteur", links[other]["tables"]["1"]["rapporteur"]["token"]),
         Caller("screen", "screen", links[home]["screen"]["token"]),
         Caller("chair", "chair", links[home]["chair"]["token"]),
+        Caller("minutes", "minutes", links[home]["minutes"]["token"]),
         Caller("rotated link", None, rotated),
         Caller("deleted meeting", None, doomed_links["tables"]["1"]["rapporteur"]["token"]),
     ]
@@ -264,14 +273,16 @@ def _payload(event: str, helper) -> dict:
         entry_id = new_entry()
         assert helper.emit("entry:delete", {"op": uid(), "id": entry_id}, namespace=NS, callback=True)["ok"]
         return {"op": uid(), "id": entry_id}
-    if event == "report:update":
+    if event in ("report:update", "feedback:update"):
         import base64
 
         from pycrdt import Doc, Text
 
+        root = event.split(":")[0]
         doc = Doc()
-        doc.get("report", type=Text).insert(0, "Matrix. ")
-        return {"op": uid(), "update": base64.b64encode(doc.get_update()).decode()}
+        doc.get(root, type=Text).insert(0, "Matrix. ")
+        payload = {"op": uid(), "update": base64.b64encode(doc.get_update()).decode()}
+        return {**payload, "table": 1} if root == "feedback" else payload
     return {
         "table:update": {"op": uid(), "rapporteur": "Van Vliet"},
         "presence:hello": {"name": "Anna"},
@@ -281,6 +292,7 @@ def _payload(event: str, helper) -> dict:
         "chair:view": {"op": uid(), "mode": "overview"},
         "chair:feedback-order": {"op": uid(), "order": [1, 2]},
         "topics:get": {"limit": 3},
+        "feedback:spokesperson": {"op": uid(), "table": 1, "name": "Smit"},
     }[event]
 
 

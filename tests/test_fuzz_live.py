@@ -42,9 +42,9 @@ BOLLEN = ["economisch", "sociaal", "ecologisch"]
 HORIZONS = ["hier-en-nu", "later", "elders"]
 
 
-def _report_update(text: str) -> str:
+def _report_update(text: str, root: str = "report") -> str:
     doc = Doc()  # a CRDT holds UTF-8: a lone surrogate cannot even be typed into one
-    doc.get("report", type=Text).insert(0, text.encode("utf-8", "replace").decode())
+    doc.get(root, type=Text).insert(0, text.encode("utf-8", "replace").decode())
     return base64.b64encode(doc.get_update()).decode()
 
 
@@ -62,6 +62,7 @@ FIELDS = {
     "hidden": st.one_of(st.booleans(), json_values),
     "update": st.one_of(
         tricky_text.map(_report_update),
+        tricky_text.map(lambda text: _report_update(text, "feedback")),
         any_text,
         st.binary(max_size=64).map(lambda b: base64.b64encode(b).decode()),
     ),
@@ -82,6 +83,7 @@ FIELDS = {
     ),
     "order": st.one_of(st.lists(st.integers(0, 8), max_size=8), json_values),
     "limit": st.one_of(st.integers(-1, 200), json_values),
+    "table": st.one_of(st.integers(-1, 8), json_values),
 }
 
 # a valid payload per event, to be mutated (an event missing here is still fuzzed from FIELDS)
@@ -109,6 +111,12 @@ VALID = {
     "chair:view": lambda: {"op": str(uuid.uuid4()), "mode": "feedback", "current": 1},
     "chair:feedback-order": lambda: {"op": str(uuid.uuid4()), "order": [1, 2]},
     "topics:get": lambda: {"limit": 5},
+    "feedback:update": lambda: {
+        "op": str(uuid.uuid4()),
+        "table": 1,
+        "update": _report_update("Plenair. ", "feedback"),
+    },
+    "feedback:spokesperson": lambda: {"op": str(uuid.uuid4()), "table": 2, "name": "Fortuin"},
 }
 
 
@@ -154,6 +162,7 @@ def fuzz_clients(app, connect, monkeypatch, meeting_links):
         "participant": connect("participant", 1),
         "screen": connect("screen"),
         "chair": connect("chair"),
+        "minutes": connect("minutes"),
     }
     for i, entry_id in enumerate(ENTRY_IDS):
         payload = {"op": str(uuid.uuid4()), "id": entry_id, "text": f"Inbreng {i}", "bollen": BOLLEN[:2]}

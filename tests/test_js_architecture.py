@@ -120,9 +120,10 @@ def test_a_missing_module_fails_loudly(tmp_path):
         import_closure(tmp_path, ["css/gone.css"])
 
 
-@pytest.mark.parametrize("role", ["rapporteur", "participant"])
+@pytest.mark.parametrize("role", ["rapporteur", "participant", "minutes"])
 def test_service_worker_keeps_everything_a_table_page_loads(client, meeting_links, role):
-    url = meeting_links["tables"]["1"][role]["url"].removeprefix("http://x")
+    pair = meeting_links["minutes"] if role == "minutes" else meeting_links["tables"]["1"][role]
+    url = pair["url"].removeprefix("http://x")
     tree = lxml.html.fromstring(client.get(url).get_data(as_text=True))
     prefix = "/static/"
     loaded = [

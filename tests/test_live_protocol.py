@@ -84,6 +84,12 @@ def valid_payload(event: str, client_entry_id: str | None = None) -> dict:
         return {"op": uid(), "order": [3, 1]}
     if event == "topics:get":
         return {}
+    if event == "feedback:update":
+        doc = Doc()
+        doc.get("feedback", type=Text).insert(0, "Plenair.")
+        return {"op": uid(), "table": 1, "update": base64.b64encode(doc.get_update()).decode()}
+    if event == "feedback:spokesperson":
+        return {"op": uid(), "table": 1, "name": "Smit"}
     raise AssertionError(event)
 
 
@@ -154,7 +160,7 @@ def test_revoked_token_refused_at_connect_and_on_next_event(app, connect, meetin
 
 
 @pytest.mark.parametrize("event", list(EVENT_ROLES))
-@pytest.mark.parametrize("role", ["rapporteur", "participant", "screen", "chair"])
+@pytest.mark.parametrize("role", ["rapporteur", "participant", "screen", "chair", "minutes"])
 def test_event_role_matrix(app, connect, event, role):
     """Each event is accepted from exactly the roles the protocol declares, refused otherwise.
 

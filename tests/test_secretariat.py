@@ -326,7 +326,7 @@ def test_create_meeting_by_form(app, logged_in):
         one = meeting.table(1)
         assert one.participant_names == ["Jansen", "De Vries", "El Idrissi"]
         assert (one.leader, one.rapporteur, one.spokesperson) == ("De Vries", "Bakker", "Jansen")
-        assert len([t for t in meeting.tokens if t.revoked_at is None]) == 2 + 2 * 2
+        assert len([t for t in meeting.tokens if t.revoked_at is None]) == 3 + 2 * 2  # screen, chair, minutes
     page = logged_in.get(response.headers["Location"]).get_data(as_text=True)
     assert "Vergadering „Raad, nr. 750” aangemaakt." in page
 
@@ -561,9 +561,11 @@ def test_export_download_round_trips(app, logged_in, ser):
 def test_links_page_shows_every_link_with_an_svg_qr_code(app, logged_in, ser):
     page = logged_in.get(f"/secretariaat/vergaderingen/{ser}/links").get_data(as_text=True)
     links = links_of(app, ser)
-    urls = [links["screen"]["url"], links["chair"]["url"]]
+    with app.app_context():
+        minutes = operations.link_pair(operations.get_meeting(ser), app.config["PUBLIC_URL"], "minutes")
+    urls = [links["screen"]["url"], links["chair"]["url"], minutes["url"]]
     urls += [pair[role]["url"] for pair in links["tables"].values() for role in ("rapporteur", "participant")]
-    assert len(urls) == 14
+    assert len(urls) == 15
     for url in urls:
         assert f'value="{url}"' in page  # copy-friendly text with a label
     assert page.count("<svg") == len(urls)

@@ -136,7 +136,8 @@ def test_import_gives_own_tokens_and_a_free_slug_each_time(ctx):
     )
     assert count(Meeting) == 4
     all_tokens = db.session.execute(select(AccessToken.token)).scalars().all()
-    assert len(all_tokens) == len(set(all_tokens)) == 3 * (2 + 2 * 6) + 2 + 2 * 3
+    meeting_links = len(MEETING_ROLES)  # screen, chair, minutes
+    assert len(all_tokens) == len(set(all_tokens)) == 3 * (meeting_links + 2 * 6) + meeting_links + 2 * 3
 
 
 def test_slugify():

@@ -13,8 +13,8 @@ import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-# the pages the service worker keeps (sw.js: ROLE_PAGE)
-TABLE_PAGES = ("capture/rapporteur.html", "capture/participant.html")
+# the pages the service worker keeps (sw.js: ROLE_PAGE): the table pages and the minute-taker's
+TABLE_PAGES = ("capture/rapporteur.html", "capture/participant.html", "minutes/minutes.html")
 
 _STATIC_FILE = re.compile(r"""url_for\(\s*['"]static['"]\s*,\s*filename\s*=\s*['"]([^'"]+)['"]\s*\)""")
 _TEMPLATE = re.compile(r"""\{%-?\s*(?:extends|include|import|from)\s+['"]([^'"]+)['"]""")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from docx import Document
 from docx.oxml import OxmlElement
@@ -86,7 +87,7 @@ def to_markdown(data: MeetingData, lang: str | None = None) -> str:
     return "\n\n".join(out) + "\n"
 
 
-def write_docx(data: MeetingData, out: Path | str, lang: str | None = None) -> None:
+def write_docx(data: MeetingData, out: Path | str | BinaryIO, lang: str | None = None) -> None:
     """The section as a Word document, to paste into the minutes."""
     lang = supported(lang or data.language)
     title = section_title(lang)
@@ -105,7 +106,7 @@ def write_docx(data: MeetingData, out: Path | str, lang: str | None = None) -> N
         lead.add_run(_xml_safe(item.lead)).bold = True
         lead.paragraph_format.keep_with_next = True
         _blocks(doc, richtext.parse(item.text), numbering=numbering)
-    doc.save(str(out))
+    doc.save(out if hasattr(out, "write") else str(out))
 
 
 def _language(doc, locale: str) -> None:

@@ -6,6 +6,8 @@ polls the job's status (static/js/annex.js) and downloads the file when it is re
 
 from __future__ import annotations
 
+import io
+
 from flask import Blueprint, abort, jsonify, redirect, render_template, send_file, session, url_for
 from flask_babel import gettext as _
 
@@ -110,5 +112,33 @@ def download(slug: str, job_id: str):
         abort(404)
     mimetype = service.FORMATS[status["format"]][0]
     response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=status["filename"])
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+MINUTES_FORMATS = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "md": "text/markdown; charset=utf-8",
+}
+
+
+@bp.get("/vergaderingen/<slug>/terugkoppeling.docx", defaults={"fmt": "docx"})
+@bp.get("/vergaderingen/<slug>/terugkoppeling.md", defaults={"fmt": "md"})
+@login_required
+def minutes_download(slug: str, fmt: str):
+    """The minutes' section "Terugkoppeling tafels" as typed so far (as `minutes SLUG` writes it)."""
+    from . import minutes  # python-docx only when it is needed
+
+    data = service.load_meeting_data(slug)
+    if data is None:
+        abort(404)
+    out = io.BytesIO()
+    if fmt == "md":
+        out.write(minutes.to_markdown(data).encode())
+    else:
+        minutes.write_docx(data, out)
+    out.seek(0)
+    name = f"terugkoppeling-{slug}.{fmt}"
+    response = send_file(out, mimetype=MINUTES_FORMATS[fmt], as_attachment=True, download_name=name)
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -31,6 +31,11 @@ def chair_room(meeting_id: int) -> str:
     return f"chair:{meeting_id}"
 
 
+def minutes_room(meeting_id: int) -> str:
+    """The room of every minute-taker of a meeting (the only ones who see the plenary feedback)."""
+    return f"minutes:{meeting_id}"
+
+
 def meeting_room(meeting_id: int) -> str:
     """The room of every client of a meeting (phase and timer reach all of them)."""
     return f"meeting:{meeting_id}"
@@ -42,12 +47,16 @@ def rooms_for_table(meeting_id: int, number: int) -> list[str]:
 
 
 def rooms_to_join(meeting_id: int, table_number: int | None, role: str) -> list[str]:
-    """The rooms a client joins: the meeting's, and its table's (or the screens' or chairs')."""
+    """The rooms a client joins: the meeting's, and its table's (or the screens' or chairs').
+
+    A minute-taker sees the tables as a screen does, and the plenary feedback in its own room.
+    """
     if table_number is not None:
         own = table_room(meeting_id, table_number)
     else:
         own = chair_room(meeting_id) if role == "chair" else screen_room(meeting_id)
-    return [meeting_room(meeting_id), own]
+    extra = [minutes_room(meeting_id)] if role == "minutes" else []
+    return [meeting_room(meeting_id), own, *extra]
 
 
 def send(name: str, data: dict[str, Any], to: str | list[str]) -> None:
@@ -60,6 +69,8 @@ def publish(meeting_id: int, outcome: Outcome) -> dict[str, Any]:
     for name, data in outcome.events:
         if name == "meeting":
             send(name, data, meeting_room(meeting_id))
+        elif name == "feedback":
+            send(name, data, minutes_room(meeting_id))
         elif name == "entry" and data["entry"]["hidden"]:
             # the chair hid it from the screens: they get it without its content
             send(name, data, [table_room(meeting_id, data["table"]), chair_room(meeting_id)])

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from ..extensions import db, socketio
 from ..models import AccessToken, Meeting
 from ..rules import LIMITS, author_hash
-from . import broadcast, changes, protocol, snapshot
+from . import broadcast, changes, feedback, protocol, snapshot
 from .errors import ProtocolError, TokenRevoked, unavailable
 from .protocol import NAMESPACE
 from .topics import meeting_topics
@@ -298,3 +298,15 @@ def on_chair_feedback_order(token: Caller, command: protocol.SetFeedbackOrder):
 def on_topics_get(token: Caller, command: protocol.GetTopics):
     """Topics that came up at several tables (and repeatedly within one), computed now."""
     return {"ok": True, **meeting_topics(token.meeting, command.limit)}
+
+
+@live_event("feedback:update")
+def on_feedback_update(token: Caller, command: protocol.UpdateFeedback):
+    """The minute-taker's CRDT update of a table's plenary feedback."""
+    return broadcast.publish(token.meeting_id, feedback.update_feedback(_actor(token), command))
+
+
+@live_event("feedback:spokesperson")
+def on_feedback_spokesperson(token: Caller, command: protocol.SetSpokesperson):
+    """The minute-taker notes who reported back for a table."""
+    return broadcast.publish(token.meeting_id, feedback.set_spokesperson(_actor(token), command))

@@ -2,7 +2,7 @@
 
 A client event is read by exactly one parser here, which returns a small typed
 command; `changes` receives only commands that are already valid. Server events
-are declared in SERVER_EVENTS; the tests check every event a client receives
+are declared in SERVER_EVENTS (shapes.py); the tests check every event a client receives
 against it (tests/conftest.py). Error codes and their sentences are in errors.py,
 the readers of single fields in fields.py, the limits in facilitator/rules.py.
 docs/protocol.md describes the same for people.
@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import Any, ClassVar
 
 from ..rules import LIMITS, MEETING_ROLES, PHASES, ROLES, TABLE_ROLES
 from . import fields
 from .errors import ProtocolError
+from .shapes import SERVER_EVENTS, Shape  # noqa: F401 - the server events, declared in shapes.py
 
 NAMESPACE = "/live"
 
@@ -220,6 +221,28 @@ class SetFeedbackOrder(Change):
     order: list[int]
 
 
+@dataclass(frozen=True, kw_only=True)
+class UpdateFeedback(Change):
+    """`feedback:update`: a decoded CRDT update of one table's plenary feedback (the minute-taker's)."""
+
+    kind = "feedback:update"
+    table: int
+    update: bytes
+
+    def logged(self) -> dict[str, Any]:
+        """The update as the client sent it (base64), and its table."""
+        return {"base": self.base, "table": self.table, "update": base64.b64encode(self.update).decode()}
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetSpokesperson(Change):
+    """`feedback:spokesperson`: who reported back for a table (None: nobody noted)."""
+
+    kind = "feedback:spokesperson"
+    table: int
+    name: str | None
+
+
 @dataclass(frozen=True)
 class Hello:
     """`presence:hello`: the display name (may be empty)."""
@@ -367,6 +390,26 @@ def parse_set_feedback_order(payload: Any, template: Template) -> SetFeedbackOrd
     )
 
 
+def _table(payload: dict[str, Any], template: Template) -> int:
+    """The one existing table a meeting-level change names."""
+    return fields.table_numbers([payload.get("table")], "table", template.tables)[0]
+
+
+def parse_update_feedback(payload: Any, template: Template) -> UpdateFeedback:
+    """Read `feedback:update`."""
+    payload, common = _change(payload)
+    return UpdateFeedback(**common, table=_table(payload, template), update=fields.crdt_update(payload))
+
+
+def parse_set_spokesperson(payload: Any, template: Template) -> SetSpokesperson:
+    """Read `feedback:spokesperson` (the name key is required; null or empty clears it)."""
+    payload, common = _change(payload)
+    if "name" not in payload:
+        raise ProtocolError("invalid", "'name' ontbreekt.")
+    number = _table(payload, template)
+    return SetSpokesperson(**common, table=number, name=fields.name(payload["name"], "name"))
+
+
 def parse_hello(payload: Any, template: Template) -> Hello:
     """Read `presence:hello`."""
     return Hello(name=fields.name(fields.require_dict(payload).get("name"), "name") or "")
@@ -410,83 +453,6 @@ CLIENT_EVENTS: dict[str, ClientEvent] = {
     "chair:view": ClientEvent(("chair",), parse_set_view),
     "chair:feedback-order": ClientEvent(("chair",), parse_set_feedback_order),
     "topics:get": ClientEvent(MEETING_ROLES, parse_get_topics),
-}
-
-
-# --- server events ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Shape:
-    """The keys of a payload object, and the shapes of nested objects (or of a list's objects)."""
-
-    keys: frozenset[str]
-    optional: frozenset[str] = frozenset()
-    nested: Mapping[str, Shape] = field(default_factory=dict)
-
-    def problems(self, data: Any, where: str = "") -> list[str]:
-        """What in ``data`` does not match this shape (empty when it matches)."""
-        if not isinstance(data, dict):
-            return [f"{where or 'payload'} is not an object"]
-        found = set(data)
-        out = []
-        if missing := self.keys - found:
-            out.append(f"{where or 'payload'} misses {sorted(missing)}")
-        if unknown := found - self.keys - self.optional:
-            out.append(f"{where or 'payload'} has undeclared {sorted(unknown)}")
-        for key, shape in self.nested.items():
-            value = data.get(key)
-            items = value if isinstance(value, list) else [] if value is None else [value]
-            for item in items:
-                out.extend(shape.problems(item, f"{where}{key}."))
-        return out
-
-
-def _shape(*keys: str, optional: tuple[str, ...] = (), **nested: Shape) -> Shape:
-    return Shape(frozenset(keys), frozenset(optional), nested)
-
-
-# author: a tag of the hash of the adding device's key (rules.author_tag), or null
-ENTRY = _shape("id", "text", "bollen", "horizons", "hidden", optional=("author",))
-TABLE_INFO = _shape("number", "participants", "leader", "rapporteur", "spokesperson")
-MEETING_STATE = _shape(
-    "phase",
-    "closed_seq",
-    "timer",
-    "view",
-    "feedback_order",
-    timer=_shape("total", "ends_at", "remaining", "running"),
-    view=_shape("mode", "current", "filters", "page"),
-)
-SNAPSHOT_MEETING = Shape(
-    MEETING_STATE.keys | {"slug", "title", "template", "questions"}, nested=MEETING_STATE.nested
-)
-SNAPSHOT_TABLE = Shape(
-    TABLE_INFO.keys | {"report", "entries"},
-    optional=frozenset({"report_state"}),  # rapporteurs only
-    nested={"entries": ENTRY},
-)
-PERSON = _shape("id", "role", "name")
-
-# Server → client events and the shape of each payload.
-SERVER_EVENTS: dict[str, Shape] = {
-    "snapshot": _shape(
-        "role",
-        "table",
-        "meeting",
-        "tables",
-        "seq",
-        "server_time",
-        optional=("author",),  # table roles: the tag of this device's key, to know its own entries
-        meeting=SNAPSHOT_MEETING,
-        tables=SNAPSHOT_TABLE,
-    ),
-    "entry": _shape("table", "entry", "seq", entry=ENTRY),
-    "entry:deleted": _shape("table", "id", "seq"),
-    "report": _shape("table", "update", "text", "seq"),
-    "table": _shape("table", "info", "seq", info=TABLE_INFO),
-    "presence": _shape("table", "people", people=PERSON),
-    "meeting": _shape("meeting", "seq", meeting=MEETING_STATE),
-    "refresh": _shape("reason"),
-    "revoked": _shape("message"),
+    "feedback:update": ClientEvent(("minutes",), parse_update_feedback),
+    "feedback:spokesperson": ClientEvent(("minutes",), parse_set_spokesperson),
 }

@@ -1,5 +1,7 @@
 """A table's report as a CRDT document (pycrdt): what the live pages co-edit without losing text.
 
+The plenary feedback, which the minute-takers co-edit, is a document of the same kind
+(``FEEDBACK``); every function takes the kind, the report being the default.
 A report document holds one root, the ``Y.Text`` named ``report``. An update is merged only
 when the server has everything it builds on: Yrs keeps an update whose predecessors it lacks
 "pending" and never stores it, so such an update is refused ``out_of_sync`` (with the
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import difflib
+from dataclasses import dataclass
 
 from pycrdt import Doc, Text, get_update
 
@@ -22,28 +25,41 @@ from .errors import ProtocolError
 REPORT_KEY = "report"
 
 
-def report_doc(table: RoundTable) -> Doc:
-    """The table's report as a CRDT document (made from the plain text the first time)."""
+@dataclass(frozen=True)
+class TextDoc:
+    """A kind of co-edited text of a table: its root (also the table's text column), state column, noun."""
+
+    key: str
+    state: str
+    noun: str  # Dutch, in the refusals: "het verslag"
+
+
+REPORT = TextDoc(REPORT_KEY, "report_state", "het verslag")
+FEEDBACK = TextDoc("feedback", "feedback_state", "de terugkoppeling")
+
+
+def report_doc(table: RoundTable, kind: TextDoc = REPORT) -> Doc:
+    """The table's report (or feedback) as a CRDT document (made from the plain text the first time)."""
     doc = Doc()
-    text = doc.get(REPORT_KEY, type=Text)
-    if table.report_state:
-        doc.apply_update(table.report_state)
-    elif table.report:
-        text += table.report
+    text = doc.get(kind.key, type=Text)
+    if state := getattr(table, kind.state):
+        doc.apply_update(state)
+    elif plain := getattr(table, kind.key):
+        text += plain
     return doc
 
 
-def report_text(doc: Doc) -> str:
-    """The document's report as plain text."""
-    return str(doc.get(REPORT_KEY, type=Text))
+def report_text(doc: Doc, kind: TextDoc = REPORT) -> str:
+    """The document's report (or feedback) as plain text."""
+    return str(doc.get(kind.key, type=Text))
 
 
-def ensure_report_state(table: RoundTable) -> bytes:
-    """The stored CRDT state, created from the report text once so every client starts alike."""
-    if table.report_state is None:
-        table.report_state = report_doc(table).get_update()
+def ensure_report_state(table: RoundTable, kind: TextDoc = REPORT) -> bytes:
+    """The stored CRDT state, created from the text once so every client starts alike."""
+    if getattr(table, kind.state) is None:
+        setattr(table, kind.state, report_doc(table, kind).get_update())
         db.session.commit()
-    return table.report_state
+    return getattr(table, kind.state)
 
 
 # --- merging a client's update -------------------------------------------------------------
@@ -96,7 +112,7 @@ def _lacks_predecessors(doc: Doc, update: bytes) -> bool:
     return any(end > have.get(client, 0) for client, end in _delete_set_ends(rest[1:]).items())
 
 
-def merge_update(doc: Doc, update: bytes) -> None:
+def merge_update(doc: Doc, update: bytes, kind: TextDoc = REPORT) -> None:
     """Merge a client's update into the report document, or refuse it (nothing is kept then).
 
     ``out_of_sync`` when it builds on changes the server lacks; ``invalid`` when it touches
@@ -105,31 +121,35 @@ def merge_update(doc: Doc, update: bytes) -> None:
     """
     before = doc.get_state()
     doc.apply_update(update)
-    if set(doc.keys()) - {REPORT_KEY}:
-        raise ProtocolError("invalid", "Deze wijziging hoort niet bij het verslag en is niet opgeslagen.")
+    if set(doc.keys()) - {kind.key}:
+        raise ProtocolError("invalid", f"Deze wijziging hoort niet bij {kind.noun} en is niet opgeslagen.")
     if _lacks_predecessors(doc, update):
         # the state vector of what is stored (not of this document, which holds part of the update)
         raise ProtocolError("out_of_sync", extra={"state": base64.b64encode(before).decode()})
-    if any(not isinstance(chunk, str) or attrs for chunk, attrs in doc.get(REPORT_KEY, type=Text).diff()):
-        raise ProtocolError("invalid", "Het verslag is platte tekst; opmaak wordt niet opgeslagen.")
+    if any(not isinstance(chunk, str) or attrs for chunk, attrs in doc.get(kind.key, type=Text).diff()):
+        raise ProtocolError(
+            "invalid", f"{kind.noun.capitalize()} is platte tekst; opmaak wordt niet opgeslagen."
+        )
 
 
-def stored_state(doc: Doc, previous: bytes | None) -> bytes:
+def stored_state(doc: Doc, previous: bytes | None, kind: TextDoc = REPORT) -> bytes:
     """The document's state to store: refused ``too_large`` when it would grow past the cap."""
     state = doc.get_update()
     limit = LIMITS["report_state"]
     if len(state) > limit and len(state) > len(previous or b""):
-        raise ProtocolError("too_large", "Het verslag is te groot geworden om op te slaan; maak het korter.")
+        raise ProtocolError(
+            "too_large", f"{kind.noun.capitalize()} is te groot geworden om op te slaan; maak het korter."
+        )
     return state
 
 
-def text_edit_update(doc: Doc, new_text: str) -> bytes:
+def text_edit_update(doc: Doc, new_text: str, kind: TextDoc = REPORT) -> bytes:
     """Turn the document's report into ``new_text`` with minimal CRDT edits; return the update.
 
     Edits are made as deletions and insertions of the changed spans only, so that
     a rapporteur typing elsewhere in the report at the same moment keeps every keystroke.
     """
-    ytext = doc.get(REPORT_KEY, type=Text)
+    ytext = doc.get(kind.key, type=Text)
     old_text = str(ytext)
     before = doc.get_state()
     matcher = difflib.SequenceMatcher(a=old_text, b=new_text, autojunk=False)
@@ -148,25 +168,25 @@ def text_edit_update(doc: Doc, new_text: str) -> bytes:
 
 # --- the documents this process last wrote, so that a keystroke does not re-read the whole report ---
 
-_DOCS: dict[int, tuple[bytes, Doc]] = {}
+_DOCS: dict[tuple[str, int], tuple[bytes, Doc]] = {}
 _MAX_DOCS = 1000
 
 
-def cached_doc(table_id: int, stored: bytes | None) -> Doc | None:
+def cached_doc(table_id: int, stored: bytes | None, kind: TextDoc = REPORT) -> Doc | None:
     """The table's document as this process last wrote it, if the stored state is still that one."""
-    hit = _DOCS.get(table_id)
+    hit = _DOCS.get((kind.key, table_id))
     if hit is None or stored is None or hit[0] != stored:
         return None  # another process (or curation) wrote since: read the stored state
     return hit[1]
 
 
-def keep_doc(table_id: int, state: bytes | None, doc: Doc) -> None:
+def keep_doc(table_id: int, state: bytes | None, doc: Doc, kind: TextDoc = REPORT) -> None:
     """Remember a document whose committed state is ``state``."""
     if state is None:
         return
     if len(_DOCS) >= _MAX_DOCS:
         _DOCS.clear()
-    _DOCS[table_id] = (state, doc)
+    _DOCS[(kind.key, table_id)] = (state, doc)
 
 
 def forget_docs() -> None:

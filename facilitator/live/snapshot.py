@@ -17,12 +17,14 @@ from sqlalchemy import or_, select
 from ..extensions import db
 from ..models import Entry, Meeting, Operation, Presence, RoundTable, utcnow
 from ..rules import LIMITS, author_tag
-from .report import ensure_report_state
+from .report import FEEDBACK, ensure_report_state
 
 # kinds in the change log whose replay is a `report` event with the report's whole state
 REPORT_KINDS = ("report:update", "report:set")
 # kinds whose replay is an `entry` event with the entry as the change left it
 ENTRY_KINDS = ("entry:add", "entry:update", "entry:restore", "entry:revert", "entry:hide")
+# the plenary feedback: replayed (as a `feedback` event with the whole state) to minute-takers only
+FEEDBACK_KINDS = ("feedback:update",)
 
 
 def aware(moment: datetime | None) -> datetime | None:
@@ -76,14 +78,22 @@ def screen_entry(entry: dict[str, Any]) -> dict[str, Any]:
     return {"id": entry["id"], "text": "", "bollen": [], "horizons": [], "hidden": True}
 
 
-def table_snapshot(table: RoundTable, with_state: bool, for_screen: bool = False) -> dict[str, Any]:
-    """One table as the snapshot carries it (for a screen: hidden entries without content)."""
+def table_snapshot(
+    table: RoundTable, with_state: bool, for_screen: bool = False, with_feedback: bool = False
+) -> dict[str, Any]:
+    """One table as the snapshot carries it (for a screen: hidden entries without content).
+
+    ``with_feedback`` (the minute-taker): the plenary feedback and its CRDT state as well.
+    """
     data = table_info(table)
     data["report"] = table.report or ""
     entries = [e.to_dict() for e in table.live_entries]
     data["entries"] = [screen_entry(e) for e in entries] if for_screen else entries
     if with_state:
         data["report_state"] = base64.b64encode(ensure_report_state(table)).decode()
+    if with_feedback:
+        data["feedback"] = table.feedback or ""
+        data["feedback_state"] = base64.b64encode(ensure_report_state(table, FEEDBACK)).decode()
     return data
 
 
@@ -112,7 +122,13 @@ def snapshot(
             **meeting_state(meeting),
         },
         "tables": [
-            table_snapshot(t, with_state=role == "rapporteur", for_screen=role == "screen") for t in tables
+            table_snapshot(
+                t,
+                with_state=role == "rapporteur",
+                for_screen=role in ("screen", "minutes"),
+                with_feedback=role == "minutes",
+            )
+            for t in tables
         ],
         "seq": meeting.seq,
         "server_time": utcnow().isoformat(),
@@ -143,6 +159,14 @@ def report_event(table_number: int, update: bytes, text: str, seq: int) -> tuple
     )
 
 
+def feedback_event(table_number: int, update: bytes, text: str, seq: int) -> tuple[str, dict[str, Any]]:
+    """`feedback`: a CRDT update of a table's plenary feedback and the text it results in."""
+    return (
+        "feedback",
+        {"table": table_number, "update": base64.b64encode(update).decode(), "text": text, "seq": seq},
+    )
+
+
 def table_event(info: dict[str, Any], seq: int) -> tuple[str, dict[str, Any]]:
     """`table`: who sits at the table now."""
     return ("table", {"table": info["number"], "info": info, "seq": seq})
@@ -158,7 +182,8 @@ def events_since(
 ) -> list[dict[str, Any]] | None:
     """The broadcasts a client missed after ``since`` (None: too many, take a snapshot).
 
-    A screen gets no content of an entry that is hidden now or was hidden by that event.
+    A screen (and a minute-taker) gets no content of an entry that is hidden now or was hidden
+    by that event; only a minute-taker gets the plenary feedback.
     """
     query = select(Operation).where(Operation.meeting_id == meeting_id, Operation.seq > since)
     if table_number is not None:
@@ -169,10 +194,13 @@ def events_since(
     # a replayed report event carries the report's whole current state, so only the last
     # one per table is needed: earlier ones would send (and build) the same state again
     last_report = {r.table_number: r.id for r in rows if r.kind in REPORT_KINDS}
-    hidden_now = _hidden_entry_ids(meeting_id) if role == "screen" else None
+    last_feedback = {r.table_number: r.id for r in rows if r.kind in FEEDBACK_KINDS}
+    hidden_now = _hidden_entry_ids(meeting_id) if role in ("screen", "minutes") else None
     out = []
     for row in rows:
         if row.kind in REPORT_KINDS and last_report[row.table_number] != row.id:
+            continue
+        if row.kind in FEEDBACK_KINDS and (role != "minutes" or last_feedback[row.table_number] != row.id):
             continue
         for name, data in replay_events(row):
             if hidden_now is not None and name == "entry":
@@ -206,7 +234,12 @@ def replay_events(row: Operation) -> list[tuple[str, dict[str, Any]]]:
         ).scalar_one()
         # the current full state merges into any client's document like the original update
         return [report_event(number, ensure_report_state(table), table.report, row.seq)]
-    if row.kind == "table:update":
+    if row.kind in FEEDBACK_KINDS:
+        table = db.session.execute(
+            select(RoundTable).where(RoundTable.meeting_id == row.meeting_id, RoundTable.number == number)
+        ).scalar_one()
+        return [feedback_event(number, ensure_report_state(table, FEEDBACK), table.feedback, row.seq)]
+    if row.kind in ("table:update", "feedback:spokesperson"):
         return [table_event(result["info"], row.seq)]
     if row.kind.startswith("chair:"):
         return [meeting_event(result["meeting"], row.seq)]

@@ -11,7 +11,13 @@ from ..models import Meeting
 from ..rules import MEETING_ROLES, TABLE_ROLES
 
 # the link's role as the rotate URL names it (Dutch, like the role pages themselves)
-ROLE_SLUGS = {"screen": "scherm", "chair": "voorzitter", "rapporteur": "verslag", "participant": "deelnemer"}
+ROLE_SLUGS = {
+    "screen": "scherm",
+    "chair": "voorzitter",
+    "minutes": "notulen",
+    "rapporteur": "verslag",
+    "participant": "deelnemer",
+}
 SLUG_ROLES = {slug: role for role, slug in ROLE_SLUGS.items()}
 
 
@@ -21,6 +27,10 @@ def _describe(role: str, number: int | None) -> tuple[str, str]:
         return _("Scherm"), _("Voor de beamer: alle tafels live, alleen kijken.")
     if role == "chair":
         return _("Voorzitter"), _("Het scherm met de bediening: terugkoppeling, timer en inbreng sluiten.")
+    if role == "minutes":
+        return _("Notulist"), _(
+            "Voor het secretariaat: de plenaire terugkoppeling per tafel notuleren, de voorzitter volgend."
+        )
     if role == "rapporteur":
         return (
             _("Tafel %(number)s: verslaglegger", number=number),
@@ -35,7 +45,9 @@ def _describe(role: str, number: int | None) -> tuple[str, str]:
 def link_rows(meeting: Meeting, public_url: str) -> list[dict[str, Any]]:
     """One row per link: role, table, name, purpose, URL, and an id for the page anchor."""
     data = operations.links(meeting, public_url)
-    pairs: list[tuple[str, int | None, dict[str, str]]] = [(role, None, data[role]) for role in MEETING_ROLES]
+    pairs: list[tuple[str, int | None, dict[str, str]]] = [
+        (role, None, operations.link_pair(meeting, public_url, role)) for role in MEETING_ROLES
+    ]
     for number, roles in data["tables"].items():
         for role in TABLE_ROLES:
             pairs.append((role, int(number), roles[role]))

@@ -33,15 +33,17 @@ const MIN_SEND_INTERVAL_MS = 55; // stays under the server's 20 events per secon
  * answer) is sent again, with back-off.
  */
 export class LiveClient {
-  constructor({ token, namespace, snapshot, strings, handlers }) {
+  /** State: the page's state class; events: more server events to apply; closes: the close stops sending. */
+  constructor({ token, namespace, snapshot, strings, handlers, State = TableState, events = [], closes = true }) {
     this.token = token;
     this.strings = strings;
     this.handlers = handlers;
+    this.closes = closes;
     this.connected = false;
     this.synced = false;
     this.everConnected = false;
     this.failedOnce = false;
-    this.closed = snapshot.meeting && snapshot.meeting.phase === "closed";
+    this.closed = closes && snapshot.meeting && snapshot.meeting.phase === "closed";
     this.revoked = false;
     // the tag of this device's author key, as the server last told it (kept for an offline reload)
     this.author = snapshot.author || store.get(storageKey("author", token)) || null;
@@ -55,8 +57,8 @@ export class LiveClient {
     // the newest of what the page was rendered with and what this browser saw last
     const cached = store.get(storageKey("snapshot", token));
     const usable = cached && cached.tables && cached.table === snapshot.table;
-    this.state = new TableState(usable && cached.seq > snapshot.seq ? cached : snapshot);
-    if (usable && cached.seq > snapshot.seq) this.closed = this.state.phase === "closed";
+    this.state = new State(usable && cached.seq > snapshot.seq ? cached : snapshot);
+    if (usable && cached.seq > snapshot.seq) this.closed = closes && this.state.phase === "closed";
 
     this.template = JSON.stringify(snapshot.meeting.template || null); // what the page was drawn with
     const meta = { slug: snapshot.meeting.slug, table: snapshot.table, role: snapshot.role };
@@ -85,7 +87,7 @@ export class LiveClient {
       }
       this.onSnapshot(data);
     });
-    for (const name of ["entry", "entry:deleted", "report", "table", "meeting"]) {
+    for (const name of ["entry", "entry:deleted", "report", "table", "meeting", ...events]) {
       this.socket.on(name, (data) => this.onEvent(name, data));
     }
     this.socket.on("presence", (data) => handlers.presence && handlers.presence(data));
@@ -256,7 +258,7 @@ export class LiveClient {
       for (const op of this.outbox.ops) delete op.refused;
       this.outbox.save();
     }
-    this.closed = closed;
+    this.closed = closed && this.closes;
   }
 
   saveSnapshot() {

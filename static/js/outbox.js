@@ -212,7 +212,15 @@ export class Outbox {
 
   /** A report update: merged into the one report operation not yet sent, if there is one. */
   pushReport(update, base) {
-    const open = this.ops.find((op) => op.event === "report:update" && !op.sent);
+    return this.pushUpdate("report:update", {}, update, base);
+  }
+
+  /**
+   * A CRDT update (report:update; feedback:update with its table in `fields`): merged into the
+   * one such operation (of the same table) not yet sent, if there is one.
+   */
+  pushUpdate(event, fields, update, base) {
+    const open = this.ops.find((op) => op.event === event && !op.sent && op.payload.table === fields.table);
     if (open) {
       // keep the first base: the merged typing started before anything later was seen
       const merged = Y.mergeUpdates([fromBase64(open.payload.update), update]);
@@ -220,7 +228,7 @@ export class Outbox {
       this.save();
       return open;
     }
-    return this.push("report:update", { update: toBase64(update) }, null, base);
+    return this.push(event, { ...fields, update: toBase64(update) }, null, base);
   }
 
   remove(opId) {

@@ -1,4 +1,5 @@
 // The report editor "Verslag": a plain textarea bound to the Y.Text "report" of a Yjs document.
+// The minute-taker's plenary feedback is the same kind of document (root "feedback", one per table).
 //
 // Local typing becomes Yjs updates (sent through the outbox); updates from others are merged
 // in and the caret is kept where it was. The whole document is also kept in localStorage, so
@@ -63,15 +64,17 @@ export class ReportEditor {
   /**
    * textarea: the "Verslag" field; preview: where the Markdown preview goes;
    * serverState: base64 Yjs state the page was rendered with; pending: Yjs updates
-   * (bytes) still in the outbox; onLocalUpdate(update): a local change to send.
+   * (bytes) still in the outbox; onLocalUpdate(update): a local change to send; root: the
+   * Y.Text's name; storeAs: the name of the local copy (one per document of a link).
    */
-  constructor({ textarea, preview, token, serverState, pending = [], onLocalUpdate }) {
+  constructor({ textarea, preview, token, serverState, pending = [], onLocalUpdate, root = "report", storeAs = "report" }) {
     this.textarea = textarea;
     this.preview = preview;
-    this.key = storageKey("report", token);
+    this.key = storageKey(storeAs, token);
     this.onLocalUpdate = onLocalUpdate;
+    this.root = root;
     this.doc = new Y.Doc();
-    this.text = this.doc.getText("report");
+    this.text = this.doc.getText(root);
 
     // everything this browser knows: the server's state, the saved document, unsent updates
     this.merge(serverState);
@@ -157,9 +160,9 @@ export class ReportEditor {
     // no new characters; maybe deletions of text the server has
     const probe = new Y.Doc();
     Y.applyUpdate(probe, server);
-    const before = probe.getText("report").toString();
+    const before = probe.getText(this.root).toString();
     Y.applyUpdate(probe, diff);
-    const changed = probe.getText("report").toString() !== before;
+    const changed = probe.getText(this.root).toString() !== before;
     probe.destroy();
     return changed ? diff : null;
   }

@@ -1,7 +1,7 @@
 // The service worker of the table pages: served as /sw.js (scope "/") by capture/routes.py,
 // which fills in VERSION (a hash of the assets) and PRECACHE (the assets' URLs).
 //
-// Role pages (/verslag/…, /deelnemer/…): network first, the last good copy when offline, so
+// Role pages (/verslag/…, /deelnemer/…, the minute-taker's /notulen/…): network first, the last good copy when offline, so
 // that a reload without a network still opens the page (its script then restores what this
 // browser kept). Their static files (PRECACHE): cache first (they change only with a new
 // VERSION). Everything else, other pages' files and the live connection, is left alone.
@@ -9,7 +9,7 @@
 const VERSION = "__VERSION__";
 const PRECACHE = ["__PRECACHE__"];
 const CACHE = `facilitator-${VERSION}`;
-const ROLE_PAGE = /^\/(verslag|deelnemer)\/[^/]+$/;
+const ROLE_PAGE = /^\/(verslag|deelnemer|notulen)\/[^/]+$/;
 
 self.addEventListener("install", (event) => {
   event.waitUntil(

@@ -110,6 +110,7 @@ def meeting(e2e_server):
     with app.app_context():
         made = operations.import_meeting(sessionfile.loads((SESSIONS / DEMO).read_bytes()))
         links = operations.links(made, server.url)
+        links["minutes"] = operations.link_pair(made, server.url, "minutes")  # not in the links JSON
         db.session.remove()
     return server, links
 

@@ -184,3 +184,25 @@ def test_screen_and_chair_have_no_axe_violations_in_any_view(meeting, audited):
     expect(screen.locator("#feedback-table")).to_have_attribute("data-table", "6")
     found += violations(screen, "screen report-back, table 6")
     assert not found, "\n".join(found)
+
+
+def test_the_minute_takers_page_has_no_axe_violations_in_any_state(meeting, audited):
+    server, links = meeting
+    chair = links["chair"]["token"]
+    page = audited(links["minutes"]["url"])
+    expect(page.locator("#save-status")).to_have_attribute("data-state", "saved")
+    expect(page.locator("h1")).to_have_count(1)
+    found = violations(page, "minutes before the report-back")
+    assert chair_call(server.url, chair, "chair:view", {"mode": "feedback", "current": 3})["ok"]
+    expect(page.locator("#follow-state")).to_have_text("Volgt de voorzitter: tafel 3")
+    found += violations(page, "minutes following the chair")
+    page.get_by_label("Zelf een tafel kiezen").select_option("2")
+    expect(page.get_by_role("button", name="Weer de voorzitter volgen")).to_be_visible()
+    found += violations(page, "minutes, a table chosen by hand")
+    page.context.set_offline(True)
+    expect(page.locator("#save-status")).to_have_attribute("data-state", "offline")
+    page.locator("#feedback-2").fill("Offline genotuleerd")
+    found += violations(page, "minutes offline")
+    page.context.set_offline(False)
+    expect(page.locator("#save-status")).to_have_attribute("data-state", "saved")
+    assert not found, "\n".join(found)
