@@ -1,7 +1,7 @@
 """minutes: the plenary feedback's CRDT state, and a minute-taker link for every meeting
 
 Revision ID: b5e7f1a3c9d2
-Revises: a7c3e91b5d20
+Revises: b7e4a2c9f1d3
 Create Date: 2026-11-29 15:40:00.000000
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b5e7f1a3c9d2'
-down_revision = 'a7c3e91b5d20'
+down_revision = 'b7e4a2c9f1d3'
 branch_labels = None
 depends_on = None
 
