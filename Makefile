@@ -1,13 +1,18 @@
-# Everyday verbs: make install | run | test | fuzz | bench | lint | lint-js | format
+# Everyday verbs: make install | run | test | fuzz | bench | lint | lint-js | format | messages
 PY      := .venv/bin/python
 PIP     := .venv/bin/pip
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 export HOST PORT
+# the interface's compiled translations (see `messages` below)
+TRANSLATIONS := facilitator/translations
+LANGUAGES := en
+PO_FILES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: install run test fuzz bench bench-live soak cluster lint lint-js format clean
+.PHONY: install run test fuzz bench bench-live soak cluster lint lint-js format messages clean
 
-install: .venv/.installed static/vendor/.built static/vendor/fonts/.copied
+install: .venv/.installed static/vendor/.built static/vendor/fonts/.copied $(MO_FILES)
 
 .venv/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv .venv
@@ -41,6 +46,22 @@ static/vendor/fonts/.copied: node_modules/.installed
 	cp $(FONT_PKG)/source-serif-4/LICENSE_FONT static/vendor/fonts/LICENSE-SourceSerif4.txt
 	cp $(FONT_PKG)/source-sans-3/LICENSE_FONT static/vendor/fonts/LICENSE-SourceSans3.txt
 	touch $@
+
+# The interface's translations (babel.cfg; facilitator/i18n.py): `make messages` extracts every
+# _() string into messages.pot and updates each language's .po (then translate what is new or
+# fuzzy); `make install` compiles the .mo (generated, not in git; the app also compiles it on start).
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k N_
+
+messages: .venv/.installed
+	.venv/bin/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
+		--project=Facilitator --no-wrap --ignore-dirs='.* _* node_modules static tests instance test-artifacts' \
+		-o $(TRANSLATIONS)/messages.pot .
+	for lang in $(LANGUAGES); do .venv/bin/pybabel update -i $(TRANSLATIONS)/messages.pot \
+		-d $(TRANSLATIONS) -D messages -l $$lang --init-missing --no-wrap --ignore-obsolete || exit 1; done
+	$(PY) -m facilitator.i18n
+
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po .venv/.installed
+	.venv/bin/pybabel compile -d $(TRANSLATIONS) -D messages -l $*
 
 run: install
 	$(PY) -m facilitator

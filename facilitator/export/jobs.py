@@ -29,6 +29,12 @@ from . import service
 from .annex import AnnexOptions
 from .service import ExportError
 
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogue; the progress page translates it (the job has no request)."""
+    return message
+
+
 log = logging.getLogger(__name__)
 
 JOB_ID_RE = re.compile(r"^[A-Za-z0-9_-]{22}$")
@@ -101,7 +107,7 @@ def _run(app: Flask, directory: Path, job_id: str) -> None:
                 progress(0.01, "loading")
                 data = service.load_meeting_data(status["slug"])
                 if data is None:
-                    raise ExportError("Deze vergadering bestaat niet meer.")
+                    raise ExportError(N_("Deze vergadering bestaat niet meer."))
                 out = directory / f"{job_id}{service.FORMATS[status['format']][1]}"
                 result = service.export_annex(
                     data,
@@ -124,7 +130,7 @@ def _run(app: Flask, directory: Path, job_id: str) -> None:
         except Exception:  # a bug must still end the job visibly, not leave it "running"
             log.exception("annex export %s failed", job_id)
             status.update(
-                state="failed", stage="failed", message="Het exporteren is mislukt door een interne fout."
+                state="failed", stage="failed", message=N_("Het exporteren is mislukt door een interne fout.")
             )
         finally:
             db.session.remove()
@@ -150,7 +156,9 @@ def read(job_id: str) -> dict[str, Any] | None:
         allowed = timeout * (4 if status["state"] == "queued" else 1) + 60
         if time.time() - status.get("updated_ts", 0) > allowed:
             status.update(
-                state="failed", stage="failed", message="Het exporteren is onderbroken. Probeer het opnieuw."
+                state="failed",
+                stage="failed",
+                message=N_("Het exporteren is onderbroken. Probeer het opnieuw."),
             )
     return status
 

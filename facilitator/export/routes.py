@@ -45,7 +45,7 @@ def _public_status(slug: str, status: dict) -> dict:
         "progress": round(100 * float(status.get("progress", 0))),
         "stage": status.get("stage", ""),
         "stage_text": _stage_text(status.get("stage", "")),
-        "message": status.get("message", ""),
+        "message": _(status["message"]) if status.get("message") else "",
         "format": status["format"],
     }
     if status["state"] == "done":

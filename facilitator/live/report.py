@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import difflib
 
+from flask_babel import lazy_gettext as _l
 from pycrdt import Doc, Text, get_update
 
 from ..extensions import db
@@ -106,12 +107,12 @@ def merge_update(doc: Doc, update: bytes) -> None:
     before = doc.get_state()
     doc.apply_update(update)
     if set(doc.keys()) - {REPORT_KEY}:
-        raise ProtocolError("invalid", "Deze wijziging hoort niet bij het verslag en is niet opgeslagen.")
+        raise ProtocolError("invalid", _l("Deze wijziging hoort niet bij het verslag en is niet opgeslagen."))
     if _lacks_predecessors(doc, update):
         # the state vector of what is stored (not of this document, which holds part of the update)
         raise ProtocolError("out_of_sync", extra={"state": base64.b64encode(before).decode()})
     if any(not isinstance(chunk, str) or attrs for chunk, attrs in doc.get(REPORT_KEY, type=Text).diff()):
-        raise ProtocolError("invalid", "Het verslag is platte tekst; opmaak wordt niet opgeslagen.")
+        raise ProtocolError("invalid", _l("Het verslag is platte tekst; opmaak wordt niet opgeslagen."))
 
 
 def stored_state(doc: Doc, previous: bytes | None) -> bytes:
@@ -119,7 +120,9 @@ def stored_state(doc: Doc, previous: bytes | None) -> bytes:
     state = doc.get_update()
     limit = LIMITS["report_state"]
     if len(state) > limit and len(state) > len(previous or b""):
-        raise ProtocolError("too_large", "Het verslag is te groot geworden om op te slaan; maak het korter.")
+        raise ProtocolError(
+            "too_large", _l("Het verslag is te groot geworden om op te slaan; maak het korter.")
+        )
     return state
 
 
