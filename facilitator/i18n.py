@@ -54,14 +54,18 @@ def select_locale() -> str:
     cached = environ.get(ENVIRON_KEY)
     if cached:
         return cached
-    chosen = (
-        asked
-        or _known(request.cookies.get(COOKIE))
-        or request.accept_languages.best_match(LOCALES)
-        or DEFAULT
-    )
+    chosen = asked or _known(request.cookies.get(COOKIE)) or _from_browser() or DEFAULT
     environ[ENVIRON_KEY] = chosen
     return chosen
+
+
+def _from_browser() -> str | None:
+    """The browser's most preferred language we have (nl-BE → nl, en-GB → en), by its q order."""
+    for value, quality in request.accept_languages:  # werkzeug keeps them sorted by quality
+        primary = value.replace("_", "-").split("-")[0].lower()
+        if quality > 0 and primary in LOCALES:
+            return primary
+    return None
 
 
 def set_page_locale(locale: str | None) -> None:

@@ -132,7 +132,7 @@ _MESSAGES: list[tuple[str, Callable[..., str]]] = [
 ]
 _COMPILED = [(re.compile(pattern + r"\Z", re.S), sentence) for pattern, sentence in _MESSAGES]
 
-GENERIC = _l("het bestand is hier geen geldige TOML")
+GENERIC = "het bestand is hier geen geldige TOML"  # in Dutch; dutch() says it in the person's language
 
 
 def _dutch_reason(reason: str) -> str | None:
@@ -160,6 +160,6 @@ def dutch(message: str, text: str) -> str:
         where = _("regel %(line)s, aan het eind van het bestand", line=_last_line(text))
     else:
         where = None
-    sentence = _dutch_reason(reason.strip()) or str(GENERIC)
+    sentence = _dutch_reason(reason.strip()) or _("het bestand is hier geen geldige TOML")
     prefix = _("bestand (%(where)s)", where=where) if where else _("bestand")
     return _("%(prefix)s: geen geldige TOML: %(sentence)s", prefix=prefix, sentence=sentence)
