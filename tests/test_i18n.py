@@ -272,3 +272,32 @@ def test_the_check_catches_dutch(app, logged_in, meeting_links, english_world):
     strings = '<script type="application/json" id="capture-strings">{"saved": "Opgeslagen"}</script>'
     assert dutch_in(visible_texts(strings), user)
     assert "Tafel" in dutch_fragments() and say("Tafel %(number)s", number=3) == "Table 3"
+
+
+def test_forms_sent_back_with_errors_are_english(app, logged_in, english_world):
+    """Validation: the new-meeting form, a session file with problems, the house style's colour."""
+    _, user = english_world
+    token = csrf_token(logged_in, "/secretariaat/")
+    logged_in.set_cookie("lang", "en")
+    from io import BytesIO
+
+    pages = {
+        "new meeting": logged_in.post("/secretariaat/vergaderingen/nieuw", data={"csrf_token": token}),
+        "import": logged_in.post(
+            "/secretariaat/importeren",
+            data={"csrf_token": token, "file": (BytesIO(b"format = 1\n[[tables]]\nnumber = 0\n"), "x.toml")},
+            content_type="multipart/form-data",
+        ),
+        "house style": logged_in.post(
+            "/secretariaat/huisstijl", data={"csrf_token": token, "accent": "#ffff00"}
+        ),
+    }
+    found = []
+    for name, response in pages.items():
+        assert response.status_code == 400, (name, response.status_code)
+        found += [f"{name}: {hit}" for hit in dutch_in(visible_texts(response.get_data(as_text=True)), user)]
+    assert not found, "\n".join(found)
+    assert "the [meeting] section is missing" in pages["import"].get_data(as_text=True)
+    assert "too little contrast against white (1.1:1, at least 4.5:1" in pages["house style"].get_data(
+        as_text=True
+    )
