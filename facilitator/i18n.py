@@ -22,6 +22,7 @@ once, on the first string it needs, and kept in the environment (``ENVIRON_KEY``
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -105,7 +106,7 @@ def compile_catalogues(directory: Path = TRANSLATIONS_DIR, force: bool = False) 
             continue
         with po.open("rb") as source:
             catalog = read_po(source, locale=po.parent.parent.name, domain=DOMAIN)
-        tmp = mo.with_suffix(".mo.tmp")
+        tmp = mo.with_suffix(f".mo.{os.getpid()}.tmp")
         with tmp.open("wb") as target:
             write_mo(target, catalog, use_fuzzy=False)
         tmp.replace(mo)  # atomic: several processes may start at once
