@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, Response, g, has_request_context, request
@@ -37,6 +38,19 @@ COOKIE_MAX_AGE = 365 * 24 * 3600
 ENVIRON_KEY = "facilitator.locale"
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 DOMAIN = "messages"
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogue where it is made without a request (said later, by its reader)."""
+    return message
+
+
+def say(msgid: str, params: dict[str, Any] | None = None) -> str:
+    """A sentence kept as msgid + params (made without a request), in this request's language."""
+    from flask_babel import format_decimal, gettext
+
+    values = {k: format_decimal(v) if isinstance(v, int | float) else v for k, v in (params or {}).items()}
+    return gettext(msgid, **values)
 
 
 def _known(value: str | None) -> str | None:

@@ -301,3 +301,19 @@ def test_forms_sent_back_with_errors_are_english(app, logged_in, english_world):
     assert "too little contrast against white (1.1:1, at least 4.5:1" in pages["house style"].get_data(
         as_text=True
     )
+
+
+def test_a_failed_render_is_said_in_the_readers_language(app):
+    """Made in a job without a request, kept as msgid + numbers, said by the page that shows it."""
+    from facilitator.export.child import TOO_LONG, RenderError
+    from facilitator.export.routes import _message
+
+    error = RenderError(TOO_LONG, seconds=0.5)
+    assert str(error) == "Het opmaken duurde langer dan 0,5 seconden en is afgebroken."  # the CLI's
+    status = {"message": error.msgid, "message_args": error.params}
+    with app.test_request_context("/?lang=en"):
+        assert _message(status) == "The layout took longer than 0.5 seconds and was stopped."
+    with app.test_request_context("/"):
+        assert _message(status) == "Het opmaken duurde langer dan 0,5 seconden en is afgebroken."
+    with app.test_request_context("/?lang=en"):  # a sentence the catalogue does not know stays as it is
+        assert _message({"message": "Onbekend formaat: x"}) == "Onbekend formaat: x"

@@ -25,15 +25,11 @@ from flask import Flask, current_app
 
 from ..extensions import db, socketio
 from ..files import private_dir
+from ..i18n import N_
 from . import service
 from .annex import AnnexOptions
+from .child import RenderError
 from .service import ExportError
-
-
-def N_(message: str) -> str:
-    """Mark a message for the catalogue; the progress page translates it (the job has no request)."""
-    return message
-
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +122,14 @@ def _run(app: Flask, directory: Path, job_id: str) -> None:
                 size=out.stat().st_size,
             )
         except ExportError as exc:
-            status.update(state="failed", stage="failed", message=str(exc))
+            # the page says it in its reader's language: a render's sentence keeps its msgid
+            cause = exc.__cause__ if isinstance(exc.__cause__, RenderError) else None
+            status.update(
+                state="failed",
+                stage="failed",
+                message=cause.msgid if cause else str(exc),
+                message_args=cause.params if cause else {},
+            )
         except Exception:  # a bug must still end the job visibly, not leave it "running"
             log.exception("annex export %s failed", job_id)
             status.update(
