@@ -1,11 +1,16 @@
-# Everyday verbs: make install | run | test | fuzz | bench | lint | lint-js | format
+# Everyday verbs: make install | run | test | fuzz | bench | lint | lint-js | format | messages
 PY      := .venv/bin/python
 PIP     := .venv/bin/pip
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 export HOST PORT
+# the interface's compiled translations (see `messages` below)
+TRANSLATIONS := facilitator/translations
+LANGUAGES := en
+PO_FILES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: install run test fuzz bench bench-live soak cluster lint lint-js format clean messages
+.PHONY: install run test fuzz bench bench-live soak cluster lint lint-js format messages clean
 
 # The "annex" domain: the published documents' words (annex, minutes, table cards, figure) in the
 # meeting's language, whatever the visitor's (facilitator/export/language.py; its own babel-annex.cfg).
@@ -14,7 +19,7 @@ I18N       := facilitator/translations
 PYBABEL    := .venv/bin/pybabel
 ANNEX_MO   := $(I18N)/en/LC_MESSAGES/annex.mo
 
-install: .venv/.installed static/vendor/.built static/vendor/fonts/.copied $(ANNEX_MO)
+install: .venv/.installed static/vendor/.built static/vendor/fonts/.copied $(MO_FILES) $(ANNEX_MO)
 
 .venv/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv .venv
@@ -60,14 +65,27 @@ static/vendor/fonts/.copied: node_modules/.installed
 	cp $(FONT_PKG)/noto-emoji/LICENSE_FONT static/vendor/fonts/LICENSE-NotoEmoji.txt
 	touch $@
 
-$(I18N)/%/LC_MESSAGES/annex.mo: $(I18N)/%/LC_MESSAGES/annex.po .venv/.installed
-	$(PYBABEL) compile --statistics -D annex -d $(I18N) -l $*
+# The interface's translations (babel.cfg; facilitator/i18n.py): `make messages` extracts every
+# _() string into messages.pot and updates each language's .po (then translate what is new or
+# fuzzy); `make install` compiles the .mo (generated, not in git; the app also compiles it on start).
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k N_
 
-# extract, update and compile the catalogues after changing a translatable string
 messages: .venv/.installed
+	.venv/bin/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --sort-output \
+		--project=Facilitator --no-wrap --ignore-dirs='.* _* node_modules static tests instance test-artifacts' \
+		-o $(TRANSLATIONS)/messages.pot .
+	for lang in $(LANGUAGES); do .venv/bin/pybabel update -i $(TRANSLATIONS)/messages.pot \
+		-d $(TRANSLATIONS) -D messages -l $$lang --init-missing --no-wrap --ignore-obsolete || exit 1; done
+	$(PY) -m facilitator.i18n
 	$(PYBABEL) extract -F babel-annex.cfg --no-location --sort-output --width 100 -o $(I18N)/annex.pot .
 	$(PYBABEL) update -D annex -i $(I18N)/annex.pot -d $(I18N) --width 100 --ignore-obsolete
 	$(PYBABEL) compile --statistics -D annex -d $(I18N)
+
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po .venv/.installed
+	.venv/bin/pybabel compile -d $(TRANSLATIONS) -D messages -l $*
+
+$(I18N)/%/LC_MESSAGES/annex.mo: $(I18N)/%/LC_MESSAGES/annex.po .venv/.installed
+	$(PYBABEL) compile --statistics -D annex -d $(I18N) -l $*
 
 run: install
 	$(PY) -m facilitator

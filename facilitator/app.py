@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import i18n
 from .config import INSTANCE_DIR, REPO_ROOT, Config
 from .database import MIGRATIONS_DIR
 from .extensions import babel, csrf, db, migrate, socketio
@@ -57,7 +58,8 @@ def create_app(test_config: Config | dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
     socketio.init_app(
         app,
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE") or _async_mode(),
@@ -93,12 +95,6 @@ def create_app(test_config: Config | dict[str, Any] | None = None) -> Flask:
     _security_headers(app)
     _trusted_proxies(app)
 
-    @app.context_processor
-    def locale_context() -> dict[str, Any]:
-        from flask_babel import get_locale
-
-        return {"current_locale": str(get_locale() or "nl")}
-
     return app
 
 
@@ -109,21 +105,6 @@ def _allowed_origins(app: Flask) -> list[str]:
         origins.add(f"http://localhost:{app.config['PORT']}")
         origins.add(f"http://127.0.0.1:{app.config['PORT']}")
     return sorted(origins)
-
-
-def _select_locale() -> str:
-    """Dutch by default; English when the person asked for it (?lang=en, remembered in a cookie).
-
-    A page that belongs to a meeting rather than a person (the screen, the chair's page) sets
-    ``g.page_locale`` to the meeting's language: it wins over the cookie, not over ?lang.
-    """
-    asked = request.args.get("lang")
-    if asked:
-        return "en" if asked == "en" else "nl"
-    page_locale = getattr(g, "page_locale", None)
-    if page_locale:
-        return page_locale
-    return "en" if request.cookies.get("lang") == "en" else "nl"
 
 
 def _trusted_proxies(app: Flask) -> None:

@@ -9,6 +9,9 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
 
 # Limits, documented in sessions/README.md, README.md and docs/protocol.md.
 LIMITS = {
@@ -68,7 +71,7 @@ MEETING_ROLES = ("screen", "chair", "minutes")
 ROLES = TABLE_ROLES + MEETING_ROLES
 
 # Roles that must be held by one of the table's participants, with their Dutch word.
-PARTICIPANT_ROLES = {"leader": "gespreksleider", "spokesperson": "woordvoerder"}
+PARTICIPANT_ROLES = {"leader": _l("gespreksleider"), "spokesperson": _l("woordvoerder")}
 
 
 def misplaced_roles(roles: dict[str, str | None], participants: Iterable[str]) -> list[tuple[str, str, str]]:
@@ -118,17 +121,17 @@ _REFUSED_MULTILINE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff{_NON_
 _REFUSED_ONE_LINE = re.compile(f"[\x00-\x08\x0a-\x1f\ud800-\udfff{_NON_CHARACTERS}]")
 
 
-def _character_kind(code: int) -> str:
+def _character_kind(code: int) -> Any:
     if code == 0:
-        return "een NUL-teken"
+        return _l("een NUL-teken")
     if code < 0x20:
-        return "een stuurteken"
+        return _l("een stuurteken")
     if 0xD800 <= code <= 0xDFFF:
-        return "een losse surrogaat (een half teken)"
-    return "een niet-teken"
+        return _l("een losse surrogaat (een half teken)")
+    return _l("een niet-teken")
 
 
-def text_problem(text: str, multiline: bool = False) -> str | None:
+def text_problem(text: str, multiline: bool = False) -> Any:
     """What is wrong with the characters of one text a person or a file gave us, or None.
 
     For every text input (session files, the secretariat's and curation's forms, the live
@@ -142,7 +145,13 @@ def text_problem(text: str, multiline: bool = False) -> str | None:
     if match is None:
         return None
     code = ord(match.group())
-    where = f"(U+{code:04X}) op positie {match.start() + 1}"
+    where = {"code": f"U+{code:04X}", "position": match.start() + 1}
     if match.group() in "\n\r":
-        return f"bevat een regeleinde {where}, maar dit veld is één regel; haal het weg"
-    return f"bevat {_character_kind(code)} {where}; haal het weg"
+        return _l(
+            "bevat een regeleinde (%(code)s) op positie %(position)s, maar dit veld is één regel; "
+            "haal het weg",
+            **where,
+        )
+    return _l(
+        "bevat %(kind)s (%(code)s) op positie %(position)s; haal het weg", kind=_character_kind(code), **where
+    )

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 import tomli_w
+from flask_babel import gettext as _
 
 from . import toml_errors
 from .housestyle.section import read_section as read_style_section
@@ -78,9 +79,16 @@ class _Validator(FieldReader):
     def version(self, doc: Raw) -> None:
         fmt = doc.get("format")
         if fmt is None:
-            self.problem(("format",), "ontbreekt; zet bovenaan: format = 1")
+            self.problem(("format",), _("ontbreekt; zet bovenaan: format = 1"))
         elif type(fmt) is not int or fmt != FORMAT:
-            self.problem(("format",), f"onbekende versie {fmt!r}; deze versie leest format = {FORMAT}")
+            self.problem(
+                ("format",),
+                _(
+                    "onbekende versie %(version)s; deze versie leest format = %(FORMAT)s",
+                    version=repr(fmt),
+                    FORMAT=FORMAT,
+                ),
+            )
 
     def meeting(self, meeting: Any) -> MeetingData:
         """The [meeting] section, apart from feedback_order (checked once the tables are known)."""
@@ -89,7 +97,9 @@ class _Validator(FieldReader):
             # one problem, not also "title missing" and "date missing"
             self.problem(
                 ("meeting",),
-                "de sectie [meeting] ontbreekt" if meeting is None else "moet een sectie [meeting] zijn",
+                _("de sectie [meeting] ontbreekt")
+                if meeting is None
+                else _("moet een sectie [meeting] zijn"),
             )
             meeting = {}
         mp = ("meeting",)
@@ -126,14 +136,16 @@ class _Validator(FieldReader):
         raw = meeting.get("date")
         if raw is None:
             if required:
-                self.problem(("meeting", "date"), "ontbreekt (verplicht), bijv. date = 2023-01-27")
+                self.problem(("meeting", "date"), _("ontbreekt (verplicht), bijv. date = 2023-01-27"))
         elif isinstance(raw, date) and not hasattr(raw, "hour"):
             return raw
         else:
             self.problem(
                 ("meeting", "date"),
-                "moet een datum zijn zonder aanhalingstekens, bijv. date = 2023-01-27, "
-                f"niet {type_name(raw)}",
+                _(
+                    "moet een datum zijn zonder aanhalingstekens, bijv. date = 2023-01-27, niet %(type)s",
+                    type=type_name(raw),
+                ),
             )
         return date(2000, 1, 1)
 
@@ -143,9 +155,9 @@ class _Validator(FieldReader):
         if minutes is None:
             return None
         if not isinstance(minutes, int) or isinstance(minutes, bool):
-            self.problem(path, f"moet een heel getal zijn, niet {type_name(minutes)}")
+            self.problem(path, _("moet een heel getal zijn, niet %(type)s", type=type_name(minutes)))
         elif not 1 <= minutes <= LIMITS["round_minutes"]:
-            self.problem(path, f"moet tussen 1 en {LIMITS['round_minutes']} liggen")
+            self.problem(path, _("moet tussen 1 en %(high)s liggen", high=LIMITS["round_minutes"]))
         else:
             return minutes
         return None
@@ -153,7 +165,7 @@ class _Validator(FieldReader):
     def template(self, doc: Raw, data: MeetingData) -> None:
         template = doc.get("template", {})
         if not isinstance(template, dict):
-            self.problem(("template",), "moet een sectie [template] zijn")
+            self.problem(("template",), _("moet een sectie [template] zijn"))
             template = {}
         self.unknown(template, {"bollen", "horizons"}, ("template",))
         data.bollen = self.template_items(
@@ -167,14 +179,17 @@ class _Validator(FieldReader):
         """Every [[tables]] block into ``data``; returns each valid table number's index."""
         tables = doc.get("tables", [])
         if not isinstance(tables, list):
-            self.problem(("tables",), "moet een lijst van [[tables]] zijn")
+            self.problem(("tables",), _("moet een lijst van [[tables]] zijn"))
             tables = []
         if len(tables) > LIMITS["tables"]:
-            self.problem(("tables",), f"{len(tables)} tafels, hoogstens {LIMITS['tables']}")
+            self.problem(
+                ("tables",),
+                _("%(count)s tafels, hoogstens %(limit)s", count=len(tables), limit=LIMITS["tables"]),
+            )
         numbers: dict[int, int] = {}
         for ti, raw in enumerate(tables):
             if not isinstance(raw, dict):
-                self.problem(("tables", ti), "moet een [[tables]]-blok zijn")
+                self.problem(("tables", ti), _("moet een [[tables]]-blok zijn"))
                 continue
             data.tables.append(self.table(raw, ti, numbers, data))
         return numbers
@@ -194,15 +209,22 @@ class _Validator(FieldReader):
         path = ("tables", ti, "number")
         number = raw.get("number")
         if number is None:
-            self.problem(path, "ontbreekt (verplicht): het tafelnummer")
+            self.problem(path, _("ontbreekt (verplicht): het tafelnummer"))
             return 0
         if not isinstance(number, int) or isinstance(number, bool):
-            self.problem(path, f"moet een heel getal zijn, niet {type_name(number)}")
+            self.problem(path, _("moet een heel getal zijn, niet %(type)s", type=type_name(number)))
             return 0
         if not 1 <= number <= LIMITS["table_number"]:
-            self.problem(path, f"moet tussen 1 en {LIMITS['table_number']} liggen")
+            self.problem(path, _("moet tussen 1 en %(high)s liggen", high=LIMITS["table_number"]))
         elif number in numbers:
-            self.problem(path, f"tafel {number} komt twee keer voor (ook in tables[{numbers[number] + 1}])")
+            self.problem(
+                path,
+                _(
+                    "tafel %(number)s komt twee keer voor (ook in tables[%(other)s])",
+                    number=number,
+                    other=numbers[number] + 1,
+                ),
+            )
         else:
             numbers[number] = ti
         return number
@@ -213,30 +235,39 @@ class _Validator(FieldReader):
         seen: set[str] = set()
         for name in table.participants:
             if name in seen:
-                self.problem(tp + ("participants",), f'"{name}" staat twee keer in de lijst')
+                self.problem(tp + ("participants",), _('"%(name)s" staat twee keer in de lijst', name=name))
             seen.add(name)
         table.leader = self.text(raw, "leader", tp, LIMITS["name"]) or None
         table.spokesperson = self.text(raw, "spokesperson", tp, LIMITS["name"]) or None
         roles = {"leader": table.leader, "spokesperson": table.spokesperson}
         for role, label, name in misplaced_roles(roles, table.participants):
             self.problem(
-                tp + (role,), f'{label} "{name}" staat niet tussen de deelnemers van tafel {table.number}'
+                tp + (role,),
+                _(
+                    '%(role)s "%(name)s" staat niet tussen de deelnemers van tafel %(table)s',
+                    role=label,
+                    name=name,
+                    table=table.number,
+                ),
             )
         table.rapporteur = self.text(raw, "rapporteur", tp, LIMITS["name"]) or None
 
     def entries(self, raw: Raw, tp: Where, data: MeetingData) -> list[EntryData]:
         entries = raw.get("entries", [])
         if not isinstance(entries, list):
-            self.problem(tp + ("entries",), "moet een lijst van [[tables.entries]] zijn")
+            self.problem(tp + ("entries",), _("moet een lijst van [[tables.entries]] zijn"))
             entries = []
         if len(entries) > LIMITS["entries"]:
-            self.problem(tp + ("entries",), f"{len(entries)} inbrengen, hoogstens {LIMITS['entries']}")
+            self.problem(
+                tp + ("entries",),
+                _("%(count)s inbrengen, hoogstens %(limit)s", count=len(entries), limit=LIMITS["entries"]),
+            )
         bol_keys = {b["key"] for b in data.bollen}
         horizon_keys = {h["key"] for h in data.horizons}
         out: list[EntryData] = []
         for ei, rawe in enumerate(entries):
             if not isinstance(rawe, dict):
-                self.problem(tp + ("entries", ei), "moet een [[tables.entries]]-blok zijn")
+                self.problem(tp + ("entries", ei), _("moet een [[tables.entries]]-blok zijn"))
                 continue
             out.append(self.entry(rawe, tp + ("entries", ei), bol_keys, horizon_keys))
         return out
@@ -244,13 +275,13 @@ class _Validator(FieldReader):
     def entry(self, raw: Raw, ep: Where, bol_keys: set[str], horizon_keys: set[str]) -> EntryData:
         self.unknown(raw, ENTRY_FIELDS, ep)
         text = self.text(raw, "text", ep, LIMITS["entry_text"], required=True)
-        bollen = self.keys(raw, "bollen", ep, bol_keys, "bol")
+        bollen = self.keys(raw, "bollen", ep, bol_keys, _("bol"))
         if "bollen" not in raw or (isinstance(raw.get("bollen"), list) and not raw["bollen"]):
-            self.problem(ep + ("bollen",), "noem ten minste één bol")
+            self.problem(ep + ("bollen",), _("noem ten minste één bol"))
         horizons = self.keys(raw, "horizons", ep, horizon_keys, "horizon")
         hidden = raw.get("hidden", False)
         if not isinstance(hidden, bool):
-            self.problem(ep + ("hidden",), "moet true of false zijn")
+            self.problem(ep + ("hidden",), _("moet true of false zijn"))
             hidden = False
         return EntryData(text=text, bollen=bollen, horizons=horizons, hidden=hidden)
 
@@ -262,14 +293,14 @@ class _Validator(FieldReader):
         if not isinstance(order, list) or not all(
             isinstance(n, int) and not isinstance(n, bool) for n in order
         ):
-            self.problem(path, "moet een lijst van tafelnummers zijn, bijv. [1, 3, 4]")
+            self.problem(path, _("moet een lijst van tafelnummers zijn, bijv. [1, 3, 4]"))
             return
         seen: set[int] = set()
         for n in order:
             if n in seen:
-                self.problem(path, f"tafel {n} staat twee keer in de volgorde")
+                self.problem(path, _("tafel %(n)s staat twee keer in de volgorde", n=n))
             elif n not in numbers:
-                self.problem(path, f"tafel {n} bestaat niet in dit bestand")
+                self.problem(path, _("tafel %(n)s bestaat niet in dit bestand", n=n))
             seen.add(n)
         data.feedback_order = list(order)
 
@@ -291,13 +322,21 @@ def loads(raw: bytes) -> MeetingData:
     if len(raw) > MAX_FILE_BYTES:
         size = f"{len(raw):,}".replace(",", ".")
         limit = f"{MAX_FILE_BYTES:,}".replace(",", ".")
-        raise SessionFileError([f"bestand: te groot ({size} bytes); hoogstens {limit} bytes (2 MB)"])
+        raise SessionFileError(
+            [
+                _(
+                    "bestand: te groot (%(size)s bytes); hoogstens %(limit)s bytes (2 MB)",
+                    size=size,
+                    limit=limit,
+                )
+            ]
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise SessionFileError(
-            [f"bestand (regel {line}): is geen UTF-8-tekst; sla het op als UTF-8"]
+            [_("bestand (regel %(line)s): is geen UTF-8-tekst; sla het op als UTF-8", line=line)]
         ) from None
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -346,10 +385,12 @@ def _character_problems(doc: dict[str, Any], source: str) -> list[str]:
 
 
 def _nesting_problem(line: int | None) -> str:
-    where = f"bestand (regel {line})" if line else "bestand"
-    return (
-        f"{where}: te diep genest (hoogstens {MAX_NESTING} niveaus van [ ] en {{ }} in elkaar); "
-        "een sessiebestand heeft er hoogstens 4 nodig"
+    where = _("bestand (regel %(line)s)", line=line) if line else _("bestand")
+    return _(
+        "%(where)s: te diep genest (hoogstens %(limit)s niveaus van [ ] en { } in elkaar); "
+        "een sessiebestand heeft er hoogstens 4 nodig",
+        where=where,
+        limit=MAX_NESTING,
     )
 
 

@@ -11,6 +11,8 @@ import re
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
+
 from .meeting_data import TemplateItem
 from .rules import LIMITS
 from .toml_lines import TomlLines
@@ -50,7 +52,7 @@ class FieldReader:
         where = path_name(path)
         line = self.locator.line(path) if self.locator else None
         if line:
-            where += f" (regel {line})"
+            where += " " + _("(regel %(line)s)", line=line)
         self.problems.append(one_line(f"{where}: {message}"))
 
     def unknown(self, table: Raw, allowed: set[str], path: Where) -> None:
@@ -58,47 +60,73 @@ class FieldReader:
             if key not in allowed:
                 self.problem(
                     path + (key,),
-                    "onbekend veld (tikfout?); toegestaan: " + ", ".join(sorted(allowed)),
+                    _(
+                        "onbekend veld (tikfout?); toegestaan: %(allowed)s",
+                        allowed=", ".join(sorted(allowed)),
+                    ),
                 )
 
     def text(self, table: Raw, key: str, path: Where, limit: int, required: bool = False) -> str:
         value = table.get(key)
         if value is None:
             if required:
-                self.problem(path + (key,), "ontbreekt (verplicht)")
+                self.problem(path + (key,), _("ontbreekt (verplicht)"))
             return ""
         if not isinstance(value, str):
-            self.problem(path + (key,), f"moet tekst zijn (tussen aanhalingstekens), niet {type_name(value)}")
+            self.problem(
+                path + (key,),
+                _("moet tekst zijn (tussen aanhalingstekens), niet %(type)s", type=type_name(value)),
+            )
             return ""
         value = value.strip() if limit <= LIMITS["meeting_text"] else value
         if required and not value:
-            self.problem(path + (key,), "mag niet leeg zijn")
+            self.problem(path + (key,), _("mag niet leeg zijn"))
         if len(value) > limit:
-            self.problem(path + (key,), f"is te lang: {len(value)} tekens, hoogstens {limit}")
+            self.problem(
+                path + (key,),
+                _("is te lang: %(length)s tekens, hoogstens %(limit)s", length=len(value), limit=limit),
+            )
             return value[:limit]
         if "\x00" in value:
-            self.problem(path + (key,), "bevat een NUL-teken")
+            self.problem(path + (key,), _("bevat een NUL-teken"))
         return value
 
     def string_list(self, table: Raw, key: str, path: Where, max_items: int, limit: int) -> list[str]:
         value = table.get(key, [])
         if not isinstance(value, list):
-            self.problem(path + (key,), f'moet een lijst zijn, zoals ["a", "b"], niet {type_name(value)}')
+            self.problem(
+                path + (key,),
+                _('moet een lijst zijn, zoals ["a", "b"], niet %(type)s', type=type_name(value)),
+            )
             return []
         if len(value) > max_items:
-            self.problem(path + (key,), f"heeft {len(value)} items, hoogstens {max_items}")
+            self.problem(
+                path + (key,),
+                _("heeft %(length)s items, hoogstens %(max_items)s", length=len(value), max_items=max_items),
+            )
         out = []
         for i, item in enumerate(value):
             if not isinstance(item, str):
-                self.problem(path + (key,), f"item {i + 1} moet tekst zijn, niet {type_name(item)}")
+                self.problem(
+                    path + (key,),
+                    _("item %(item)s moet tekst zijn, niet %(type)s", item=i + 1, type=type_name(item)),
+                )
                 continue
             item = item.strip()
             if not item:
-                self.problem(path + (key,), f"item {i + 1} is leeg")
+                self.problem(path + (key,), _("item %(item)s is leeg", item=i + 1))
             elif len(item) > limit:
-                self.problem(path + (key,), f"item {i + 1} is te lang: {len(item)} tekens, hoogstens {limit}")
+                self.problem(
+                    path + (key,),
+                    _(
+                        "item %(item)s is te lang: %(length)s tekens, hoogstens %(limit)s",
+                        item=i + 1,
+                        length=len(item),
+                        limit=limit,
+                    ),
+                )
             elif "\x00" in item:
-                self.problem(path + (key,), f"item {i + 1} bevat een NUL-teken")
+                self.problem(path + (key,), _("item %(item)s bevat een NUL-teken", item=i + 1))
             else:
                 out.append(item)
         return out
@@ -111,15 +139,23 @@ class FieldReader:
             return [dict(d) for d in default]
         value = table[key]
         if not isinstance(value, list):
-            self.problem(path, f"moet een lijst zijn, niet {type_name(value)}")
+            self.problem(path, _("moet een lijst zijn, niet %(type)s", type=type_name(value)))
             return [dict(d) for d in default]
         if not low <= len(value) <= high:
-            self.problem(path, f"moet {low} tot {high} items hebben, heeft er {len(value)}")
+            self.problem(
+                path,
+                _(
+                    "moet %(low)s tot %(high)s items hebben, heeft er %(length)s",
+                    low=low,
+                    high=high,
+                    length=len(value),
+                ),
+            )
         out: list[TemplateItem] = []
         seen: set[str] = set()
         for i, item in enumerate(value):
             if not isinstance(item, dict):
-                self.problem(path, f'item {i + 1} moet {{key = "…", label = "…"}} zijn')
+                self.problem(path, _('item %(item)s moet {key = "…", label = "…"} zijn', item=i + 1))
                 continue
             self.unknown(item, {"key", "label"}, path)
             k = item.get("key")
@@ -127,21 +163,33 @@ class FieldReader:
             if not isinstance(k, str) or not KEY_RE.match(k):
                 self.problem(
                     path,
-                    f"item {i + 1}: key {k!r} moet bestaan uit kleine letters, cijfers en "
-                    f"streepjes (hoogstens {LIMITS['key']} tekens)",
+                    _(
+                        "item %(item)s: key %(key)s moet bestaan uit kleine letters, cijfers en "
+                        "streepjes (hoogstens %(limit)s tekens)",
+                        item=i + 1,
+                        key=repr(k),
+                        limit=LIMITS["key"],
+                    ),
                 )
                 continue
             if k in seen:
-                self.problem(path, f'key "{k}" komt twee keer voor')
+                self.problem(path, _('key "%(k)s" komt twee keer voor', k=k))
                 continue
             if not isinstance(label, str) or not label.strip():
-                self.problem(path, f'item "{k}": label ontbreekt of is geen tekst')
+                self.problem(path, _('item "%(k)s": label ontbreekt of is geen tekst', k=k))
                 continue
             if len(label) > LIMITS["label"]:
-                self.problem(path, f'item "{k}": label is te lang (hoogstens {LIMITS["label"]} tekens)')
+                self.problem(
+                    path,
+                    _(
+                        'item "%(k)s": label is te lang (hoogstens %(limit)s tekens)',
+                        k=k,
+                        limit=LIMITS["label"],
+                    ),
+                )
                 continue
             if "\x00" in label:
-                self.problem(path, f'item "{k}": label bevat een NUL-teken')
+                self.problem(path, _('item "%(k)s": label bevat een NUL-teken', k=k))
                 continue
             seen.add(k)
             out.append({"key": k, "label": label.strip()})
@@ -153,7 +201,11 @@ class FieldReader:
         if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
             self.problem(
                 path + (key,),
-                f'moet een lijst van {what}-keys zijn, bijv. ["{sorted(allowed)[0] if allowed else "x"}"]',
+                _(
+                    'moet een lijst van %(what)s-keys zijn, bijv. ["%(example)s"]',
+                    what=what,
+                    example=sorted(allowed)[0] if allowed else "x",
+                ),
             )
             return []
         out: list[str] = []
@@ -161,10 +213,15 @@ class FieldReader:
             if k not in allowed:
                 self.problem(
                     path + (key,),
-                    f'{what} "{k}" bestaat niet in de template; kies uit: ' + ", ".join(sorted(allowed)),
+                    _(
+                        '%(what)s "%(k)s" bestaat niet in de template; kies uit: %(allowed)s',
+                        what=what,
+                        k=k,
+                        allowed=", ".join(sorted(allowed)),
+                    ),
                 )
             elif k in out:
-                self.problem(path + (key,), f'{what} "{k}" staat twee keer in de lijst')
+                self.problem(path + (key,), _('%(what)s "%(k)s" staat twee keer in de lijst', what=what, k=k))
             else:
                 out.append(k)
         return out
@@ -172,12 +229,12 @@ class FieldReader:
 
 def type_name(value: Any) -> str:
     names = {
-        str: "tekst",
-        int: "een getal",
-        float: "een kommagetal",
+        str: _("tekst"),
+        int: _("een getal"),
+        float: _("een kommagetal"),
         bool: "true/false",
-        list: "een lijst",
-        dict: "een tabel",
-        date: "een datum",
+        list: _("een lijst"),
+        dict: _("een tabel"),
+        date: _("een datum"),
     }
     return names.get(type(value), type(value).__name__)

@@ -6,35 +6,37 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Operation, ReportVersion, RoundTable
 
 KIND_LABELS = {
-    "entry:import": "Geïmporteerd",
-    "entry:add": "Toegevoegd",
-    "entry:update": "Gewijzigd",
-    "entry:delete": "Verwijderd",
-    "entry:restore": "Teruggezet",
-    "entry:revert": "Eerdere versie teruggezet",
-    "entry:hide": "Verborgen of weer getoond op het scherm",
+    "entry:import": _l("Geïmporteerd"),
+    "entry:add": _l("Toegevoegd"),
+    "entry:update": _l("Gewijzigd"),
+    "entry:delete": _l("Verwijderd"),
+    "entry:restore": _l("Teruggezet"),
+    "entry:revert": _l("Eerdere versie teruggezet"),
+    "entry:hide": _l("Verborgen of weer getoond op het scherm"),
 }
 ROLE_LABELS = {
-    "rapporteur": "Verslaglegger",
-    "participant": "Deelnemer",
-    "chair": "Voorzitter",
-    "screen": "Scherm",
-    "secretariat": "Secretariaat",
+    "rapporteur": _l("Verslaglegger"),
+    "participant": _l("Deelnemer"),
+    "chair": _l("Voorzitter"),
+    "screen": _l("Scherm"),
+    "secretariat": _l("Secretariaat"),
 }
 
 
 def who(actor: str) -> str:
     """A person-readable author: 'rapporteur:Anna' → 'Verslaglegger (Anna)'."""
     if actor == "import":
-        return "Sessiebestand"
-    role, _, name = actor.partition(":")
-    label = ROLE_LABELS.get(role, role)
+        return _("Sessiebestand")
+    role, _sep, name = actor.partition(":")
+    label = str(ROLE_LABELS.get(role, role))
     return f"{label} ({name})" if name and name != role else label
 
 
@@ -73,7 +75,7 @@ def entry_versions(meeting_id: int, entry_id: str) -> list[EntryVersion]:
                 seq=row.seq,
                 at=row.created_at,
                 who=who(row.actor),
-                what=KIND_LABELS.get(row.kind, row.kind),
+                what=str(KIND_LABELS.get(row.kind, row.kind)),
                 entry=dict(state) if state else None,
                 restorable=state is not None,
             )

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..i18n import N_
 from .render import TAG
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # facilitator/
@@ -40,8 +41,19 @@ DEFAULT_TIMEOUT = 300.0
 DEFAULT_MEMORY_MB = 1536
 
 
+TOO_LONG = N_("Het opmaken duurde langer dan %(seconds)s seconden en is afgebroken.")
+
+
 class RenderError(Exception):
-    """A render that failed; str() is one sentence for the person who asked for it."""
+    """A render that failed; str() is one sentence for the person who asked for it (Dutch).
+
+    ``msgid`` and ``params`` let a page say it in its reader's language (export/jobs.py).
+    """
+
+    def __init__(self, msgid: str, **params: Any):
+        dutch = {k: _seconds(v) if isinstance(v, float) else v for k, v in params.items()}
+        super().__init__(msgid % dutch if params else msgid)
+        self.msgid, self.params = msgid, params
 
 
 @dataclass
@@ -111,7 +123,9 @@ def _spawn(memory_mb: int, timeout: float, warm: bool = False) -> subprocess.Pop
             close_fds=True,
         )
     except OSError as exc:
-        raise RenderError(f"Het opmaakproces kon niet starten ({exc.strerror or exc}).") from exc
+        raise RenderError(
+            N_("Het opmaakproces kon niet starten (%(reason)s)."), reason=str(exc.strerror or exc)
+        ) from exc
 
 
 def prestart(memory_mb: int = DEFAULT_MEMORY_MB, timeout: float = DEFAULT_TIMEOUT) -> None:
@@ -205,9 +219,7 @@ def _run(
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise RenderError(
-                    f"Het opmaken duurde langer dan {_seconds(timeout)} seconden en is afgebroken."
-                )
+                raise RenderError(TOO_LONG, seconds=float(timeout))
             try:
                 line = lines.get(timeout=min(remaining, 1.0))
             except queue.Empty:
@@ -246,16 +258,22 @@ def _run(
         )
     partial.unlink(missing_ok=True)
     if outcome and outcome.get("error") == "memory":
-        raise RenderError(f"Het opmaken had meer dan {memory_mb} MB geheugen nodig en is afgebroken.")
+        raise RenderError(
+            N_("Het opmaken had meer dan %(memory)s MB geheugen nodig en is afgebroken."), memory=memory_mb
+        )
     if proc.returncode == -signal_number("SIGXCPU"):
-        raise RenderError(f"Het opmaken duurde langer dan {_seconds(timeout)} seconden en is afgebroken.")
+        raise RenderError(TOO_LONG, seconds=float(timeout))
     if proc.returncode < 0:
         raise RenderError(
-            f"Het opmaakproces stopte onverwacht (signaal {-proc.returncode}), "
-            f"mogelijk door de geheugengrens van {memory_mb} MB."
+            N_(
+                "Het opmaakproces stopte onverwacht (signaal %(signal)s), "
+                "mogelijk door de geheugengrens van %(memory)s MB."
+            ),
+            signal=-proc.returncode,
+            memory=memory_mb,
         )
     detail = (outcome or {}).get("detail") or (log[-1] if log else f"exit status {proc.returncode}")
-    raise RenderError(f"Het opmaken is mislukt: {detail}")
+    raise RenderError(N_("Het opmaken is mislukt: %(detail)s"), detail=detail)
 
 
 def _seconds(value: float) -> str:

@@ -25,8 +25,10 @@ from flask import Flask, current_app
 
 from ..extensions import db, socketio
 from ..files import private_dir
+from ..i18n import N_
 from . import service
 from .annex import AnnexOptions
+from .child import RenderError
 from .service import ExportError
 
 log = logging.getLogger(__name__)
@@ -101,7 +103,7 @@ def _run(app: Flask, directory: Path, job_id: str) -> None:
                 progress(0.01, "loading")
                 data = service.load_meeting_data(status["slug"])
                 if data is None:
-                    raise ExportError("Deze vergadering bestaat niet meer.")
+                    raise ExportError(N_("Deze vergadering bestaat niet meer."))
                 out = directory / f"{job_id}{service.FORMATS[status['format']][1]}"
                 result = service.export_annex(
                     data,
@@ -120,11 +122,18 @@ def _run(app: Flask, directory: Path, job_id: str) -> None:
                 size=out.stat().st_size,
             )
         except ExportError as exc:
-            status.update(state="failed", stage="failed", message=str(exc))
+            # the page says it in its reader's language: a render's sentence keeps its msgid
+            cause = exc.__cause__ if isinstance(exc.__cause__, RenderError) else None
+            status.update(
+                state="failed",
+                stage="failed",
+                message=cause.msgid if cause else str(exc),
+                message_args=cause.params if cause else {},
+            )
         except Exception:  # a bug must still end the job visibly, not leave it "running"
             log.exception("annex export %s failed", job_id)
             status.update(
-                state="failed", stage="failed", message="Het exporteren is mislukt door een interne fout."
+                state="failed", stage="failed", message=N_("Het exporteren is mislukt door een interne fout.")
             )
         finally:
             db.session.remove()
@@ -150,7 +159,9 @@ def read(job_id: str) -> dict[str, Any] | None:
         allowed = timeout * (4 if status["state"] == "queued" else 1) + 60
         if time.time() - status.get("updated_ts", 0) > allowed:
             status.update(
-                state="failed", stage="failed", message="Het exporteren is onderbroken. Probeer het opnieuw."
+                state="failed",
+                stage="failed",
+                message=N_("Het exporteren is onderbroken. Probeer het opnieuw."),
             )
     return status
 

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from ..access import meeting_or_404
 from ..auth.routes import login_required
+from ..i18n import say
 from . import jobs, service
 from .forms import AnnexForm
 
@@ -40,6 +41,12 @@ def _stage_text(stage: str) -> str:
     }.get(stage, stage)
 
 
+def _message(status: dict) -> str:
+    """A failed job's sentence in the reader's language (numbers too); its Dutch if unknown."""
+    message = status.get("message") or ""
+    return say(message, status.get("message_args")) if message else ""
+
+
 def _public_status(slug: str, status: dict) -> dict:
     """What the progress page needs, and nothing of the server's internals."""
     out = {
@@ -47,7 +54,7 @@ def _public_status(slug: str, status: dict) -> dict:
         "progress": round(100 * float(status.get("progress", 0))),
         "stage": status.get("stage", ""),
         "stage_text": _stage_text(status.get("stage", "")),
-        "message": status.get("message", ""),
+        "message": _message(status),
         "format": status["format"],
     }
     if status["state"] == "done":

@@ -14,6 +14,8 @@ import io
 import re
 import warnings
 
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from lxml import etree
 
 MAX_LOGO_BYTES = 1024 * 1024
@@ -133,10 +135,10 @@ def sanitise_logo(raw: bytes) -> tuple[bytes, str, bytes]:
     Raises LogoError for anything that is not a PNG, JPEG or SVG of at most 1 MB.
     """
     if len(raw) > MAX_LOGO_BYTES:
-        size = f"{len(raw) / 1024 / 1024:.1f}".replace(".", ",")
-        raise LogoError(f"Het logo is te groot ({size} MB); hoogstens 1 MB.")
+        size = format_decimal(round(len(raw) / 1024 / 1024, 1), "0.0")
+        raise LogoError(_("Het logo is te groot (%(size)s MB); hoogstens 1 MB.", size=size))
     if not raw:
-        raise LogoError("Het logobestand is leeg.")
+        raise LogoError(_("Het logobestand is leeg."))
     if raw.startswith(b"\x89PNG\r\n\x1a\n"):
         return _raster(raw, "PNG")
     if raw.startswith(b"\xff\xd8\xff"):
@@ -144,7 +146,7 @@ def sanitise_logo(raw: bytes) -> tuple[bytes, str, bytes]:
     if _looks_like_svg(raw):
         svg = sanitise_svg(raw)
         return svg, "svg", svg_to_png(svg)
-    raise LogoError("Het logo is geen PNG-, JPEG- of SVG-bestand.")
+    raise LogoError(_("Het logo is geen PNG-, JPEG- of SVG-bestand."))
 
 
 def _looks_like_svg(raw: bytes) -> bool:
@@ -163,7 +165,12 @@ def _raster(raw: bytes, kind: str) -> tuple[bytes, str, bytes]:
                 width, height = probe.size
                 if width * height > MAX_PIXELS:
                     raise LogoError(
-                        f"Het logo is te groot in beeldpunten ({width} × {height}); hoogstens 4000 × 4000."
+                        _(
+                            "Het logo is te groot in beeldpunten (%(width)s × %(height)s); "
+                            "hoogstens 4000 × 4000.",
+                            width=width,
+                            height=height,
+                        )
                     )
                 probe.verify()  # checks the whole file (CRCs of every chunk for PNG)
             with Image.open(io.BytesIO(raw), formats=[kind]) as image:
@@ -172,10 +179,12 @@ def _raster(raw: bytes, kind: str) -> tuple[bytes, str, bytes]:
     except LogoError:
         raise
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
-        raise LogoError("Het logo is te groot in beeldpunten; hoogstens 4000 × 4000.") from exc
+        raise LogoError(_("Het logo is te groot in beeldpunten; hoogstens 4000 × 4000.")) from exc
     except Exception as exc:  # Pillow raises many kinds for a broken or disguised file
         label = "PNG" if kind == "PNG" else "JPEG"
-        raise LogoError(f"Het logo is geen geldig {label}-bestand (het kon niet worden gelezen).") from exc
+        raise LogoError(
+            _("Het logo is geen geldig %(kind)s-bestand (het kon niet worden gelezen).", kind=label)
+        ) from exc
     # sRGB only: PDF/A with an sRGB output intent forbids CMYK images
     has_alpha = picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info
     picture = picture.convert("RGBA" if has_alpha and kind == "PNG" else "RGB")
@@ -194,7 +203,7 @@ def _raster(raw: bytes, kind: str) -> tuple[bytes, str, bytes]:
 def sanitise_svg(raw: bytes) -> bytes:
     """An SVG rebuilt from the whitelist: no scripts, no entities, nothing outside the logo."""
     if re.search(rb"<!DOCTYPE|<!ENTITY", raw, re.I):
-        raise LogoError("Het SVG-logo bevat een DOCTYPE of entiteiten; die zijn niet toegestaan.")
+        raise LogoError(_("Het SVG-logo bevat een DOCTYPE of entiteiten; die zijn niet toegestaan."))
     parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
@@ -207,12 +216,12 @@ def sanitise_svg(raw: bytes) -> bytes:
     try:
         root = etree.fromstring(raw, parser)
     except etree.XMLSyntaxError as exc:
-        raise LogoError("Het SVG-logo is geen geldige XML.") from exc
+        raise LogoError(_("Het SVG-logo is geen geldige XML.")) from exc
     if root.tag != f"{{{SVG_NS}}}svg":
-        raise LogoError("Het SVG-logo heeft geen <svg>-element in de SVG-namespace.")
+        raise LogoError(_("Het SVG-logo heeft geen <svg>-element in de SVG-namespace."))
     clean = _copy(root, [0])
     if not (clean.get("viewBox") or (clean.get("width") and clean.get("height"))):
-        raise LogoError("Het SVG-logo heeft geen viewBox en geen breedte en hoogte.")
+        raise LogoError(_("Het SVG-logo heeft geen viewBox en geen breedte en hoogte."))
     return etree.tostring(clean, xml_declaration=True, encoding="UTF-8")
 
 
@@ -220,7 +229,9 @@ def _copy(element: etree._Element, count: list[int]) -> etree._Element:
     """A new element with the allowed attributes and the allowed children, recursively."""
     count[0] += 1
     if count[0] > MAX_SVG_ELEMENTS:
-        raise LogoError(f"Het SVG-logo heeft te veel elementen (hoogstens {MAX_SVG_ELEMENTS}).")
+        raise LogoError(
+            _("Het SVG-logo heeft te veel elementen (hoogstens %(limit)s).", limit=MAX_SVG_ELEMENTS)
+        )
     local = etree.QName(element).localname
     out = etree.Element(f"{{{SVG_NS}}}{local}", nsmap={None: SVG_NS} if local == "svg" else None)
     for name, value in element.attrib.items():
@@ -266,5 +277,5 @@ def svg_to_png(svg: bytes) -> bytes:
     except LogoError:
         raise
     except Exception as exc:
-        raise LogoError("Het SVG-logo kon niet worden getekend.") from exc
+        raise LogoError(_("Het SVG-logo kon niet worden getekend.")) from exc
     return png

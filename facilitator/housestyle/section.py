@@ -17,6 +17,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from flask_babel import gettext as _
+
 from .logo import LogoError, sanitise_logo
 from .style import LOGO_TYPES, StyleData, accent_problem, name_problem
 
@@ -32,15 +34,18 @@ def read_section(raw: Any, problem: Problem) -> StyleData | None:
         return None
     path: tuple[Any, ...] = ("style",)
     if not isinstance(raw, dict):
-        problem(path, "moet een sectie [style] zijn")
+        problem(path, _("moet een sectie [style] zijn"))
         return None
     for key in raw:
         if key not in FIELDS:
-            problem(path + (key,), "onbekend veld (tikfout?); toegestaan: " + ", ".join(sorted(FIELDS)))
+            problem(
+                path + (key,),
+                _("onbekend veld (tikfout?); toegestaan: %(allowed)s", allowed=", ".join(sorted(FIELDS))),
+            )
     style = StyleData()
     name = raw.get("name", "")
     if not isinstance(name, str):
-        problem(path + ("name",), "moet tekst zijn (tussen aanhalingstekens)")
+        problem(path + ("name",), _("moet tekst zijn (tussen aanhalingstekens)"))
     elif message := name_problem(name.strip()):
         problem(path + ("name",), message)
     else:
@@ -48,14 +53,14 @@ def read_section(raw: Any, problem: Problem) -> StyleData | None:
     accent = raw.get("accent")
     if accent is not None:
         if not isinstance(accent, str):
-            problem(path + ("accent",), 'moet tekst zijn, bijv. accent = "#0B4F8A"')
+            problem(path + ("accent",), _('moet tekst zijn, bijv. accent = "#0B4F8A"'))
         elif message := accent_problem(accent.strip()):
             problem(path + ("accent",), message)
         else:
             style.accent = accent.strip().lower()
     cover = raw.get("cover", False)
     if not isinstance(cover, bool):
-        problem(path + ("cover",), "moet true of false zijn")
+        problem(path + ("cover",), _("moet true of false zijn"))
     else:
         style.cover = cover
     logo = raw.get("logo")
@@ -64,20 +69,27 @@ def read_section(raw: Any, problem: Problem) -> StyleData | None:
         if match is None:
             problem(
                 path + ("logo",),
-                'moet een data-URI zijn: "data:image/png;base64,…" (ook image/jpeg of image/svg+xml)',
+                _('moet een data-URI zijn: "data:image/png;base64,…" (ook image/jpeg of image/svg+xml)'),
             )
         else:
             try:
                 content = base64.b64decode("".join(match.group(2).split()), validate=True)
                 style.logo, style.logo_type, style.logo_png = sanitise_logo(content)
             except binascii.Error:
-                problem(path + ("logo",), "de base64-gegevens van het logo zijn beschadigd")
+                problem(path + ("logo",), _("de base64-gegevens van het logo zijn beschadigd"))
             except LogoError as exc:
                 problem(path + ("logo",), str(exc).rstrip("."))
             else:
                 declared = match.group(1)
                 if LOGO_TYPES[style.logo_type] != declared:
-                    problem(path + ("logo",), f"het logo is {style.logo_type.upper()}, niet {declared}")
+                    problem(
+                        path + ("logo",),
+                        _(
+                            "het logo is %(kind)s, niet %(declared)s",
+                            kind=style.logo_type.upper(),
+                            declared=declared,
+                        ),
+                    )
     return style
 
 

@@ -6,6 +6,9 @@ import base64
 import re
 from dataclasses import dataclass
 
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+
 ACCENT_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
 # the app's own blue (static/css/app.css): what every annex and screen uses without a style
 DEFAULT_ACCENT = "#0b4f8a"
@@ -66,12 +69,15 @@ def contrast_ratio(first: str, second: str = "#ffffff") -> float:
 def accent_problem(value: str) -> str | None:
     """Why an accent colour cannot be used (one Dutch sentence), or None when it can."""
     if not ACCENT_RE.match(value or ""):
-        return f"„{value[:20]}” is geen kleur in de vorm #RRGGBB (bijvoorbeeld #0B4F8A)"
+        return _("„%(value)s” is geen kleur in de vorm #RRGGBB (bijvoorbeeld #0B4F8A)", value=value[:20])
     ratio = contrast_ratio(value)
     if ratio < MIN_CONTRAST:
-        return (
-            f"{value} heeft te weinig contrast met wit ({ratio:.1f}:1, minstens {MIN_CONTRAST}:1 "
-            "voor tekst); kies een donkerdere kleur"
+        return _(
+            "%(value)s heeft te weinig contrast met wit (%(ratio)s:1, minstens %(minimum)s:1 voor tekst); "
+            "kies een donkerdere kleur",
+            value=value,
+            ratio=format_decimal(round(ratio, 1), "0.0"),
+            minimum=format_decimal(MIN_CONTRAST),
         )
     return None
 
@@ -79,7 +85,9 @@ def accent_problem(value: str) -> str | None:
 def name_problem(value: str) -> str | None:
     """Why an organisation name cannot be used, or None."""
     if len(value) > NAME_LIMIT:
-        return f"de naam is te lang: {len(value)} tekens, hoogstens {NAME_LIMIT}"
+        return _(
+            "de naam is te lang: %(length)s tekens, hoogstens %(limit)s", length=len(value), limit=NAME_LIMIT
+        )
     if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
-        return "de naam bevat een regeleinde of stuurteken"
+        return _("de naam bevat een regeleinde of stuurteken")
     return None

@@ -17,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from pycrdt import Doc, Text
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -186,7 +187,7 @@ def _meeting_batch(conn, meeting_id: int, jobs: list[Job], answers: dict[int, An
                     raise ProtocolError("closed")
                 table_id = tables.get(job.actor.table_number)
                 if table_id is None:
-                    raise ProtocolError("not_found", "Deze tafel bestaat niet meer.")
+                    raise ProtocolError("not_found", _l("Deze tafel bestaat niet meer."))
                 accepted.append(_check(job, table_id, entries, inserted, changed, reports.get(table_id)))
             except ProtocolError as exc:
                 answers[id(job)] = exc
@@ -263,7 +264,7 @@ def _check(job: Job, table_id: int, entries, inserted, changed, report: _Report 
         return _check_report(job, table_id, report)
     if isinstance(command, p.AddEntry):
         if command.id in entries:
-            raise ProtocolError("invalid", "Er bestaat al een inbreng met deze id.")
+            raise ProtocolError("invalid", _l("Er bestaat al een inbreng met deze id."))
         now = utcnow()
         row = {
             "id": command.id,
@@ -303,14 +304,16 @@ def _check_report(job: Job, table_id: int, report: _Report) -> _Accepted:
         merge_update(report.doc, command.update)
         text = str(report.doc.get(REPORT_KEY, type=Text))
         if len(text) > LIMITS["report"]:
-            raise ProtocolError("too_large", f"Het verslag is hoogstens {LIMITS['report']} tekens lang.")
+            raise ProtocolError(
+                "too_large", _l("Het verslag is hoogstens %(limit)s tekens lang.", limit=LIMITS["report"])
+            )
         stored_state(report.doc, report.stored)  # the stored state's byte cap
         # a character no document can hold, newly typed (as changes._merge_report)
         if (problem := text_problem(text, multiline=True)) and not text_problem(report.stored_text, True):
-            raise ProtocolError("invalid", f"Het verslag {problem}.")
+            raise ProtocolError("invalid", _l("Het verslag %(problem)s.", problem=problem))
     except ValueError:
         report.doc = _fresh_doc(report.stored_text, report.stored, report.accepted)
-        raise ProtocolError("invalid", "De wijziging van het verslag is onleesbaar.") from None
+        raise ProtocolError("invalid", _l("De wijziging van het verslag is onleesbaar.")) from None
     except ProtocolError:
         # a CRDT update cannot be taken back: rebuild the document without it
         report.doc = _fresh_doc(report.stored_text, report.stored, report.accepted)

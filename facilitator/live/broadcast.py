@@ -95,7 +95,7 @@ def presence(meeting_id: int, number: int | None) -> None:
 
 def revoked(sid: str) -> None:
     """Tell one client its link no longer works (the caller disconnects it)."""
-    send("revoked", {"message": MESSAGES["forbidden"]}, sid)
+    send("revoked", {"message": str(MESSAGES["forbidden"])}, sid)
 
 
 def revoke_connections(meeting_id: int, role: str, table_number: int | None) -> int:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..models import ReportVersion, TokenUsage, utcnow
@@ -70,7 +71,7 @@ def check(token_id: int | None, role: str, size: int, pending: tuple[int, int] =
     factor = current_app.config.get("STORAGE_BUDGET_FACTOR", 1)
     max_events, max_bytes = (int(n * factor) for n in STORAGE_BUDGET.get(role, (0, 0)))
     if size > max_bytes:
-        raise ProtocolError("too_large", "Deze wijziging is te groot om via deze link op te slaan.")
+        raise ProtocolError("too_large", _l("Deze wijziging is te groot om via deze link op te slaan."))
     now = utcnow()
     usage = _usage(token_id, now)
     # the previous window counts for the part of it that still lies within the sliding window
@@ -81,8 +82,11 @@ def check(token_id: int | None, role: str, size: int, pending: tuple[int, int] =
         minutes = LIMITS["budget_window"] // 60
         raise ProtocolError(
             "rate_limited",
-            f"Via deze link is de afgelopen {minutes} minuten zoveel opgeslagen dat het even moet "
-            "wachten; uw wijziging wordt straks vanzelf opnieuw verstuurd.",
+            _l(
+                "Via deze link is de afgelopen %(minutes)s minuten zoveel opgeslagen dat het even moet "
+                "wachten; uw wijziging wordt straks vanzelf opnieuw verstuurd.",
+                minutes=minutes,
+            ),
         )
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -147,7 +148,7 @@ def _table_for(actor: Actor, meeting: Meeting, base: int | None) -> RoundTable:
         )
     ).scalar_one_or_none()
     if table is None:
-        raise ProtocolError("not_found", "Deze tafel bestaat niet meer.")
+        raise ProtocolError("not_found", _l("Deze tafel bestaat niet meer."))
     return table
 
 
@@ -180,7 +181,7 @@ def add_entry(actor: Actor, command: p.AddEntry) -> Outcome:
 
     def apply(table: RoundTable, seq: int):
         if db.session.get(Entry, command.id) is not None:
-            raise ProtocolError("invalid", "Er bestaat al een inbreng met deze id.")
+            raise ProtocolError("invalid", _l("Er bestaat al een inbreng met deze id."))
         entry = Entry(
             id=command.id,
             table=table,
@@ -300,10 +301,12 @@ def _merge_report(table: RoundTable, doc, update: bytes, actor: Actor, seq: int,
     """Store the merged report, record its version, and describe the broadcast."""
     text = report_text(doc)
     if len(text) > LIMITS["report"]:
-        raise ProtocolError("too_large", f"Het verslag is hoogstens {LIMITS['report']} tekens lang.")
+        raise ProtocolError(
+            "too_large", _l("Het verslag is hoogstens %(limit)s tekens lang.", limit=LIMITS["report"])
+        )
     # a character no document can hold, newly typed (one already stored does not block typing)
     if (problem := text_problem(text, multiline=True)) and not text_problem(table.report or "", True):
-        raise ProtocolError("invalid", f"Het verslag {problem}.")
+        raise ProtocolError("invalid", _l("Het verslag %(problem)s.", problem=problem))
     table.report_state = stored_state(doc, table.report_state)
     table.report = text
     record_report_version(table, text, actor, seq, new=new_version)
@@ -331,7 +334,7 @@ def update_table(actor: Actor, command: p.UpdateTable) -> Outcome:
         people = command.participants if command.participants is not None else table.participant_names
         held = {role: command.roles[role] for role in PARTICIPANT_ROLES if role in command.roles}
         for _role, word, _name in misplaced_roles(held, people):
-            raise ProtocolError("invalid", f"De {word} moet een van de deelnemers zijn.")
+            raise ProtocolError("invalid", _l("De %(word)s moet een van de deelnemers zijn.", word=word))
         if command.participants is not None:
             set_participants(table, command.participants)
             # a leader or spokesperson who left the list no longer holds that role
@@ -397,7 +400,7 @@ def set_timer(actor: Actor, command: p.SetTimer) -> Outcome:
         elif action == "reset":
             meeting.timer_total = meeting.timer_ends_at = meeting.timer_remaining = None
         elif meeting.timer_total is None:
-            raise ProtocolError("invalid", "De timer loopt nog niet.")
+            raise ProtocolError("invalid", _l("De timer loopt nog niet."))
         elif action == "pause" and ends_at is not None:
             meeting.timer_remaining = max(0, int((ends_at - now).total_seconds()))
             meeting.timer_ends_at = None

@@ -14,34 +14,44 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 REFUSALS = ("invalid", "forbidden", "not_found", "too_large", "closed")
 RETRYABLE = ("rate_limited", "unavailable")
 ERROR_CODES = (*REFUSALS, *RETRYABLE, "out_of_sync")
 
 MESSAGES = {
-    "invalid": "Deze wijziging is niet geldig en is niet opgeslagen.",
-    "forbidden": "U mag dit niet met deze link. Vraag het secretariaat om een nieuwe link.",
-    "not_found": "Deze inbreng bestaat niet (meer).",
-    "too_large": "Dit is te lang om op te slaan.",
-    "closed": "De invoer is gesloten; wijzigingen worden niet meer opgeslagen.",
-    "rate_limited": "Te veel wijzigingen tegelijk; even geduld, het wordt zo opnieuw geprobeerd.",
-    "unavailable": "De server kan dit nu niet opslaan; het blijft bewaard en wordt opnieuw geprobeerd.",
-    "out_of_sync": "Het verslag wordt opnieuw gelijkgezet met de server.",
+    "invalid": _l("Deze wijziging is niet geldig en is niet opgeslagen."),
+    "forbidden": _l("U mag dit niet met deze link. Vraag het secretariaat om een nieuwe link."),
+    "not_found": _l("Deze inbreng bestaat niet (meer)."),
+    "too_large": _l("Dit is te lang om op te slaan."),
+    "closed": _l("De invoer is gesloten; wijzigingen worden niet meer opgeslagen."),
+    "rate_limited": _l("Te veel wijzigingen tegelijk; even geduld, het wordt zo opnieuw geprobeerd."),
+    "unavailable": _l("De server kan dit nu niet opslaan; het blijft bewaard en wordt opnieuw geprobeerd."),
+    "out_of_sync": _l("Het verslag wordt opnieuw gelijkgezet met de server."),
 }
 
 
 class ProtocolError(Exception):
-    """A refused event: a contract error code and a sentence for a person (Dutch).
+    """A refused event: a contract error code and a sentence for a person.
 
-    ``extra`` goes into the acknowledgement too (``out_of_sync`` carries the server's ``state``).
+    ``message`` is a lazy string (``lazy_gettext``): it is put into words when the answer is
+    made, in the language of the connection (the page that connected), not where it was raised
+    (a batch's writer has no request). ``extra`` goes into the acknowledgement too
+    (``out_of_sync`` carries the server's ``state``).
     """
 
-    def __init__(self, code: str, message: str | None = None, extra: dict[str, Any] | None = None):
+    def __init__(self, code: str, message: Any = None, extra: dict[str, Any] | None = None):
         assert code in ERROR_CODES
         super().__init__(code)
         self.code = code
-        self.message = message or MESSAGES[code]
+        self._message = message if message is not None else MESSAGES[code]
         self.extra = extra or {}
+
+    @property
+    def message(self) -> str:
+        """The sentence, in the language of the current request (Dutch outside one)."""
+        return str(self._message)
 
     def ack(self) -> dict[str, Any]:
         """The acknowledgement that answers the refused event."""

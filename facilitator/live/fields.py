@@ -10,6 +10,8 @@ import binascii
 import re
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from ..rules import LIMITS, text_problem
 from .errors import ProtocolError
 
@@ -19,7 +21,7 @@ _ID_RE = re.compile(r"[A-Za-z0-9_-]{8,64}")  # fullmatch: "$" would let a final 
 def require_dict(payload: Any) -> dict[str, Any]:
     """The payload must be a JSON object."""
     if not isinstance(payload, dict):
-        raise ProtocolError("invalid", "De gegevens van deze wijziging zijn onleesbaar.")
+        raise ProtocolError("invalid", _l("De gegevens van deze wijziging zijn onleesbaar."))
     return payload
 
 
@@ -27,7 +29,7 @@ def op_id(payload: dict[str, Any], key: str = "op") -> str:
     """A client-chosen operation (or entry) id: 8–64 URL-safe characters, e.g. a UUID."""
     value = payload.get(key)
     if not isinstance(value, str) or not _ID_RE.fullmatch(value):
-        raise ProtocolError("invalid", f"Het veld '{key}' ontbreekt of is geen geldige id.")
+        raise ProtocolError("invalid", _l("Het veld '%(key)s' ontbreekt of is geen geldige id.", key=key))
     return value
 
 
@@ -37,7 +39,7 @@ def sequence(payload: dict[str, Any], field: str, required: bool) -> int | None:
     if value is None and not required:
         return None
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ProtocolError("invalid", f"'{field}' moet een volgnummer zijn.")
+        raise ProtocolError("invalid", _l("'%(field)s' moet een volgnummer zijn.", field=field))
     return value
 
 
@@ -45,7 +47,10 @@ def choice(payload: dict[str, Any], field: str, allowed: tuple[str, ...]) -> str
     """One of a fixed set of values."""
     value = payload.get(field)
     if value not in allowed:
-        raise ProtocolError("invalid", f"'{field}' moet een van deze zijn: {', '.join(allowed)}.")
+        raise ProtocolError(
+            "invalid",
+            _l("'%(field)s' moet een van deze zijn: %(allowed)s.", field=field, allowed=", ".join(allowed)),
+        )
     return value
 
 
@@ -53,7 +58,7 @@ def boolean(payload: dict[str, Any], field: str) -> bool:
     """true or false."""
     value = payload.get(field)
     if not isinstance(value, bool):
-        raise ProtocolError("invalid", f"'{field}' moet true of false zijn.")
+        raise ProtocolError("invalid", _l("'%(field)s' moet true of false zijn.", field=field))
     return value
 
 
@@ -65,19 +70,27 @@ def whole_number(
     if value is None and not required:
         return None
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise ProtocolError("invalid", f"'{field}' moet een heel getal van {low} tot {high} zijn.")
+        raise ProtocolError(
+            "invalid",
+            _l(
+                "'%(field)s' moet een heel getal van %(low)s tot %(high)s zijn.",
+                field=field,
+                low=low,
+                high=high,
+            ),
+        )
     return value
 
 
 def table_numbers(value: Any, field: str, existing: tuple[int, ...]) -> list[int]:
     """A list of existing table numbers without repeats."""
     if not isinstance(value, list) or not all(isinstance(n, int) and not isinstance(n, bool) for n in value):
-        raise ProtocolError("invalid", f"'{field}' moet een lijst van tafelnummers zijn.")
+        raise ProtocolError("invalid", _l("'%(field)s' moet een lijst van tafelnummers zijn.", field=field))
     if len(set(value)) != len(value):
-        raise ProtocolError("invalid", f"Een tafel staat twee keer in '{field}'.")
+        raise ProtocolError("invalid", _l("Een tafel staat twee keer in '%(field)s'.", field=field))
     unknown = [n for n in value if n not in existing]
     if unknown:
-        raise ProtocolError("not_found", f"Tafel {unknown[0]} bestaat niet.")
+        raise ProtocolError("not_found", _l("Tafel %(number)s bestaat niet.", number=unknown[0]))
     return list(value)
 
 
@@ -87,16 +100,20 @@ def entry_text(payload: dict[str, Any], required: bool) -> str | None:
         return None
     value = payload.get("text")
     if not isinstance(value, str):
-        raise ProtocolError("invalid", "De tekst van de inbreng ontbreekt.")
+        raise ProtocolError("invalid", _l("De tekst van de inbreng ontbreekt."))
     value = value.strip()
     if not value:
-        raise ProtocolError("invalid", "Een lege inbreng wordt niet opgeslagen.")
+        raise ProtocolError("invalid", _l("Een lege inbreng wordt niet opgeslagen."))
     if problem := text_problem(value, multiline=True):
-        raise ProtocolError("invalid", f"De tekst van de inbreng {problem}.")
+        raise ProtocolError("invalid", _l("De tekst van de inbreng %(problem)s.", problem=problem))
     if len(value) > LIMITS["entry_text"]:
         raise ProtocolError(
             "too_large",
-            f"Een inbreng is hoogstens {LIMITS['entry_text']} tekens; deze heeft er {len(value)}.",
+            _l(
+                "Een inbreng is hoogstens %(limit)s tekens; deze heeft er %(length)s.",
+                limit=LIMITS["entry_text"],
+                length=len(value),
+            ),
         )
     return value
 
@@ -105,12 +122,14 @@ def report_text(payload: dict[str, Any]) -> str:
     """A whole report's text (curation): at most LIMITS['report'] characters."""
     value = payload.get("text")
     if not isinstance(value, str):
-        raise ProtocolError("invalid", "Het verslag moet tekst zijn.")
+        raise ProtocolError("invalid", _l("Het verslag moet tekst zijn."))
     if problem := text_problem(value, multiline=True):
-        raise ProtocolError("invalid", f"Het verslag {problem}.")
+        raise ProtocolError("invalid", _l("Het verslag %(problem)s.", problem=problem))
     value = value.replace("\r\n", "\n")
     if len(value) > LIMITS["report"]:
-        raise ProtocolError("too_large", f"Het verslag is hoogstens {LIMITS['report']} tekens lang.")
+        raise ProtocolError(
+            "too_large", _l("Het verslag is hoogstens %(limit)s tekens lang.", limit=LIMITS["report"])
+        )
     return value
 
 
@@ -122,13 +141,17 @@ def keys(
         return None
     value = payload.get(field, [])
     if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
-        raise ProtocolError("invalid", f"'{field}' moet een lijst van sleutels zijn.")
+        raise ProtocolError("invalid", _l("'%(field)s' moet een lijst van sleutels zijn.", field=field))
     unknown = [k for k in value if k not in allowed]
     if unknown:
-        raise ProtocolError("invalid", f"Onbekende keuze in '{field}': {', '.join(unknown[:3])}.")
+        raise ProtocolError(
+            "invalid",
+            _l("Onbekende keuze in '%(field)s': %(unknown)s.", field=field, unknown=", ".join(unknown[:3])),
+        )
     if len(set(value)) < at_least:
-        what = "bol" if field == "bollen" else "horizon"
-        raise ProtocolError("invalid", f"Kies ten minste één {what}.")
+        if field == "bollen":
+            raise ProtocolError("invalid", _l("Kies ten minste één bol."))
+        raise ProtocolError("invalid", _l("Kies ten minste één horizon."))
     return [k for k in allowed if k in value]
 
 
@@ -136,19 +159,19 @@ def crdt_update(payload: dict[str, Any]) -> bytes:
     """Base64-encoded bytes of a CRDT update, at most LIMITS['report_update'] bytes."""
     value = payload.get("update")
     if not isinstance(value, str) or not value:
-        raise ProtocolError("invalid", "De wijziging van het verslag ontbreekt.")
+        raise ProtocolError("invalid", _l("De wijziging van het verslag ontbreekt."))
     if len(value) > LIMITS["report_update"] * 4 // 3 + 4:
         raise ProtocolError(
-            "too_large", "Deze wijziging van het verslag is te groot om in één keer te sturen."
+            "too_large", _l("Deze wijziging van het verslag is te groot om in één keer te sturen.")
         )
     try:
         update = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        raise ProtocolError("invalid", "De wijziging van het verslag is onleesbaar.") from None
+        raise ProtocolError("invalid", _l("De wijziging van het verslag is onleesbaar.")) from None
     # whether the bytes are a CRDT update is seen when the batch merges them (refused `invalid`
     # there): a document made here only to try costs more than the whole rest of the change
     if not update:
-        raise ProtocolError("invalid", "De wijziging van het verslag is onleesbaar.")
+        raise ProtocolError("invalid", _l("De wijziging van het verslag is onleesbaar."))
     return update
 
 
@@ -157,24 +180,28 @@ def name(value: Any, field: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ProtocolError("invalid", f"'{field}' moet tekst zijn.")
+        raise ProtocolError("invalid", _l("'%(field)s' moet tekst zijn.", field=field))
     value = value.strip()
     if len(value) > LIMITS["name"]:
-        raise ProtocolError("too_large", f"Een naam is hoogstens {LIMITS['name']} tekens.")
+        raise ProtocolError("too_large", _l("Een naam is hoogstens %(limit)s tekens.", limit=LIMITS["name"]))
     if problem := text_problem(value):
-        raise ProtocolError("invalid", f"Een naam in '{field}' {problem}.")
+        raise ProtocolError(
+            "invalid", _l("Een naam in '%(field)s' %(problem)s.", field=field, problem=problem)
+        )
     return value or None
 
 
 def names(value: Any, field: str) -> list[str]:
     """A list of people's names: trimmed, without blanks or repeats, at most LIMITS['participants']."""
     if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
-        raise ProtocolError("invalid", f"'{field}' moet een lijst van namen zijn.")
+        raise ProtocolError("invalid", _l("'%(field)s' moet een lijst van namen zijn.", field=field))
     people: list[str] = []
     for item in value:
         clean = name(item, field)
         if clean and clean not in people:
             people.append(clean)
     if len(people) > LIMITS["participants"]:
-        raise ProtocolError("too_large", f"Hoogstens {LIMITS['participants']} deelnemers per tafel.")
+        raise ProtocolError(
+            "too_large", _l("Hoogstens %(limit)s deelnemers per tafel.", limit=LIMITS["participants"])
+        )
     return people

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import base64
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from pycrdt import Doc, Text, get_update
 
 from ..extensions import db
@@ -27,15 +28,32 @@ REPORT_KEY = "report"
 
 @dataclass(frozen=True)
 class TextDoc:
-    """A kind of co-edited text of a table: its root (also the table's text column), state column, noun."""
+    """A kind of co-edited text of a table: its root (also the table's text column), state column,
+    and its refusals (lazy strings, said in the connection's language)."""
 
     key: str
     state: str
-    noun: str  # Dutch, in the refusals: "het verslag"
+    messages: dict = field(hash=False, compare=False)
 
 
-REPORT = TextDoc(REPORT_KEY, "report_state", "het verslag")
-FEEDBACK = TextDoc("feedback", "feedback_state", "de terugkoppeling")
+REPORT = TextDoc(
+    REPORT_KEY,
+    "report_state",
+    {
+        "foreign": _l("Deze wijziging hoort niet bij het verslag en is niet opgeslagen."),
+        "plain": _l("Het verslag is platte tekst; opmaak wordt niet opgeslagen."),
+        "too_large": _l("Het verslag is te groot geworden om op te slaan; maak het korter."),
+    },
+)
+FEEDBACK = TextDoc(
+    "feedback",
+    "feedback_state",
+    {
+        "foreign": _l("Deze wijziging hoort niet bij de terugkoppeling en is niet opgeslagen."),
+        "plain": _l("De terugkoppeling is platte tekst; opmaak wordt niet opgeslagen."),
+        "too_large": _l("De terugkoppeling is te groot geworden om op te slaan; maak haar korter."),
+    },
+)
 
 
 def report_doc(table: RoundTable, kind: TextDoc = REPORT) -> Doc:
@@ -122,14 +140,12 @@ def merge_update(doc: Doc, update: bytes, kind: TextDoc = REPORT) -> None:
     before = doc.get_state()
     doc.apply_update(update)
     if set(doc.keys()) - {kind.key}:
-        raise ProtocolError("invalid", f"Deze wijziging hoort niet bij {kind.noun} en is niet opgeslagen.")
+        raise ProtocolError("invalid", kind.messages["foreign"])
     if _lacks_predecessors(doc, update):
         # the state vector of what is stored (not of this document, which holds part of the update)
         raise ProtocolError("out_of_sync", extra={"state": base64.b64encode(before).decode()})
     if any(not isinstance(chunk, str) or attrs for chunk, attrs in doc.get(kind.key, type=Text).diff()):
-        raise ProtocolError(
-            "invalid", f"{kind.noun.capitalize()} is platte tekst; opmaak wordt niet opgeslagen."
-        )
+        raise ProtocolError("invalid", kind.messages["plain"])
 
 
 def stored_state(doc: Doc, previous: bytes | None, kind: TextDoc = REPORT) -> bytes:
@@ -137,9 +153,7 @@ def stored_state(doc: Doc, previous: bytes | None, kind: TextDoc = REPORT) -> by
     state = doc.get_update()
     limit = LIMITS["report_state"]
     if len(state) > limit and len(state) > len(previous or b""):
-        raise ProtocolError(
-            "too_large", f"{kind.noun.capitalize()} is te groot geworden om op te slaan; maak het korter."
-        )
+        raise ProtocolError("too_large", kind.messages["too_large"])
     return state
 
 

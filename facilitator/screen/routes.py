@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, g, jsonify, redirect, render_template, url_for
-from flask_babel import refresh
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, url_for
 
 from .. import operations
 from ..access import meeting_or_404, token_or_404
 from ..auth.routes import login_required
+from ..i18n import set_page_locale
 from ..live import snapshot
 from ..live.protocol import NAMESPACE, SCREEN_MODES
 from ..models import AccessToken
@@ -33,8 +33,7 @@ def no_store(response: Response) -> Response:
 def _page(access: AccessToken, chair: bool):
     meeting = access.meeting
     # the room reads the screen in the meeting's language, whoever opened it (?lang still wins)
-    g.page_locale = meeting.language or "nl"
-    refresh()  # forget a locale chosen earlier in this request
+    set_page_locale(meeting.language or "nl")
     page_data: dict[str, Any] = {
         "token": access.token,
         "role": access.role,

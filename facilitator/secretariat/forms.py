@@ -357,7 +357,7 @@ def _row_name(index: int, rows: list[TableForm]) -> str:
 def _humanise(message: str, rows: list[TableForm]) -> str:
     """Say it in the form's words: tables by number (not the file's tables[N]), no "file" or "key"."""
     message = re.sub(r"tables\[(\d+)\]", lambda m: _row_name(int(m.group(1)), rows), message)
-    message = message.replace("bestaat niet in dit bestand", _("bestaat niet in deze vergadering"))
+    message = message.replace(_("bestaat niet in dit bestand"), _("bestaat niet in deze vergadering"))
     return re.sub(r"\bkey\b", _("sleutel"), message)
 
 

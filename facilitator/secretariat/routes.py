@@ -23,6 +23,7 @@ from .. import operations, sessionfile
 from ..access import meeting_or_404
 from ..auth.routes import login_required
 from ..extensions import db
+from ..i18n import say
 from ..live import broadcast
 from ..meeting_data import MeetingData, meeting_to_data
 from ..models import Meeting
@@ -341,7 +342,7 @@ def _cards(slug: str, kind: str, failed: str, name: str):
     try:
         pdf = render_cards_pdf(card_data(meeting, _public_url()), kind=kind)
     except RenderError as exc:
-        flash(failed % {"reason": str(exc)}, "error")
+        flash(failed % {"reason": say(exc.msgid, exc.params)}, "error")
         return redirect(url_for(".meeting", slug=meeting.slug))
     download = f"{name}-{meeting.slug}.pdf"
     return send_file(BytesIO(pdf), mimetype="application/pdf", as_attachment=True, download_name=download)

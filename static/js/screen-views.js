@@ -20,6 +20,12 @@ export function minTextPx() {
 
 // ------------------------------------------------------------------------------ overview
 
+/** A count in words: "1 …" and "{n} …" are separate strings (English needs its plural), none: `zero`. */
+function countText(n, one, many, zero = "") {
+  if (!n) return zero;
+  return n === 1 ? one : format(many, { n });
+}
+
 function presenceLine(ctx, number) {
   const s = ctx.strings;
   const people = ctx.state.presence.get(number) || [];
@@ -83,7 +89,7 @@ function tile(ctx, number) {
       h("h3", { id: titleId, class: "tile-title" }, tableBadge(ctx, number), " ", format(s.table, { n: number })),
       presenceLine(ctx, number),
     ),
-    h("p", { class: "tile-count" }, visibleCount ? format(s.entriesCount, { n: visibleCount }) : s.entriesNone),
+    h("p", { class: "tile-count" }, countText(visibleCount, s.entriesCountOne, s.entriesCount, s.entriesNone)),
     bolCounts(ctx, number),
     latest.length
       ? h("div", { class: "latest" }, h("h4", { class: "visually-hidden" }, s.latest), h("ul", { class: "entry-list latest-list" }, latest.map((item) => entryItem(ctx, item))))
@@ -269,7 +275,9 @@ function coverageCard(ctx, number, result) {
     "div",
     { class: "coverage-card", dataset: { table: String(number), filled: String(result.filled), total: String(result.total) } },
     table,
-    result.noHorizon ? h("p", { class: "no-horizon" }, format(s.coverageNoHorizon, { n: result.noHorizon })) : null,
+    result.noHorizon
+      ? h("p", { class: "no-horizon" }, countText(result.noHorizon, s.coverageNoHorizonOne, s.coverageNoHorizon))
+      : null,
   );
 }
 

@@ -1,6 +1,7 @@
 """axe-core (from the npm registry, node_modules/axe-core) over every page in every state a
-test can reach: 0 violations. The script is added through Playwright with the page's CSP
-bypassed for the test only; the pages themselves keep `script-src 'self'`."""
+test can reach, in Dutch and in English (a browser that prefers English): 0 violations. The
+script is added through Playwright with the page's CSP bypassed for the test only; the pages
+themselves keep `script-src 'self'`."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from playwright.sync_api import Page, expect
 
 from facilitator import operations
 from facilitator.extensions import db
+from tests.i18n_check import say
 
 from .conftest import LAPTOP, PHONE
-from .test_capture_e2e import add_entry, chair_call, url, wait_saved
+from .test_capture_e2e import chair_call, url
 
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=15_000)
@@ -22,13 +24,22 @@ AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.m
 PASSWORD = "een-lang-test-wachtwoord-42"
 
 
+LOCALES = {"nl": "nl-NL", "en": "en-GB"}
+
+
+@pytest.fixture(params=sorted(LOCALES))
+def lang(request) -> str:
+    """Every audit twice: in Dutch and in English (the browser's language chooses it)."""
+    return request.param
+
+
 @pytest.fixture
-def audited(browser):
+def audited(browser, lang):
     """Factory: a page in a context that lets the test add axe-core (CSP bypassed for the test)."""
     contexts = []
 
     def _open(address: str, device: dict | None = None) -> Page:
-        context = browser.new_context(**(device or LAPTOP), locale="nl-NL", bypass_csp=True)
+        context = browser.new_context(**(device or LAPTOP), locale=LOCALES[lang], bypass_csp=True)
         context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()
@@ -53,15 +64,27 @@ def violations(page: Page, name: str) -> list[str]:
     ]
 
 
-def login(page: Page, server_url: str, user: str) -> None:
+def login(page: Page, server_url: str, user: str, lang: str) -> None:
     page.goto(f"{server_url}/secretariaat/inloggen")
-    page.get_by_label("Naam").fill(user)
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
-    expect(page.get_by_role("heading", level=1)).not_to_have_text("Inloggen voor het secretariaat")
+    page.get_by_label(say("Naam", lang)).fill(user)
+    page.get_by_label(say("Wachtwoord", lang)).fill(PASSWORD)
+    page.get_by_role("button", name=say("Inloggen", lang)).click()
+    expect(page.get_by_role("heading", level=1)).not_to_have_text(say("Inloggen voor het secretariaat", lang))
 
 
-def test_secretariat_pages_have_no_axe_violations(e2e_server, meeting, audited):
+def wait_saved(page: Page, lang: str) -> None:
+    expect(page.locator("#save-status")).to_have_text(say("Opgeslagen", lang))
+
+
+def add_entry(page: Page, lang: str, text: str, bollen: tuple[str, ...]) -> None:
+    """Fill the entry form as a person would (bol labels are the meeting's own) and press Enter."""
+    page.get_by_label(say("Inbreng", lang), exact=True).fill(text)
+    for name in bollen:
+        page.locator("#entry-form").get_by_role("checkbox", name=name, exact=True).check()
+    page.get_by_label(say("Inbreng", lang), exact=True).press("Enter")
+
+
+def test_secretariat_pages_have_no_axe_violations(e2e_server, meeting, audited, lang):
     server, links = meeting
     _, app = e2e_server
     user = f"secretaris-{links['meeting'][-6:]}"
@@ -71,7 +94,7 @@ def test_secretariat_pages_have_no_axe_violations(e2e_server, meeting, audited):
     slug = links["meeting"]
     page = audited(f"{server.url}/secretariaat/inloggen")
     found = violations(page, "login")
-    login(page, server.url, user)
+    login(page, server.url, user, lang)
     base = f"{server.url}/secretariaat"
     for name, path in [
         ("meetings", "/"),
@@ -89,12 +112,17 @@ def test_secretariat_pages_have_no_axe_violations(e2e_server, meeting, audited):
         expect(page.locator("h1")).to_have_count(1)
         found += violations(page, name)
     # renewed: the links page with its flash and the undo button; then undone (the link is shared)
-    page.get_by_role("button", name="Ja, nieuwe link maken").click()
-    undo = page.get_by_role("button", name="Ongedaan maken — Scherm")
+    page.get_by_role("button", name=say("Ja, nieuwe link maken", lang)).click()
+    undo = page.get_by_role("button", name=f"{say('Ongedaan maken', lang)} — {say('Scherm', lang)}")
     expect(undo).to_be_visible()
     found += violations(page, "links with undo")
     undo.click()
-    expect(page.get_by_text("De oude link voor Scherm werkt weer")).to_be_visible()
+    restored = say(
+        "De oude link voor %(name)s werkt weer; de nieuwe link werkt niet meer.",
+        lang,
+        name=say("Scherm", lang),
+    )
+    expect(page.get_by_text(restored)).to_be_visible()
     # a form sent back with its errors
     page.goto(base + "/vergaderingen/nieuw")
     page.locator("form button[type=submit]").last.click()
@@ -102,32 +130,30 @@ def test_secretariat_pages_have_no_axe_violations(e2e_server, meeting, audited):
     assert not found, "\n".join(found)
 
 
-def test_table_pages_have_no_axe_violations_in_any_state(meeting, audited):
+def test_table_pages_have_no_axe_violations_in_any_state(meeting, audited, lang):
     server, links = meeting
     rapporteur = audited(url(links, "rapporteur"))
-    wait_saved(rapporteur)
+    wait_saved(rapporteur, lang)
     found = violations(rapporteur, "rapporteur with entries")
     participant = audited(url(links, "participant"), PHONE)
-    wait_saved(participant)
-    add_entry(participant, "Van mijn telefoon", ("Sociaal",))
+    wait_saved(participant, lang)
+    add_entry(participant, lang, "Van mijn telefoon", ("Sociaal",))
     expect(participant.locator("#entry-added")).to_be_visible()
     found += violations(participant, "participant after an add")
     # an entry that is too long, with its error
-    participant.get_by_label("Inbreng", exact=True).fill("x" * 600)
+    participant.get_by_label(say("Inbreng", lang), exact=True).fill("x" * 600)
     found += violations(participant, "participant, too long")
     # editing an entry in place
-    rapporteur.get_by_role("button", name="Wijzig inbreng 1").click()
+    rapporteur.get_by_role("button", name=say("Wijzig inbreng {n}", lang).replace("{n}", "1")).click()
     found += violations(rapporteur, "rapporteur editing")
     rapporteur.keyboard.press("Escape")
     # offline
     rapporteur.context.set_offline(True)
     expect(rapporteur.locator("#save-status")).to_have_attribute("data-state", "offline")
-    rapporteur.get_by_label("Inbreng", exact=True).fill("Offline getypt")
-    rapporteur.locator("#entry-form").get_by_role("checkbox", name="Economisch", exact=True).check()
-    rapporteur.get_by_label("Inbreng", exact=True).press("Enter")
+    add_entry(rapporteur, lang, "Offline getypt", ("Economisch",))
     found += violations(rapporteur, "rapporteur offline")
     rapporteur.context.set_offline(False)
-    wait_saved(rapporteur)
+    wait_saved(rapporteur, lang)
     # the round with its timer, then closed
     assert chair_call(server.url, links["chair"]["token"], "chair:phase", {"phase": "round"})["ok"]
     expect(rapporteur.locator("#meeting-status [data-part=clock]")).not_to_have_text("")
@@ -140,7 +166,7 @@ def test_table_pages_have_no_axe_violations_in_any_state(meeting, audited):
     assert not found, "\n".join(found)
 
 
-def test_an_empty_table_page_has_no_axe_violations(e2e_server, audited):
+def test_an_empty_table_page_has_no_axe_violations(e2e_server, audited, lang):
     from facilitator import sessionfile
 
     server, app = e2e_server
@@ -155,7 +181,7 @@ def test_an_empty_table_page_has_no_axe_violations(e2e_server, audited):
         db.session.remove()
     for role in ("rapporteur", "participant"):
         page = audited(url(links, role))
-        wait_saved(page)
+        wait_saved(page, lang)
         expect(page.locator("#entry-list li.empty")).to_be_visible()
         assert violations(page, f"{role}, empty") == []
 
