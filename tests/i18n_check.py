@@ -150,9 +150,16 @@ class _Visible(HTMLParser):
         self.texts: list[str] = []
         self._skip: list[str] = []
         self._strings = False
+        # an element marked lang="nl" inside the page (the language switch's "Nederlands") is Dutch
+        # on purpose: WCAG's language of parts, not untranslated interface text
+        self._dutch: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
+        if tag != "html" and values.get("lang") == "nl":
+            self._dutch.append(tag)
+        if self._dutch:
+            return
         for name in ATTRIBUTES:
             if values.get(name):
                 self.texts.append(values[name] or "")
@@ -163,11 +170,16 @@ class _Visible(HTMLParser):
             self._strings = tag == "script" and (values.get("id") or "").endswith("-strings")
 
     def handle_endtag(self, tag: str) -> None:
+        if self._dutch and self._dutch[-1] == tag:
+            self._dutch.pop()
+            return
         if self._skip and self._skip[-1] == tag:
             self._skip.pop()
             self._strings = False
 
     def handle_data(self, data: str) -> None:
+        if self._dutch:
+            return
         if self._strings:
             self.texts.extend(_json_strings(json.loads(data)))
         elif not self._skip:
@@ -198,6 +210,7 @@ BROWSER_TEXTS = """() => {
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const parent = node.parentElement;
     if (!parent || parent.closest("script, style, template")) continue;
+    if (parent.closest("[lang=nl]:not(html)")) continue; // Dutch on purpose (the language switch)
     if (parent.closest("[hidden], [aria-hidden=true]") && !parent.closest("[role=status], [role=alert]")) continue;
     out.push(node.textContent);
   }

@@ -217,6 +217,7 @@ def _reachable_pages(app, client, slug: str, links: dict) -> list[tuple[str, str
         "participant": links["tables"]["1"]["participant"]["token"],
         "screen": links["screen"]["token"],
         "chair": links["chair"]["token"],
+        "minutes": links["minutes"]["token"],
     }
     pages = []
     for route in routes(app):
@@ -244,6 +245,10 @@ def _check_pages(app, client, slug, links, user, lang: str) -> tuple[int, list[s
     client.set_cookie("lang", lang)
     found, checked = [], 0
     for key, path in _reachable_pages(app, client, slug, links):
+        if key.startswith(("GET /scherm/", "GET /voorzitter/")):
+            # the room's pages speak the meeting's language (Dutch here) over the cookie;
+            # ?lang still chooses (tests/test_meeting_language.py checks the meeting's own)
+            path += f"?lang={lang}"
         response = client.get(path)
         if response.status_code != 200 or "text/html" not in response.content_type:
             continue
