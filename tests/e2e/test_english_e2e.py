@@ -128,8 +128,10 @@ MODES = {"overview": "1", "combined": "2", "topics": "3", "coverage": "4", "feed
 def test_screen_and_chair_in_english_in_every_view(meeting, english, user_data):
     _, links = meeting
     full_hd = {"viewport": {"width": 1920, "height": 1080}}
-    screen = english(links["screen"]["url"], full_hd)
-    chair = english(links["chair"]["url"], full_hd)
+    # the room's pages speak the meeting's language (this one is Dutch) whatever the browser's;
+    # ?lang=en is how a person still chooses (tests/test_meeting_language.py: an English meeting)
+    screen = english(links["screen"]["url"] + "?lang=en", full_hd)
+    chair = english(links["chair"]["url"] + "?lang=en", full_hd)
     for page in (screen, chair):
         expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
     found = []
