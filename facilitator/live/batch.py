@@ -47,6 +47,7 @@ class Job:
     command: p.Change
     # an Outcome, or the exception to raise in the caller (ProtocolError, a database error)
     result: Any = None
+    logged: dict[str, Any] | None = None  # command.logged(), computed once
 
 
 @dataclass
@@ -157,13 +158,13 @@ def _meeting_batch(conn, meeting_id: int, jobs: list[Job], answers: dict[int, An
         )
     }
     entries = _lock_entries(conn, [job.command for job in jobs])
+    usage = budget.BatchBudget(conn, {job.actor.token_id for job in jobs if job.token in alive})
     report_tables = {tables.get(j.actor.table_number) for j in jobs if isinstance(j.command, p.UpdateReport)}
     reports = _lock_reports(conn, report_tables - {None})
     inserted: dict[str, dict[str, Any]] = {}
     changed: set[str] = set()
     accepted: list[_Accepted] = []
     first_of_op: dict[str, Job] = {}
-    pending: dict[int | None, tuple[int, int]] = {}  # per token: changes and bytes this batch stages
     for job in jobs:
         command = job.command
         if job.token not in alive:
@@ -175,11 +176,8 @@ def _meeting_batch(conn, meeting_id: int, jobs: list[Job], answers: dict[int, An
         else:
             first_of_op[command.op] = job
             try:
-                size = budget.estimate(command)
-                token_id = job.actor.token_id
-                budget.check(token_id, job.actor.role, size, pending.get(token_id, (0, 0)))
-                events_, bytes_ = pending.get(token_id, (0, 0))
-                pending[token_id] = (events_ + 1, bytes_ + size)
+                job.logged = command.logged()
+                usage.check(job.actor.token_id, job.actor.role, budget.estimate(command, job.logged))
                 # as changes._table_for: a change made before the close still counts; curation goes on
                 early = command.base is not None and closed_seq is not None and command.base < closed_seq
                 if phase == "closed" and not early and job.actor.role != "secretariat":
@@ -191,7 +189,7 @@ def _meeting_batch(conn, meeting_id: int, jobs: list[Job], answers: dict[int, An
             except ProtocolError as exc:
                 answers[id(job)] = exc
     if accepted:
-        _write(conn, meeting_id, accepted, entries, inserted, changed, reports, answers)
+        _write(conn, meeting_id, accepted, entries, inserted, changed, reports, answers, usage)
     for job in jobs:
         first = answers[id(job)]
         if isinstance(first, Job):
@@ -330,7 +328,7 @@ def _entry_dict(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _write(conn, meeting_id, accepted, entries, inserted, changed, reports, answers) -> None:
+def _write(conn, meeting_id, accepted, entries, inserted, changed, reports, answers, usage) -> None:
     """Take the sequence numbers last, write everything with executemany, answer each change."""
     if changed:
         conn.execute(
@@ -379,7 +377,7 @@ def _write(conn, meeting_id, accepted, entries, inserted, changed, reports, answ
         answers[id(job)] = Outcome(ack=ack, events=events)
         if change.kind != "report":
             version_text = ""
-        budget.spend(job.actor.token_id, budget.written_bytes(job.command.logged(), ack, version_text))
+        usage.spend(job.actor.token_id, budget.logged_bytes(job.logged, ack) + len(version_text.encode()))
         log.append(
             {
                 "meeting_id": meeting_id,
@@ -389,11 +387,12 @@ def _write(conn, meeting_id, accepted, entries, inserted, changed, reports, answ
                 "kind": job.command.kind,
                 "subject": change.subject,
                 "actor": job.actor.label,
-                "payload": job.command.logged(),
+                "payload": job.logged,
                 "result": ack,
                 "created_at": now,
             }
         )
+    usage.write(conn)
     if inserted:
         conn.execute(insert(entry_table), list(inserted.values()))
     if versions:
