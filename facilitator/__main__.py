@@ -19,7 +19,7 @@ def main() -> int:
     from facilitator.cli import prepare_first_run
     from facilitator.extensions import db
     from facilitator.first_start import first_start_lock
-    from facilitator.wsgiserver import NoDelayWSGIServer
+    from facilitator.wsgiserver import NoDelayWSGIServer, settle_heap
 
     app = create_app()
     with app.app_context():
@@ -35,6 +35,7 @@ def main() -> int:
             db.session.commit()
     host, port = app.config["HOST"], app.config["PORT"]
     server = NoDelayWSGIServer((host, port), app, log=None)
+    settle_heap()
 
     def stop() -> None:
         print("\nFacilitator stopt.", flush=True)

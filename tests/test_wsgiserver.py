@@ -36,3 +36,18 @@ def test_the_entry_point_and_the_bare_bench_server_use_it():
     for path in ("facilitator/__main__.py", "benchmarks/bare_server.py"):
         source = (root / path).read_text()
         assert "NoDelayWSGIServer((" in source, path
+
+
+def test_settle_heap_freezes_what_exists_and_collects_less_often():
+    import gc
+
+    from facilitator.wsgiserver import GC_THRESHOLDS, settle_heap
+
+    before = gc.get_threshold()
+    try:
+        settle_heap()
+        assert gc.get_freeze_count() > 10_000  # the imports, pytest and all: never walked again
+        assert gc.get_threshold() == GC_THRESHOLDS and GC_THRESHOLDS[0] > before[0]
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
