@@ -44,7 +44,7 @@ class Writer:
         # waiting handler would leave none for the writer (a burst larger than the pool deadlocks).
         # Usually there is none (the token and template come from memory): then there is nothing
         # to end, and creating a session only to commit nothing cost ~10 % of the server's CPU.
-        if db.session.registry.has() and db.session.in_transaction():
+        if db.session.registry.has() and db.session().in_transaction():
             db.session.commit()
         done = gevent.event.Event()
         self.queue.put((job, done))
