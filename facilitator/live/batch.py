@@ -198,12 +198,19 @@ def _meeting_batch(conn, meeting_id: int, jobs: list[Job], answers: dict[int, An
 
 
 def _lock_entries(conn, commands: list[p.Change]) -> dict[str, dict[str, Any]]:
-    """The entries the batch names, locked in id order (PostgreSQL) against concurrent writers."""
+    """The entries the batch names, locked in id order (PostgreSQL) against concurrent writers.
+
+    FOR NO KEY UPDATE: enough against the other writers (an UPDATE of these columns takes
+    the same lock) without blocking a foreign-key check, as in ``_lock_reports``.
+    """
     ids = sorted({c.id for c in commands if isinstance(c, p.AddEntry | p.UpdateEntry | p.DeleteEntry)})
     if not ids:
         return {}
     rows = conn.execute(
-        select(entry_table).where(entry_table.c.id.in_(ids)).order_by(entry_table.c.id).with_for_update()
+        select(entry_table)
+        .where(entry_table.c.id.in_(ids))
+        .order_by(entry_table.c.id)
+        .with_for_update(key_share=True)
     ).mappings()
     return {row["id"]: dict(row) for row in rows}
 
@@ -216,7 +223,10 @@ def _lock_reports(conn, table_ids: set[int]) -> dict[int, _Report]:
         select(RoundTable.id, RoundTable.report, RoundTable.report_state)
         .where(RoundTable.id.in_(sorted(table_ids)))
         .order_by(RoundTable.id)
-        .with_for_update()
+        # FOR NO KEY UPDATE, as the UPDATE of the report takes: a FOR UPDATE here would block the
+        # foreign-key check (FOR KEY SHARE) of another process's entry insert for this table,
+        # which holds the meeting's lock while this one waits for it — a deadlock (1 s each)
+        .with_for_update(key_share=True)
     ).all()
     latest = dict(
         conn.execute(
