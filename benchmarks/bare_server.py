@@ -24,7 +24,8 @@ from typing import Any  # noqa: E402
 
 import gevent  # noqa: E402
 import socketio  # noqa: E402
-from gevent.pywsgi import WSGIServer  # noqa: E402
+
+from facilitator.wsgiserver import NoDelayWSGIServer, settle_heap  # noqa: E402  (as the app serves)
 
 NAMESPACE = "/live"
 EMPTY_REPORT_STATE = base64.b64encode(b"\x00\x00").decode()  # an empty Yjs update
@@ -116,7 +117,8 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     origin = f"http://{args.host}:{args.port}"
     sio = make_server(args.tables, [origin, origin.replace("127.0.0.1", "localhost")])
-    server = WSGIServer((args.host, args.port), socketio.WSGIApp(sio), log=None)
+    server = NoDelayWSGIServer((args.host, args.port), socketio.WSGIApp(sio), log=None)
+    settle_heap()
     gevent.signal_handler(signal.SIGTERM, server.stop)
     gevent.signal_handler(signal.SIGINT, server.stop)
     print(f"bare Socket.IO server on {origin}/live ({args.tables} tables)", flush=True)

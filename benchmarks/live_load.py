@@ -694,7 +694,8 @@ class Run:
             f"offered {r['offered_per_s']:6.1f}/s, done {r['changes_per_s']:6.1f}/s: "
             f"p50 {r['entry_p50_ms']:7.1f} p95 {r['entry_p95_ms']:7.1f} p99 {r['entry_p99_ms']:7.1f} ms, "
             f"ack p95 {r['ack_p95_ms']:7.1f} ms, missing {r['missing_on_screens']}+{r['missing_at_tables']}, "
-            f"ack timeouts {r['ack_timeouts']}, server {r['server_cpu_ms_per_change']:.2f} ms CPU/change, "
+            f"ack timeouts {r['ack_timeouts']}, errors {sum(r['errors'].values())}, "
+            f"server {r['server_cpu_ms_per_change']:.2f} ms CPU/change, "
             f"generator {r['generator_core_share'] * 100:.0f}% of a core"
             + ("" if r["drained"] else " (not drained)"),
             flush=True,
@@ -959,6 +960,7 @@ def main(argv: list[str]) -> int:
     failed = any(
         results[k]["main"]["missing_on_screens"]
         or results[k]["main"]["ack_timeouts"]
+        or results[k]["main"]["errors"]
         or results[k]["connect_errors"]
         for k in ("bare", "app")
         if k in results

@@ -11,7 +11,6 @@ import signal  # noqa: E402
 import sys  # noqa: E402
 
 import gevent  # noqa: E402
-from gevent.pywsgi import WSGIServer  # noqa: E402
 
 
 def main() -> int:
@@ -20,6 +19,7 @@ def main() -> int:
     from facilitator.cli import prepare_first_run
     from facilitator.extensions import db
     from facilitator.first_start import first_start_lock
+    from facilitator.wsgiserver import NoDelayWSGIServer, settle_heap
 
     app = create_app()
     with app.app_context():
@@ -34,7 +34,8 @@ def main() -> int:
             db.session.query(Presence).delete()
             db.session.commit()
     host, port = app.config["HOST"], app.config["PORT"]
-    server = WSGIServer((host, port), app, log=None)
+    server = NoDelayWSGIServer((host, port), app, log=None)
+    settle_heap()
 
     def stop() -> None:
         print("\nFacilitator stopt.", flush=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -50,6 +51,7 @@ def create_app(test_config: Config | dict[str, Any] | None = None) -> Flask:
         if test_config:
             app.config.update(test_config)
     private_dir(app.config["INSTANCE_DIR"])
+    app.session_interface = PageSessionInterface()
     tighten_sqlite(app.config["SQLALCHEMY_DATABASE_URI"])
 
     # the /live handlers must be registered before socketio.init_app creates its server
@@ -96,6 +98,22 @@ def create_app(test_config: Config | dict[str, Any] | None = None) -> Flask:
     _trusted_proxies(app)
 
     return app
+
+
+class PageSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie session, left closed for the live connection's Socket.IO events.
+
+    Flask-SocketIO pushes a request context (the connection's handshake request) for every
+    event, and Flask opens the cookie session for each: build the signer, parse the cookie,
+    check its signature. Nothing on /live reads the session (the token authorises, the
+    language comes from the cookie `lang`), so those events get Flask's empty null session;
+    pages and forms get the real one as before.
+    """
+
+    def open_session(self, app: Flask, request: Any) -> Any:
+        if request.path.strip("/") == "socket.io":
+            return None  # Flask then uses make_null_session: empty, refuses writes
+        return super().open_session(app, request)
 
 
 def _allowed_origins(app: Flask) -> list[str]:

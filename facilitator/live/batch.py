@@ -48,6 +48,7 @@ class Job:
     command: p.Change
     # an Outcome, or the exception to raise in the caller (ProtocolError, a database error)
     result: Any = None
+    logged: dict[str, Any] | None = None  # command.logged(), computed once
 
 
 @dataclass
@@ -158,13 +159,13 @@ def _meeting_batch(conn, meeting_id: int, jobs: list[Job], answers: dict[int, An
         )
     }
     entries = _lock_entries(conn, [job.command for job in jobs])
+    usage = budget.BatchBudget(conn, {job.actor.token_id for job in jobs if job.token in alive})
     report_tables = {tables.get(j.actor.table_number) for j in jobs if isinstance(j.command, p.UpdateReport)}
     reports = _lock_reports(conn, report_tables - {None})
     inserted: dict[str, dict[str, Any]] = {}
     changed: set[str] = set()
     accepted: list[_Accepted] = []
     first_of_op: dict[str, Job] = {}
-    pending: dict[int | None, tuple[int, int]] = {}  # per token: changes and bytes this batch stages
     for job in jobs:
         command = job.command
         if job.token not in alive:
@@ -176,11 +177,8 @@ def _meeting_batch(conn, meeting_id: int, jobs: list[Job], answers: dict[int, An
         else:
             first_of_op[command.op] = job
             try:
-                size = budget.estimate(command)
-                token_id = job.actor.token_id
-                budget.check(token_id, job.actor.role, size, pending.get(token_id, (0, 0)))
-                events_, bytes_ = pending.get(token_id, (0, 0))
-                pending[token_id] = (events_ + 1, bytes_ + size)
+                job.logged = command.logged()
+                usage.check(job.actor.token_id, job.actor.role, budget.estimate(command, job.logged))
                 # as changes._table_for: a change made before the close still counts; curation goes on
                 early = command.base is not None and closed_seq is not None and command.base < closed_seq
                 if phase == "closed" and not early and job.actor.role != "secretariat":
@@ -192,7 +190,7 @@ def _meeting_batch(conn, meeting_id: int, jobs: list[Job], answers: dict[int, An
             except ProtocolError as exc:
                 answers[id(job)] = exc
     if accepted:
-        _write(conn, meeting_id, accepted, entries, inserted, changed, reports, answers)
+        _write(conn, meeting_id, accepted, entries, inserted, changed, reports, answers, usage)
     for job in jobs:
         first = answers[id(job)]
         if isinstance(first, Job):
@@ -201,12 +199,19 @@ def _meeting_batch(conn, meeting_id: int, jobs: list[Job], answers: dict[int, An
 
 
 def _lock_entries(conn, commands: list[p.Change]) -> dict[str, dict[str, Any]]:
-    """The entries the batch names, locked in id order (PostgreSQL) against concurrent writers."""
+    """The entries the batch names, locked in id order (PostgreSQL) against concurrent writers.
+
+    FOR NO KEY UPDATE: enough against the other writers (an UPDATE of these columns takes
+    the same lock) without blocking a foreign-key check, as in ``_lock_reports``.
+    """
     ids = sorted({c.id for c in commands if isinstance(c, p.AddEntry | p.UpdateEntry | p.DeleteEntry)})
     if not ids:
         return {}
     rows = conn.execute(
-        select(entry_table).where(entry_table.c.id.in_(ids)).order_by(entry_table.c.id).with_for_update()
+        select(entry_table)
+        .where(entry_table.c.id.in_(ids))
+        .order_by(entry_table.c.id)
+        .with_for_update(key_share=True)
     ).mappings()
     return {row["id"]: dict(row) for row in rows}
 
@@ -219,7 +224,10 @@ def _lock_reports(conn, table_ids: set[int]) -> dict[int, _Report]:
         select(RoundTable.id, RoundTable.report, RoundTable.report_state)
         .where(RoundTable.id.in_(sorted(table_ids)))
         .order_by(RoundTable.id)
-        .with_for_update()
+        # FOR NO KEY UPDATE, as the UPDATE of the report takes: a FOR UPDATE here would block the
+        # foreign-key check (FOR KEY SHARE) of another process's entry insert for this table,
+        # which holds the meeting's lock while this one waits for it — a deadlock (1 s each)
+        .with_for_update(key_share=True)
     ).all()
     latest = dict(
         conn.execute(
@@ -336,7 +344,7 @@ def _entry_dict(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _write(conn, meeting_id, accepted, entries, inserted, changed, reports, answers) -> None:
+def _write(conn, meeting_id, accepted, entries, inserted, changed, reports, answers, usage) -> None:
     """Take the sequence numbers last, write everything with executemany, answer each change."""
     if changed:
         conn.execute(
@@ -385,7 +393,7 @@ def _write(conn, meeting_id, accepted, entries, inserted, changed, reports, answ
         answers[id(job)] = Outcome(ack=ack, events=events)
         if change.kind != "report":
             version_text = ""
-        budget.spend(job.actor.token_id, budget.written_bytes(job.command.logged(), ack, version_text))
+        usage.spend(job.actor.token_id, budget.logged_bytes(job.logged, ack) + len(version_text.encode()))
         log.append(
             {
                 "meeting_id": meeting_id,
@@ -395,11 +403,12 @@ def _write(conn, meeting_id, accepted, entries, inserted, changed, reports, answ
                 "kind": job.command.kind,
                 "subject": change.subject,
                 "actor": job.actor.label,
-                "payload": job.command.logged(),
+                "payload": job.logged,
                 "result": ack,
                 "created_at": now,
             }
         )
+    usage.write(conn)
     if inserted:
         conn.execute(insert(entry_table), list(inserted.values()))
     if versions:

@@ -11,11 +11,13 @@ so one batch can overshoot by at most its own size).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam, insert, select, update
 
 from ..extensions import db
 from ..models import ReportVersion, TokenUsage, utcnow
@@ -30,15 +32,21 @@ def written_bytes(payload: dict[str, Any], ack: dict[str, Any], version_text: st
     A report version keeps the whole text: it is counted, or alternating display names
     (each starts a new version) would store the report again for free.
     """
-    size = len(json.dumps(payload, ensure_ascii=False).encode()) + len(json.dumps(ack).encode())
     new = sum(len(o.text.encode()) for o in db.session.new if isinstance(o, ReportVersion))
-    return size + new + len(version_text.encode())
+    return logged_bytes(payload, ack) + new + len(version_text.encode())
 
 
-def estimate(command: Any) -> int:
+def logged_bytes(payload: dict[str, Any], ack: dict[str, Any]) -> int:
+    """The bytes of one change-log row: the change and its acknowledgement, as JSON."""
+    return len(json.dumps(payload, ensure_ascii=False).encode()) + len(json.dumps(ack).encode())
+
+
+def estimate(command: Any, logged: dict[str, Any] | None = None) -> int:
     """What a change will write before it is checked against the state: its log row, twice
-    (the acknowledgement repeats an entry); a report version is counted when it is written."""
-    return 2 * len(json.dumps(command.logged(), ensure_ascii=False).encode())
+    (the acknowledgement repeats an entry); a report version is counted when it is written.
+    ``logged`` is ``command.logged()`` when the caller has it already."""
+    logged = command.logged() if logged is None else logged
+    return 2 * len(json.dumps(logged, ensure_ascii=False).encode())
 
 
 def _window() -> timedelta:
@@ -53,6 +61,12 @@ def _usage(token_id: int, now: datetime) -> TokenUsage:
         usage.previous_events = usage.previous_bytes = 0
         db.session.add(usage)
         return usage
+    _roll(usage, now)
+    return usage
+
+
+def _roll(usage: Any, now: datetime) -> bool:
+    """Move a token's counters (a TokenUsage or a batch's Usage) on to the window ``now`` falls in."""
     start, window = aware(usage.window_start), _window()
     passed = int((now - start) / window) if now >= start else 0
     if passed:
@@ -61,19 +75,15 @@ def _usage(token_id: int, now: datetime) -> TokenUsage:
         usage.previous_bytes = usage.bytes if carried else 0
         usage.events = usage.bytes = 0
         usage.window_start = start + passed * window
-    return usage
+    return bool(passed)
 
 
-def check(token_id: int | None, role: str, size: int, pending: tuple[int, int] = (0, 0)) -> None:
-    """Refuse a change of ``size`` bytes the token's budget cannot take (``pending``: this batch's)."""
-    if token_id is None:  # the secretariat's curation: no link, no budget
-        return
+def _refuse_over(usage: Any, role: str, size: int, pending: tuple[int, int], now: datetime) -> None:
+    """Refuse a change of ``size`` bytes that would take the token past its budget."""
     factor = current_app.config.get("STORAGE_BUDGET_FACTOR", 1)
     max_events, max_bytes = (int(n * factor) for n in STORAGE_BUDGET.get(role, (0, 0)))
     if size > max_bytes:
         raise ProtocolError("too_large", _l("Deze wijziging is te groot om via deze link op te slaan."))
-    now = utcnow()
-    usage = _usage(token_id, now)
     # the previous window counts for the part of it that still lies within the sliding window
     weight = max(0.0, 1 - (now - aware(usage.window_start)) / _window())
     events = usage.previous_events * weight + usage.events + pending[0] + 1
@@ -90,6 +100,14 @@ def check(token_id: int | None, role: str, size: int, pending: tuple[int, int] =
         )
 
 
+def check(token_id: int | None, role: str, size: int, pending: tuple[int, int] = (0, 0)) -> None:
+    """Refuse a change of ``size`` bytes the token's budget cannot take (``pending``: this batch's)."""
+    if token_id is None:  # the secretariat's curation: no link, no budget
+        return
+    now = utcnow()
+    _refuse_over(_usage(token_id, now), role, size, pending, now)
+
+
 def spend(token_id: int | None, size: int) -> None:
     """Count one written change of ``size`` bytes (in the caller's transaction)."""
     if token_id is not None:
@@ -102,3 +120,99 @@ def charge(token_id: int | None, role: str, size: int) -> None:
     """Check and count one change whose size is known before it is written."""
     check(token_id, role, size)
     spend(token_id, size)
+
+
+# -- the batched hot path (batch.py): every token of a batch read at once, written at once ------
+
+usage_table = TokenUsage.__table__
+COUNTERS = ("window_start", "events", "bytes", "previous_events", "previous_bytes")
+
+
+@dataclass
+class Usage:
+    """One token's counters within a batch (the TokenUsage row's columns, no ORM object)."""
+
+    window_start: datetime
+    events: int = 0
+    bytes: int = 0
+    previous_events: int = 0
+    previous_bytes: int = 0
+    stored: bool = True  # the row exists (else it is inserted)
+    rolled: bool = False  # the window moved on: write the counters whole, not as increments
+    spent: tuple[int, int] = (0, 0)  # what this batch adds: changes, bytes
+    pending: tuple[int, int] = (0, 0)  # what this batch's checks have let through so far
+
+
+class BatchBudget:
+    """The storage budgets of a batch's tokens: one query to read, checks in memory, one write.
+
+    The same arithmetic as ``check``/``spend``; counters that stay in their window are
+    written as increments, so two processes that count the same link at once add up.
+    """
+
+    def __init__(self, conn: Any, token_ids: set[int | None]) -> None:
+        self.now = utcnow()
+        ids = sorted(i for i in token_ids if i is not None)
+        self.usage: dict[int, Usage] = {}
+        if not ids:
+            return
+        for row in conn.execute(select(usage_table).where(usage_table.c.token_id.in_(ids))).mappings():
+            usage = Usage(**{name: row[name] for name in COUNTERS})
+            usage.rolled = _roll(usage, self.now)
+            self.usage[row["token_id"]] = usage
+        for token_id in ids:
+            self.usage.setdefault(token_id, Usage(window_start=self.now, stored=False))
+
+    def check(self, token_id: int | None, role: str, size: int) -> None:
+        """Refuse a change the token's budget cannot take, counting this batch's earlier ones."""
+        if token_id is None:
+            return
+        usage = self.usage[token_id]
+        _refuse_over(usage, role, size, usage.pending, self.now)
+        usage.pending = (usage.pending[0] + 1, usage.pending[1] + size)
+
+    def spend(self, token_id: int | None, size: int) -> None:
+        """Count one written change of ``size`` bytes."""
+        if token_id is not None:
+            usage = self.usage[token_id]
+            usage.spent = (usage.spent[0] + 1, usage.spent[1] + size)
+
+    def write(self, conn: Any) -> None:
+        """Write what the batch spent (in the batch's transaction)."""
+        spent = {i: u for i, u in self.usage.items() if u.spent != (0, 0)}
+        new = [i for i, u in spent.items() if not u.stored]
+        whole = [i for i, u in spent.items() if u.stored and u.rolled]
+        added = [i for i, u in spent.items() if u.stored and not u.rolled]
+        if new or whole:
+            rows = [
+                {
+                    "b_id": i,
+                    **{name: getattr(spent[i], name) for name in COUNTERS},
+                    "events": spent[i].events + spent[i].spent[0],
+                    "bytes": spent[i].bytes + spent[i].spent[1],
+                }
+                for i in new + whole
+            ]
+            if new:
+                conn.execute(insert(usage_table), [_as_row(r) for r in rows[: len(new)]])
+            if whole:
+                conn.execute(
+                    update(usage_table).where(usage_table.c.token_id == bindparam("b_id")),
+                    rows[len(new) :],
+                )
+        if added:
+            conn.execute(
+                update(usage_table)
+                .where(usage_table.c.token_id == bindparam("b_id"))
+                .values(
+                    events=usage_table.c.events + bindparam("b_events"),
+                    bytes=usage_table.c.bytes + bindparam("b_bytes"),
+                ),
+                [{"b_id": i, "b_events": spent[i].spent[0], "b_bytes": spent[i].spent[1]} for i in added],
+            )
+
+
+def _as_row(values: dict[str, Any]) -> dict[str, Any]:
+    row = dict(values)
+    row["token_id"] = row.pop("b_id")
+    return row

@@ -41,8 +41,11 @@ class Writer:
         if self.greenlet is None or self.greenlet.dead:
             self._start(current_app._get_current_object())
         # end this handler's read transaction before waiting: a pooled connection held by every
-        # waiting handler would leave none for the writer (a burst larger than the pool deadlocks)
-        db.session.commit()
+        # waiting handler would leave none for the writer (a burst larger than the pool deadlocks).
+        # Usually there is none (the token and template come from memory): then there is nothing
+        # to end, and creating a session only to commit nothing cost ~10 % of the server's CPU.
+        if db.session.registry.has() and db.session().in_transaction():
+            db.session.commit()
         done = gevent.event.Event()
         self.queue.put((job, done))
         done.wait()
