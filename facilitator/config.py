@@ -34,6 +34,17 @@ def _secret_key(instance_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def _milliseconds(raw: str, name: str, most: float) -> float:
+    """A duration given in milliseconds, as seconds; refused with a clear message when out of range."""
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= most:
+        raise ValueError(f"{name} moet een aantal milliseconden zijn tussen 0 en {most:g}, niet {raw!r}")
+    return value / 1000
+
+
 class Config:
     """Settings for a real run; every value can come from the environment."""
 
@@ -62,6 +73,10 @@ class Config:
         # a load or fault test sends far more per link than a person can type: it widens the
         # per-link storage budget (rules.STORAGE_BUDGET) by this factor instead of testing it
         self.STORAGE_BUDGET_FACTOR = float(env.get("STORAGE_BUDGET_FACTOR", "1"))
+        # the live writer's group-commit window: changes that arrive within it share one
+        # transaction (docs/performance.md); longer = less CPU per change, a little more latency
+        window = env.get("LIVE_BATCH_WINDOW_MS", "4")
+        self.LIVE_BATCH_WINDOW = _milliseconds(window, "LIVE_BATCH_WINDOW_MS", 100)
         # login throttling: per (account, client address), and a slower limit per account
         self.LOGIN_MAX_FAILURES = 5
         self.LOGIN_LOCK_SECONDS = 300

@@ -26,6 +26,17 @@ def test_config_reads_environment(monkeypatch):
     assert Config().SESSION_COOKIE_SECURE is True
 
 
+def test_the_live_batch_window_comes_from_the_environment(monkeypatch):
+    monkeypatch.delenv("LIVE_BATCH_WINDOW_MS", raising=False)
+    assert round(Config().LIVE_BATCH_WINDOW, 6) == 0.004
+    monkeypatch.setenv("LIVE_BATCH_WINDOW_MS", "8")
+    assert round(Config().LIVE_BATCH_WINDOW, 6) == 0.008
+    for wrong in ("-1", "101", "twee", ""):
+        monkeypatch.setenv("LIVE_BATCH_WINDOW_MS", wrong)
+        with pytest.raises(ValueError, match="LIVE_BATCH_WINDOW_MS"):
+            Config()
+
+
 def test_secret_key_generated_once_and_kept(monkeypatch, tmp_path):
     from facilitator import config as config_module
 

@@ -61,7 +61,7 @@ class Writer:
     def _run(self, app: Any) -> None:
         import gevent
 
-        window = app.config.get("LIVE_BATCH_WINDOW", 0.002)
+        window = app.config.get("LIVE_BATCH_WINDOW", 0.004)
         with app.app_context():
             while True:
                 waiting = [self.queue.get()]
