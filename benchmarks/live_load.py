@@ -16,7 +16,8 @@ latency is from the emit to the `entry` (or `report`) event on each screen. Thre
 
   ramp        tables connected step by step at the nominal per-client load: clients vs p95
               (once p95 passes the limit the remaining tables connect without load)
-  saturation  all clients, the offered rate doubled step by step until p95 passes --p95-limit
+  saturation  all clients, the offered rate doubled step by step until p95 passes --p95-limit,
+              then --sat-refine steps between the last rate within it and the first past it
   main        all clients at the nominal load for --duration seconds: the headline numbers
 
 It prints latency (p50/p95/p99), ack p95, errors, disconnects, missing events, server CPU
@@ -231,10 +232,17 @@ class ClusterTarget(Target):
     def __init__(self, tables: int, work: Path, processes: int) -> None:
         from deploy.cluster import Cluster
 
-        self.name = f"cluster ({processes} processes, PostgreSQL, Redis, nginx)"
+        # one process needs no message queue: the same as one process on PostgreSQL behind nginx
+        queue = processes > 1
+        self.name = (
+            f"cluster ({processes} processes, PostgreSQL, Redis, nginx)"
+            if queue
+            else "postgres (1 process, PostgreSQL, nginx, no message queue)"
+        )
         # its own temporary directory: the postgres user must be able to enter it
         self.cluster = Cluster(
             processes=processes,
+            message_queue=queue,
             extra_env={"ANNEX_PRESTART": "0", "STORAGE_BUDGET_FACTOR": "100"},
             keep=bool(os.environ.get("BENCH_KEEP")),
         )
@@ -663,15 +671,22 @@ class Run:
             server_kb_per_client=(rss_after - rss_before) * 1024 / max(1, clients),
         )
         if args.saturation:
-            factor = args.sat_start
+            factor, good, bad = args.sat_start, None, None
             for step in range(args.sat_steps):
-                result = self.phase(f"sat-{step}", args.tables, factor, args.step_seconds, args.drain_seconds)
-                out["saturation"].append(result)
-                self.progress(result)
-                self.recover(result)
+                result = self.saturation_step(f"sat-{step}", factor, out)
                 if not result["entry_p95_ms"] <= args.p95_limit:  # nan (nothing arrived) counts as past
+                    bad = factor
                     break
-                factor *= 2
+                good, factor = factor, factor * 2
+            # then halve the interval between the last rate within the limit and the first past it
+            # (geometrically), --sat-refine times: a doubling alone cannot tell 260/s from 490/s
+            for step in range(args.sat_refine if good is not None and bad is not None else 0):
+                factor = math.sqrt(good * bad)
+                result = self.saturation_step(f"sat-r{step}", factor, out)
+                if result["entry_p95_ms"] <= args.p95_limit:
+                    good = factor
+                else:
+                    bad = factor
             within = [r for r in out["saturation"] if r["entry_p95_ms"] <= args.p95_limit]
             out["saturation_changes_per_s"] = max((r["changes_per_s"] for r in within), default=0.0)
             out["saturation_reached"] = len(within) < len(out["saturation"])
@@ -687,6 +702,14 @@ class Run:
         out["deferred_report_updates"] = self.deferred_reports
         out["error_examples"] = self.error_examples
         return out
+
+    def saturation_step(self, name: str, factor: float, out: dict[str, Any]) -> dict[str, Any]:
+        args = self.args
+        result = self.phase(name, args.tables, factor, args.step_seconds, args.drain_seconds)
+        out["saturation"].append(result)
+        self.progress(result)
+        self.recover(result)
+        return result
 
     def progress(self, r: dict[str, Any]) -> None:
         print(
@@ -894,6 +917,12 @@ def main(argv: list[str]) -> int:
         "--sat-start", type=float, default=1 / 16, help="first saturation step, x the nominal rate"
     )
     parser.add_argument("--sat-steps", type=int, default=8, help="at most this many doublings")
+    parser.add_argument(
+        "--sat-refine",
+        type=int,
+        default=2,
+        help="then this many steps between the last rate within the limit and the first past it",
+    )
     parser.add_argument(
         "--p95-limit", type=float, default=100.0, help="ms; saturation is where p95 passes it"
     )

@@ -74,8 +74,11 @@ class Cluster:
         workdir: Path | None = None,
         extra_env: dict[str, str] | None = None,
         keep: bool = False,
+        message_queue: bool = True,
     ) -> None:
         self.processes = processes
+        # without it (one process: nothing to pass on) no Redis is started
+        self.message_queue = message_queue
         self.dir = Path(workdir or tempfile.mkdtemp(prefix="facilitator-cluster-"))
         self.dir.mkdir(parents=True, exist_ok=True)
         self.keep = keep
@@ -99,7 +102,7 @@ class Cluster:
         env = {
             **os.environ,
             "DATABASE_URL": self.database_url,
-            "SOCKETIO_MESSAGE_QUEUE": self.redis_url,
+            **({"SOCKETIO_MESSAGE_QUEUE": self.redis_url} if self.message_queue else {}),
             "HOST": "127.0.0.1",
             "PUBLIC_URL": self.url,
             "FACILITATOR_INSTANCE": str(self.dir / "instance"),
@@ -147,6 +150,7 @@ class Cluster:
             capture_output=True,
         )
         options = f"-p {self.pg_port} -k {pg} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        options += " " + os.environ.get("CLUSTER_PG_OPTIONS", "")
         subprocess.run(
             self._as_postgres(
                 str(PG_BIN / "pg_ctl"),
@@ -177,6 +181,8 @@ class Cluster:
             check=True,
             capture_output=True,
         )
+        if not self.message_queue:
+            return
         self.redis = subprocess.Popen(
             [
                 "redis-server",

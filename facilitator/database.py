@@ -27,6 +27,19 @@ def sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.close()
 
 
+@event.listens_for(Engine, "engine_connect")
+def postgres_multirow_inserts(connection: Any) -> None:
+    """PostgreSQL: an INSERT of several rows as one statement (VALUES (…), (…)), not executemany.
+
+    SQLAlchemy does so for psycopg2 but not for psycopg 3, whose executemany runs a pipeline
+    per call: for the few rows of a live batch that cost more CPU than the rows themselves
+    (docs/performance.md). Set before the first statement is compiled.
+    """
+    dialect = connection.dialect
+    if dialect.name == "postgresql" and not dialect.use_insertmanyvalues_wo_returning:
+        dialect.use_insertmanyvalues_wo_returning = True
+
+
 def ensure_schema() -> None:
     """Create or upgrade the database schema to the newest migration (needs an app context)."""
     from flask_migrate import upgrade

@@ -66,7 +66,7 @@ def test_the_storage_budget_is_read_and_written_once_per_batch(context, meeting_
     assert all(isinstance(j.result, Outcome) for j in first)
     assert [type(j.result) for j in second] == [Outcome, Outcome, ProtocolError, ProtocolError]
     assert second[2].result.code == "rate_limited"
-    assert statements == ["SELECT", "INSERT", "SELECT", "UPDATE"]  # one read and one write per batch
+    assert statements == ["SELECT", "INSERT", "SELECT", "INSERT"]  # one read and one write per batch
     usage = db.session.get(TokenUsage, token_id)
     logged = [j for j in first + second if isinstance(j.result, Outcome)]
     assert usage.events == 5
@@ -90,3 +90,53 @@ def test_the_storage_budget_is_read_and_written_once_per_batch(context, meeting_
     assert isinstance(next_window.result, Outcome)
     usage = db.session.get(TokenUsage, token_id)
     assert (usage.events, usage.previous_events) == (1, 106)
+
+
+def test_two_processes_counting_a_links_first_changes_both_count(context, meeting_links):
+    """Two writers that both find no budget row for a link (two processes, the link's first
+    changes at the same moment) both write their count: the second adds to the first's row
+    instead of failing its whole batch on the primary key."""
+    token = meeting_links["tables"]["2"]["rapporteur"]["token"]
+    token_id = db.session.execute(db.select(AccessToken.id).filter_by(token=token)).scalar_one()
+    db.session.remove()
+    assert db.session.get(TokenUsage, token_id) is None
+    db.session.remove()
+    with db.engine.connect() as first, db.engine.connect() as second:
+        one = budget.BatchBudget(first, {token_id})
+        other = budget.BatchBudget(second, {token_id})
+        first.rollback(), second.rollback()  # neither holds a snapshot from its read
+        one.spend(token_id, 100)
+        other.spend(token_id, 20)
+        other.spend(token_id, 3)
+        one.write(first)
+        first.commit()
+        other.write(second)
+        second.commit()
+    usage = db.session.get(TokenUsage, token_id)
+    assert (usage.events, usage.bytes) == (3, 123)
+
+
+def test_a_batchs_rows_are_inserted_with_one_statement_per_table(context, meeting_links):
+    """Three entries in one batch: one INSERT for the entries, one for the change log (on
+    PostgreSQL one multi-row statement, not psycopg's executemany pipeline)."""
+    meeting = operations.get_meeting(meeting_links["meeting"])
+    token = meeting_links["tables"]["1"]["rapporteur"]["token"]
+    token_id = db.session.execute(db.select(AccessToken.id).filter_by(token=token)).scalar_one()
+    actor = Actor(meeting.id, "rapporteur", 1, "rapporteur:test", token_id=token_id)
+    inserts: list[tuple[str, bool]] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("INSERT INTO"):
+            # INSERTMANYVALUES: one statement with a VALUES row per row; EXECUTEMANY: the driver's
+            inserts.append((statement.split()[2], context.execute_style.name == "EXECUTEMANY"))
+
+    db.event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        jobs = run(actor, token, add(), add(), add())
+    finally:
+        db.event.remove(db.engine, "before_cursor_execute", seen)
+    assert all(isinstance(j.result, Outcome) for j in jobs)
+    tables = [name for name, _ in inserts]
+    assert tables.count("entry") == 1 and tables.count("operation") == 1
+    if db.engine.dialect.name == "postgresql":
+        assert not any(many for _, many in inserts), inserts

@@ -23,7 +23,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..extensions import db
-from ..models import AccessToken, Entry, Meeting, Operation, ReportVersion, RoundTable, utcnow
+from ..models import AccessToken, Entry, Meeting, Operation, ReportVersion, RoundTable, TokenUsage, utcnow
 from ..rules import LIMITS, author_tag, text_problem
 from . import budget
 from . import protocol as p
@@ -37,6 +37,18 @@ ENTRY_FIELDS = ("text", "bollen", "horizons", "hidden", "deleted_at", "updated_a
 
 entry_table = Entry.__table__
 table_table = RoundTable.__table__
+meeting_table = Meeting.__table__
+token_table = AccessToken.__table__
+usage_table = TokenUsage.__table__
+
+
+@dataclass(frozen=True)
+class _LatestVersion:
+    """A report's newest stored version: whose, and when it last changed."""
+
+    id: int
+    actor: str
+    updated_at: Any
 
 
 @dataclass
@@ -79,25 +91,29 @@ class _Report:
     latest_version: Any = None
 
 
-def apply(jobs: list[Job]) -> None:
-    """Apply the jobs in one transaction, each answered in ``job.result``; isolate failures."""
+def apply(jobs: list[Job], conn: Any = None) -> None:
+    """Apply the jobs in one transaction, each answered in ``job.result``; isolate failures.
+
+    ``conn``: a Connection the caller keeps between batches (the writer's), else the session's.
+    """
     try:
-        _with_retries(jobs, attempts=3 if len(jobs) == 1 else 1)
+        _with_retries(jobs, conn, attempts=3 if len(jobs) == 1 else 1)
     except (IntegrityError, OperationalError) as exc:
         if len(jobs) == 1:
             jobs[0].result = exc
             return
         # one change (a racing resend, a duplicate id) must not fail the others
         for job in jobs:
-            apply([job])
+            apply([job], conn)
 
 
-def _with_retries(jobs: list[Job], attempts: int) -> None:
+def _with_retries(jobs: list[Job], conn: Any, attempts: int) -> None:
     for attempt in range(attempts):
         try:
-            answers = _transaction(jobs)
+            answers = _transaction(jobs, conn)
         except (IntegrityError, OperationalError):
-            db.session.rollback()
+            # a dropped connection is invalidated by the rollback and opened again by the retry
+            _rollback(conn)
             forget_docs()
             if attempt == attempts - 1:
                 raise
@@ -105,7 +121,7 @@ def _with_retries(jobs: list[Job], attempts: int) -> None:
             continue
         except Exception:
             # an unexpected error: the cached documents may hold updates that were never committed
-            db.session.rollback()
+            _rollback(conn)
             forget_docs()
             raise
         for job, answer in zip(jobs, answers, strict=True):
@@ -113,9 +129,16 @@ def _with_retries(jobs: list[Job], attempts: int) -> None:
         return
 
 
-def _transaction(jobs: list[Job]) -> list[Any]:
+def _rollback(conn: Any) -> None:
+    if conn is None:
+        db.session.rollback()
+    else:
+        conn.rollback()
+
+
+def _transaction(jobs: list[Job], held: Any = None) -> list[Any]:
     """Check, sequence, write and commit the jobs; return each one's answer."""
-    conn = db.session.connection()
+    conn = db.session.connection() if held is None else held
     answers: dict[int, Any] = {}
     by_meeting: dict[int, list[Job]] = defaultdict(list)
     for job in jobs:
@@ -123,7 +146,10 @@ def _transaction(jobs: list[Job]) -> list[Any]:
     written = []
     for meeting_id, group in by_meeting.items():
         written.append(_meeting_batch(conn, meeting_id, group, answers))
-    db.session.commit()
+    if held is None:
+        db.session.commit()
+    else:
+        held.commit()
     for reports in written:
         for report in reports.values():
             keep_doc(report.table_id, report.new_state or report.stored, report.doc)
@@ -132,13 +158,17 @@ def _transaction(jobs: list[Job]) -> list[Any]:
 
 def _meeting_batch(conn, meeting_id: int, jobs: list[Job], answers: dict[int, Any]) -> dict[int, _Report]:
     ops = [job.command.op for job in jobs]
-    alive = set(
-        conn.execute(
-            select(AccessToken.token).where(
-                AccessToken.token.in_({job.token for job in jobs}), AccessToken.revoked_at.is_(None)
-            )
-        ).scalars()
-    )
+    # the batch's tokens that still work, joined to their storage budgets (one query)
+    token_rows = conn.execute(
+        select(AccessToken.token, usage_table)
+        .select_from(token_table.outerjoin(usage_table, usage_table.c.token_id == token_table.c.id))
+        .where(token_table.c.token.in_({job.token for job in jobs}), token_table.c.revoked_at.is_(None))
+    ).mappings()
+    alive, usage_rows = set(), []
+    for row in token_rows:
+        alive.add(row["token"])
+        if row["token_id"] is not None:
+            usage_rows.append(row)
     stored = dict(
         conn.execute(
             select(Operation.op_id, Operation.result).where(
@@ -146,20 +176,24 @@ def _meeting_batch(conn, meeting_id: int, jobs: list[Job], answers: dict[int, An
             )
         ).all()
     )
-    phase, closed_seq = conn.execute(
-        select(Meeting.phase, Meeting.closed_seq).where(Meeting.id == meeting_id)
-    ).one()
+    # the meeting's phase with the batch's tables (one query)
     numbers = {job.actor.table_number for job in jobs}
-    tables = {
-        row.number: row.id
-        for row in conn.execute(
-            select(RoundTable.id, RoundTable.number).where(
-                RoundTable.meeting_id == meeting_id, RoundTable.number.in_(numbers)
+    rows = conn.execute(
+        select(meeting_table.c.phase, meeting_table.c.closed_seq, table_table.c.id, table_table.c.number)
+        .select_from(
+            meeting_table.outerjoin(
+                table_table,
+                (table_table.c.meeting_id == meeting_table.c.id) & table_table.c.number.in_(numbers),
             )
         )
-    }
+        .where(meeting_table.c.id == meeting_id)
+    ).all()
+    phase, closed_seq = rows[0].phase, rows[0].closed_seq
+    tables = {row.number: row.id for row in rows if row.id is not None}
     entries = _lock_entries(conn, [job.command for job in jobs])
-    usage = budget.BatchBudget(conn, {job.actor.token_id for job in jobs if job.token in alive})
+    usage = budget.BatchBudget(
+        conn, {job.actor.token_id for job in jobs if job.token in alive}, rows=usage_rows
+    )
     report_tables = {tables.get(j.actor.table_number) for j in jobs if isinstance(j.command, p.UpdateReport)}
     reports = _lock_reports(conn, report_tables - {None})
     inserted: dict[str, dict[str, Any]] = {}
@@ -220,34 +254,39 @@ def _lock_reports(conn, table_ids: set[int]) -> dict[int, _Report]:
     """The reports the batch changes, locked, each as a CRDT document (cached when still current)."""
     if not table_ids:
         return {}
+    version = ReportVersion.__table__
+    newest = version.alias("newest")
+    latest = (
+        select(func.max(newest.c.id))
+        .where(newest.c.table_id == table_table.c.id)
+        .correlate(table_table)
+        .scalar_subquery()
+    )
     rows = conn.execute(
-        select(RoundTable.id, RoundTable.report, RoundTable.report_state)
-        .where(RoundTable.id.in_(sorted(table_ids)))
-        .order_by(RoundTable.id)
+        select(
+            table_table.c.id,
+            table_table.c.report,
+            table_table.c.report_state,
+            version.c.id.label("version_id"),
+            version.c.actor,
+            version.c.updated_at,
+        )
+        .select_from(table_table.outerjoin(version, version.c.id == latest))
+        .where(table_table.c.id.in_(sorted(table_ids)))
+        .order_by(table_table.c.id)
         # FOR NO KEY UPDATE, as the UPDATE of the report takes: a FOR UPDATE here would block the
         # foreign-key check (FOR KEY SHARE) of another process's entry insert for this table,
-        # which holds the meeting's lock while this one waits for it — a deadlock (1 s each)
-        .with_for_update(key_share=True)
+        # which holds the meeting's lock while this one waits for it — a deadlock (1 s each);
+        # OF the table's row only (the version, on the nullable side of the join, is not locked)
+        .with_for_update(key_share=True, of=table_table)
     ).all()
-    latest = dict(
-        conn.execute(
-            select(ReportVersion.table_id, func.max(ReportVersion.id))
-            .where(ReportVersion.table_id.in_(table_ids))
-            .group_by(ReportVersion.table_id)
-        ).all()
-    )
-    versions = {}
-    if latest:
-        versions = {
-            row.table_id: row
-            for row in conn.execute(
-                select(
-                    ReportVersion.id, ReportVersion.table_id, ReportVersion.actor, ReportVersion.updated_at
-                ).where(ReportVersion.id.in_(latest.values()))
-            )
-        }
+    versions = {
+        row.id: _LatestVersion(row.version_id, row.actor, row.updated_at)
+        for row in rows
+        if row.version_id is not None
+    }
     out = {}
-    for table_id, text, state in rows:
+    for table_id, text, state, *_ in rows:
         doc = cached_doc(table_id, state) or _fresh_doc(text, state)
         out[table_id] = _Report(table_id, doc, state, text or "", latest_version=versions.get(table_id))
     return out

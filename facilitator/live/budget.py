@@ -17,7 +17,8 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
 from ..models import ReportVersion, TokenUsage, utcnow
@@ -150,13 +151,17 @@ class BatchBudget:
     written as increments, so two processes that count the same link at once add up.
     """
 
-    def __init__(self, conn: Any, token_ids: set[int | None]) -> None:
+    def __init__(self, conn: Any, token_ids: set[int | None], rows: Any = None) -> None:
+        """Read the tokens' counters (``rows``: their TokenUsage rows, when the caller read them
+        with its own query already — batch.py joins them to the token check)."""
         self.now = utcnow()
         ids = sorted(i for i in token_ids if i is not None)
         self.usage: dict[int, Usage] = {}
         if not ids:
             return
-        for row in conn.execute(select(usage_table).where(usage_table.c.token_id.in_(ids))).mappings():
+        if rows is None:
+            rows = conn.execute(select(usage_table).where(usage_table.c.token_id.in_(ids))).mappings()
+        for row in rows:
             usage = Usage(**{name: row[name] for name in COUNTERS})
             usage.rolled = _roll(usage, self.now)
             self.usage[row["token_id"]] = usage
@@ -178,41 +183,53 @@ class BatchBudget:
             usage.spent = (usage.spent[0] + 1, usage.spent[1] + size)
 
     def write(self, conn: Any) -> None:
-        """Write what the batch spent (in the batch's transaction)."""
+        """Write what the batch spent (in the batch's transaction): one statement, usually.
+
+        A counter that stays in its window, or a token's first, is written as an increment
+        (insert, or add on conflict), so two processes that count the same link at once add
+        up and neither fails on the other's new row; one whose window moved on is written whole.
+        """
         spent = {i: u for i, u in self.usage.items() if u.spent != (0, 0)}
-        new = [i for i, u in spent.items() if not u.stored]
         whole = [i for i, u in spent.items() if u.stored and u.rolled]
-        added = [i for i, u in spent.items() if u.stored and not u.rolled]
-        if new or whole:
-            rows = [
-                {
-                    "b_id": i,
-                    **{name: getattr(spent[i], name) for name in COUNTERS},
-                    "events": spent[i].events + spent[i].spent[0],
-                    "bytes": spent[i].bytes + spent[i].spent[1],
-                }
-                for i in new + whole
-            ]
-            if new:
-                conn.execute(insert(usage_table), [_as_row(r) for r in rows[: len(new)]])
-            if whole:
-                conn.execute(
-                    update(usage_table).where(usage_table.c.token_id == bindparam("b_id")),
-                    rows[len(new) :],
-                )
+        added = [i for i, u in spent.items() if not (u.stored and u.rolled)]
         if added:
             conn.execute(
-                update(usage_table)
-                .where(usage_table.c.token_id == bindparam("b_id"))
-                .values(
-                    events=usage_table.c.events + bindparam("b_events"),
-                    bytes=usage_table.c.bytes + bindparam("b_bytes"),
-                ),
-                [{"b_id": i, "b_events": spent[i].spent[0], "b_bytes": spent[i].spent[1]} for i in added],
+                _add_or_insert(conn.dialect.name),
+                [
+                    {
+                        "token_id": i,
+                        "window_start": spent[i].window_start,
+                        "events": spent[i].spent[0],
+                        "bytes": spent[i].spent[1],
+                        "previous_events": spent[i].previous_events,
+                        "previous_bytes": spent[i].previous_bytes,
+                    }
+                    for i in added
+                ],
+            )
+        if whole:
+            conn.execute(
+                update(usage_table).where(usage_table.c.token_id == bindparam("b_id")),
+                [
+                    {
+                        "b_id": i,
+                        **{name: getattr(spent[i], name) for name in COUNTERS},
+                        "events": spent[i].events + spent[i].spent[0],
+                        "bytes": spent[i].bytes + spent[i].spent[1],
+                    }
+                    for i in whole
+                ],
             )
 
 
-def _as_row(values: dict[str, Any]) -> dict[str, Any]:
-    row = dict(values)
-    row["token_id"] = row.pop("b_id")
-    return row
+def _add_or_insert(dialect: str) -> Any:
+    """INSERT a token's counters, or add them to its row when it exists (SQLite and PostgreSQL)."""
+    module = postgresql if dialect == "postgresql" else sqlite
+    statement = module.insert(usage_table)
+    return statement.on_conflict_do_update(
+        index_elements=[usage_table.c.token_id],
+        set_={
+            "events": usage_table.c.events + statement.excluded.events,
+            "bytes": usage_table.c.bytes + statement.excluded.bytes,
+        },
+    )

@@ -64,14 +64,27 @@ TEMPLATE_SECONDS = 2.0
 _templates: dict[int, tuple[float, Template]] = {}
 
 
+_loading: set[int] = set()
+
+
 def template_of(meeting_id: int, load: Callable[[], Any]) -> Template:
-    """The meeting's template as recently read (``load`` fetches the meeting when it is not)."""
+    """The meeting's template as recently read (``load`` fetches the meeting when it is not).
+
+    One handler at a time reads it again when it is older than TEMPLATE_SECONDS; the others
+    go on with the one they have meanwhile. (Under gevent the read yields: on PostgreSQL
+    every handler arriving during it read it too, 10 % of a cluster process's CPU at 250
+    changes/s.)
+    """
     now = time.monotonic()
     hit = _templates.get(meeting_id)
-    if hit is not None and now - hit[0] < TEMPLATE_SECONDS:
+    if hit is not None and (now - hit[0] < TEMPLATE_SECONDS or meeting_id in _loading):
         return hit[1]
-    template = Template(load())
-    template.bollen, template.horizons, template.tables  # noqa: B018 - read now, while the meeting is loaded
+    _loading.add(meeting_id)
+    try:
+        template = Template(load())
+        template.bollen, template.horizons, template.tables  # noqa: B018 - read now, while the meeting is loaded
+    finally:
+        _loading.discard(meeting_id)
     _templates[meeting_id] = (now, template)
     return template
 

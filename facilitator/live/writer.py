@@ -29,6 +29,7 @@ class Writer:
     def __init__(self) -> None:
         self.queue: Any = None
         self.greenlet: Any = None
+        self.conn: Any = None  # the writer's database connection (see _connection)
 
     def submit(self, actor: Actor, token: str, command: Any) -> Outcome:
         """Apply one change (in the next batch); return its outcome or raise its refusal or failure."""
@@ -70,16 +71,39 @@ class Writer:
                     waiting.append(self.queue.get_nowait())
                 jobs = [job for job, _ in waiting]
                 try:
-                    batch.apply(jobs)
+                    batch.apply(jobs, self._connection())
                 except Exception as exc:  # never lose the writer: answer every change with the failure
                     log.exception("live batch failed")
-                    db.session.rollback()
+                    self._drop_connection()
                     for job in jobs:
                         job.result = job.result if job.result is not None else exc
-                finally:
-                    db.session.remove()
                 for _, done in waiting:
                     done.set()
+
+    def _connection(self) -> Any:
+        """The writer's own database connection, kept from batch to batch.
+
+        A pooled checkout per batch cost a round trip (pool_pre_ping) and the pool's
+        bookkeeping each time. A connection the database dropped meanwhile (a restart) fails
+        the next batch's first statement; that rollback invalidates it and the retry opens a
+        new one (batch._with_retries), so a restart still costs a retry, not the text.
+        """
+        if self.conn is None or self.conn.closed:
+            self.conn = db.engine.connect()
+        return self.conn
+
+    def _drop_connection(self) -> None:
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            try:
+                conn.rollback()
+                conn.close()
+            except Exception:  # the database is gone: the pool forgets the connection
+                log.debug("closing the writer's connection failed", exc_info=True)
+                try:
+                    conn.invalidate()
+                except Exception:
+                    log.debug("invalidating the writer's connection failed", exc_info=True)
 
 
 def _answer(job: batch.Job) -> Outcome:
