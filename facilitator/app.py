@@ -15,6 +15,7 @@ from .config import INSTANCE_DIR, REPO_ROOT, Config
 from .database import MIGRATIONS_DIR
 from .extensions import babel, csrf, db, migrate, socketio
 from .files import create_sqlite_privately, private_dir, tighten_sqlite
+from .messagequeue import PipelinedRedisManager
 
 
 @event.listens_for(Engine, "do_connect")
@@ -62,10 +63,16 @@ def create_app(test_config: Config | dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
+    queue_url = app.config.get("SOCKETIO_MESSAGE_QUEUE")
+    queue = {}
+    if queue_url and queue_url.startswith(("redis://", "rediss://")):
+        # Flask-SocketIO's channel, so a command line process's emits still reach everyone
+        queue["client_manager"] = PipelinedRedisManager(queue_url, channel="flask-socketio")
     socketio.init_app(
         app,
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE") or _async_mode(),
-        message_queue=app.config.get("SOCKETIO_MESSAGE_QUEUE"),
+        message_queue=queue_url,
+        **queue,
         max_http_buffer_size=app.config.get("SOCKETIO_MAX_BUFFER", 1_000_000),
         cors_allowed_origins=_allowed_origins(app),
     )
