@@ -19,14 +19,14 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from pycrdt import Doc, Text
-from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..extensions import db
-from ..models import AccessToken, Entry, Meeting, Operation, ReportVersion, RoundTable, TokenUsage, utcnow
+from ..models import utcnow
 from ..rules import LIMITS, author_tag, text_problem
 from . import budget
 from . import protocol as p
+from . import statements as sql
 from .changes import VERSION_WINDOW, Actor, Outcome, check_author
 from .errors import ProtocolError, TokenRevoked
 from .report import REPORT_KEY, cached_doc, forget_docs, keep_doc, merge_update, stored_state
@@ -34,12 +34,6 @@ from .snapshot import aware, entry_deleted_event, entry_event, report_event
 
 BATCHED = (p.AddEntry, p.UpdateEntry, p.DeleteEntry, p.UpdateReport)
 ENTRY_FIELDS = ("text", "bollen", "horizons", "hidden", "deleted_at", "updated_at")
-
-entry_table = Entry.__table__
-table_table = RoundTable.__table__
-meeting_table = Meeting.__table__
-token_table = AccessToken.__table__
-usage_table = TokenUsage.__table__
 
 
 @dataclass(frozen=True)
@@ -160,34 +154,17 @@ def _meeting_batch(conn, meeting_id: int, jobs: list[Job], answers: dict[int, An
     ops = [job.command.op for job in jobs]
     # the batch's tokens that still work, joined to their storage budgets (one query)
     token_rows = conn.execute(
-        select(AccessToken.token, usage_table)
-        .select_from(token_table.outerjoin(usage_table, usage_table.c.token_id == token_table.c.id))
-        .where(token_table.c.token.in_({job.token for job in jobs}), token_table.c.revoked_at.is_(None))
+        sql.TOKENS_AND_BUDGETS, {"tokens": sorted({job.token for job in jobs})}
     ).mappings()
     alive, usage_rows = set(), []
     for row in token_rows:
         alive.add(row["token"])
         if row["token_id"] is not None:
             usage_rows.append(row)
-    stored = dict(
-        conn.execute(
-            select(Operation.op_id, Operation.result).where(
-                Operation.meeting_id == meeting_id, Operation.op_id.in_(ops)
-            )
-        ).all()
-    )
+    stored = dict(conn.execute(sql.STORED_OPS, {"meeting": meeting_id, "ops": ops}).all())
     # the meeting's phase with the batch's tables (one query)
     numbers = {job.actor.table_number for job in jobs}
-    rows = conn.execute(
-        select(meeting_table.c.phase, meeting_table.c.closed_seq, table_table.c.id, table_table.c.number)
-        .select_from(
-            meeting_table.outerjoin(
-                table_table,
-                (table_table.c.meeting_id == meeting_table.c.id) & table_table.c.number.in_(numbers),
-            )
-        )
-        .where(meeting_table.c.id == meeting_id)
-    ).all()
+    rows = conn.execute(sql.PHASE_AND_TABLES, {"meeting": meeting_id, "numbers": sorted(numbers)}).all()
     phase, closed_seq = rows[0].phase, rows[0].closed_seq
     tables = {row.number: row.id for row in rows if row.id is not None}
     entries = _lock_entries(conn, [job.command for job in jobs])
@@ -233,20 +210,11 @@ def _meeting_batch(conn, meeting_id: int, jobs: list[Job], answers: dict[int, An
 
 
 def _lock_entries(conn, commands: list[p.Change]) -> dict[str, dict[str, Any]]:
-    """The entries the batch names, locked in id order (PostgreSQL) against concurrent writers.
-
-    FOR NO KEY UPDATE: enough against the other writers (an UPDATE of these columns takes
-    the same lock) without blocking a foreign-key check, as in ``_lock_reports``.
-    """
+    """The entries the batch names, locked in id order (PostgreSQL) against concurrent writers."""
     ids = sorted({c.id for c in commands if isinstance(c, p.AddEntry | p.UpdateEntry | p.DeleteEntry)})
     if not ids:
         return {}
-    rows = conn.execute(
-        select(entry_table)
-        .where(entry_table.c.id.in_(ids))
-        .order_by(entry_table.c.id)
-        .with_for_update(key_share=True)
-    ).mappings()
+    rows = conn.execute(sql.LOCK_ENTRIES, {"ids": ids}).mappings()
     return {row["id"]: dict(row) for row in rows}
 
 
@@ -254,32 +222,7 @@ def _lock_reports(conn, table_ids: set[int]) -> dict[int, _Report]:
     """The reports the batch changes, locked, each as a CRDT document (cached when still current)."""
     if not table_ids:
         return {}
-    version = ReportVersion.__table__
-    newest = version.alias("newest")
-    latest = (
-        select(func.max(newest.c.id))
-        .where(newest.c.table_id == table_table.c.id)
-        .correlate(table_table)
-        .scalar_subquery()
-    )
-    rows = conn.execute(
-        select(
-            table_table.c.id,
-            table_table.c.report,
-            table_table.c.report_state,
-            version.c.id.label("version_id"),
-            version.c.actor,
-            version.c.updated_at,
-        )
-        .select_from(table_table.outerjoin(version, version.c.id == latest))
-        .where(table_table.c.id.in_(sorted(table_ids)))
-        .order_by(table_table.c.id)
-        # FOR NO KEY UPDATE, as the UPDATE of the report takes: a FOR UPDATE here would block the
-        # foreign-key check (FOR KEY SHARE) of another process's entry insert for this table,
-        # which holds the meeting's lock while this one waits for it — a deadlock (1 s each);
-        # OF the table's row only (the version, on the nullable side of the join, is not locked)
-        .with_for_update(key_share=True, of=table_table)
-    ).all()
+    rows = conn.execute(sql.LOCK_REPORTS, {"tables": sorted(table_ids)}).all()
     versions = {
         row.id: _LatestVersion(row.version_id, row.actor, row.updated_at)
         for row in rows
@@ -387,7 +330,7 @@ def _write(conn, meeting_id, accepted, entries, inserted, changed, reports, answ
     """Take the sequence numbers last, write everything with executemany, answer each change."""
     if changed:
         conn.execute(
-            update(entry_table).where(entry_table.c.id == bindparam("b_id")),
+            sql.UPDATE_ENTRIES,
             [{"b_id": i, **{k: entries[i][k] for k in ENTRY_FIELDS}} for i in sorted(changed)],
         )
     now = utcnow()
@@ -396,19 +339,14 @@ def _write(conn, meeting_id, accepted, entries, inserted, changed, reports, answ
         report.new_state = report.doc.get_update()
     if touched:
         conn.execute(
-            update(table_table).where(table_table.c.id == bindparam("b_id")),
+            sql.UPDATE_REPORTS,
             [
                 {"b_id": r.table_id, "report": r.text, "report_state": r.new_state, "updated_at": now}
                 for r in touched
             ],
         )
     # the meeting's lock is taken here and held only for the last inserts and the commit
-    last = conn.execute(
-        update(Meeting)
-        .where(Meeting.id == meeting_id)
-        .values(seq=Meeting.seq + len(accepted))
-        .returning(Meeting.seq)
-    ).scalar_one()
+    last = conn.execute(sql.TAKE_SEQ, {"meeting": meeting_id, "count": len(accepted)}).scalar_one()
     log = []
     versions: dict[int, dict[str, Any]] = {}
     new_versions = []
@@ -449,15 +387,12 @@ def _write(conn, meeting_id, accepted, entries, inserted, changed, reports, answ
         )
     usage.write(conn)
     if inserted:
-        conn.execute(insert(entry_table), list(inserted.values()))
+        conn.execute(sql.INSERT_ENTRIES, list(inserted.values()))
     if versions:
-        conn.execute(
-            update(ReportVersion.__table__).where(ReportVersion.__table__.c.id == bindparam("b_id")),
-            list(versions.values()),
-        )
+        conn.execute(sql.UPDATE_VERSIONS, list(versions.values()))
     if new_versions:
-        conn.execute(insert(ReportVersion.__table__), new_versions)
-    conn.execute(insert(Operation.__table__), log)
+        conn.execute(sql.INSERT_VERSIONS, new_versions)
+    conn.execute(sql.INSERT_OPS, log)
 
 
 def _version(report: _Report, text: str, actor: str, seq: int, now, versions, new_versions) -> None:

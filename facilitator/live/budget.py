@@ -10,6 +10,7 @@ so one batch can overshoot by at most its own size).
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -209,7 +210,7 @@ class BatchBudget:
             )
         if whole:
             conn.execute(
-                update(usage_table).where(usage_table.c.token_id == bindparam("b_id")),
+                _WRITE_WHOLE,
                 [
                     {
                         "b_id": i,
@@ -222,6 +223,10 @@ class BatchBudget:
             )
 
 
+_WRITE_WHOLE = update(usage_table).where(usage_table.c.token_id == bindparam("b_id"))
+
+
+@functools.cache
 def _add_or_insert(dialect: str) -> Any:
     """INSERT a token's counters, or add them to its row when it exists (SQLite and PostgreSQL)."""
     module = postgresql if dialect == "postgresql" else sqlite

@@ -1,0 +1,101 @@
+"""The SQL of the batched hot path (batch.py), built once when the module loads.
+
+Building a statement (select(…).where(…)) costs more CPU than PostgreSQL spends running it:
+about 100 µs of SQLAlchemy's expression and cache-key work per statement, per batch
+(docs/performance.md, "The third pass"). Lists go in as expanding bind parameters, so each
+statement is one object whatever the batch holds; the values are bound at execution.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import bindparam, func, insert, select, update
+
+from ..models import AccessToken, Entry, Meeting, Operation, ReportVersion, RoundTable, TokenUsage
+
+entry_table = Entry.__table__
+table_table = RoundTable.__table__
+meeting_table = Meeting.__table__
+token_table = AccessToken.__table__
+usage_table = TokenUsage.__table__
+operation_table = Operation.__table__
+version_table = ReportVersion.__table__
+
+# the batch's tokens that still work, joined to their storage budgets — :tokens
+TOKENS_AND_BUDGETS = (
+    select(token_table.c.token, usage_table)
+    .select_from(token_table.outerjoin(usage_table, usage_table.c.token_id == token_table.c.id))
+    .where(token_table.c.token.in_(bindparam("tokens", expanding=True)), token_table.c.revoked_at.is_(None))
+)
+
+# changes already applied (a resend is answered with its stored acknowledgement) — :meeting, :ops
+STORED_OPS = select(operation_table.c.op_id, operation_table.c.result).where(
+    operation_table.c.meeting_id == bindparam("meeting"),
+    operation_table.c.op_id.in_(bindparam("ops", expanding=True)),
+)
+
+# the meeting's phase with the batch's tables — :meeting, :numbers
+PHASE_AND_TABLES = (
+    select(meeting_table.c.phase, meeting_table.c.closed_seq, table_table.c.id, table_table.c.number)
+    .select_from(
+        meeting_table.outerjoin(
+            table_table,
+            (table_table.c.meeting_id == meeting_table.c.id)
+            & table_table.c.number.in_(bindparam("numbers", expanding=True)),
+        )
+    )
+    .where(meeting_table.c.id == bindparam("meeting"))
+)
+
+# the entries the batch names, locked in id order — :ids. FOR NO KEY UPDATE: enough against
+# the other writers (an UPDATE of these columns takes the same lock) without blocking a
+# foreign-key check, as below.
+LOCK_ENTRIES = (
+    select(entry_table)
+    .where(entry_table.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(entry_table.c.id)
+    .with_for_update(key_share=True)
+)
+
+_newest = version_table.alias("newest")
+_latest = (
+    select(func.max(_newest.c.id))
+    .where(_newest.c.table_id == table_table.c.id)
+    .correlate(table_table)
+    .scalar_subquery()
+)
+# the reports the batch changes, locked, each with its newest version — :tables
+LOCK_REPORTS = (
+    select(
+        table_table.c.id,
+        table_table.c.report,
+        table_table.c.report_state,
+        version_table.c.id.label("version_id"),
+        version_table.c.actor,
+        version_table.c.updated_at,
+    )
+    .select_from(table_table.outerjoin(version_table, version_table.c.id == _latest))
+    .where(table_table.c.id.in_(bindparam("tables", expanding=True)))
+    .order_by(table_table.c.id)
+    # FOR NO KEY UPDATE, as the UPDATE of the report takes: a FOR UPDATE here would block the
+    # foreign-key check (FOR KEY SHARE) of another process's entry insert for this table,
+    # which holds the meeting's lock while this one waits for it — a deadlock (1 s each);
+    # OF the table's row only (the version, on the nullable side of the join, is not locked)
+    .with_for_update(key_share=True, of=table_table)
+)
+
+# the meeting's sequence numbers for :count changes; the meeting's row stays locked to the commit
+TAKE_SEQ = (
+    update(meeting_table)
+    .where(meeting_table.c.id == bindparam("meeting"))
+    .values(seq=meeting_table.c.seq + bindparam("count"))
+    .returning(meeting_table.c.seq)
+)
+
+# executemany by :b_id, the columns from the rows' keys
+UPDATE_ENTRIES = update(entry_table).where(entry_table.c.id == bindparam("b_id"))
+UPDATE_REPORTS = update(table_table).where(table_table.c.id == bindparam("b_id"))
+UPDATE_VERSIONS = update(version_table).where(version_table.c.id == bindparam("b_id"))
+
+INSERT_ENTRIES = insert(entry_table)
+INSERT_VERSIONS = insert(version_table)
+INSERT_OPS = insert(operation_table)
