@@ -1,8 +1,10 @@
-"""Finding what a URL names, or a 404: a join-link token's role, a meeting by its slug."""
+"""Finding what a URL names, or a 404: a join-link token's role, a meeting by its slug, a role's
+current link."""
 
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, redirect, url_for
+from werkzeug.wrappers import Response
 
 from . import operations
 from .models import AccessToken, Meeting
@@ -23,3 +25,14 @@ def meeting_or_404(slug: str) -> Meeting:
     if meeting is None:
         abort(404)
     return meeting
+
+
+def current_link_redirect(slug: str, role: str, endpoint: str) -> Response:
+    """A redirect to the page ``endpoint`` at the role's current link of the meeting, or a 404 page
+    (unknown meeting, or no active link for the role)."""
+    meeting = meeting_or_404(slug)
+    try:
+        token = operations.active_token(meeting, role)
+    except LookupError:
+        abort(404)
+    return redirect(url_for(endpoint, token=token.token))

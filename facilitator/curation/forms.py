@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    Field,
     FieldList,
     Form,
     FormField,
@@ -34,6 +35,29 @@ class CheckboxesField(SelectMultipleField):
 
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+
+def entry_fields(text_field: type[Field]) -> tuple[Field, Field, Field]:
+    """An entry's text (a ``text_field``), bollen and horizons: the fields of the entry form and of
+    a row of the entries table. Made where the form class calls it, so they keep their place among
+    its fields."""
+    text = text_field(
+        _l("Inbreng"),
+        validators=[
+            DataRequired(_l("Vul de inbreng in.")),
+            Length(max=LIMITS["entry_text"]),
+            PlainText(multiline=True),
+        ],
+    )
+    bollen = CheckboxesField(_l("Bollen"), validators=[DataRequired(_l("Kies ten minste één bol."))])
+    horizons = CheckboxesField(_l("Horizon"), validators=[Optional()])
+    return text, bollen, horizons
+
+
+def offer_template(form: Form, meeting) -> None:
+    """Offer the meeting's bollen and horizons in a form made with ``entry_fields``."""
+    form.bollen.choices = [(b.key, b.label) for b in meeting.bollen]
+    form.horizons.choices = [(h.key, h.label) for h in meeting.horizons]
 
 
 class ChangeForm(FlaskForm):
@@ -70,21 +94,11 @@ class AttendanceForm(ChangeForm):
 class EntryForm(ChangeForm):
     """One entry: its text, bollen and horizons (choices set from the meeting's template)."""
 
-    text = StringField(
-        _l("Inbreng"),
-        validators=[
-            DataRequired(_l("Vul de inbreng in.")),
-            Length(max=LIMITS["entry_text"]),
-            PlainText(multiline=True),
-        ],
-    )
-    bollen = CheckboxesField(_l("Bollen"), validators=[DataRequired(_l("Kies ten minste één bol."))])
-    horizons = CheckboxesField(_l("Horizon"), validators=[Optional()])
+    text, bollen, horizons = entry_fields(StringField)
 
     def set_template(self, meeting) -> EntryForm:
         """Offer the meeting's bollen and horizons."""
-        self.bollen.choices = [(b.key, b.label) for b in meeting.bollen]
-        self.horizons.choices = [(h.key, h.label) for h in meeting.horizons]
+        offer_template(self, meeting)
         return self
 
 
@@ -92,16 +106,7 @@ class EntryRowForm(Form):
     """One row of the entries table: an entry's text, bollen, horizons, hidden, delete."""
 
     id = HiddenField()
-    text = TextAreaField(
-        _l("Inbreng"),
-        validators=[
-            DataRequired(_l("Vul de inbreng in.")),
-            Length(max=LIMITS["entry_text"]),
-            PlainText(multiline=True),
-        ],
-    )
-    bollen = CheckboxesField(_l("Bollen"), validators=[DataRequired(_l("Kies ten minste één bol."))])
-    horizons = CheckboxesField(_l("Horizon"), validators=[Optional()])
+    text, bollen, horizons = entry_fields(TextAreaField)
     hidden = BooleanField(_l("Verborgen"))
     delete = BooleanField(_l("Verwijderen"))
 
@@ -120,8 +125,7 @@ class EntriesForm(ChangeForm):
     def set_template(self, meeting) -> EntriesForm:
         """Offer the meeting's bollen and horizons in every row."""
         for row in self.entries:
-            row.form.bollen.choices = [(b.key, b.label) for b in meeting.bollen]
-            row.form.horizons.choices = [(h.key, h.label) for h in meeting.horizons]
+            offer_template(row.form, meeting)
         return self
 
     def row_errors(self) -> int:

@@ -7,10 +7,9 @@ with every table's feedback and its CRDT state); static/js/minutes.js takes over
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, render_template, url_for
+from flask import Blueprint, Response, render_template
 
-from .. import operations
-from ..access import meeting_or_404, token_or_404
+from ..access import current_link_redirect, token_or_404
 from ..auth.routes import login_required
 from ..live import snapshot
 from ..live.protocol import NAMESPACE
@@ -45,9 +44,4 @@ def minutes(token: str):
 @login_required
 def secretariat_minutes(slug: str):
     """A logged-in secretariat member opens the minute-taker's page of a meeting."""
-    meeting = meeting_or_404(slug)
-    try:
-        token = operations.active_token(meeting, "minutes")
-    except LookupError:
-        abort(404)
-    return redirect(url_for("minutes.minutes", token=token.token))
+    return current_link_redirect(slug, "minutes", "minutes.minutes")

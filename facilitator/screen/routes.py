@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, jsonify, redirect, render_template, url_for
+from flask import Blueprint, Response, jsonify, render_template, url_for
 
-from .. import operations
-from ..access import meeting_or_404, token_or_404
+from ..access import current_link_redirect, token_or_404
 from ..auth.routes import login_required
 from ..i18n import set_page_locale
 from ..live import snapshot
@@ -86,9 +85,4 @@ def chair_presence(token: str):
 @login_required
 def secretariat_chair(slug: str):
     """A logged-in secretariat member opens the chair's page of a meeting."""
-    meeting = meeting_or_404(slug)
-    try:
-        token = operations.active_token(meeting, "chair")
-    except LookupError:
-        abort(404)
-    return redirect(url_for("screen.chair", token=token.token))
+    return current_link_redirect(slug, "chair", "screen.chair")

@@ -10,14 +10,8 @@ from .. import operations
 from ..models import Meeting
 from ..rules import MEETING_ROLES, TABLE_ROLES
 
-# the link's role as the rotate URL names it (Dutch, like the role pages themselves)
-ROLE_SLUGS = {
-    "screen": "scherm",
-    "chair": "voorzitter",
-    "minutes": "notulen",
-    "rapporteur": "verslag",
-    "participant": "deelnemer",
-}
+# the link's role as the rotate URL names it: the Dutch word of its page's path (/verslag/<token>: verslag)
+ROLE_SLUGS = {role: path.strip("/") for role, path in operations.ROLE_PATHS.items()}
 SLUG_ROLES = {slug: role for role, slug in ROLE_SLUGS.items()}
 
 
