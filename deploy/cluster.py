@@ -77,9 +77,7 @@ def site_config(app_ports: list[int], listen: str, access_log: Path) -> str:
             f"upstream facilitator_{name} {{ server 127.0.0.1:{port}; keepalive 8; }}"
             for name, port in processes
         ),
-        "@UPSTREAM_SERVERS@": "\n".join(
-            f"    server 127.0.0.1:{port} max_fails=0;" for _, port in processes
-        ),
+        "@UPSTREAM_SERVERS@": "\n".join(f"    server 127.0.0.1:{port} max_fails=0;" for _, port in processes),
         "@PIN_BY_COOKIE@": "\n".join(f"    {name} facilitator_{name};" for name, _ in processes),
         "@PIN_BY_ADDRESS@": "\n".join(
             f"    ~(^|\\s)127\\.0\\.0\\.1:{port}$ {name};" for name, port in processes

@@ -22,7 +22,7 @@ from deploy.cluster import PG_BIN, Cluster, process_name
 pytestmark = pytest.mark.postgres
 
 LOG_LINE = re.compile(
-    r'"(?P<request>[^"]*)" (?P<status>\d+) .* node=(?P<node>\S+) upstream=(?P<upstream>\S+) served='
+    r'"(?P<request>[^"]*)" (?P<status>\d+) .* node=(?P<node>\S+) upstream=(?P<upstream>\S+)'
 )
 
 
@@ -128,9 +128,9 @@ def healthz(cluster: Cluster, cookie: str | None = None) -> tuple[str | None, st
     request = urllib.request.Request(f"{cluster.url}/healthz?{mark}", headers=headers)  # noqa: S310
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
         set_cookie = response.headers["Set-Cookie"]
-    served = upstream_of(cluster, cookie or "-", mark)
-    assert len(served) == 1, served
     value = re.match(r"facilitator_node=([^;]*);", set_cookie) if set_cookie else None
+    served = upstream_of(cluster, (value.group(1) if value else cookie) or "-", mark)
+    assert len(served) == 1, served
     return (value.group(1) if value else None), served.pop()
 
 

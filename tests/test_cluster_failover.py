@@ -55,6 +55,7 @@ class Browser:
         self.disconnects: list[float] = []
         self.acks: list[tuple[float, float]] = []  # (first sent, acknowledged)
         self.refused: list[dict] = []
+        self.waiting_since: float | None = None  # the change in flight was first sent then
         self.stopping = threading.Event()
         self.sio.on("disconnect", lambda *_: self.disconnects.append(now()), namespace="/live")
         self.thread = threading.Thread(target=self.run, daemon=True)
@@ -74,6 +75,7 @@ class Browser:
                 "bollen": ["sociaal"],
             }
             change["horizons"], first = [], now()
+            self.waiting_since = first
             while not self.stopping.is_set():  # the outbox: the same op until it is acknowledged
                 try:
                     ack = self.sio.call("entry:add", change, namespace="/live", timeout=3)
@@ -82,6 +84,7 @@ class Browser:
                     continue
                 if ack.get("ok"):
                     self.acks.append((first, now()))
+                    self.waiting_since = None
                     break
                 if ack.get("error") not in ("unavailable", "rate_limited"):  # retryable, by the contract
                     self.refused.append(ack)
@@ -93,6 +96,8 @@ class Browser:
     def recovered(self, since: float) -> float:
         """When this client was last seen in trouble after `since`: a disconnect, or a change waiting > 2 s."""
         slow = [acked for first, acked in self.acks if acked > since and acked - first > 2.0]
+        if self.waiting_since is not None and now() - self.waiting_since > 2.0:
+            slow.append(now())  # still waiting
         return max([since, *slow, *(t for t in self.disconnects if t > since)]) - since
 
 
