@@ -330,8 +330,9 @@ class SoakClient:
             if not got.wait(10):
                 conn.disconnect()
                 raise TimeoutError("no snapshot")
-        except Exception:  # refused, reset, no snapshot: the server is (re)starting
+        except Exception as exc:  # refused, reset, no snapshot: the server is (re)starting
             stats["connect_failures"] += 1
+            self.soak.connect_failure_reasons[f"{type(exc).__name__}: {exc}"[:80]] += 1
             gevent.sleep(self.rng.uniform(0.1, 0.5))
             return False
         if self.conn is not None:
@@ -505,6 +506,7 @@ class Soak:
         self.failures: list[str] = []
         self.findings: Counter = Counter()
         self.finding_examples: list[str] = []
+        self.connect_failure_reasons: Counter = Counter()
         self.clients: list[SoakClient] = []
 
     def finding(self, what: str, answer: Any) -> None:
@@ -673,6 +675,12 @@ class Soak:
             for op in self.acked
             if any(op.first_sent <= start <= op.acked_at for start in starts)
         ]
+        across_by_kind: dict[str, float] = {}
+        for op in self.acked:
+            for fault in self.faults:
+                if op.first_sent <= self.began + fault.at <= op.acked_at:
+                    took = op.acked_at - op.first_sent
+                    across_by_kind[fault.kind] = max(across_by_kind.get(fault.kind, 0.0), took)
         latencies = sorted(op.acked_at - op.first_sent for op in self.acked)
         kinds = Counter(op.event for op in self.acked)
         result = {
@@ -696,9 +704,11 @@ class Soak:
             "resent_but_committed": self.stats["resent_but_committed"],
             "reconnects": self.stats["reconnects"],
             "connect_failures": self.stats["connect_failures"],
+            "connect_failure_reasons": dict(self.connect_failure_reasons.most_common(5)),
             "ack_p50_ms": round(1000 * latencies[len(latencies) // 2], 1) if latencies else None,
             "ack_max_across_fault_s": round(max(across, default=0), 2),
             "changes_across_fault": len(across),
+            "ack_max_across_fault_by_kind_s": {k: round(v, 2) for k, v in sorted(across_by_kind.items())},
             "duplicates": len(doubled_ops) + len(doubled_texts) + len(changed_answer),
             "missing": len(missing_ops) + len(missing_entries) + len(wrong_text) + len(wrong_state),
             "reports_equal": f"{self.args.tables - len(report_mismatch)}/{self.args.tables}",
@@ -735,7 +745,11 @@ def summary(r: dict[str, Any]) -> str:
         f"{r['connect_failures']} refused connection attempts; {r['resent_but_committed']} resent "
         "changes had committed before the crash (answered from the change log)",
         f"  ack time               p50 {r['ack_p50_ms']} ms; max across a fault "
-        f"{r['ack_max_across_fault_s']} s ({r['changes_across_fault']} changes in flight across one)",
+        f"{r['ack_max_across_fault_s']} s ({r['changes_across_fault']} changes in flight across one; "
+        "by kind of fault: "
+        + ", ".join(f"{k} {v} s" for k, v in r["ack_max_across_fault_by_kind_s"].items())
+        + ")",
+        f"  refused connects by reason {r['connect_failure_reasons']}",
         f"  duplicates {r['duplicates']}, missing {r['missing']}, reports equal {r['reports_equal']}, "
         f"refused {r['refused']}, entries stored {r['entries_stored']}",
     ]

@@ -64,6 +64,33 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def process_name(number: int) -> str:
+    """The name of app process `number` (1, 2, …) in nginx's sticky cookie: p1, p2, …"""
+    return f"p{number}"
+
+
+def site_config(app_ports: list[int], listen: str, access_log: Path) -> str:
+    """deploy/nginx.conf with its markers filled in for app processes on these loopback ports."""
+    processes = [(process_name(n), port) for n, port in enumerate(app_ports, 1)]
+    markers = {
+        "@PROCESS_UPSTREAMS@": "\n".join(
+            f"upstream facilitator_{name} {{ server 127.0.0.1:{port}; keepalive 8; }}"
+            for name, port in processes
+        ),
+        "@UPSTREAM_SERVERS@": "\n".join(f"    server 127.0.0.1:{port} max_fails=0;" for _, port in processes),
+        "@PIN_BY_COOKIE@": "\n".join(f"    {name} facilitator_{name};" for name, _ in processes),
+        "@PIN_BY_ADDRESS@": "\n".join(
+            f"    ~(^|\\s)127\\.0\\.0\\.1:{port}$ {name};" for name, port in processes
+        ),
+        "@LISTEN@": listen,
+        "@ACCESS_LOG@": str(access_log),
+    }
+    site = SITE_CONF.read_text()
+    for marker, value in markers.items():
+        site = site.replace(marker, value)
+    return site
+
+
 class Cluster:
     """PostgreSQL + Redis + N app processes + nginx on loopback, in one throwaway directory."""
 
@@ -236,13 +263,7 @@ class Cluster:
         prefix = self.dir / "nginx"
         temp = prefix / "temp"
         temp.mkdir(parents=True, exist_ok=True)
-        upstreams = "\n".join(f"    server 127.0.0.1:{port};" for port in self.app_ports)
-        site = (
-            SITE_CONF.read_text()
-            .replace("@UPSTREAM_SERVERS@", upstreams)
-            .replace("@LISTEN@", f"127.0.0.1:{self.port}")
-            .replace("@ACCESS_LOG@", str(prefix / "access.log"))
-        )
+        site = site_config(self.app_ports, f"127.0.0.1:{self.port}", prefix / "access.log")
         (prefix / "facilitator.conf").write_text(site)
         user = ""
         if os.geteuid() == 0:  # the workers drop to nobody; let them write their temp files

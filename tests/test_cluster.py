@@ -17,7 +17,7 @@ import psycopg
 import pytest
 import socketio
 
-from deploy.cluster import PG_BIN, Cluster
+from deploy.cluster import PG_BIN, Cluster, process_name
 
 pytestmark = pytest.mark.postgres
 
@@ -84,18 +84,10 @@ def test_an_entry_reaches_a_screen_on_another_process_through_nginx(cluster):
     served_screen = upstream_of(cluster, node, "transport=polling")
     assert len(served_screen) == 1, f"the screen's requests went to {served_screen}"
 
-    # a rapporteur on another process: probe cookie values until one hashes elsewhere
-    other = None
-    for attempt in range(40):
-        probe = f"probe-{attempt}-{uuid.uuid4().hex[:6]}"
-        cookie = {"Cookie": f"facilitator_node={probe}"}
-        request = urllib.request.Request(cluster.url + "/healthz", headers=cookie)  # noqa: S310
-        with urllib.request.urlopen(request, timeout=10):  # noqa: S310
-            pass
-        if upstream_of(cluster, probe) - served_screen:
-            other = probe
-            break
-    assert other is not None, "no cookie value reached another process"
+    # the cookie names the process that served the screen; a rapporteur pinned to another one
+    names = {f"127.0.0.1:{port}": process_name(n) for n, port in enumerate(cluster.app_ports, 1)}
+    assert node == names[next(iter(served_screen))]
+    other = next(name for address, name in names.items() if address not in served_screen)
     writer = socketio.SimpleClient()
     writer.connect(
         cluster.url,
@@ -127,3 +119,31 @@ def test_an_entry_reaches_a_screen_on_another_process_through_nginx(cluster):
     assert upstream_of(cluster, node, "transport=websocket") == served_screen
     served_writer = upstream_of(cluster, other, "transport=websocket")
     assert served_writer and not served_writer & served_screen
+
+
+def healthz(cluster: Cluster, cookie: str | None = None) -> tuple[str | None, str | None]:
+    """GET /healthz through nginx (with this sticky cookie): the cookie it sets, and the process that answered."""
+    mark = f"healthz-{uuid.uuid4().hex[:8]}"
+    headers = {"Cookie": f"facilitator_node={cookie}"} if cookie else {}
+    request = urllib.request.Request(f"{cluster.url}/healthz?{mark}", headers=headers)  # noqa: S310
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        set_cookie = response.headers["Set-Cookie"]
+    value = re.match(r"facilitator_node=([^;]*);", set_cookie) if set_cookie else None
+    served = upstream_of(cluster, (value.group(1) if value else cookie) or "-", mark)
+    assert len(served) == 1, served
+    return (value.group(1) if value else None), served.pop()
+
+
+def test_the_cookie_names_the_process_and_newcomers_behind_one_address_spread(cluster):
+    names = {f"127.0.0.1:{port}": process_name(n) for n, port in enumerate(cluster.app_ports, 1)}
+    # a room behind one NAT address: browsers without the cookie spread over every process,
+    # and each is pinned to the process that answered it
+    first = [healthz(cluster) for _ in range(9)]
+    assert {served for _, served in first} == set(names)
+    assert all(cookie == names[served] for cookie, served in first)
+    # with the cookie: that process, and no new cookie
+    for address, name in names.items():
+        assert healthz(cluster, name) == (None, address)
+    # a cookie nginx does not know (an old one, a forged one) is treated as none
+    cookie, served = healthz(cluster, "127.0.0.1:5432")
+    assert cookie == names[served]
