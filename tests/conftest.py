@@ -135,6 +135,15 @@ def database_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'test.db'}"
 
 
+def need_cluster_binaries() -> None:
+    """Fail (not skip) when what deploy/cluster.py starts is missing: .ci/run installs it."""
+    for need in ("nginx", "redis-server"):
+        if shutil.which(need) is None and not (need == "nginx" and shutil.which("/usr/sbin/nginx")):
+            pytest.fail(f"{need} is not installed; .ci/run installs it")
+    if not (PG_BIN / "initdb").exists():
+        pytest.fail(f"PostgreSQL binaries not found in {PG_BIN}; .ci/run installs postgresql-15")
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def both_database_url(request, tmp_path) -> str:
     """Each test twice: on SQLite and on a fresh PostgreSQL database."""

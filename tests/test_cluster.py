@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import time
 import urllib.request
 import uuid
@@ -17,7 +16,9 @@ import psycopg
 import pytest
 import socketio
 
-from deploy.cluster import PG_BIN, Cluster, process_name
+from deploy.cluster import Cluster, process_name
+
+from .conftest import need_cluster_binaries
 
 pytestmark = pytest.mark.postgres
 
@@ -29,11 +30,7 @@ LOG_LINE = re.compile(
 @pytest.fixture(scope="module")
 def cluster():
     """Three app processes started at the same moment on an empty database, behind nginx."""
-    for need in ("nginx", "redis-server"):
-        if shutil.which(need) is None and not (need == "nginx" and shutil.which("/usr/sbin/nginx")):
-            pytest.fail(f"{need} is not installed; .ci/run installs it")
-    if not (PG_BIN / "initdb").exists():
-        pytest.fail(f"PostgreSQL binaries not found in {PG_BIN}; .ci/run installs postgresql-15")
+    need_cluster_binaries()
     cluster = Cluster(processes=3, extra_env={"ANNEX_PRESTART": "0", "SECRET_KEY": "cluster-test"})
     cluster.start()
     yield cluster

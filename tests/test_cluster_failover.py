@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -21,7 +20,9 @@ import uuid
 import pytest
 import socketio
 
-from deploy.cluster import PG_BIN, REPO, Cluster, wait_for_port
+from deploy.cluster import REPO, Cluster, wait_for_port
+
+from .conftest import need_cluster_binaries
 
 pytestmark = pytest.mark.postgres
 now = time.monotonic
@@ -32,11 +33,7 @@ WATCH = 20.0  # s after the kill, longer than nginx's fail_timeout (10 s) after 
 
 @pytest.fixture(scope="module")
 def cluster():
-    for need in ("nginx", "redis-server"):
-        if shutil.which(need) is None and not (need == "nginx" and shutil.which("/usr/sbin/nginx")):
-            pytest.fail(f"{need} is not installed; .ci/run installs it")
-    if not (PG_BIN / "initdb").exists():
-        pytest.fail(f"PostgreSQL binaries not found in {PG_BIN}; .ci/run installs postgresql-15")
+    need_cluster_binaries()
     cluster = Cluster(
         processes=2,
         extra_env={"ANNEX_PRESTART": "0", "SECRET_KEY": "failover-test", "STORAGE_BUDGET_FACTOR": "100"},
