@@ -671,6 +671,12 @@ class Run:
             server_kb_per_client=(rss_after - rss_before) * 1024 / max(1, clients),
         )
         if args.saturation:
+            if args.warmup > 0:
+                # the first changes after a thousand connects meet cold caches (templates, budgets,
+                # prepared statements): a stall there would end the search at its first step
+                warm = self.phase("warm-up", args.tables, args.sat_start, args.warmup, args.drain_seconds)
+                self.progress(warm)
+                out["warmup"] = warm
             factor, good, bad = args.sat_start, None, None
             for step in range(args.sat_steps):
                 result = self.saturation_step(f"sat-{step}", factor, out)
@@ -915,6 +921,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--no-saturation", dest="saturation", action="store_false")
     parser.add_argument(
         "--sat-start", type=float, default=1 / 16, help="first saturation step, x the nominal rate"
+    )
+    parser.add_argument(
+        "--warmup", type=float, default=5.0, help="seconds at the first saturation rate first, not counted"
     )
     parser.add_argument("--sat-steps", type=int, default=8, help="at most this many doublings")
     parser.add_argument(

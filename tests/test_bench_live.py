@@ -20,7 +20,7 @@ def test_bench_live_smoke_loses_nothing(tmp_path):
         "-m",
         "benchmarks.live_load",
         *("--tables", "2", "--clients-per-table", "3", "--screens", "2"),
-        *("--duration", "2", "--ramp-steps", "2", "--step-seconds", "1", "--sat-steps", "1"),
+        *("--duration", "2", "--ramp-steps", "2", "--step-seconds", "1", "--sat-steps", "1", "--warmup", "1"),
         *("--json", str(out), "--plot", str(plot)),
     ]
     run = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=240)
@@ -36,5 +36,6 @@ def test_bench_live_smoke_loses_nothing(tmp_path):
         assert main["ack_timeouts"] == 0 and main["errors"] == {} and main["disconnects"] == 0
         assert result["ramp"][0]["clients"] == 5  # 1 table x 3 + 2 screens, then all 8
         assert len(result["saturation"]) == 1
+        assert result["warmup"]["phase"] == "warm-up" and result["warmup"]["ack_timeouts"] == 0
     assert "app / bare:" in run.stdout
     assert plot.read_text().startswith("<svg")
