@@ -668,17 +668,20 @@ class Soak:
         if not seq_ok:
             problems.append("seq not strictly increasing / duplicated")
 
-        # in flight across a fault: sent before it began, acknowledged after
-        starts = [self.began + f.at for f in self.faults]
+        # in flight across a fault: sent before the server was serving again, acknowledged after.
+        # (Not "sent before the kill": a change sent in the moment between the kill and the
+        # client noticing the dead socket crosses the fault just the same — with acks in a
+        # few milliseconds, those are most of them.)
+        ends = [self.began + f.at + f.down for f in self.faults]
         across = [
             op.acked_at - op.first_sent
             for op in self.acked
-            if any(op.first_sent <= start <= op.acked_at for start in starts)
+            if any(op.first_sent <= end <= op.acked_at for end in ends)
         ]
         across_by_kind: dict[str, float] = {}
         for op in self.acked:
             for fault in self.faults:
-                if op.first_sent <= self.began + fault.at <= op.acked_at:
+                if op.first_sent <= self.began + fault.at + fault.down <= op.acked_at:
                     took = op.acked_at - op.first_sent
                     across_by_kind[fault.kind] = max(across_by_kind.get(fault.kind, 0.0), took)
         latencies = sorted(op.acked_at - op.first_sent for op in self.acked)
