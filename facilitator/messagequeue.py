@@ -23,9 +23,10 @@ MAX_PIPELINE = 500  # messages per round trip
 class PipelinedRedisManager(socketio.RedisManager):
     """socketio.RedisManager whose publishes leave through one greenlet, many per round trip."""
 
+    outbox: Any = None  # until a gevent server initialises it: publish at once
+
     def initialize(self) -> None:
         super().initialize()
-        self.outbox: Any = None
         if self.server.async_mode == "gevent":
             import gevent.queue
 
@@ -33,7 +34,7 @@ class PipelinedRedisManager(socketio.RedisManager):
             self.server.start_background_task(self._publisher)
 
     def _publish(self, data: Any) -> Any:
-        if getattr(self, "outbox", None) is None:
+        if self.outbox is None:
             return super()._publish(data)
         self.outbox.put(data)
         return None

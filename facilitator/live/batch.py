@@ -107,7 +107,7 @@ def _with_retries(jobs: list[Job], conn: Any, attempts: int) -> None:
             answers = _transaction(jobs, conn)
         except (IntegrityError, OperationalError):
             # a dropped connection is invalidated by the rollback and opened again by the retry
-            _rollback(conn)
+            _owner(conn).rollback()
             forget_docs()
             if attempt == attempts - 1:
                 raise
@@ -115,7 +115,7 @@ def _with_retries(jobs: list[Job], conn: Any, attempts: int) -> None:
             continue
         except Exception:
             # an unexpected error: the cached documents may hold updates that were never committed
-            _rollback(conn)
+            _owner(conn).rollback()
             forget_docs()
             raise
         for job, answer in zip(jobs, answers, strict=True):
@@ -123,11 +123,9 @@ def _with_retries(jobs: list[Job], conn: Any, attempts: int) -> None:
         return
 
 
-def _rollback(conn: Any) -> None:
-    if conn is None:
-        db.session.rollback()
-    else:
-        conn.rollback()
+def _owner(conn: Any) -> Any:
+    """What commits or rolls back the batch: the writer's connection, or else the session."""
+    return db.session if conn is None else conn
 
 
 def _transaction(jobs: list[Job], held: Any = None) -> list[Any]:
@@ -140,10 +138,7 @@ def _transaction(jobs: list[Job], held: Any = None) -> list[Any]:
     written = []
     for meeting_id, group in by_meeting.items():
         written.append(_meeting_batch(conn, meeting_id, group, answers))
-    if held is None:
-        db.session.commit()
-    else:
-        held.commit()
+    _owner(held).commit()
     for reports in written:
         for report in reports.values():
             keep_doc(report.table_id, report.new_state or report.stored, report.doc)

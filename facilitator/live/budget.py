@@ -10,7 +10,6 @@ so one batch can overshoot by at most its own size).
 
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,12 +17,11 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
 from ..models import ReportVersion, TokenUsage, utcnow
 from ..rules import LIMITS, STORAGE_BUDGET
+from . import statements as sql
 from .errors import ProtocolError
 from .snapshot import aware
 
@@ -126,7 +124,6 @@ def charge(token_id: int | None, role: str, size: int) -> None:
 
 # -- the batched hot path (batch.py): every token of a batch read at once, written at once ------
 
-usage_table = TokenUsage.__table__
 COUNTERS = ("window_start", "events", "bytes", "previous_events", "previous_bytes")
 
 
@@ -161,7 +158,7 @@ class BatchBudget:
         if not ids:
             return
         if rows is None:
-            rows = conn.execute(select(usage_table).where(usage_table.c.token_id.in_(ids))).mappings()
+            rows = conn.execute(sql.BUDGETS, {"ids": ids}).mappings()
         for row in rows:
             usage = Usage(**{name: row[name] for name in COUNTERS})
             usage.rolled = _roll(usage, self.now)
@@ -195,7 +192,7 @@ class BatchBudget:
         added = [i for i, u in spent.items() if not (u.stored and u.rolled)]
         if added:
             conn.execute(
-                _add_or_insert(conn.dialect.name),
+                sql.add_to_budgets(conn.dialect.name),
                 [
                     {
                         "token_id": i,
@@ -210,7 +207,7 @@ class BatchBudget:
             )
         if whole:
             conn.execute(
-                _WRITE_WHOLE,
+                sql.WRITE_BUDGETS_WHOLE,
                 [
                     {
                         "b_id": i,
@@ -221,20 +218,3 @@ class BatchBudget:
                     for i in whole
                 ],
             )
-
-
-_WRITE_WHOLE = update(usage_table).where(usage_table.c.token_id == bindparam("b_id"))
-
-
-@functools.cache
-def _add_or_insert(dialect: str) -> Any:
-    """INSERT a token's counters, or add them to its row when it exists (SQLite and PostgreSQL)."""
-    module = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(usage_table)
-    return statement.on_conflict_do_update(
-        index_elements=[usage_table.c.token_id],
-        set_={
-            "events": usage_table.c.events + statement.excluded.events,
-            "bytes": usage_table.c.bytes + statement.excluded.bytes,
-        },
-    )

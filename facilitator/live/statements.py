@@ -8,7 +8,11 @@ statement is one object whatever the batch holds; the values are bound at execut
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..models import AccessToken, Entry, Meeting, Operation, ReportVersion, RoundTable, TokenUsage
 
@@ -99,3 +103,22 @@ UPDATE_VERSIONS = update(version_table).where(version_table.c.id == bindparam("b
 INSERT_ENTRIES = insert(entry_table)
 INSERT_VERSIONS = insert(version_table)
 INSERT_OPS = insert(operation_table)
+
+# the storage budgets (budget.py): read by token ids (:ids; the batch reads them with
+# TOKENS_AND_BUDGETS instead), written whole by :b_id when their window moved on
+BUDGETS = select(usage_table).where(usage_table.c.token_id.in_(bindparam("ids", expanding=True)))
+WRITE_BUDGETS_WHOLE = update(usage_table).where(usage_table.c.token_id == bindparam("b_id"))
+
+
+@functools.cache
+def add_to_budgets(dialect: str) -> Any:
+    """INSERT a token's counters, or add them to its row when it exists (SQLite and PostgreSQL)."""
+    module = postgresql if dialect == "postgresql" else sqlite
+    statement = module.insert(usage_table)
+    return statement.on_conflict_do_update(
+        index_elements=[usage_table.c.token_id],
+        set_={
+            "events": usage_table.c.events + statement.excluded.events,
+            "bytes": usage_table.c.bytes + statement.excluded.bytes,
+        },
+    )
