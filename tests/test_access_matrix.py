@@ -1,6 +1,6 @@
 """The access matrix (issue 10): every caller × every HTTP route and every live event.
 
-Routes come from ``app.url_map`` and events from ``protocol.CLIENT_EVENTS``; each has a line
+Routes come from ``app.url_map`` and events from ``CLIENT_EVENTS``; each has a line
 in the expectation tables below, and a route or event without one fails the test, so a new
 one cannot be forgotten. URLs are filled from a fixture meeting ("target"); the callers'
 links belong to another copy of the same meeting ("home"), so that the secretariat's posts
@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from facilitator import operations
 from facilitator.extensions import db, socketio
-from facilitator.live import protocol
+from facilitator.live.actions import CLIENT_EVENTS
 from facilitator.models import Entry, Meeting, RoundTable
 
 from .conftest import SESSIONS, csrf_token
@@ -213,7 +213,7 @@ def world(app, import_session, make_user):
 
 def test_every_route_and_event_has_an_expectation(app):
     assert sorted(EXPECT_HTTP) == sorted(r.key for r in routes(app))
-    assert sorted(EXPECT_LIVE) == sorted(protocol.CLIENT_EVENTS)
+    assert sorted(EXPECT_LIVE) == sorted(CLIENT_EVENTS)
     assert all(len(row) == len(CONNECTED) for row in EXPECT_LIVE.values())
 
 
@@ -307,7 +307,7 @@ def test_live_access_matrix(app, world):
             app, namespace=NS, auth={"token": caller.token} if caller.token else None
         )
         connected = client.is_connected(NS)
-        for event in protocol.CLIENT_EVENTS:
+        for event in CLIENT_EVENTS:
             if caller.name in REFUSED:
                 table[(caller.name, event)] = ("connected" if connected else "refused", "refused")
                 continue

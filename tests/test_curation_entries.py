@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from html.parser import HTMLParser
@@ -9,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 
 from facilitator.extensions import db, socketio
-from facilitator.live import changes
+from facilitator.live.actions import ACTIONS
 from facilitator.live.errors import ProtocolError
 from facilitator.models import Meeting, Operation
 
@@ -193,10 +194,10 @@ def test_a_refused_change_undoes_the_rows_saved_before_it(logged_in, post_form, 
     before, ops = entries(app), operation_count(app)
     live = [e for e in before if not e["deleted"]]
 
-    def refuse(actor, command):
+    def refuse(caller, command, meeting, seq):
         raise ProtocolError("not_found")
 
-    monkeypatch.setattr(changes, "hide_entry", refuse)
+    monkeypatch.setitem(ACTIONS, "entry:hide", dataclasses.replace(ACTIONS["entry:hide"], apply=refuse))
     action, values = read_form(logged_in.get(table_url + "/").get_data(as_text=True))
     a, c = row_index(values, live[0]["id"]), row_index(values, live[2]["id"])
     values[f"entries-{a}-text"] = ["Zou weer weg moeten zijn"]

@@ -1,6 +1,6 @@
 """Fuzzing every client event of the live protocol (issue 10).
 
-Generated from protocol.CLIENT_EVENTS, so a new event is fuzzed without a line here: its
+Generated from CLIENT_EVENTS, so a new event is fuzzed without a line here: its
 payloads are drawn from the fields every event uses (a valid example, when one is known
 below, is mutated too). Each case must be answered with a declared refusal or a valid
 change — never an unexpected exception (the app logs none), never a partial write (a
@@ -21,6 +21,7 @@ from pycrdt import Doc, Text
 from facilitator import rules
 from facilitator.extensions import db
 from facilitator.live import protocol
+from facilitator.live.actions import CLIENT_EVENTS
 from facilitator.live.errors import ERROR_CODES
 from facilitator.models import AccessToken
 from facilitator.rules import LIMITS, ROLES
@@ -172,10 +173,10 @@ def fuzz_clients(app, connect, monkeypatch, meeting_links):
     return clients, meeting_id
 
 
-@pytest.mark.parametrize("event", sorted(protocol.CLIENT_EVENTS))
+@pytest.mark.parametrize("event", sorted(CLIENT_EVENTS))
 def test_every_event_answers_every_payload(app, fuzz_clients, event):
     clients, meeting_id = fuzz_clients
-    allowed = protocol.CLIENT_EVENTS[event].roles
+    allowed = CLIENT_EVENTS[event].roles
     errors_logged = log_errors()
     cases = {"n": 0}
 

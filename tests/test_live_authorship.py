@@ -7,13 +7,14 @@ import hashlib
 import pytest
 
 from facilitator.extensions import db
-from facilitator.live.changes import NOT_YOURS
 from facilitator.models import Entry, Meeting
 from facilitator.rules import AUTHOR_TAG_LENGTH
 from tests.test_live_protocol import add_payload, received, send, uid
 
 KEY_A = "device-a-" + "1" * 24
 KEY_B = "device-b-" + "2" * 24
+
+NOT_YOURS = "U kunt alleen de inbreng wijzigen of verwijderen die u zelf op dit apparaat hebt toegevoegd."
 
 
 def tag(key: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 
 import pytest
@@ -9,9 +10,11 @@ from pycrdt import Doc, Text
 
 from facilitator import operations
 from facilitator.extensions import db
-from facilitator.live import batch, protocol
-from facilitator.live.changes import Actor, Outcome
+from facilitator.live import batch
+from facilitator.live.actions.entries import AddEntry, UpdateEntry
+from facilitator.live.actions.report import UpdateReport
 from facilitator.live.errors import ProtocolError, TokenRevoked
+from facilitator.live.registry import Caller, Outcome
 from facilitator.live.report import ensure_report_state
 from facilitator.models import Entry, Meeting, Operation, ReportVersion, RoundTable
 
@@ -26,17 +29,19 @@ def table(app, meeting_links):
     with app.app_context():
         meeting = operations.get_meeting(meeting_links["meeting"])
         token = meeting_links["tables"]["1"]["rapporteur"]["token"]
-        yield Actor(meeting.id, "rapporteur", 1, "rapporteur:test"), token
+        yield Caller(meeting.id, "rapporteur", 1, name="test"), token
 
 
-def add(entry_id: str | None = None, op: str | None = None, text: str = "Inbreng") -> protocol.AddEntry:
-    return protocol.AddEntry(
-        op=op or uid(), id=entry_id or uid(), text=text, bollen=["economisch"], horizons=[]
-    )
+def add(entry_id: str | None = None, op: str | None = None, text: str = "Inbreng") -> AddEntry:
+    return AddEntry(op=op or uid(), id=entry_id or uid(), text=text, bollen=["economisch"], horizons=[])
+
+
+def job(caller, token, command) -> batch.Job:
+    return batch.Job(dataclasses.replace(caller, token=token), command)
 
 
 def run(actor, token, *commands) -> list[batch.Job]:
-    jobs = [batch.Job(actor, token, c) for c in commands]
+    jobs = [job(actor, token, c) for c in commands]
     batch.apply(jobs)
     db.session.remove()
     return jobs
@@ -49,9 +54,9 @@ def test_a_batch_answers_each_change_and_a_refusal_fails_only_its_own(table):
         actor,
         token,
         add(first),
-        protocol.UpdateEntry(op=uid(), id="does-not-exist", text="x"),
+        UpdateEntry(op=uid(), id="does-not-exist", text="x"),
         add(second),
-        protocol.UpdateEntry(op=uid(), id=first, text="Gewijzigd in dezelfde batch"),
+        UpdateEntry(op=uid(), id=first, text="Gewijzigd in dezelfde batch"),
         add(first),  # the id is taken by the first change of this batch
     )
     ok = [j.result for j in jobs if isinstance(j.result, Outcome)]
@@ -89,8 +94,8 @@ def test_a_revoked_token_and_a_closed_meeting_are_refused_in_the_batch(table, me
     meeting = db.session.get(Meeting, actor.meeting_id)
     operations.rotate_token(meeting, "rapporteur", 2)
     db.session.commit()
-    actor2 = Actor(actor.meeting_id, "rapporteur", 2, "rapporteur:twee")
-    jobs = [batch.Job(actor, token, add()), batch.Job(actor2, other, add())]
+    actor2 = Caller(actor.meeting_id, "rapporteur", 2, name="twee")
+    jobs = [job(actor, token, add()), job(actor2, other, add())]
     batch.apply(jobs)
     assert isinstance(jobs[0].result, Outcome) and isinstance(jobs[1].result, TokenRevoked)
     db.session.get(Meeting, actor.meeting_id).phase = "closed"
@@ -115,7 +120,7 @@ def test_report_updates_in_one_batch_merge_in_order_and_keep_one_version(table):
         text += words
         updates.append(doc.get_update(before))
     db.session.remove()
-    jobs = run(actor, token, *(protocol.UpdateReport(op=uid(), update=u) for u in updates))
+    jobs = run(actor, token, *(UpdateReport(op=uid(), update=u) for u in updates))
     texts = [j.result.events[0][1]["text"] for j in jobs]
     assert texts[-1] == str(text) and texts[0].endswith(" een") and texts[1].endswith(" twee")
     table_row = db.session.get(RoundTable, stored.id)
@@ -127,12 +132,12 @@ def test_report_updates_in_one_batch_merge_in_order_and_keep_one_version(table):
     more.apply_update(table_row.report_state)
     before = more.get_state()
     more.get("report", type=Text).insert(0, "Begin. ")
-    (last,) = run(actor, token, protocol.UpdateReport(op=uid(), update=more.get_update(before)))
+    (last,) = run(actor, token, UpdateReport(op=uid(), update=more.get_update(before)))
     assert last.result.ack["length"] == len(str(more.get("report", type=Text)))
 
 
 def test_bytes_that_are_no_crdt_update_are_refused_without_failing_the_batch(table):
     actor, token = table
-    garbage = protocol.UpdateReport(op=uid(), update=b"\xff\xfe geen update")
+    garbage = UpdateReport(op=uid(), update=b"\xff\xfe geen update")
     jobs = run(actor, token, garbage, add())
     assert jobs[0].result.code == "invalid" and isinstance(jobs[1].result, Outcome)

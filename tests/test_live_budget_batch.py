@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import timedelta
 
@@ -9,9 +10,10 @@ import pytest
 
 from facilitator import operations, rules
 from facilitator.extensions import db
-from facilitator.live import batch, budget, protocol
-from facilitator.live.changes import Actor, Outcome
+from facilitator.live import batch, budget
+from facilitator.live.actions.entries import AddEntry
 from facilitator.live.errors import ProtocolError
+from facilitator.live.registry import Caller, Outcome
 from facilitator.models import AccessToken, TokenUsage, utcnow
 
 
@@ -25,12 +27,12 @@ def uid() -> str:
     return uuid.uuid4().hex
 
 
-def add() -> protocol.AddEntry:
-    return protocol.AddEntry(op=uid(), id=uid(), text="Inbreng", bollen=["economisch"], horizons=[])
+def add() -> AddEntry:
+    return AddEntry(op=uid(), id=uid(), text="Inbreng", bollen=["economisch"], horizons=[])
 
 
 def run(actor, token, *commands) -> list[batch.Job]:
-    jobs = [batch.Job(actor, token, c) for c in commands]
+    jobs = [batch.Job(dataclasses.replace(actor, token=token), c) for c in commands]
     batch.apply(jobs)
     db.session.remove()
     return jobs
@@ -48,7 +50,7 @@ def test_the_storage_budget_is_read_and_written_once_per_batch(context, meeting_
     meeting = operations.get_meeting(meeting_links["meeting"])
     token = meeting_links["tables"]["1"]["rapporteur"]["token"]
     token_id = db.session.execute(db.select(AccessToken.id).filter_by(token=token)).scalar_one()
-    actor = Actor(meeting.id, "rapporteur", 1, "rapporteur:test", token_id=token_id)
+    actor = Caller(meeting.id, "rapporteur", 1, token_id=token_id, name="test")
     monkeypatch.setitem(rules.STORAGE_BUDGET, "rapporteur", (5, 1_000_000))
     statements: list[str] = []
     engine = db.engine
@@ -122,7 +124,7 @@ def test_a_batchs_rows_are_inserted_with_one_statement_per_table(context, meetin
     meeting = operations.get_meeting(meeting_links["meeting"])
     token = meeting_links["tables"]["1"]["rapporteur"]["token"]
     token_id = db.session.execute(db.select(AccessToken.id).filter_by(token=token)).scalar_one()
-    actor = Actor(meeting.id, "rapporteur", 1, "rapporteur:test", token_id=token_id)
+    actor = Caller(meeting.id, "rapporteur", 1, token_id=token_id, name="test")
     inserts: list[tuple[str, bool]] = []
 
     def seen(conn, cursor, statement, parameters, context, executemany):

@@ -15,12 +15,13 @@ from pycrdt import Doc, Text
 from facilitator import operations
 from facilitator.extensions import db, socketio
 from facilitator.live import protocol
+from facilitator.live.actions import CLIENT_EVENTS
 from facilitator.live.errors import MESSAGES
 from facilitator.models import Entry, Meeting, Operation
 from facilitator.rules import LIMITS, ROLES
 
 NS = "/live"
-EVENT_ROLES = {name: event.roles for name, event in protocol.CLIENT_EVENTS.items()}
+EVENT_ROLES = {name: event.roles for name, event in CLIENT_EVENTS.items()}
 
 
 def uid() -> str:
@@ -463,11 +464,11 @@ def doc_table(heading: str) -> dict[str, str]:
 
 def test_docs_list_exactly_the_declared_events_and_roles():
     clients = doc_table("Client events")
-    assert set(clients) == set(protocol.CLIENT_EVENTS)
+    assert set(clients) == set(CLIENT_EVENTS)
     for name, row in clients.items():
         who = re.split(r"(?<!\\)\|", row)[1]  # a pipe inside a cell is escaped
         roles = set(ROLES) if "everyone" in who else {r for r in ROLES if re.search(rf"\b{r}\b", who)}
-        assert roles == set(protocol.CLIENT_EVENTS[name].roles), name
+        assert roles == set(CLIENT_EVENTS[name].roles), name
     assert set(doc_table("Server events")) == set(protocol.SERVER_EVENTS)
 
 
@@ -475,7 +476,7 @@ def test_every_client_event_is_parsed_into_a_command(app, import_session):
     with app.app_context():
         meeting = operations.get_meeting(import_session())
         template = protocol.Template(meeting)
-        for name, event in protocol.CLIENT_EVENTS.items():
+        for name, event in CLIENT_EVENTS.items():
             command = event.parse(valid_payload(name, uid()), template)
             assert dataclasses.is_dataclass(command) and dataclasses.is_dataclass(type(command)), name
             if isinstance(command, protocol.Change):

@@ -11,8 +11,10 @@ from flask_babel import gettext as _
 from ..access import meeting_or_404
 from ..auth.routes import current_user, login_required
 from ..extensions import db
-from ..live import broadcast, changes, protocol
+from ..live import broadcast, executor, protocol
+from ..live.actions import ACTIONS
 from ..live.errors import ProtocolError
+from ..live.registry import Caller
 from ..models import Entry, ReportVersion
 from . import history
 from .forms import ActionForm, AttendanceForm, EntriesForm, EntryForm, ReportForm
@@ -29,18 +31,15 @@ def _load(slug: str, number: int):
     return meeting, table
 
 
-def _actor(meeting, number: int) -> changes.Actor:
-    user = current_user()
-    return changes.Actor(
-        meeting_id=meeting.id, role="secretariat", table_number=number, label=f"secretariat:{user.name}"
-    )
+def _caller(meeting, number: int) -> Caller:
+    return Caller(meeting.id, "secretariat", number, name=current_user().name)
 
 
-def _apply(meeting, number: int, parse, change, payload: dict) -> bool:
+def _apply(meeting, number: int, action: str, payload: dict) -> bool:
     """Parse a change as the protocol does, run it as the logged-in secretariat member, publish it."""
     try:
-        command = parse(payload, protocol.Template(meeting))
-        broadcast.publish(meeting.id, change(_actor(meeting, number), command))
+        command = ACTIONS[action].parse(payload, protocol.Template(meeting))
+        broadcast.publish(meeting.id, executor.execute(_caller(meeting, number), command, direct=True))
     except ProtocolError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -125,8 +124,7 @@ def save_report(slug: str, number: int):
     if _apply(
         meeting,
         number,
-        protocol.parse_set_report_text,
-        changes.set_report_text,
+        "report:set",
         {"op": form.op.data, "text": form.text.data or ""},
     ):
         flash(_("Het verslag is opgeslagen."), "success")
@@ -149,7 +147,7 @@ def save_attendance(slug: str, number: int):
         "rapporteur": form.rapporteur.data or None,
         "spokesperson": form.spokesperson.data or None,
     }
-    if _apply(meeting, number, protocol.parse_update_table, changes.update_table, payload):
+    if _apply(meeting, number, "table:update", payload):
         flash(_("De deelnemers zijn opgeslagen."), "success")
     return _back(slug, number, "#deelnemers")
 
@@ -169,7 +167,7 @@ def add_entry(slug: str, number: int):
         "bollen": form.bollen.data,
         "horizons": form.horizons.data,
     }
-    if _apply(meeting, number, protocol.parse_add_entry, changes.add_entry, payload):
+    if _apply(meeting, number, "entry:add", payload):
         flash(_("De inbreng is toegevoegd."), "success")
     return _back(slug, number, "#inbreng")
 
@@ -197,7 +195,7 @@ def _row_changes(meeting, form: EntriesForm, live: dict) -> tuple[list, dict[int
             continue
         wanted = []
         if f.delete.data:
-            wanted.append((protocol.parse_delete_entry, changes.delete_entry, {"id": entry.id}, "delete"))
+            wanted.append(("entry:delete", {"id": entry.id}, "delete"))
         else:
             content = {"text": f.text.data, "bollen": f.bollen.data, "horizons": f.horizons.data or []}
             # the checkboxes come in the template's order: a different order is no change
@@ -206,19 +204,19 @@ def _row_changes(meeting, form: EntriesForm, live: dict) -> tuple[list, dict[int
                 set(entry.bollen),
                 set(entry.horizons),
             ):
-                wanted.append(
-                    (protocol.parse_update_entry, changes.update_entry, {"id": entry.id, **content}, "update")
-                )
+                wanted.append(("entry:update", {"id": entry.id, **content}, "update"))
             if bool(f.hidden.data) != bool(entry.hidden):
                 payload = {"id": entry.id, "hidden": bool(f.hidden.data)}
-                wanted.append((protocol.parse_hide_entry, changes.hide_entry, payload, "hide"))
-        for parse, change, payload, kind in wanted:
+                wanted.append(("entry:hide", payload, "hide"))
+        for action, payload, kind in wanted:
             try:
-                command = parse({"op": _row_op(form.op.data or "", entry.id, kind), **payload}, template)
+                command = ACTIONS[action].parse(
+                    {"op": _row_op(form.op.data or "", entry.id, kind), **payload}, template
+                )
             except ProtocolError as exc:
                 problems.setdefault(index, []).append(exc.message)
                 continue
-            planned.append((index, change, command))
+            planned.append((index, command))
     return planned, problems
 
 
@@ -233,13 +231,13 @@ def save_entries(slug: str, number: int):
     planned, problems = _row_changes(meeting, form, {e.id: e for e in table.live_entries})
     if problems:
         return _page(meeting, table, problems, entries_form=form), 400
-    actor = _actor(meeting, number)
+    caller = _caller(meeting, number)
     meeting_id, outcomes, failed = meeting.id, [], None
     try:
         with one_transaction(meeting_id):
-            for index, change, command in planned:
+            for index, command in planned:
                 try:
-                    outcomes.append(change(actor, command))
+                    outcomes.append(executor.execute(caller, command, direct=True))
                 except ProtocolError as exc:
                     failed = (index, exc.message)
                     raise
@@ -274,7 +272,7 @@ def update_entry(slug: str, number: int, entry_id: str):
         "bollen": form.bollen.data,
         "horizons": form.horizons.data,
     }
-    if _apply(meeting, number, protocol.parse_update_entry, changes.update_entry, payload):
+    if _apply(meeting, number, "entry:update", payload):
         flash(_("De inbreng is gewijzigd."), "success")
     return _back(slug, number, f"#e-{entry.id}")
 
@@ -289,8 +287,7 @@ def delete_entry(slug: str, number: int, entry_id: str):
     if form.validate() and _apply(
         meeting,
         number,
-        protocol.parse_delete_entry,
-        changes.delete_entry,
+        "entry:delete",
         {"op": form.op.data, "id": entry.id},
     ):
         flash(_("De inbreng is verwijderd; u kunt hem hieronder terugzetten."), "success")
@@ -307,8 +304,7 @@ def restore_entry(slug: str, number: int, entry_id: str):
     if form.validate() and _apply(
         meeting,
         number,
-        protocol.parse_restore_entry,
-        changes.restore_entry,
+        "entry:restore",
         {"op": form.op.data, "id": entry.id},
     ):
         flash(_("De inbreng is teruggezet."), "success")
@@ -347,8 +343,7 @@ def restore_entry_version(slug: str, number: int, entry_id: str, seq: int):
     if _apply(
         meeting,
         number,
-        protocol.parse_revert_entry,
-        changes.revert_entry,
+        "entry:revert",
         {
             "op": form.op.data,
             "id": entry.id,
@@ -388,15 +383,8 @@ def restore_report_version(slug: str, number: int, version_id: int):
     if form.validate() and _apply(
         meeting,
         number,
-        protocol.parse_set_report_text,
-        changes.set_report_text,
+        "report:set",
         {"op": form.op.data, "text": version.text},
     ):
         flash(_("De eerdere versie van het verslag is teruggezet."), "success")
     return redirect(url_for("curation.report_history", slug=slug, number=number))
-
-
-@bp.app_template_global()
-def curation_url(meeting, number: int) -> str:
-    """The curation page of a table (for links from other secretariat pages)."""
-    return url_for("curation.table", slug=meeting.slug, number=number)

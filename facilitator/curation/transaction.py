@@ -1,4 +1,4 @@
-"""Several changes of live/changes.py in one database transaction.
+"""Several live changes (live/executor.py, ``direct``) in one database transaction.
 
 Each change function commits on its own (that is right for one live change). Curation saves
 all entries of a table at once, and a refusal of any of them must leave all of them as they

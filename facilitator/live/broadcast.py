@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..extensions import socketio
-from .changes import Outcome
 from .errors import MESSAGES
 from .protocol import NAMESPACE, forget_template
-from .snapshot import connected_sids, screen_entry, table_presence
+from .registry import EMITS, Outcome
+from .snapshot import connected_sids, table_presence
 
 
 def table_room(meeting_id: int, number: int) -> str:
@@ -65,16 +65,18 @@ def send(name: str, data: dict[str, Any], to: str | list[str]) -> None:
 
 
 def publish(meeting_id: int, outcome: Outcome) -> dict[str, Any]:
-    """Emit a committed change's events to everyone allowed to see them; return the ack."""
+    """Emit a committed change's events to whoever may see them (each event's declared audience,
+    registry.EMITS); return the ack."""
     for name, data in outcome.events:
-        if name == "meeting":
+        emit = EMITS[name]
+        if emit.audience == "meeting":
             send(name, data, meeting_room(meeting_id))
-        elif name == "feedback":
+        elif emit.audience == "minutes":
             send(name, data, minutes_room(meeting_id))
-        elif name == "entry" and data["entry"]["hidden"]:
-            # the chair hid it from the screens: they get it without its content
+        elif emit.screened is not None and (screens := emit.screened(data)) is not data:
+            # the screens' copy differs (the chair hid the entry): the table and chairs get it whole
             send(name, data, [table_room(meeting_id, data["table"]), chair_room(meeting_id)])
-            send(name, {**data, "entry": screen_entry(data["entry"])}, screen_room(meeting_id))
+            send(name, screens, screen_room(meeting_id))
         else:
             send(name, data, rooms_for_table(meeting_id, data["table"]))
     return outcome.ack

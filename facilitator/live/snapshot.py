@@ -2,8 +2,9 @@
 
 Read-only, apart from one thing: a table's CRDT state is made from its text the first
 time anyone asks for it (report.ensure_report_state), so that every client starts alike.
-The shapes here are the ones declared in protocol.SERVER_EVENTS; changes.py builds its
-events from the same functions, so an event applied to a snapshot gives a fresh snapshot.
+The shapes here are the ones declared in shapes.SERVER_EVENTS; the actions (live/actions/)
+build their events from the same functions, and replay a logged change (``sync``) as each
+declares, so an event applied to a snapshot gives a fresh snapshot.
 """
 
 from __future__ import annotations
@@ -17,14 +18,8 @@ from sqlalchemy import or_, select
 from ..extensions import db
 from ..models import Entry, Meeting, Operation, Presence, RoundTable, utcnow
 from ..rules import LIMITS, author_tag
+from .registry import ACTIONS, EMITS
 from .report import FEEDBACK, ensure_report_state
-
-# kinds in the change log whose replay is a `report` event with the report's whole state
-REPORT_KINDS = ("report:update", "report:set")
-# kinds whose replay is an `entry` event with the entry as the change left it
-ENTRY_KINDS = ("entry:add", "entry:update", "entry:restore", "entry:revert", "entry:hide")
-# the plenary feedback: replayed (as a `feedback` event with the whole state) to minute-takers only
-FEEDBACK_KINDS = ("feedback:update",)
 
 
 def aware(moment: datetime | None) -> datetime | None:
@@ -182,31 +177,36 @@ def events_since(
 ) -> list[dict[str, Any]] | None:
     """The broadcasts a client missed after ``since`` (None: too many, take a snapshot).
 
-    A screen (and a minute-taker) gets no content of an entry that is hidden now or was hidden
-    by that event; only a minute-taker gets the plenary feedback.
+    Each logged change replays as its action declares (registry.py): kinds with the same
+    ``replay_last`` only their newest row per table (the event carries the whole state), some
+    to some roles only (the plenary feedback: minute-takers). A screen (and a minute-taker) gets
+    no content of an entry that is hidden now or was hidden by that event.
     """
     query = select(Operation).where(Operation.meeting_id == meeting_id, Operation.seq > since)
     if table_number is not None:
-        query = query.where(or_(Operation.table_number == table_number, Operation.kind.startswith("chair:")))
+        everyone = [name for name, action in ACTIONS.items() if action.replay_to == "meeting"]
+        query = query.where(or_(Operation.table_number == table_number, Operation.kind.in_(everyone)))
     rows = db.session.execute(query.order_by(Operation.seq).limit(LIMITS["replay"] + 1)).scalars().all()
     if len(rows) > LIMITS["replay"]:
         return None
-    # a replayed report event carries the report's whole current state, so only the last
-    # one per table is needed: earlier ones would send (and build) the same state again
-    last_report = {r.table_number: r.id for r in rows if r.kind in REPORT_KINDS}
-    last_feedback = {r.table_number: r.id for r in rows if r.kind in FEEDBACK_KINDS}
+    last: dict[tuple[str, int | None], int] = {}
+    for row in rows:
+        if (action := ACTIONS.get(row.kind)) is not None and action.replay_last:
+            last[action.replay_last, row.table_number] = row.id
     hidden_now = _hidden_entry_ids(meeting_id) if role in ("screen", "minutes") else None
     out = []
     for row in rows:
-        if row.kind in REPORT_KINDS and last_report[row.table_number] != row.id:
+        action = ACTIONS.get(row.kind)
+        if action is None or action.replay is None:
+            continue  # not a broadcast (an entry's imported state starts its history)
+        if action.replay_last and last[action.replay_last, row.table_number] != row.id:
             continue
-        if row.kind in FEEDBACK_KINDS and (role != "minutes" or last_feedback[row.table_number] != row.id):
+        if action.replay_roles is not None and role not in action.replay_roles:
             continue
-        for name, data in replay_events(row):
-            if hidden_now is not None and name == "entry":
-                entry = data["entry"]
-                hide = entry["hidden"] or entry["id"] in hidden_now
-                data = {**data, "entry": screen_entry({**entry, "hidden": hide})}
+        for name, data in action.replay(row):
+            screened = EMITS[name].screened
+            if hidden_now is not None and screened is not None:
+                data = screened(data, hidden_now)
             out.append({"event": name, "data": data})
     return out
 
@@ -219,31 +219,6 @@ def _hidden_entry_ids(meeting_id: int) -> set[str]:
             .where(RoundTable.meeting_id == meeting_id, Entry.hidden.is_(True))
         ).scalars()
     )
-
-
-def replay_events(row: Operation) -> list[tuple[str, dict[str, Any]]]:
-    """Rebuild the broadcast of a logged change from the log row."""
-    result, number = row.result, row.table_number
-    if row.kind in ENTRY_KINDS:
-        return [entry_event(number, result["entry"], row.seq)]
-    if row.kind == "entry:delete":
-        return [entry_deleted_event(number, result["id"], row.seq)]
-    if row.kind in REPORT_KINDS:
-        table = db.session.execute(
-            select(RoundTable).where(RoundTable.meeting_id == row.meeting_id, RoundTable.number == number)
-        ).scalar_one()
-        # the current full state merges into any client's document like the original update
-        return [report_event(number, ensure_report_state(table), table.report, row.seq)]
-    if row.kind in FEEDBACK_KINDS:
-        table = db.session.execute(
-            select(RoundTable).where(RoundTable.meeting_id == row.meeting_id, RoundTable.number == number)
-        ).scalar_one()
-        return [feedback_event(number, ensure_report_state(table, FEEDBACK), table.feedback, row.seq)]
-    if row.kind in ("table:update", "feedback:spokesperson"):
-        return [table_event(result["info"], row.seq)]
-    if row.kind.startswith("chair:"):
-        return [meeting_event(result["meeting"], row.seq)]
-    return []
 
 
 # --- presence --------------------------------------------------------------------------------

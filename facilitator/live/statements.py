@@ -1,4 +1,4 @@
-"""The SQL of the batched hot path (batch.py), built once when the module loads.
+"""The SQL of the batch (batch.py), built once when the module loads.
 
 Building a statement (select(…).where(…)) costs more CPU than PostgreSQL spends running it:
 about 100 µs of SQLAlchemy's expression and cache-key work per statement, per batch

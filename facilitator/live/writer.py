@@ -1,4 +1,4 @@
-"""Group commit: one writer per process applies the hot changes that arrive together in one transaction.
+"""Group commit: one writer per process applies the batched changes that arrive together in one transaction.
 
 A handler submits its change and waits; the writer (a greenlet under gevent) takes what
 has queued within LIVE_BATCH_WINDOW seconds (a few milliseconds), applies it with
@@ -16,7 +16,7 @@ from flask import current_app
 
 from ..extensions import db, socketio
 from . import batch
-from .changes import Actor, Outcome
+from .registry import Caller, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +31,12 @@ class Writer:
         self.greenlet: Any = None
         self.conn: Any = None  # the writer's database connection (see _connection)
 
-    def submit(self, actor: Actor, token: str, command: Any) -> Outcome:
+    def submit(self, caller: Caller, command: Any) -> Outcome:
         """Apply one change (in the next batch); return its outcome or raise its refusal or failure."""
-        job = batch.Job(actor, token, command)
+        job = batch.Job(caller, command)
         if socketio.async_mode != "gevent":
             batch.apply([job])
-            return _answer(job)
+            return answer(job)
         import gevent.event
 
         if self.greenlet is None or self.greenlet.dead:
@@ -50,7 +50,7 @@ class Writer:
         done = gevent.event.Event()
         self.queue.put((job, done))
         done.wait()
-        return _answer(job)
+        return answer(job)
 
     def _start(self, app: Any) -> None:
         import gevent
@@ -106,7 +106,8 @@ class Writer:
                     log.debug("invalidating the writer's connection failed", exc_info=True)
 
 
-def _answer(job: batch.Job) -> Outcome:
+def answer(job: batch.Job) -> Outcome:
+    """A job's outcome, or its refusal or failure raised."""
     if isinstance(job.result, BaseException):
         raise job.result
     return job.result
