@@ -15,6 +15,10 @@ def connect(server, token: str) -> tuple[socketio.SimpleClient, dict]:
     client = socketio.SimpleClient()
     client.connect(server.url, namespace="/live", auth={"token": token}, transports=["websocket"])
     name, snapshot = client.receive(timeout=10)
+    # a presence event of the table can come first: the room is joined before the snapshot is
+    # read, and the previous client's disconnect (after the restart) may be told meanwhile
+    while name == "presence":
+        name, snapshot = client.receive(timeout=10)
     assert name == "snapshot"
     return client, snapshot
 

@@ -43,6 +43,7 @@ REPORT = TextDoc(
         "foreign": _l("Deze wijziging hoort niet bij het verslag en is niet opgeslagen."),
         "plain": _l("Het verslag is platte tekst; opmaak wordt niet opgeslagen."),
         "too_large": _l("Het verslag is te groot geworden om op te slaan; maak het korter."),
+        "unreadable": _l("De wijziging van het verslag is onleesbaar."),
     },
 )
 FEEDBACK = TextDoc(
@@ -52,6 +53,7 @@ FEEDBACK = TextDoc(
         "foreign": _l("Deze wijziging hoort niet bij de terugkoppeling en is niet opgeslagen."),
         "plain": _l("De terugkoppeling is platte tekst; opmaak wordt niet opgeslagen."),
         "too_large": _l("De terugkoppeling is te groot geworden om op te slaan; maak haar korter."),
+        "unreadable": _l("De wijziging van de terugkoppeling is onleesbaar."),
     },
 )
 
@@ -133,12 +135,15 @@ def _lacks_predecessors(doc: Doc, update: bytes) -> bool:
 def merge_update(doc: Doc, update: bytes, kind: TextDoc = REPORT) -> None:
     """Merge a client's update into the report document, or refuse it (nothing is kept then).
 
-    ``out_of_sync`` when it builds on changes the server lacks; ``invalid`` when it touches
-    anything but the report text (another root, embeds, formatting: they would grow the
+    ``out_of_sync`` when it builds on changes the server lacks; ``invalid`` when it cannot be
+    read, or touches anything but the report text (another root, embeds, formatting: they would grow the
     stored state without showing a character).
     """
     before = doc.get_state()
-    doc.apply_update(update)
+    try:
+        doc.apply_update(update)
+    except ValueError:
+        raise ProtocolError("invalid", kind.messages["unreadable"]) from None
     if set(doc.keys()) - {kind.key}:
         raise ProtocolError("invalid", kind.messages["foreign"])
     if _lacks_predecessors(doc, update):

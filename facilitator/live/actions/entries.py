@@ -132,10 +132,13 @@ def parse_hide(payload: Any, template: Template) -> HideEntry:
 def check_author(caller: Caller, entry_author: str | None) -> None:
     """Refuse `forbidden` when the caller may not change this entry (someone else's, for a participant)."""
     if not may_change_entry(caller.role, caller.author, entry_author):
-        message = _l(
-            "U kunt alleen de inbreng wijzigen of verwijderen die u zelf op dit apparaat hebt toegevoegd."
+        raise ProtocolError(
+            "forbidden",
+            _l(
+                "U kunt alleen de inbreng wijzigen of verwijderen die u zelf op dit apparaat hebt toegevoegd."
+            ),
+            {"not_yours": True},
         )
-        raise ProtocolError("forbidden", message, {"not_yours": True})
 
 
 def _row(batch: MeetingBatch, job: Job, table_id: int, deleted: bool | None = False) -> dict[str, Any]:

@@ -101,9 +101,6 @@ def stage_update(batch: MeetingBatch, job: Job, table_id: int) -> Staged:
     try:
         merge_update(report.doc, job.command.update)
         text = checked_text(report)
-    except ValueError:
-        report.rebuild()
-        raise ProtocolError("invalid", _l("De wijziging van het verslag is onleesbaar.")) from None
     except ProtocolError:
         report.rebuild()
         raise
