@@ -1,9 +1,9 @@
 """The storage budget of one join link: how much its changes may write over a sliding window.
 
-The per-connection rate limit (events.py) starts full on every reconnect and counts one
+The per-connection rate limit (connections.py) starts full on every reconnect and counts one
 socket only; this budget is kept per token in the database (``TokenUsage``), so reconnects,
 several sockets and several server processes share it. A change is checked before it is
-written and its bytes are counted in the same transaction (changes._run: ``charge``; the
+written and its bytes are counted in the same transaction (executor.py: ``charge``; the
 batched hot path, batch.py: ``check`` per change, ``spend`` once the batch's rows are known,
 so one batch can overshoot by at most its own size).
 """

@@ -1,6 +1,6 @@
 """Reading one field of a client's payload: each reader checks its field or raises ProtocolError.
 
-The parsers in protocol.py are built from these; nothing else reads a raw payload.
+The actions' parsers (live/actions/) are built from these; nothing else reads a raw payload.
 """
 
 from __future__ import annotations
