@@ -194,10 +194,10 @@ def test_a_refused_change_undoes_the_rows_saved_before_it(logged_in, post_form, 
     before, ops = entries(app), operation_count(app)
     live = [e for e in before if not e["deleted"]]
 
-    def refuse(caller, command, meeting, seq):
+    def refuse(batch, job, table_id):
         raise ProtocolError("not_found")
 
-    monkeypatch.setitem(ACTIONS, "entry:hide", dataclasses.replace(ACTIONS["entry:hide"], apply=refuse))
+    monkeypatch.setitem(ACTIONS, "entry:hide", dataclasses.replace(ACTIONS["entry:hide"], stage=refuse))
     action, values = read_form(logged_in.get(table_url + "/").get_data(as_text=True))
     a, c = row_index(values, live[0]["id"]), row_index(values, live[2]["id"])
     values[f"entries-{a}-text"] = ["Zou weer weg moeten zijn"]

@@ -23,9 +23,10 @@ from typing import Any
 
 from pycrdt import Doc, Text
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
 
 from ..extensions import db
-from ..models import utcnow
+from ..models import Meeting, RoundTable, utcnow
 from . import budget
 from . import statements as sql
 from .errors import ProtocolError, TokenRevoked
@@ -102,6 +103,49 @@ class MeetingBatch:
     versions: dict[int, dict[str, Any]] = field(default_factory=dict)  # report versions extended
     new_versions: list[dict[str, Any]] = field(default_factory=list)
     now: datetime = field(default_factory=utcnow)
+    on_session: bool = True  # the batch runs on db.session's connection (else the writer's own)
+    orm: Session | None = None  # the session of the changes made on models (``session()``)
+    meeting: Meeting | None = None  # the meeting, locked (``locked_meeting()``)
+    _previous: Any = None
+
+    def session(self) -> Session:
+        """An ORM session on the batch's connection and transaction, for the actions that change
+        models (attendance, the chair's, the minute-taker's); ``db.session`` is it meanwhile."""
+        if self.orm is None:
+            if self.on_session:
+                self.orm = db.session()
+            else:  # the writer's own connection: a session joined to its transaction
+                # its own SAVEPOINT in the batch's transaction, released when the batch is written
+                self.orm = Session(bind=self.conn, join_transaction_mode="create_savepoint")
+                self._previous = db.session() if db.session.registry.has() else None
+                db.session.registry.set(self.orm)
+        return self.orm
+
+    def close(self, written: bool) -> None:
+        """Give db.session back; a session of its own releases its savepoint into the batch's
+        transaction (``written``) or rolls back to it (the batch's connection commits or rolls back)."""
+        if self.orm is not None and not self.on_session:
+            try:
+                if written:
+                    self.orm.commit()
+            finally:
+                self.orm.close()
+            if self._previous is not None:
+                db.session.registry.set(self._previous)
+            else:
+                db.session.registry.clear()
+
+    def locked_meeting(self) -> Meeting:
+        """The meeting, its row locked to the commit (as the sequence UPDATE locks it, taken
+        after the batch's entry and report locks, in the order every batch takes them)."""
+        if self.meeting is None:
+            self.conn.execute(sql.LOCK_MEETING, {"meeting": self.meeting_id})
+            self.meeting = self.session().get(Meeting, self.meeting_id, populate_existing=True)
+        return self.meeting
+
+    def table_row(self, table_id: int) -> RoundTable:
+        """A table of the meeting as a model, in the batch's session (read now)."""
+        return self.session().get(RoundTable, table_id, populate_existing=True)
 
 
 def apply(jobs: list[Job], conn: Any = None, cache: bool = True) -> None:
@@ -157,7 +201,8 @@ def _transaction(jobs: list[Job], held: Any, cache: bool) -> list[Any]:
     for job in jobs:
         by_meeting[job.caller.meeting_id].append(job)
     written = [
-        _meeting_batch(conn, meeting_id, group, answers, cache) for meeting_id, group in by_meeting.items()
+        _meeting_batch(conn, meeting_id, group, answers, cache, held is None)
+        for meeting_id, group in by_meeting.items()
     ]
     _owner(held).commit()
     if cache:
@@ -167,7 +212,9 @@ def _transaction(jobs: list[Job], held: Any, cache: bool) -> list[Any]:
     return [answers[id(job)] for job in jobs]
 
 
-def _meeting_batch(conn, meeting_id: int, jobs: list[Job], answers: dict[int, Any], cache: bool):
+def _meeting_batch(
+    conn, meeting_id: int, jobs: list[Job], answers: dict[int, Any], cache: bool, on_session: bool
+):
     ops = [job.command.op for job in jobs]
     # the batch's tokens that still work, joined to their storage budgets (one query)
     tokens = sorted({job.caller.token for job in jobs if job.caller.token is not None})
@@ -179,7 +226,7 @@ def _meeting_batch(conn, meeting_id: int, jobs: list[Job], answers: dict[int, An
             usage_rows.append(row)
     stored = dict(conn.execute(sql.STORED_OPS, {"meeting": meeting_id, "ops": ops}).all())
     # the meeting's phase with the batch's tables (one query)
-    numbers = {job.caller.table_number for job in jobs}
+    numbers = {job.caller.table_number for job in jobs} - {None}
     rows = conn.execute(sql.PHASE_AND_TABLES, {"meeting": meeting_id, "numbers": sorted(numbers)}).all()
     phase, closed_seq = rows[0].phase, rows[0].closed_seq
     tables = {row.number: row.id for row in rows if row.id is not None}
@@ -187,9 +234,30 @@ def _meeting_batch(conn, meeting_id: int, jobs: list[Job], answers: dict[int, An
     entries = _lock_entries(conn, [job.command for lock, job in locks if lock == "entry"])
     wanted = {tables.get(job.caller.table_number) for lock, job in locks if lock == "report"}
     batch = MeetingBatch(conn, meeting_id, tables, entries, _lock_reports(conn, wanted - {None}, cache))
+    batch.on_session = on_session
     usage = budget.BatchBudget(
         conn, {job.caller.token_id for job in jobs if job.caller.token in alive}, rows=usage_rows
     )
+    written = False
+    try:
+        accepted = _stage_all(batch, jobs, alive, stored, (phase, closed_seq), usage, answers)
+        if accepted:
+            _write(batch, accepted, answers, usage)
+        written = True
+    finally:
+        batch.close(written)
+    for job in jobs:
+        first = answers[id(job)]
+        if isinstance(first, Job):
+            answers[id(job)] = answers[id(first)]
+    return batch.reports
+
+
+def _stage_all(
+    batch: MeetingBatch, jobs: list[Job], alive, stored, phase_and_close, usage, answers
+) -> list[Staged]:
+    """Answer resends and revoked links; let each other change's action check and stage it."""
+    phase, closed_seq = phase_and_close
     accepted: list[Staged] = []
     first_of_op: dict[str, Job] = {}
     for job in jobs:
@@ -205,20 +273,42 @@ def _meeting_batch(conn, meeting_id: int, jobs: list[Job], answers: dict[int, An
             try:
                 job.logged = command.logged()
                 usage.check(job.caller.token_id, job.caller.role, budget.estimate(command, job.logged))
-                check_open(phase, closed_seq, command.base, job.caller.role)
-                table_id = tables.get(job.caller.table_number)
-                if table_id is None:
-                    raise table_gone()
-                accepted.append(ACTIONS[command.kind].stage(batch, job, table_id))
+                action = ACTIONS[command.kind]
+                table_id = None
+                if action.scope == "table":
+                    check_open(phase, closed_seq, command.base, job.caller.role)
+                    table_id = batch.tables.get(job.caller.table_number)
+                    if table_id is None:
+                        raise table_gone()
+                if action.stage is not None:
+                    accepted.append(action.stage(batch, job, table_id))
+                else:
+                    accepted.append(_stage_model_change(batch, job, action, table_id))
             except ProtocolError as exc:
                 answers[id(job)] = exc
-    if accepted:
-        _write(batch, accepted, answers, usage)
-    for job in jobs:
-        first = answers[id(job)]
-        if isinstance(first, Job):
-            answers[id(job)] = answers[id(first)]
-    return batch.reports
+    return accepted
+
+
+def _stage_model_change(batch: MeetingBatch, job: Job, action: Any, table_id: int | None) -> Staged:
+    """An action that changes models (``apply``): run on the locked meeting (or the caller's table)
+    in a savepoint of its own, so that its refusal undoes only it."""
+    meeting = batch.locked_meeting()
+    target = batch.table_row(table_id) if table_id is not None else meeting
+    session = batch.session()
+    nested = session.begin_nested()
+    try:
+        subject, finish = action.apply(job.caller, job.command, target)
+        session.flush()
+    except BaseException:
+        nested.rollback()
+        raise
+    nested.commit()
+
+    def finished(seq: int) -> tuple[dict[str, Any], list[Event], int]:
+        fields, events = finish(seq)
+        return fields, events, 0
+
+    return Staged(job, subject, finished)
 
 
 def _lock_entries(conn, commands: list[Any]) -> dict[str, dict[str, Any]]:
@@ -286,6 +376,10 @@ def _write(batch: MeetingBatch, accepted: list[Staged], answers: dict[int, Any],
         job = change.job
         fields, events, beside = change.finish(seq)
         ack = {"ok": True, "seq": seq, **fields}
+        # a meeting-level change is logged at the table it touched (entry:hide, the feedback)
+        number = job.caller.table_number
+        if ACTIONS[job.command.kind].scope == "meeting":
+            number = next((d["table"] for _, d in events if isinstance(d.get("table"), int)), None)
         answers[id(job)] = Outcome(ack=ack, events=events)
         usage.spend(job.caller.token_id, budget.logged_bytes(job.logged, ack) + beside)
         log.append(
@@ -293,7 +387,7 @@ def _write(batch: MeetingBatch, accepted: list[Staged], answers: dict[int, Any],
                 "meeting_id": batch.meeting_id,
                 "op_id": job.command.op,
                 "seq": seq,
-                "table_number": job.caller.table_number,
+                "table_number": number,
                 "kind": job.command.kind,
                 "subject": change.subject,
                 "actor": job.caller.label,
@@ -302,6 +396,8 @@ def _write(batch: MeetingBatch, accepted: list[Staged], answers: dict[int, Any],
                 "created_at": batch.now,
             }
         )
+    if batch.orm is not None:
+        batch.orm.flush()  # what the changes on models did once they had their seq
     usage.write(conn)
     if batch.inserted:
         conn.execute(sql.INSERT_ENTRIES, list(batch.inserted.values()))

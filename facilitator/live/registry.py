@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from .protocol import Template
 
 Event = tuple[str, dict[str, Any]]
-# a change run in a transaction of its own: (caller, command, target, seq) -> (ack fields, events, subject)
-Apply = Callable[[Any, Any, Any, int], tuple[dict[str, Any], list[Event], str]]
+# a change on models: (caller, command, target) -> (subject, finish); finish(seq) -> (ack fields, events)
+Apply = Callable[[Any, Any, Any], tuple[str, Callable[[int], tuple[dict[str, Any], list[Event]]]]]
 
 
 @dataclass(frozen=True)
@@ -64,18 +64,21 @@ class Outcome:
     events: list[Event] = field(default_factory=list)
 
 
-Engine = Literal["batch", "single", "read"]
+Engine = Literal["batch", "read"]
 
 
 @dataclass(frozen=True)
 class Action:
     """One client event, declared once.
 
-    ``engine``: ``batch`` — staged against the rows a batch read, many in one transaction
-    (batch.py; ``stage`` and ``locks`` say how); ``single`` — applied in a transaction of its
-    own on the caller's table or the meeting (``scope``, ``apply``); ``read`` — answers without a
-    change (``handle``). ``replay`` rebuilds a logged change's events for ``sync``; kinds with the
-    same ``replay_last`` replay only their newest row per table (the event carries the whole
+    ``engine``: ``batch`` — a change, applied by the batch (batch.py), many in one
+    transaction: either staged against the rows the batch read and locked (``stage``, with
+    ``locks`` naming them), or made on models (``apply``: the caller's table or, with ``scope``
+    "meeting", the meeting, its row locked) and finished once it has its seq; ``read`` —
+    answers without a change (``handle``). ``scope`` "table": the caller's own table, refused
+    once the input is closed; "meeting": any table of the meeting, also after the close.
+    ``replay`` rebuilds a logged change's events for ``sync``; kinds with the same
+    ``replay_last`` replay only their newest row per table (the event carries the whole
     state); ``replay_roles`` limits who gets the replay.
     """
 

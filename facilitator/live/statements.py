@@ -87,6 +87,18 @@ LOCK_REPORTS = (
     .with_for_update(key_share=True, of=table_table)
 )
 
+# the meeting's row locked to the commit, as the sequence UPDATE locks it, before a batch reads
+# the models a meeting-level change alters — :meeting. An UPDATE, not a SELECT … FOR UPDATE: on
+# SQLite too it opens the transaction and takes the write lock, so that the savepoints nested
+# in it stay inside it (pysqlite begins a transaction only before a write).
+LOCK_MEETING = (
+    update(meeting_table).where(meeting_table.c.id == bindparam("meeting")).values(seq=meeting_table.c.seq)
+)
+# a table of the meeting by its id (the table of an entry the chair hides) — :meeting, :id
+TABLE_NUMBER = select(table_table.c.number).where(
+    table_table.c.id == bindparam("id"), table_table.c.meeting_id == bindparam("meeting")
+)
+
 # the meeting's sequence numbers for :count changes; the meeting's row stays locked to the commit
 TAKE_SEQ = (
     update(meeting_table)

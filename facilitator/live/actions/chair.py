@@ -1,11 +1,12 @@
 """The chair's changes: the phase, the timer, what every screen shows, the report-back order.
 
-Each runs in a transaction of its own on the meeting row, and every client of the meeting
-follows it (the `meeting` event, and its replay for every client's `sync`).
+Each changes the meeting's model (in the batch, on the locked meeting row), and every client
+of the meeting follows it (the `meeting` event, and its replay for every client's `sync`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -101,9 +102,16 @@ def parse_feedback_order(payload: Any, template: Template) -> SetFeedbackOrder:
     )
 
 
-def _changed(meeting: Meeting, seq: int, subject: str) -> tuple[dict[str, Any], list[Event], str]:
-    state = meeting_state(meeting)
-    return {"meeting": state}, [meeting_event(state, seq)], subject
+def _changed(meeting: Meeting, subject: str, then: Callable[[int], None] | None = None):
+    """The change's subject, and its finish: the meeting's state once the change has its seq."""
+
+    def finish(seq: int) -> tuple[dict[str, Any], list[Event]]:
+        if then is not None:
+            then(seq)
+        state = meeting_state(meeting)
+        return {"meeting": state}, [meeting_event(state, seq)]
+
+    return subject, finish
 
 
 def _start_timer(meeting: Meeting, seconds: int) -> None:
@@ -112,12 +120,11 @@ def _start_timer(meeting: Meeting, seconds: int) -> None:
     meeting.timer_remaining = None
 
 
-def apply_phase(caller: Caller, command: SetPhase, meeting: Meeting, seq: int):
+def apply_phase(caller: Caller, command: SetPhase, meeting: Meeting):
     """preparation → round (starts the timer) → feedback → closed, or back."""
     phase = command.phase
-    if phase == "closed" and meeting.phase != "closed":
-        meeting.closed_seq = seq
-    elif phase != "closed":
+    closing = phase == "closed" and meeting.phase != "closed"
+    if phase != "closed":
         meeting.closed_seq = None
     if phase == "round" and meeting.timer_total is None:
         _start_timer(meeting, 60 * (meeting.round_minutes or 40))
@@ -129,10 +136,15 @@ def apply_phase(caller: Caller, command: SetPhase, meeting: Meeting, seq: int):
         meeting.screen_mode = "feedback"
         meeting.screen_page = 0
     meeting.phase = phase
-    return _changed(meeting, seq, "phase")
+
+    def closed_at(seq: int) -> None:
+        if closing:  # a change made before this seq still counts (registry.check_open)
+            meeting.closed_seq = seq
+
+    return _changed(meeting, "phase", closed_at)
 
 
-def apply_timer(caller: Caller, command: SetTimer, meeting: Meeting, seq: int):
+def apply_timer(caller: Caller, command: SetTimer, meeting: Meeting):
     """Start (minutes, default the meeting's round), pause, resume, extend, reset."""
     action, minutes = command.action, command.minutes
     now = utcnow()
@@ -156,10 +168,10 @@ def apply_timer(caller: Caller, command: SetTimer, meeting: Meeting, seq: int):
         else:
             meeting.timer_remaining = (meeting.timer_remaining or 0) + 60 * minutes
         meeting.timer_total += 60 * minutes
-    return _changed(meeting, seq, "timer")
+    return _changed(meeting, "timer")
 
 
-def apply_view(caller: Caller, command: SetView, meeting: Meeting, seq: int):
+def apply_view(caller: Caller, command: SetView, meeting: Meeting):
     """What every screen shows: mode, current report-back table, filters, page."""
     if command.set_current:
         meeting.feedback_current = command.current
@@ -167,16 +179,16 @@ def apply_view(caller: Caller, command: SetView, meeting: Meeting, seq: int):
         meeting.screen_filters = command.filters
     meeting.screen_mode = command.mode
     meeting.screen_page = command.page or 0  # any other change of the view starts at its first page
-    return _changed(meeting, seq, "view")
+    return _changed(meeting, "view")
 
 
-def apply_feedback_order(caller: Caller, command: SetFeedbackOrder, meeting: Meeting, seq: int):
+def apply_feedback_order(caller: Caller, command: SetFeedbackOrder, meeting: Meeting):
     """Reorder the report-back, leaving out tables to skip."""
     meeting.feedback_order = command.order
     if meeting.feedback_current is not None and meeting.feedback_current not in command.order:
         meeting.feedback_current = command.order[0] if command.order else None
         meeting.screen_page = 0
-    return _changed(meeting, seq, "feedback_order")
+    return _changed(meeting, "feedback_order")
 
 
 def replay_meeting(row: Operation) -> list[Event]:
@@ -185,7 +197,7 @@ def replay_meeting(row: Operation) -> list[Event]:
 
 
 emits("meeting", "meeting")
-_chair = {"engine": "single", "scope": "meeting", "replay": replay_meeting, "replay_to": "meeting"}
+_chair = {"engine": "batch", "scope": "meeting", "replay": replay_meeting, "replay_to": "meeting"}
 register(
     Action("chair:phase", ("chair",), parse_phase, command=SetPhase, apply=apply_phase, **_chair),
     Action("chair:timer", ("chair",), parse_timer, command=SetTimer, apply=apply_timer, **_chair),

@@ -1,8 +1,7 @@
 """Entries: add, change, delete, restore (a table's rapporteur and participants), revert
 (curation), hide from the screens (the chair).
 
-Add, change, delete, restore and revert are staged in the batch (batch.py) against the
-entry rows it read and locked; hiding is the chair's, in a transaction of its own.
+Each is staged in the batch (batch.py) against the entry rows it read and locked.
 """
 
 from __future__ import annotations
@@ -12,10 +11,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from ...extensions import db
-from ...models import Entry, Meeting, Operation, utcnow
+from ...models import Operation, utcnow
 from ...rules import TABLE_ROLES, author_tag, may_change_entry
 from .. import fields
+from .. import statements as sql
 from ..batch import Job, MeetingBatch, Staged
 from ..errors import ProtocolError
 from ..protocol import Change, Template, change_fields, nothing_to_change
@@ -246,17 +245,21 @@ def stage_revert(batch: MeetingBatch, job: Job, table_id: int) -> Staged:
     return _changed(job, row, batch, reseq=was_deleted)
 
 
-# --- hiding: the chair's, in a transaction of its own ---------------------------------------------
-
-
-def apply_hide(caller: Caller, command: HideEntry, meeting: Meeting, seq: int):
-    """Hide an entry from the screen (or show it again); nothing is deleted."""
-    entry = db.session.get(Entry, command.id)
-    if entry is None or entry.deleted_at is not None or entry.table.meeting_id != meeting.id:
+def stage_hide(batch: MeetingBatch, job: Job, table_id: None) -> Staged:
+    """The chair hides an entry of any table from the screens (or shows it again); nothing is deleted."""
+    row = batch.entries.get(job.command.id)
+    number = None
+    if row is not None and row["deleted_at"] is None:
+        number = batch.conn.execute(
+            sql.TABLE_NUMBER, {"id": row["table_id"], "meeting": batch.meeting_id}
+        ).scalar()
+    if number is None:
         raise ProtocolError("not_found")
-    entry.hidden = command.hidden
-    data = entry.to_dict()
-    return {"entry": data}, [entry_event(entry.table.number, data, seq)], entry.id
+    row["hidden"] = job.command.hidden
+    if row["id"] not in batch.inserted:
+        batch.changed.add(row["id"])
+    data = entry_dict(row)
+    return Staged(job, row["id"], lambda seq: ({"entry": data}, [entry_event(number, data, seq)], 0))
 
 
 # --- replay ----------------------------------------------------------------------------------------
@@ -308,13 +311,6 @@ register(
         **_entry,
     ),
     Action(
-        "entry:hide",
-        ("chair",),
-        parse_hide,
-        "single",
-        command=HideEntry,
-        apply=apply_hide,
-        scope="meeting",
-        replay=replay_entry,
+        "entry:hide", ("chair",), parse_hide, command=HideEntry, stage=stage_hide, scope="meeting", **_entry
     ),
 )

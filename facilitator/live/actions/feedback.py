@@ -67,7 +67,7 @@ def parse_spokesperson(payload: Any, template: Template) -> SetSpokesperson:
     return SetSpokesperson(**common, table=number, name=fields.name(payload["name"], "name"))
 
 
-def apply_update(caller: Caller, command: UpdateFeedback, meeting: Meeting, seq: int):
+def apply_update(caller: Caller, command: UpdateFeedback, meeting: Meeting):
     """Merge a minute-taker's CRDT update into a table's plenary feedback."""
     table = meeting_table(meeting, command.table)
     doc = report_doc(table, FEEDBACK)
@@ -82,10 +82,11 @@ def apply_update(caller: Caller, command: UpdateFeedback, meeting: Meeting, seq:
         raise ProtocolError("invalid", _l("De terugkoppeling %(problem)s.", problem=problem))
     table.feedback_state = stored_state(doc, table.feedback_state, FEEDBACK)
     table.feedback = text
-    return {"length": len(text)}, [feedback_event(table.number, command.update, text, seq)], "feedback"
+    number, update = table.number, command.update
+    return "feedback", lambda seq: ({"length": len(text)}, [feedback_event(number, update, text, seq)])
 
 
-def apply_spokesperson(caller: Caller, command: SetSpokesperson, meeting: Meeting, seq: int):
+def apply_spokesperson(caller: Caller, command: SetSpokesperson, meeting: Meeting):
     """Who reported back; someone not yet listed joins the participants."""
     table = meeting_table(meeting, command.table)
     people = table.participant_names
@@ -99,7 +100,7 @@ def apply_spokesperson(caller: Caller, command: SetSpokesperson, meeting: Meetin
     table.spokesperson = command.name
     db.session.flush()
     info = table_info(table)
-    return {"info": info}, [table_event(info, seq)], "spokesperson"
+    return "spokesperson", lambda seq: ({"info": info}, [table_event(info, seq)])
 
 
 def replay_feedback(row: Operation) -> list[Event]:
@@ -114,7 +115,7 @@ register(
         "feedback:update",
         ("minutes",),
         parse_update,
-        "single",
+        "batch",
         command=UpdateFeedback,
         apply=apply_update,
         scope="meeting",
@@ -126,7 +127,7 @@ register(
         "feedback:spokesperson",
         ("minutes",),
         parse_spokesperson,
-        "single",
+        "batch",
         command=SetSpokesperson,
         apply=apply_spokesperson,
         scope="meeting",

@@ -42,7 +42,7 @@ def parse_update(payload: Any, template: Template) -> UpdateTable:
     return UpdateTable(**common, participants=participants, roles=roles)
 
 
-def apply_update(caller: Caller, command: UpdateTable, table: RoundTable, seq: int):
+def apply_update(caller: Caller, command: UpdateTable, table: RoundTable):
     """Correct who sat at the table: a leader or spokesperson must be one of the participants."""
     people = command.participants if command.participants is not None else table.participant_names
     held = {role: command.roles[role] for role in PARTICIPANT_ROLES if role in command.roles}
@@ -58,7 +58,7 @@ def apply_update(caller: Caller, command: UpdateTable, table: RoundTable, seq: i
         setattr(table, role, name)
     db.session.flush()
     info = table_info(table)
-    return {"info": info}, [table_event(info, seq)], "table"
+    return "table", lambda seq: ({"info": info}, [table_event(info, seq)])
 
 
 def replay_table(row: Operation) -> list[Event]:
@@ -72,7 +72,7 @@ register(
         "table:update",
         ("rapporteur",),
         parse_update,
-        "single",
+        "batch",
         command=UpdateTable,
         apply=apply_update,
         replay=replay_table,
