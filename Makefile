@@ -30,7 +30,7 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-static/vendor/.built: node_modules/.installed assets/socketio.js assets/yjs.js
+static/vendor/.built: node_modules/.installed assets/socketio.js assets/yjs.js assets/markdown-it.js
 	npm run --silent build
 	touch $@
 

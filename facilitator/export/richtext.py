@@ -2,39 +2,61 @@
 
 Supported: paragraphs, bullet and numbered lists (nested), bold, italic, headings (shifted
 below the annex's own), block quotes, rules and line breaks. Links and images become text:
-"label (URL)", the same as the table page's preview and the screen (static/js/markdown.js), so
-a reader of the printed annex still has the address and nothing is ever fetched or clickable.
-Off: raw HTML, autolinks, link references, code blocks. What is off shows as the text that
-was typed, so nothing in a report can make a renderer fetch a URL or inject markup.
+"label (URL)", so a reader of the printed annex still has the address and nothing is ever
+fetched or clickable. Off: raw HTML, autolinks, link references, code blocks. What is off
+shows as the text that was typed, so nothing in a report can make a renderer fetch a URL or
+inject markup.
+
+The grammar is ``facilitator/markdown_grammar.py``'s, shared with the table page's preview and
+the screen (``static/js/markdown.js``, markdown-it itself): ``parse`` here and ``parseBlocks``
+there build the same blocks, and ``to_html`` and ``renderMarkdown`` draw them alike
+(``tests/fixtures/markdown/``, ``tests/test_markdown_grammar.py``).
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 
-ENABLED_RULES = [
-    "list",
-    "heading",
-    "lheading",
-    "blockquote",
-    "hr",
-    "newline",
-    "escape",
-    "entity",
-    "emphasis",
-    "link",
-    "image",
-]
+from ..markdown_grammar import (
+    ANNEX_HEADING_TAG,
+    ENABLED_RULES,
+    HEADING_LEVELS,
+    OPTIONS,
+    TRIM,
+    link_allowed,
+    prepare,
+)
+from ..markdown_grammar import direction as direction
+
+
+def _no_code_block(state, start_line: int, end_line: int, silent: bool) -> bool:
+    return False
+
+
+class _ReportMarkdown(MarkdownIt):
+    """markdown-it with the grammar's links: an address is kept as typed, some are refused."""
+
+    def validateLink(self, url: str) -> bool:  # noqa: N802 - markdown-it's name
+        return link_allowed(url)
+
+    def normalizeLink(self, url: str) -> str:  # noqa: N802
+        return url
+
+    def normalizeLinkText(self, link: str) -> str:  # noqa: N802
+        return link
 
 
 def _parser() -> MarkdownIt:
-    # "zero" enables only paragraphs and text; everything else is opted in above.
-    md = MarkdownIt("zero", {"html": False, "linkify": False, "typographer": False, "maxNesting": 12})
+    # "zero" enables only paragraphs and text; everything else is opted in (the grammar's rules)
+    md = _ReportMarkdown("zero", dict(OPTIONS))
     md.enable(ENABLED_RULES)
+    # A line indented by four or more is no heading, list, quote or rule: markdown-it reads it
+    # so always, markdown-it-py only while a "code" rule is on. This one never makes a block.
+    md.block.ruler.at("code", _no_code_block)
+    md.enable("code")
     return md
 
 
@@ -65,7 +87,7 @@ class Block:
 
 def parse(text: str) -> list[Block]:
     """Parse a report into blocks (tokens of the safe subset only)."""
-    tokens = _MD.parse(text or "")
+    tokens = _MD.parse(prepare(text))
     root = Block("root")
     stack = [root]
     for token in tokens:
@@ -89,11 +111,11 @@ def parse(text: str) -> list[Block]:
 
 def _open_block(name: str, token) -> Block:
     if name == "heading":
-        # the annex uses h1 and h2; a report's own headings come below them (h3, h4)
-        return Block("heading", level=min(int(token.tag[1]), 2))
+        # "#" is level 1, "##" and deeper level 2 (h3 and h4 in the annex, below its own)
+        return Block("heading", level=min(int(token.tag[1]), HEADING_LEVELS))
     if name == "ordered_list":
-        start = token.attrGet("start")
-        return Block("ordered_list", start=int(start) if start else 1)
+        start = token.attrGet("start")  # absent for 1; "0." starts at 0
+        return Block("ordered_list", start=int(start) if start is not None else 1)
     if name == "list_item":
         return Block("item")
     if name == "blockquote":
@@ -103,7 +125,7 @@ def _open_block(name: str, token) -> Block:
 
 def link_text(label: str, url: str) -> str:
     """A link or image as text: "label (URL)", or the URL alone when that is all there is."""
-    label = label.strip()
+    label = label.strip(TRIM)
     if not label or label == url:
         return url
     return f"{label} ({url})"
@@ -119,9 +141,9 @@ def _inlines(children) -> list[Inline]:
             continue
         if child.type == "link_close":
             url, start = links.pop() if links else ("", len(out))
-            label = "".join(run.text for run in out[start:])
-            if url and label.strip() != url:
-                out.append(Inline(f" ({url})" if label.strip() else url, bold=bold > 0, italic=italic > 0))
+            label = "".join(run.text for run in out[start:]).strip(TRIM)
+            if url and label != url:
+                out.append(Inline(f" ({url})" if label else url, bold=bold > 0, italic=italic > 0))
             continue
         if child.type == "image":
             alt = "".join(c.content for c in child.children or []) or child.content
@@ -167,21 +189,6 @@ def plain_text(inlines: list[Inline]) -> str:
 # HTML (for the PDF template)
 
 
-def direction(text: str) -> str | None:
-    """The direction "rtl" when the first strong character is right-to-left (Arabic, Hebrew), else None.
-
-    What dir="auto" decides in a browser; WeasyPrint does not implement "auto", so the annex
-    gets the direction computed here (dir="rtl" on that paragraph, item or heading).
-    """
-    for ch in text:
-        kind = unicodedata.bidirectional(ch)
-        if kind in ("R", "AL"):
-            return "rtl"
-        if kind == "L":
-            return None
-    return None
-
-
 def dir_attribute(text: str) -> str:
     """' dir="rtl"' for a right-to-left text, else nothing (the document is left-to-right)."""
     return ' dir="rtl"' if direction(text) == "rtl" else ""
@@ -191,9 +198,12 @@ def _block_text(block: Block) -> str:
     return plain_text(block.inlines) + "".join(_block_text(child) for child in block.children)
 
 
-def to_html(text: str) -> str:
-    """The report as HTML for the annex template; every character of user text is escaped."""
-    return "".join(_block_html(block) for block in parse(text))
+def to_html(text: str, heading_tag: int = ANNEX_HEADING_TAG) -> str:
+    """The report as HTML for the annex template; every character of user text is escaped.
+
+    A report's "#" becomes h<heading_tag> and "##" the level below it.
+    """
+    return "".join(_block_html(block, heading_tag) for block in parse(text))
 
 
 def _esc(text: str) -> str:
@@ -215,12 +225,12 @@ def _inline_html(inlines: list[Inline]) -> str:
     return "".join(parts)
 
 
-def _block_html(block: Block) -> str:
-    inner = "".join(_block_html(child) for child in block.children)
+def _block_html(block: Block, heading_tag: int) -> str:
+    inner = "".join(_block_html(child, heading_tag) for child in block.children)
     if block.kind == "paragraph":
         return f"<p{dir_attribute(plain_text(block.inlines))}>{_inline_html(block.inlines)}</p>\n"
     if block.kind == "heading":
-        tag = f"h{block.level + 2}"
+        tag = f"h{min(6, heading_tag + block.level - 1)}"
         where = dir_attribute(plain_text(block.inlines))
         return f'<{tag} class="report-heading"{where}>{_inline_html(block.inlines)}</{tag}>\n'
     if block.kind == "bullet_list":
@@ -293,7 +303,7 @@ def _block_md(block: Block) -> str:
     if block.kind == "paragraph":
         return _inline_md(block.inlines)
     if block.kind == "heading":
-        return "#" * (block.level + 2) + " " + _inline_md(block.inlines)
+        return "#" * (ANNEX_HEADING_TAG + block.level - 1) + " " + _inline_md(block.inlines)
     if block.kind == "rule":
         return "---"
     if block.kind == "quote":

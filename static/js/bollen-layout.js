@@ -3,12 +3,10 @@
 // exactly its bollen (its circle, or the overlap of its circles) — as a line of text where
 // there is room and as a numbered marker where there is not. bollen.js draws it as SVG.
 
+import { CENTRES, MAX_BOLLEN, MIN_BOLLEN, SPREAD } from "./bollen-geometry.js";
 import { BOL_COLORS, HORIZON_SYMBOLS } from "./palette.js";
 
 const R = 150; // circle radius in user units; the viewBox scales the figure
-// distance of the circle centres from the middle, as a share of R: the middle stays inside
-// every circle, so that every combination of bollen has an overlap to sit in
-const SPREAD = { 2: 0.56, 3: 0.6, 4: 0.68, 5: 0.74, 6: 0.78, 7: 0.82, 8: 0.86 };
 // the one palette of the web, the screen and the annex (facilitator/palette.py)
 export const PALETTE = BOL_COLORS.map((c) => ({ line: c.line, fill: c.line, ink: c.ink }));
 
@@ -19,14 +17,13 @@ const geometryCache = new Map();
 /** Circle centres and the sampled regions for n circles (cached per n). */
 function geometry(n) {
   if (geometryCache.has(n)) return geometryCache.get(n);
+  // the one arrangement of the web and the annex (facilitator/bollen_geometry.py): centres
+  // SPREAD radii from the middle, the first circle top-left of the top, then clockwise
   const d = SPREAD[n] * R;
-  const start = -Math.PI / 2 - Math.PI / n; // the first circle top-left of the top
-  const circles = [];
-  for (let i = 0; i < n; i++) {
-    const angle = start + (2 * Math.PI * i) / n;
-    const dir = { x: Math.cos(angle), y: Math.sin(angle) };
-    circles.push({ cx: dir.x * d, cy: dir.y * d, r: R, dir });
-  }
+  const circles = CENTRES[n].map(([x, y]) => {
+    const length = Math.hypot(x, y);
+    return { cx: x * R, cy: y * R, r: R, dir: { x: x / length, y: y / length } };
+  });
   const step = R / 16;
   const extent = d + R;
   const points = [];
@@ -49,7 +46,7 @@ function geometry(n) {
 
 /** The width of the circles of an n-bollen figure in user units (for choosing a font size). */
 export function figureWidth(n) {
-  const { circles } = geometry(Math.min(8, Math.max(2, n)));
+  const { circles } = geometry(Math.min(MAX_BOLLEN, Math.max(MIN_BOLLEN, n)));
   return Math.max(...circles.map((c) => c.cx)) - Math.min(...circles.map((c) => c.cx)) + 2 * R;
 }
 
@@ -252,8 +249,8 @@ function separateLabels(labels, size) {
  * unless an entry brings its own number).
  */
 export function layoutBollen(template, entries, options = {}) {
-  const bollen = (template.bollen || []).slice(0, 8);
-  const n = Math.max(2, bollen.length);
+  const bollen = (template.bollen || []).slice(0, MAX_BOLLEN);
+  const n = Math.max(MIN_BOLLEN, bollen.length);
   const geo = geometry(n);
   const fontSize = options.fontSize || 13;
   const lineHeight = fontSize * 1.35;

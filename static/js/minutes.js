@@ -177,7 +177,9 @@ function renderTable(number, force = false) {
   if (!table) return;
   const report = document.getElementById(`report-${number}`);
   if (report) {
-    report.replaceChildren(table.report ? renderMarkdown(table.report) : h("p", { class: "hint" }, strings.noReport));
+    // the report sits below an h3 ("Verslag van de tafel"): its "#" is an h4
+    const drawn = table.report ? renderMarkdown(table.report, document, { headingTag: 4 }) : null;
+    report.replaceChildren(drawn || h("p", { class: "hint" }, strings.noReport));
   }
   const input = document.getElementById(`spokesperson-${number}`);
   const pending = live.outbox.ops.some((op) => op.event === SPOKESPERSON && op.payload.table === number);

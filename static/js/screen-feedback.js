@@ -85,7 +85,9 @@ export function renderFeedback(ctx, previous = {}) {
   entries.replaceChildren(...(numbered.length ? numbered.map((item) => entryItem(ctx, item)) : [h("li", { class: "empty" }, s.noEntries)]));
   const report = $("feedback-report");
   const text = table.report || "";
-  report.replaceChildren(text.trim() ? renderMarkdown(text) : h("p", { class: "empty" }, s.reportNone));
+  // the report sits below an h4 ("Verslag"): its "#" is an h5, its "##" an h6
+  const drawn = text.trim() ? renderMarkdown(text, document, { headingTag: 5 }) : null;
+  report.replaceChildren(drawn || h("p", { class: "empty" }, s.reportNone));
 
   // say which table is on, once per change (not on every entry that arrives)
   if (previous.current !== current) {

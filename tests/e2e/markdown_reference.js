@@ -1,5 +1,5 @@
 // The report renderer as it was before it was made linear (issue 10), kept verbatim below this
-// comment as the reference that tests/e2e/test_markdown_e2e.py compares static/js/markdown.js with.
+// comment to show that tests/e2e/test_markdown_e2e.py's timing test does catch a quadratic renderer.
 // The report's Markdown subset, rendered as DOM nodes (never as an HTML string, so any
 // markup a person types is shown as text): paragraphs, "- " and "1." lists, **bold**, *italic*.
 

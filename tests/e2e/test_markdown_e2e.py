@@ -1,8 +1,9 @@
-"""The browser's Markdown renderer (static/js/markdown.js) in headless Chromium: it takes time
-linear in the text, and it draws exactly what the renderer it replaced drew.
+"""The browser's Markdown renderer (static/js/markdown.js) in headless Chromium: with a real
+document it draws the shared fixtures as the annex does, and it takes time linear in the text.
 
-The old renderer is kept as tests/e2e/markdown_reference.js. Pages are served from a made-up
-origin by Playwright's router, so no server process is needed.
+The renderer that was once quadratic is kept as tests/e2e/markdown_reference.js, to show that
+the timing test can fail. Pages are served from a made-up origin by Playwright's router, so no
+server process is needed.
 """
 
 from __future__ import annotations
@@ -11,94 +12,35 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_markdown_grammar import CASES, expected, typed
+
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[2]
 ORIGIN = "http://markdown.test"
 FILES = {
-    "/markdown.js": REPO / "static" / "js" / "markdown.js",
+    "/static/js/markdown.js": REPO / "static" / "js" / "markdown.js",
+    "/static/js/markdown-grammar.js": REPO / "static" / "js" / "markdown-grammar.js",
+    "/static/vendor/markdown-it.js": REPO / "static" / "vendor" / "markdown-it.js",
+    "/serialize.js": REPO / "tests" / "markdown_serialize.mjs",
     "/reference.js": Path(__file__).resolve().parent / "markdown_reference.js",
 }
 PAGE = (
     '<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>md</title></head><body></body></html>'
 )
 
-# the shapes that made the old renderer quadratic, and an ordinary report, mixed
-BLOCK = (
-    "Een alinea met **vet**, *schuin* en een los sterretje * hier, en ** daar.\n"
-    "- een punt met *nadruk\n"
-    "- nog een punt ** zonder einde\n\n"
-    "1. genummerd a *b **c\n"
-    "2. ***drie*** en * * *\n\n"
-)
-
 # one long paragraph (single line breaks) with markers that never close: the old renderer
 # looked for a closing marker again from every opening one
 LONG_PARAGRAPH = "Een *nadruk zonder einde en **vet zonder einde, zo doorgetypt.\n"
 
-EXAMPLES = [
-    "",
-    "gewoon tekst",
-    "**vet** en *schuin*",
-    "***beide***",
-    "**vet *met schuin* erin**",
-    "*schuin **met vet** erin*",
-    "** geen vet**",
-    "**geen vet **",
-    "* geen schuin*",
-    "*geen schuin *",
-    "a*b*c",
-    "a**b**c",
-    "****",
-    "** **",
-    "*a**",
-    "**a*",
-    "*\n*",
-    "*a\nb*",
-    "**a\n\nb**",
-    "- een\n- twee\n\n- drie",
-    "1. een\n2. twee\n\n7) zeven",
-    "- punt\nvervolg\n\nalinea",
-    "  - ingesprongen\n    1. dieper",
-    "<b>geen html</b> & &amp;",
-    "\u00a0*\u00a0a*",
-    "*\u2028a*",
-    "regel\r\nregel\rregel",
-    "😀 *emoji😀* **😀**",
-    BLOCK * 3,
-    LONG_PARAGRAPH * 20,
-]
-
-SCRIPT = """async ({examples, randomCount}) => {
-  const current = await import("/markdown.js");
-  const reference = await import("/reference.js");
-  const draw = (module, text) => {
-    const div = document.createElement("div");
-    div.append(module.renderMarkdown(text, document));
-    return div.innerHTML;
-  };
-  const inputs = [...examples];
-  // many small random texts made of the characters that matter
-  const pieces = ["*", "*", "**", "***", " ", "a", "b", "\\n", "\\n\\n", "- ", "1. ", "\\u00a0", "\\t", "x*", "*y", "<i>"];
-  let seed = 7;
-  const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
-  for (let k = 0; k < randomCount; k += 1) {
-    let text = "";
-    const length = Math.floor(random() * 16);
-    for (let q = 0; q < length; q += 1) text += pieces[Math.floor(random() * pieces.length)];
-    inputs.push(text);
-  }
-  const differences = [];
-  for (const text of inputs) {
-    const want = draw(reference, text);
-    const got = draw(current, text);
-    if (want !== got) differences.push({ text, want, got });
-  }
-  return { count: inputs.length, differences: differences.slice(0, 5) };
+DRAW = """async (texts) => {
+  const { renderMarkdown } = await import("/static/js/markdown.js");
+  const { serialize } = await import("/serialize.js");
+  return texts.map((text) => serialize(renderMarkdown(text, document)));
 }"""
 
 TIMING = """async ({block, sizes, repeats, inner, which}) => {
-  const module = await import(which === "reference" ? "/reference.js" : "/markdown.js");
+  const module = await import(which === "reference" ? "/reference.js" : "/static/js/markdown.js");
   const seconds = {};
   for (const size of sizes) {
     const text = block.repeat(Math.ceil(size / block.length)).slice(0, size);
@@ -147,10 +89,10 @@ def page(browser):
     assert not errors, errors
 
 
-def test_renderer_draws_what_the_old_renderer_drew(page):
-    outcome = page.evaluate(SCRIPT, {"examples": EXAMPLES, "randomCount": 20000})
-    assert outcome["count"] == len(EXAMPLES) + 20000
-    assert outcome["differences"] == []
+def test_a_real_document_gets_the_fixtures_as_the_annex_draws_them(page):
+    """The same blocks in Chromium's DOM as under Node (tests/test_markdown_grammar.py)."""
+    drawn = page.evaluate(DRAW, [typed(name) for name in CASES])
+    assert dict(zip(CASES, drawn, strict=True)) == {name: expected(name) for name in CASES}
 
 
 def test_renderer_time_grows_linearly_with_the_text(page):

@@ -219,3 +219,50 @@ def test_links_and_images_in_the_report_are_text_with_their_address(meeting, per
         )
         in_annex = "".join(richtext.plain_text(b.inlines) for b in richtext.parse(case))
         assert shown == [in_annex, 0], case
+
+
+# a heading's look: bold (or semibold) and at least as large as the report's running text
+HEADING_LOOK = """el => {
+  const style = getComputedStyle(el);
+  const text = el.parentElement.querySelector('p');
+  const body = text ? parseFloat(getComputedStyle(text).fontSize) : 0;
+  return { weight: Number(style.fontWeight), size: parseFloat(style.fontSize), body,
+           transform: style.textTransform, display: style.display };
+}"""
+
+
+def test_a_heading_in_the_report_is_a_heading_in_the_preview_and_on_the_screen(meeting, person):
+    """`## Kop` is an h-element with a heading's look where the report is shown, as in the annex."""
+    from facilitator.export import richtext
+
+    server, links = meeting
+    page = person().open(url(links, "rapporteur"))
+    wait_saved(page)
+    editor = report(page)
+    editor.click()
+    page.keyboard.press("Control+End")
+    page.keyboard.insert_text(
+        "\n\n# Samenvatting\n\n## Kop\n\nDe tekst onder de kop.\n\n> een citaat\n\n---\n"
+    )
+    wait_saved(page)
+    heading = page.locator("#report-preview h4.report-heading", has_text="Kop")
+    expect(heading).to_be_visible()
+    expect(page.locator("#report-preview h3.report-heading")).to_have_text("Samenvatting")
+    expect(page.locator("#report-preview blockquote")).to_have_text("een citaat")
+    expect(page.locator("#report-preview hr")).to_have_count(1)
+    look = heading.evaluate(HEADING_LOOK)
+    assert look["weight"] >= 600 and look["size"] >= look["body"] > 0, look
+    # the annex draws the same: the report as saved, through richtext
+    typed = editor.input_value()
+    assert '<h4 class="report-heading">Kop</h4>' in richtext.to_html(typed)
+
+    # the screen's report-back of table 1: the report's headings below its h4 "Verslag"
+    screen = person({"viewport": {"width": 1920, "height": 1080}}).open(links["screen"]["url"])
+    expect(screen.locator("#connection")).to_have_attribute("data-state", "connected")
+    view = {"mode": "feedback", "current": 1}
+    assert chair_call(server.url, links["chair"]["token"], "chair:view", view)["ok"]
+    on_screen = screen.locator("#feedback-report h6.report-heading", has_text="Kop")
+    expect(on_screen).to_be_visible()
+    expect(screen.locator("#feedback-report h5.report-heading")).to_have_text("Samenvatting")
+    look = on_screen.evaluate(HEADING_LOOK)
+    assert look["weight"] >= 600 and look["size"] >= look["body"] > 0 and look["transform"] == "none", look

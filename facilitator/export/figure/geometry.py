@@ -6,6 +6,7 @@ import functools
 import math
 from dataclasses import dataclass
 
+from ...bollen_geometry import CENTRES, MAX_BOLLEN, MIN_BOLLEN
 from .model import GRID, Circle
 
 
@@ -25,24 +26,16 @@ class Box:
         )
 
 
+# the circles' radius in the annex at full size, in millimetres, by the number of bollen (the
+# figure shrinks from there until it fits the page; the text keeps its size)
+RADIUS = {2: 40.0, 3: 40.0, 4: 38.0, 5: 38.0, 6: 35.0, 7: 35.0, 8: 35.0}
+
+
 def circle_centres(n: int, scale: float = 1.0) -> tuple[list[tuple[float, float]], float]:
-    """Centres and radius: side by side (2), the classic triangle (3), a ring (4–8)."""
-    if n == 2:
-        r = 40.0 * scale
-        d = 1.05 * r
-        return [(-d / 2, 0.0), (d / 2, 0.0)], r
-    if n == 3:
-        r = 40.0 * scale
-        s = 1.04 * r
-        h = s * math.sqrt(3) / 2
-        return [(-s / 2, -h / 3), (s / 2, -h / 3), (0.0, 2 * h / 3)], r
-    r = (38.0 if n <= 5 else 35.0) * scale
-    ring = r * (0.72 if n == 4 else 0.78 if n <= 6 else 0.84)
-    centres = []
-    for i in range(n):
-        angle = -math.pi / 2 + 2 * math.pi * i / n + (math.pi / n if n == 4 else 0.0)
-        centres.append((ring * math.cos(angle), ring * math.sin(angle)))
-    return centres, r
+    """Centres and radius: the one arrangement of the web and the annex (facilitator/bollen_geometry.py)."""
+    n = min(MAX_BOLLEN, max(MIN_BOLLEN, n))
+    r = RADIUS[n] * scale
+    return [(x * r, y * r) for x, y in CENTRES[n]], r
 
 
 class Geometry:
