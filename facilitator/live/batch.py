@@ -226,13 +226,17 @@ def _meeting_batch(
             usage_rows.append(row)
     stored = dict(conn.execute(sql.STORED_OPS, {"meeting": meeting_id, "ops": ops}).all())
     # the meeting's phase with the batch's tables (one query)
-    numbers = {job.caller.table_number for job in jobs} - {None}
+    # the tables whose rows a change on models writes (attendance, the feedback): locked with
+    # the reports, before the meeting's row, in the order every batch takes its locks
+    on_models = {_model_table(job) for job in jobs if ACTIONS[job.command.kind].apply is not None} - {None}
+    numbers = ({job.caller.table_number for job in jobs} | on_models) - {None}
     rows = conn.execute(sql.PHASE_AND_TABLES, {"meeting": meeting_id, "numbers": sorted(numbers)}).all()
     phase, closed_seq = rows[0].phase, rows[0].closed_seq
     tables = {row.number: row.id for row in rows if row.id is not None}
     locks = [(ACTIONS[job.command.kind].locks, job) for job in jobs]
     entries = _lock_entries(conn, [job.command for lock, job in locks if lock == "entry"])
     wanted = {tables.get(job.caller.table_number) for lock, job in locks if lock == "report"}
+    wanted |= {tables.get(number) for number in on_models}
     batch = MeetingBatch(conn, meeting_id, tables, entries, _lock_reports(conn, wanted - {None}, cache))
     batch.on_session = on_session
     usage = budget.BatchBudget(
@@ -251,6 +255,11 @@ def _meeting_batch(
         if isinstance(first, Job):
             answers[id(job)] = answers[id(first)]
     return batch.reports
+
+
+def _model_table(job: Job) -> int | None:
+    """The table a change on models writes: the one it names (the minute-taker's), or the caller's."""
+    return getattr(job.command, "table", None) or job.caller.table_number
 
 
 def _stage_all(
