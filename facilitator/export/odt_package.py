@@ -1,12 +1,12 @@
 """The ODT's package made strict ODF 1.3: what odfdo's LibreOffice template brings is cut back.
 
-odfdo starts every document from a LibreOffice 25 template, which declares ODF 1.4 (not yet an
-OASIS standard; the schemas published, and the ones Dutch public bodies are asked to use, are
-1.2 and 1.3), carries LibreOffice's own extensions (``loext:`` attributes and elements, which
-the OASIS schema does not allow), the empty folders of LibreOffice's user-interface settings
-(``Configurations2/``, not in the manifest, with an empty ``current.xml`` that is not XML) and
-the template's thumbnail (a picture of an empty page, not of this document). ``strict_odt``
-rewrites the saved package:
+odfdo starts every document from a LibreOffice template, which declares ODF 1.4 (newer than
+the published OASIS schemas the validators use and than the 1.2 and 1.3 that Dutch public
+bodies are asked for), carries LibreOffice's own extensions (``loext:`` attributes and
+elements, which the OASIS schema does not allow), the empty folders of LibreOffice's
+user-interface settings (``Configurations2/``, not in the manifest, with an empty
+``current.xml`` that is not XML) and the template's thumbnail (an empty page, not this
+document). ``strict_odt`` rewrites the saved package:
 
 - ``office:version="1.3"`` on content, styles, meta and settings, ``manifest:version="1.3"``
   in the manifest (its root and its "/" entry);
