@@ -9,13 +9,29 @@ that every XMP property outside the XMP standard is declared in an extension sch
 the pdfuaid schema description is added too (as ISO 14289-1 and veraPDF expect). The
 document's language (``<html lang>``, already the catalogue's /Lang) goes into the XMP as
 dc:language too, which WeasyPrint leaves out.
+
+``write_archival`` writes the file, and mends three things WeasyPrint 70 and pydyf 0.13 get
+wrong for the validators (docs/publication.md, "What is verified"):
+
+- the XMP metadata stream is written unfiltered (plain XML), so that it can be read without
+  a PDF parser; a PDF/A-1 requirement (ISO 19005-1, 6.7.2) that validators apply to PDF/A-2;
+- a list item's content is wrapped in an ``LBody``: WeasyPrint puts the ``P`` of an
+  ``<li><p>`` straight under the ``LI``, where ISO 32000-1 (14.8.4.3.3, table 336) allows
+  only ``Lbl`` and ``LBody`` (PDF/UA-1 7.2);
+- a stream whose data ends in CARRIAGE RETURN gets CR LF before ``endstream``, not LF alone:
+  CR LF is one end-of-line marker (ISO 32000-1 7.2.2), so "data CR, LF" reads as data one
+  byte shorter than its /Length (ISO 19005-2 6.1.7.1). A compressed stream ends in its
+  Adler-32 checksum, so about one stream in 256 does this.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from xml.etree.ElementTree import Element, SubElement, fromstring, register_namespace, tostring
 
+import pydyf
 from weasyprint.pdf.metadata import NS, DocumentMetadata
 
 PDF_OPTIONS: dict[str, Any] = {
@@ -83,6 +99,10 @@ class ArchivalMetadata(DocumentMetadata):
             root.append(_language(self.lang))
         return tostring(root, encoding="utf-8")
 
+    def include_in_pdf(self, pdf, variant, version, conformance, compress):
+        """The XMP packet as a plain stream: no Filter on the catalogue's metadata stream."""
+        super().include_in_pdf(pdf, variant, version, conformance, compress=False)
+
 
 def _language(lang: str) -> Element:
     """<rdf:Description><dc:language><rdf:Bag><rdf:li>lang</rdf:li>… (Dublin Core: a bag)."""
@@ -97,3 +117,80 @@ def mark_archival(document) -> None:
     metadata = ArchivalMetadata()
     metadata.__dict__.update(document.metadata.__dict__)
     document.metadata = metadata
+
+
+def write_archival(document, target, options: dict[str, Any] | None = None) -> None:
+    """Write a rendered document as PDF/A-2a + PDF/UA-1 (call ``mark_archival`` first)."""
+    with unambiguous_stream_ends():
+        document.write_pdf(target, finisher=wrap_list_bodies, **(options or PDF_OPTIONS))
+
+
+# ---------------------------------------------------------------------------------------------
+# The structure tree: LI holds Lbl and LBody only
+
+
+def wrap_list_bodies(document, pdf: pydyf.PDF) -> None:  # noqa: ARG001 - WeasyPrint's finisher signature
+    """Move every child of an ``LI`` that is not ``Lbl`` or ``LBody`` into a new ``LBody``.
+
+    Only the structure tree changes: the marked content and the parent tree (MCID → element)
+    still point at the same elements, which now have the ``LBody`` as parent.
+    """
+    by_reference = {obj.reference: obj for obj in pdf.objects[1:] if isinstance(obj, pydyf.Dictionary)}
+    items = [
+        obj for obj in by_reference.values() if obj.get("S") == "/LI" and obj.get("Type") == "/StructElem"
+    ]
+    for item in items:
+        kids = item.get("K")
+        if not isinstance(kids, pydyf.Array):
+            continue
+        new_kids, run = pydyf.Array(), []
+        for kid in [*kids, None]:
+            child = by_reference.get(kid)
+            if kid is not None and (child is None or child.get("S") not in ("/Lbl", "/LBody")):
+                run.append(kid)
+                continue
+            if run:
+                new_kids.append(_list_body(pdf, item, run, by_reference))
+                run = []
+            if kid is not None:
+                new_kids.append(kid)
+        item["K"] = new_kids
+
+
+def _list_body(pdf: pydyf.PDF, item: pydyf.Dictionary, kids: list, by_reference: dict) -> bytes:
+    body = pydyf.Dictionary({"Type": "/StructElem", "S": "/LBody", "K": pydyf.Array(kids)})
+    body["P"] = item.reference
+    if "Pg" in item:
+        body["Pg"] = item["Pg"]
+    pdf.add_object(body)
+    for kid in kids:
+        if kid in by_reference:
+            by_reference[kid]["P"] = body.reference
+    return body.reference
+
+
+# ---------------------------------------------------------------------------------------------
+# Stream ends: data that ends in CR is followed by CR LF, so the CR stays the data's
+
+
+_ENDSTREAM = b"\nendstream"
+
+
+def end_stream_unambiguously(data: bytes) -> bytes:
+    """pydyf's ``… data LF endstream`` with CR LF in place of LF when the data ends in CR."""
+    if data.endswith(b"\r" + _ENDSTREAM):
+        return data[: -len(_ENDSTREAM)] + b"\r" + _ENDSTREAM
+    return data
+
+
+@contextmanager
+def unambiguous_stream_ends() -> Iterator[None]:
+    """While writing, every pydyf stream (the object and xref streams pydyf makes itself too)
+    ends unambiguously. pydyf has no hook for it, hence the property swapped for the write;
+    the render child writes one document at a time."""
+    original = pydyf.Stream.data
+    pydyf.Stream.data = property(lambda stream: end_stream_unambiguously(original.fget(stream)))
+    try:
+        yield
+    finally:
+        pydyf.Stream.data = original

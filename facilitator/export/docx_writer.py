@@ -53,7 +53,16 @@ def write_docx(annex: Annex, out: Path | str, progress: Callable[[int, int], Non
     doc.save(str(out))
 
 
+# Word 2010's copy of styles.xml, which python-docx's template carries and never updates: a
+# stale copy (without the Header and Footer styles this writer adds, other docDefaults) that
+# Word 2010 would prefer; later Word versions neither write nor need it
+STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
+
+
 def _setup(doc, annex: Annex) -> None:
+    for r_id, relationship in list(doc.part.rels.items()):
+        if relationship.reltype == STYLES_WITH_EFFECTS:
+            doc.part.drop_rel(r_id)
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.left_margin = section.right_margin = Mm(25)

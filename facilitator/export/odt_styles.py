@@ -97,10 +97,14 @@ def add_styles(doc: Document, annex: Annex, accent: str) -> None:
     sans = f"style:font-name={quoteattr(SANS)}"
     serif = f"style:font-name={quoteattr(SERIF)}"
     for family, generic in ((SANS, "swiss"), (SERIF, "roman")):
-        doc.insert_style(
+        face = (
             f"<style:font-face {NS} style:name={quoteattr(family)} svg:font-family={quoteattr(repr(family))} "
             f'style:font-family-generic="{generic}" style:font-pitch="variable"/>'
         )
+        # declared where the styles that name it are (styles.xml: odfdo's "default") and in
+        # content.xml, whose automatic styles may name it too
+        doc.insert_style(face, default=True)
+        doc.insert_style(face)
     doc.insert_style(
         f'<style:default-style {NS} style:family="paragraph">'
         f'<style:paragraph-properties fo:hyphenation-ladder-count="no-limit"/>'

@@ -12,6 +12,7 @@ Every user string goes in as text: nothing in it is read as markup, linked or fe
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import re
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from odfdo import Document, DrawImage, Frame, Header, LineBreak, List, ListItem,
 from . import figure as figure_module
 from . import language, richtext
 from .annex import Annex, AnnexStyle, AnnexTable
+from .odt_package import strict_odt
 from .odt_styles import INK, TEXT_WIDTH_MM, add_styles
 
 
@@ -50,7 +52,10 @@ def write_odt(annex: Annex, out: Path | str, progress: Callable[[int, int], None
         _table(doc, body, annex, table)
         if progress:
             progress(i + 1, len(annex.tables))
-    doc.save(str(out))
+    saved = io.BytesIO()
+    doc.save(saved)
+    # strict ODF 1.3: the template's ODF 1.4 declaration, LibreOffice extensions and folders go
+    Path(out).write_bytes(strict_odt(saved.getvalue()))
 
 
 def _heading(level: int, text: str, style: str) -> Header:
@@ -81,8 +86,7 @@ def _brand(doc: Document, body, style: AnnexStyle | None, cover: bool) -> None:
     if style.logo_type:
         raw = base64.b64decode(style.logo_png if style.logo_type == "svg" else style.logo)
         width, height = _image_size(raw, 24 if cover else 14, 80 if cover else 60)
-        url = doc.add_file(io.BytesIO(raw))
-        # odfdo names the file by its content; give it the right extension for readers
+        url = _add_picture(doc, raw)
         frame = Frame.image_frame(
             url, size=(f"{width:.1f}mm", f"{height:.1f}mm"), anchor_type="as-char", name="Logo"
         )
@@ -95,6 +99,15 @@ def _brand(doc: Document, body, style: AnnexStyle | None, cover: bool) -> None:
         body.append(Paragraph(style.name, style="Organisation"))
     if cover:
         body.append(Paragraph(style="Cover_20_Space"))
+
+
+def _add_picture(doc: Document, raw: bytes) -> str:
+    """The image in Pictures/, named by its content with the extension and media type of its kind."""
+    kind = "jpeg" if raw.startswith(b"\xff\xd8\xff") else "png"  # the logo is PNG or JPEG, a figure PNG
+    path = f"Pictures/{hashlib.sha256(raw).hexdigest()[:32]}.{'jpg' if kind == 'jpeg' else 'png'}"
+    doc.container.set_part(path, raw)
+    doc.manifest.add_full_path(path, f"image/{kind}")
+    return path
 
 
 def _image_size(raw: bytes, height_mm: float, max_width_mm: float) -> tuple[float, float]:
@@ -153,7 +166,7 @@ def _table(doc: Document, body, annex: Annex, table: AnnexTable) -> None:
 def _figure(doc: Document, body, fig: figure_module.Figure, legend_title: str) -> None:
     png = figure_module.to_png(fig)
     scale = min(1.0, TEXT_WIDTH_MM / fig.width)
-    url = doc.add_file(io.BytesIO(png))
+    url = _add_picture(doc, png)
     frame = Frame.image_frame(
         DrawImage(url, mime_type="image/png"),
         size=(f"{fig.width * scale:.1f}mm", f"{fig.height * scale:.1f}mm"),

@@ -55,7 +55,7 @@ def render_pdf(job: dict[str, Any], out: Path) -> dict[str, Any]:
     from weasyprint import HTML
     from weasyprint.logger import LOGGER, PROGRESS_LOGGER
 
-    from .archival import PDF_OPTIONS, mark_archival
+    from .archival import PDF_OPTIONS, mark_archival, write_archival
     from .fetcher import ASSET_BASE, AnnexFetcher
 
     PROGRESS_LOGGER.setLevel(logging.INFO)
@@ -70,7 +70,7 @@ def render_pdf(job: dict[str, Any], out: Path) -> dict[str, Any]:
     mark_archival(document)
     pages = len(document.pages)
     _say(progress="Creating PDF")
-    document.write_pdf(out, **options)
+    write_archival(document, out, options)
     return {"pages": pages, "refused": fetcher.refused}
 
 
@@ -89,7 +89,7 @@ def _warm_up() -> None:
 
     from ..meeting_data import EntryData, MeetingData, TableData
     from .annex import AnnexOptions, Words, build_annex
-    from .archival import PDF_OPTIONS, mark_archival
+    from .archival import PDF_OPTIONS, mark_archival, write_archival
     from .fetcher import ASSET_BASE, AnnexFetcher
     from .html import annex_html
 
@@ -101,7 +101,7 @@ def _warm_up() -> None:
     html = annex_html(build_annex(data, words, AnnexOptions(include_feedback=True)))
     document = HTML(string=html, base_url=ASSET_BASE, url_fetcher=AnnexFetcher()).render(**PDF_OPTIONS)
     mark_archival(document)
-    document.write_pdf(BytesIO(), **PDF_OPTIONS)
+    write_archival(document, BytesIO())
 
 
 def render_cards(job: dict[str, Any], out: Path) -> dict[str, Any]:
