@@ -366,3 +366,13 @@ def test_the_metadata_stream_is_plain_xml(documents):
         metadata = pdf.Root.Metadata
         assert "/Filter" not in metadata
         assert metadata.read_raw_bytes().startswith(b"<?xpacket begin=")
+
+
+@pytest.mark.parametrize("name", ["demo", "scripts"])
+def test_minutes_docx_passes_openxml_audit(name, tmp_path):
+    """The minutes' section as a Word document (the minute-taker's download) passes too."""
+    from facilitator.export import minutes
+
+    out = tmp_path / f"{name}-minutes.docx"
+    minutes.write_docx(meetings()[name], out)
+    assert not docx_errors(out)

@@ -59,10 +59,15 @@ def write_docx(annex: Annex, out: Path | str, progress: Callable[[int, int], Non
 STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
 
 
-def _setup(doc, annex: Annex) -> None:
+def drop_styles_with_effects(doc) -> None:
+    """Leave out the template's stale Word 2010 copy of the styles (every DOCX this tool writes)."""
     for r_id, relationship in list(doc.part.rels.items()):
         if relationship.reltype == STYLES_WITH_EFFECTS:
             doc.part.drop_rel(r_id)
+
+
+def _setup(doc, annex: Annex) -> None:
+    drop_styles_with_effects(doc)
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.left_margin = section.right_margin = Mm(25)

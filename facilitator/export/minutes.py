@@ -22,7 +22,7 @@ from docx.shared import Mm
 from ..meeting_data import MeetingData
 from . import richtext
 from .annex import cleaned
-from .docx_writer import _blocks, _Numbering, _xml_safe
+from .docx_writer import _blocks, _Numbering, _xml_safe, drop_styles_with_effects
 from .language import supported, tag, translator
 from .markdown_writer import escape_markdown
 from .richtext import to_markdown as feedback_markdown
@@ -92,6 +92,7 @@ def write_docx(data: MeetingData, out: Path | str | BinaryIO, lang: str | None =
     lang = supported(lang or data.language)
     title = section_title(lang)
     doc = Document()
+    drop_styles_with_effects(doc)
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.left_margin = section.right_margin = Mm(25)
