@@ -118,9 +118,11 @@ cluster: install
 
 PY_SOURCES := facilitator tests benchmarks deploy wsgi.py
 
+# ruff (style, imports, bugs, security) and mypy (types; [tool.mypy] in pyproject.toml says what it checks)
 lint: install lint-js
 	.venv/bin/ruff check $(PY_SOURCES)
 	.venv/bin/ruff format --check $(PY_SOURCES)
+	.venv/bin/mypy
 
 # ESLint (eslint.config.js) over the browser modules; static/vendor is built, not linted
 lint-js: node_modules/.installed

@@ -886,7 +886,7 @@ def test_lan_addresses_offline_and_with_a_network(monkeypatch):
     monkeypatch.setattr(network.socket, "getaddrinfo", no_host)
     assert network.lan_addresses() == []
     config = {"PUBLIC_URL": "http://127.0.0.1:5000", "PORT": 5000, "HOST": "127.0.0.1"}
-    lines = network.venue_lines(config, explicit_public_url=False)
+    lines = network.venue_lines(config)
     assert lines[-1] == "Geen netwerkadres gevonden: deze laptop is nu niet met een netwerk verbonden."
     assert not any("PUBLIC_URL=" in line for line in lines)
 
@@ -898,13 +898,11 @@ def test_lan_addresses_offline_and_with_a_network(monkeypatch):
     monkeypatch.setattr(network.socket, "getaddrinfo", lambda *a, **k: loopback_and_lan)
     assert network.lan_addresses() == ["192.168.1.20"]
     assert (
-        network.venue_lines(config, False)[-1]
+        network.venue_lines(config)[-1]
         == "Voor telefoons in de zaal: HOST=0.0.0.0 PUBLIC_URL=http://192.168.1.20:5000 make run"
     )
     lan = {**config, "PUBLIC_URL": "http://192.168.1.20:5000", "HOST": "0.0.0.0"}
-    assert network.venue_lines(lan, True) == [
-        "Telefoons en laptops in de zaal gebruiken: http://192.168.1.20:5000"
-    ]
+    assert network.venue_lines(lan) == ["Telefoons en laptops in de zaal gebruiken: http://192.168.1.20:5000"]
 
 
 def test_lan_address_from_the_routing_table_without_sending(monkeypatch):

@@ -4,6 +4,8 @@ through the same change machinery as the live pages, and restores earlier versio
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -31,6 +33,7 @@ def _load(slug: str, number: int):
 
 def _actor(meeting, number: int) -> changes.Actor:
     user = current_user()
+    assert user is not None  # the routes are login_required
     return changes.Actor(
         meeting_id=meeting.id, role="secretariat", table_number=number, label=f"secretariat:{user.name}"
     )
@@ -195,7 +198,7 @@ def _row_changes(meeting, form: EntriesForm, live: dict) -> tuple[list, dict[int
                     )
                 ]
             continue
-        wanted = []
+        wanted: list[tuple[Callable[..., Any], Callable[..., Any], dict[str, Any], str]] = []
         if f.delete.data:
             wanted.append((protocol.parse_delete_entry, changes.delete_entry, {"id": entry.id}, "delete"))
         else:
@@ -234,7 +237,8 @@ def save_entries(slug: str, number: int):
     if problems:
         return _page(meeting, table, problems, entries_form=form), 400
     actor = _actor(meeting, number)
-    meeting_id, outcomes, failed = meeting.id, [], None
+    meeting_id, outcomes = meeting.id, []
+    failed: tuple[int, str] | None = None
     try:
         with one_transaction(meeting_id):
             for index, change, command in planned:
@@ -244,6 +248,7 @@ def save_entries(slug: str, number: int):
                     failed = (index, exc.message)
                     raise
     except ProtocolError:
+        assert failed is not None  # only a change raises it, and it says which
         meeting, table = _load(slug, number)
         return _page(meeting, table, {failed[0]: [failed[1]]}, entries_form=form), 409
     for outcome in outcomes:
@@ -394,9 +399,3 @@ def restore_report_version(slug: str, number: int, version_id: int):
     ):
         flash(_("De eerdere versie van het verslag is teruggezet."), "success")
     return redirect(url_for("curation.report_history", slug=slug, number=number))
-
-
-@bp.app_template_global()
-def curation_url(meeting, number: int) -> str:
-    """The curation page of a table (for links from other secretariat pages)."""
-    return url_for("curation.table", slug=meeting.slug, number=number)
