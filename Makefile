@@ -90,8 +90,12 @@ $(I18N)/%/LC_MESSAGES/annex.mo: $(I18N)/%/LC_MESSAGES/annex.po .venv/.installed
 run: install
 	$(PY) -m facilitator
 
+# The whole suite measures coverage ([tool.coverage] in pyproject.toml, subprocesses included) and
+# fails under its floor (fail_under there); a subset (PYTEST_ARGS) prints its figure without the floor
+COV_ARGS = --cov --cov-report=term $(if $(strip $(PYTEST_ARGS)),--cov-fail-under=0)
+
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(COV_ARGS) $(PYTEST_ARGS)
 
 # The long fuzz run: the fuzz tests of `make test` with 25 times their examples, new ones each run
 fuzz: install
@@ -118,9 +122,11 @@ cluster: install
 
 PY_SOURCES := facilitator tests benchmarks deploy wsgi.py
 
+# ruff (style, imports, bugs, security) and mypy (types; [tool.mypy] in pyproject.toml says what it checks)
 lint: install lint-js
 	.venv/bin/ruff check $(PY_SOURCES)
 	.venv/bin/ruff format --check $(PY_SOURCES)
+	.venv/bin/mypy
 
 # ESLint (eslint.config.js) over the browser modules; static/vendor is built, not linted
 lint-js: node_modules/.installed

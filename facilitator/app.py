@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
@@ -25,7 +25,7 @@ def _sqlite_file_private(dialect: Any, connection_record: Any, cargs: Any, cpara
         create_sqlite_privately(cargs[0] if cargs else cparams.get("database", ""))
 
 
-def _async_mode() -> str:
+def _async_mode() -> Literal["gevent", "threading"]:
     """gevent when the process was monkey-patched for serving, threads otherwise (tests, CLI)."""
     try:
         from gevent import monkey

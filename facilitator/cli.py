@@ -132,7 +132,7 @@ def prepare_first_run(app: Flask) -> list[str]:
         lines.append(warning)
     from .network import venue_lines
 
-    lines += venue_lines(app.config, explicit_public_url="PUBLIC_URL" in os.environ)
+    lines += venue_lines(app.config)
     for meeting in db.session.execute(select(Meeting).order_by(Meeting.date)).scalars():
         data = operations.links(meeting, public)
         lines.append(f"\n{meeting.title} ({meeting.slug})")

@@ -24,6 +24,7 @@ class PipelinedRedisManager(socketio.RedisManager):
     """socketio.RedisManager whose publishes leave through one greenlet, many per round trip."""
 
     outbox: Any = None  # until a gevent server initialises it: publish at once
+    connected: bool  # RedisManager's own (socketio has no types)
 
     def initialize(self) -> None:
         super().initialize()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -28,8 +28,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .extensions import db
+from .extensions import Base, db
 from .rules import author_tag
+
+if TYPE_CHECKING:
+    # db.Model is made at run time from Base (Flask-SQLAlchemy's model_class), so a type checker
+    # sees only Base; the models use nothing that db.Model adds (no Model.query).
+    Model = Base
+else:
+    Model = db.Model
 
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
@@ -44,7 +51,7 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class Meeting(db.Model):
+class Meeting(Model):
     """A meeting (vergadering) with its round of tables."""
 
     __tablename__ = "meeting"
@@ -130,7 +137,7 @@ class _TemplateItem:
     label: Mapped[str] = mapped_column(String(80))
 
 
-class Bol(_TemplateItem, db.Model):
+class Bol(_TemplateItem, Model):
     """One circle of the meeting's brede-welvaart template."""
 
     __tablename__ = "bol"
@@ -140,7 +147,7 @@ class Bol(_TemplateItem, db.Model):
     meeting: Mapped[Meeting] = relationship(back_populates="bollen")
 
 
-class Horizon(_TemplateItem, db.Model):
+class Horizon(_TemplateItem, Model):
     """One horizon of the template: hier en nu, later, elders."""
 
     __tablename__ = "horizon"
@@ -150,7 +157,7 @@ class Horizon(_TemplateItem, db.Model):
     meeting: Mapped[Meeting] = relationship(back_populates="horizons")
 
 
-class RoundTable(db.Model):
+class RoundTable(Model):
     """One table (tafel) of the meeting, with its people and report."""
 
     __tablename__ = "round_table"
@@ -189,7 +196,7 @@ class RoundTable(db.Model):
         return [e for e in self.entries if e.deleted_at is None]
 
 
-class Participant(db.Model):
+class Participant(Model):
     """A person at a table, in print order."""
 
     __tablename__ = "participant"
@@ -202,7 +209,7 @@ class Participant(db.Model):
     table: Mapped[RoundTable] = relationship(back_populates="participants")
 
 
-class Entry(db.Model):
+class Entry(Model):
     """An entry (inbreng) in the template: text, the bollen it sits in, its horizons.
 
     The id is chosen by the client, so that a resent add is recognised.
@@ -238,7 +245,7 @@ class Entry(db.Model):
         }
 
 
-class Operation(db.Model):
+class Operation(Model):
     """The append-only change log: one row per applied change.
 
     Keyed by the client's operation id per meeting, so that a resent change is
@@ -266,7 +273,7 @@ class Operation(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class AccessToken(db.Model):
+class AccessToken(Model):
     """A join link's token: exactly one role on one table (or, for screen/chair/minutes, the meeting)."""
 
     __tablename__ = "access_token"
@@ -295,7 +302,7 @@ class AccessToken(db.Model):
         ).scalar_one_or_none()
 
 
-class User(db.Model):
+class User(Model):
     """A secretariat account."""
 
     __tablename__ = "user_account"
@@ -314,7 +321,7 @@ class User(db.Model):
         return check_password_hash(self.password_hash, password)
 
 
-class LoginFailure(db.Model):
+class LoginFailure(Model):
     """Failed logins per key (account name and client address), for throttling."""
 
     __tablename__ = "login_failure"
@@ -324,7 +331,7 @@ class LoginFailure(db.Model):
     last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class Presence(db.Model):
+class Presence(Model):
     """Who is connected where, shared by every server process."""
 
     __tablename__ = "presence"
@@ -337,7 +344,7 @@ class Presence(db.Model):
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class ReportVersion(db.Model):
+class ReportVersion(Model):
     """A saved version of a table's report: who, when, what.
 
     Keystrokes of one person within a couple of minutes form one version; a new
@@ -355,7 +362,7 @@ class ReportVersion(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class HouseStyle(db.Model):
+class HouseStyle(Model):
     """The organisation's house style (meeting_id NULL: one row) or a meeting's own.
 
     A meeting gets its own row when its session file carries a [style] section; every
@@ -378,7 +385,7 @@ class HouseStyle(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
-class TokenUsage(db.Model):
+class TokenUsage(Model):
     """What one join link has stored lately: the storage budget of live/budget.py.
 
     Counted per token in the database, so that neither a reconnect nor another server

@@ -38,7 +38,7 @@ def lan_addresses() -> list[str]:
         infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
     except OSError:
         infos = []
-    found += [info[4][0] for info in infos]
+    found += [str(info[4][0]) for info in infos]
     unique: list[str] = []
     for address in found:
         if _usable(address) and address not in unique:
@@ -63,7 +63,7 @@ def suggested_urls(port: int | str, addresses: list[str] | None = None) -> list[
     return [f"http://{address}:{port}" for address in (lan_addresses() if addresses is None else addresses)]
 
 
-def venue_lines(config, explicit_public_url: bool, addresses: list[str] | None = None) -> list[str]:
+def venue_lines(config, addresses: list[str] | None = None) -> list[str]:
     """What `make run` says about reaching it from the room (nothing wrong when offline)."""
     public = config["PUBLIC_URL"]
     if not is_local_only(public):

@@ -169,9 +169,9 @@ def update_meeting(meeting: Meeting, data: MeetingData) -> Meeting:
         _apply_meeting_fields(meeting, data)
         _apply_template(meeting, data)
         wanted = {t.number: t for t in data.tables}
-        for table in list(meeting.tables):
-            if table.number not in wanted:
-                meeting.tables.remove(table)
+        for gone in list(meeting.tables):
+            if gone.number not in wanted:
+                meeting.tables.remove(gone)
         for tdata in data.tables:
             table = meeting.table(tdata.number)
             if table is None:
@@ -284,6 +284,7 @@ def undo_rotation(meeting: Meeting, token_id: int) -> AccessToken:
     if undo_deadline(token) is None:
         raise ValueError("rotation can no longer be undone")
     previous = db.session.get(AccessToken, token.replaces_id)
+    assert previous is not None  # undo_deadline found it
     try:
         token.revoked_at = utcnow()
         previous.revoked_at = None

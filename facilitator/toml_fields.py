@@ -8,6 +8,7 @@ source is known, its line. ``sessionfile`` adds the sections of a session file o
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import date
 from typing import Any
 
@@ -55,7 +56,7 @@ class FieldReader:
             where += " " + _("(regel %(line)s)", line=line)
         self.problems.append(one_line(f"{where}: {message}"))
 
-    def unknown(self, table: Raw, allowed: set[str], path: Where) -> None:
+    def unknown(self, table: Raw, allowed: Collection[str], path: Where) -> None:
         for key in table:
             if key not in allowed:
                 self.problem(

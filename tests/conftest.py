@@ -173,6 +173,13 @@ def client(app):
 
 
 @pytest.fixture
+def ctx(app):
+    """An application context for the test body."""
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
 def runner(app):
     """A runner for the app's CLI commands."""
     return app.test_cli_runner()
@@ -189,6 +196,12 @@ def import_session(app):
             return operations.import_meeting(sessionfile.loads(raw)).slug
 
     return _import
+
+
+@pytest.fixture
+def ser(import_session) -> str:
+    """The SER meeting of 27 January 2023 with its reports and entries; its slug."""
+    return import_session(SESSIONS / "ser-raad-2023-01-27.toml")
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import unicodedata
 import pytest
 
 from facilitator.export import figure, fonts, richtext
-from tests.test_annex import PdfReadBack, export_cli
+from tests.annex_support import PdfReadBack, export_cli
 
 MM = 72 / 25.4
 A4_WIDTH = 210 * MM

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from facilitator.export.annex import AnnexOptions
-from tests.test_annex import PdfReadBack
+from tests.annex_support import PdfReadBack
 
 PASSWD = Path("/etc/passwd")
 
@@ -375,7 +375,7 @@ def structure_meeting():
     import dataclasses
 
     from facilitator.meeting_data import EntryData, TableData
-    from tests.test_annex import DEMO_DATA
+    from tests.annex_support import DEMO_DATA
 
     blob = "\n".join(STRUCTURE_PAYLOADS)
     report = "\n\n".join(STRUCTURE_PAYLOADS) + "\n\n" + blob + "\n\nSlot van tafel 1"

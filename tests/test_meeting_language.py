@@ -22,7 +22,7 @@ from facilitator.export import language
 from facilitator.export.annex import annex_words, build_annex
 from facilitator.models import Meeting
 
-from .test_annex import PdfReadBack, dispose, export_cli, make_app
+from .annex_support import PdfReadBack, dispose, export_cli, make_app
 
 REPO = Path(__file__).resolve().parent.parent
 PO = REPO / "facilitator" / "translations" / "en" / "LC_MESSAGES" / "annex.po"
@@ -306,7 +306,7 @@ def test_export_and_import_keep_the_language(app, import_session, logged_in):
 
 
 def _form(post_form, logged_in, url: str, **changes):
-    from .test_secretariat import form_values
+    from .secretariat_support import form_values
 
     values = form_values(logged_in.get(url).get_data(as_text=True))
     values.update(changes)
@@ -323,7 +323,7 @@ def test_meeting_form_sets_and_refuses_the_language(app, import_session, logged_
     response = _form(post_form, logged_in, url, language="fr")
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    from .test_secretariat import field_errors
+    from .secretariat_support import field_errors
 
     assert 'moet "nl" of "en" zijn (Nederlands of Engels), niet "fr"' in field_errors(page, "language")
     with app.app_context():

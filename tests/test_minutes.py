@@ -15,7 +15,7 @@ from docx import Document
 
 from facilitator.export.markdown_writer import escape_markdown
 
-from .test_cli import SER, SER_SLUG, cli, sqlite_snapshot, sqlite_url
+from .cli_support import SER, SER_SLUG, cli, sqlite_snapshot, sqlite_url
 
 SMALL = """
 format = 1

@@ -25,7 +25,7 @@ bp = Blueprint("capture", __name__)
 def _page(token: str, role: str, template: str):
     access = token_or_404(token, role)
     meeting = access.meeting
-    table = meeting.table(access.table_number)
+    table = None if access.table_number is None else meeting.table(access.table_number)
     if table is None:  # the table was removed; its links are revoked with it
         abort(404)
     page_data = {

@@ -4,6 +4,7 @@ drawn, so a form sent twice (a double click, a reload) applies once."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -54,7 +55,7 @@ def entry_fields(text_field: type[Field]) -> tuple[Field, Field, Field]:
     return text, bollen, horizons
 
 
-def offer_template(form: Form, meeting) -> None:
+def offer_template(form: Any, meeting) -> None:
     """Offer the meeting's bollen and horizons in a form made with ``entry_fields``."""
     form.bollen.choices = [(b.key, b.label) for b in meeting.bollen]
     form.horizons.choices = [(h.key, h.label) for h in meeting.horizons]
@@ -127,9 +128,6 @@ class EntriesForm(ChangeForm):
         for row in self.entries:
             offer_template(row.form, meeting)
         return self
-
-    def row_errors(self) -> int:
-        return sum(1 for row in self.entries if row.errors)
 
 
 class ActionForm(ChangeForm):

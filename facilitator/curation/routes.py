@@ -4,6 +4,7 @@ through the same change machinery as the live pages, and restores earlier versio
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -32,7 +33,9 @@ def _load(slug: str, number: int):
 
 
 def _caller(meeting, number: int) -> Caller:
-    return Caller(meeting.id, "secretariat", number, name=current_user().name)
+    user = current_user()
+    assert user is not None  # the routes are login_required
+    return Caller(meeting.id, "secretariat", number, name=user.name)
 
 
 def _apply(meeting, number: int, action: str, payload: dict) -> bool:
@@ -193,7 +196,7 @@ def _row_changes(meeting, form: EntriesForm, live: dict) -> tuple[list, dict[int
                     )
                 ]
             continue
-        wanted = []
+        wanted: list[tuple[str, dict[str, Any], str]] = []
         if f.delete.data:
             wanted.append(("entry:delete", {"id": entry.id}, "delete"))
         else:
@@ -232,7 +235,8 @@ def save_entries(slug: str, number: int):
     if problems:
         return _page(meeting, table, problems, entries_form=form), 400
     caller = _caller(meeting, number)
-    meeting_id, outcomes, failed = meeting.id, [], None
+    meeting_id, outcomes = meeting.id, []
+    failed: tuple[int, str] | None = None
     try:
         with one_transaction(meeting_id):
             for index, command in planned:
@@ -242,6 +246,7 @@ def save_entries(slug: str, number: int):
                     failed = (index, exc.message)
                     raise
     except ProtocolError:
+        assert failed is not None  # only a change raises it, and it says which
         meeting, table = _load(slug, number)
         return _page(meeting, table, {failed[0]: [failed[1]]}, entries_form=form), 409
     for outcome in outcomes:

@@ -33,7 +33,7 @@ def one_transaction(meeting_id: int) -> Iterator[None]:
         # the meeting's write lock, as the sequence UPDATE of every change does
         connection.execute(text("UPDATE meeting SET seq = seq WHERE id = :id"), {"id": meeting_id})
         session = Session(bind=connection, join_transaction_mode="create_savepoint")
-        db.session.registry.set(session)
+        db.session.registry.set(session)  # type: ignore[arg-type]  # a plain Session serves as well
         try:
             yield
         finally:

@@ -155,7 +155,6 @@ class Annex:
     """The whole annex as plain data."""
 
     title: str
-    meeting_title: str
     footer: str
     document_title: str
     meta: list[tuple[str, str]]
@@ -296,7 +295,6 @@ def build_annex(
     title = words.default_title if data.annex_title == DEFAULT_ANNEX_TITLE else data.annex_title
     return Annex(
         title=title,
-        meeting_title=data.title,
         footer=f"{data.title} · {short_date}",
         document_title=f"{title} — {data.title}, {short_date}",
         meta=meta,
@@ -340,7 +338,7 @@ def _load(kind: Any, value: Any) -> Any:
         return tuple(_load(a, v) for a, v in zip(typing.get_args(kind), value, strict=True))
     if origin is dict:
         return dict(value)
-    if dataclasses.is_dataclass(kind):
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
         hints = typing.get_type_hints(kind)  # resolved in the module that defines ``kind``
         return kind(
             **{f.name: _load(hints[f.name], value[f.name]) for f in dataclasses.fields(kind) if f.init}

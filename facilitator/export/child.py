@@ -192,17 +192,19 @@ def _run(
     """Feed the job to the child, relay its progress, enforce the deadline, judge the outcome."""
 
     lines: queue.Queue[bytes | None] = queue.Queue()
+    assert proc.stdin is not None and proc.stderr is not None  # both are pipes
+    stdin, stderr = proc.stdin, proc.stderr
 
     def feed() -> None:
         # a child that died early breaks the pipe; its stderr says why
         with contextlib.suppress(OSError):
-            proc.stdin.write(payload)
+            stdin.write(payload)
         with contextlib.suppress(OSError):
-            proc.stdin.close()
+            stdin.close()
 
     def pump() -> None:
         try:
-            for line in proc.stderr:
+            for line in stderr:
                 lines.put(line)
         except (OSError, ValueError):
             pass  # the pipe was closed under us: the run is over anyway

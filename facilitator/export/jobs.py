@@ -78,7 +78,7 @@ def start(slug: str, fmt: str, options: AnnexOptions, user_id: int | None) -> st
         "pid": os.getpid(),
     }
     _write(directory, job_id, status)
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's app
     socketio.start_background_task(_run, app, directory, job_id)
     return job_id
 
@@ -87,7 +87,7 @@ def _run(app: Flask, directory: Path, job_id: str) -> None:
     """The background task: wait for a slot, export, record the outcome."""
     with app.app_context():
         status = json.loads((directory / f"{job_id}.json").read_text())
-        last = {"t": 0.0, "stage": ""}
+        last: dict[str, Any] = {"t": 0.0, "stage": ""}
 
         def progress(fraction: float, stage: str) -> None:
             now = time.monotonic()

@@ -27,8 +27,6 @@ from .language import supported, tag, translator
 from .markdown_writer import escape_markdown
 from .richtext import to_markdown as feedback_markdown
 
-SECTION_TITLE = "Terugkoppeling tafels"  # in Dutch; section_title(lang) in the meeting's language
-
 
 def section_title(lang: str = "nl") -> str:
     """The section's heading: "Terugkoppeling tafels", "Feedback from the tables"."""
@@ -107,7 +105,7 @@ def write_docx(data: MeetingData, out: Path | str | BinaryIO, lang: str | None =
         lead.add_run(_xml_safe(item.lead)).bold = True
         lead.paragraph_format.keep_with_next = True
         _blocks(doc, richtext.parse(item.text), numbering=numbering)
-    doc.save(out if hasattr(out, "write") else str(out))
+    doc.save(str(out) if isinstance(out, str | Path) else out)
 
 
 def _language(doc, locale: str) -> None:

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -130,7 +131,7 @@ def export_annex(
         return ExportResult(out, fmt, time.monotonic() - started)
 
     if fmt == "pdf":
-        job = {"format": "pdf", "html": _html(annex, report, breathe)}
+        job: dict[str, Any] = {"format": "pdf", "html": _html(annex, report, breathe)}
         if annex.style and annex.style.logo_type:
             # served to WeasyPrint by the child's fetcher under one fixed URL (fonts.logo_url)
             job["logo"] = {"type": annex.style.logo_type, "data": annex.style.logo}

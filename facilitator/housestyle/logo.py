@@ -195,9 +195,9 @@ def _raster(raw: bytes, kind: str) -> tuple[bytes, str, bytes]:
         png = out.getvalue()
         return png, "png", png
     picture.save(out, "JPEG", quality=90)
-    png = io.BytesIO()
-    picture.save(png, "PNG")
-    return out.getvalue(), "jpeg", png.getvalue()
+    png_out = io.BytesIO()
+    picture.save(png_out, "PNG")
+    return out.getvalue(), "jpeg", png_out.getvalue()
 
 
 def sanitise_svg(raw: bytes) -> bytes:

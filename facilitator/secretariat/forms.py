@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
@@ -28,7 +29,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # not in types-WTForms yet
 from wtforms.widgets import DateInput
 
 from .. import sessionfile
@@ -244,7 +245,7 @@ class MeetingForm(FlaskForm):
 
     # -- problems back onto the fields ------------------------------------------------------
 
-    def show_problems(self, problems: list[str], skip: set[str] = frozenset()) -> None:
+    def show_problems(self, problems: list[str], skip: Collection[str] = frozenset()) -> None:
         """Put each validator problem next to its field, or at the top when it has none."""
         rows = self.kept_rows()
         for line in problems:
