@@ -105,7 +105,10 @@ def _add_picture(doc: Document, raw: bytes) -> str:
     """The image in Pictures/, named by its content with the extension and media type of its kind."""
     kind = "jpeg" if raw.startswith(b"\xff\xd8\xff") else "png"  # the logo is PNG or JPEG, a figure PNG
     path = f"Pictures/{hashlib.sha256(raw).hexdigest()[:32]}.{'jpg' if kind == 'jpeg' else 'png'}"
-    doc.container.set_part(path, raw)
+    container = doc.container
+    if container is None:  # a Document made with Document("text") always has its package
+        raise RuntimeError("the ODT document has no package to hold the picture")
+    container.set_part(path, raw)
     doc.manifest.add_full_path(path, f"image/{kind}")
     return path
 
