@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from pycrdt import Doc, Text
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -54,7 +55,15 @@ class Job:
     command: Change
     # an Outcome, or the exception to raise in the caller (ProtocolError, a database error)
     result: Any = None
-    logged: dict[str, Any] | None = None  # command.logged(), computed once
+    logged: dict[str, Any] = field(default_factory=dict)  # command.logged(), computed once
+
+    @property
+    def table_number(self) -> int:
+        """The caller's table (a change to its own table: the batch has checked that it exists)."""
+        number = self.caller.table_number
+        if number is None:
+            raise table_gone()
+        return number
 
 
 # finish(seq) -> the acknowledgement's fields, the events, bytes written beside the log (budget)
@@ -75,7 +84,7 @@ class Report:
     """A table's report within the batch: its document and what to write once."""
 
     table_id: int
-    doc: Doc
+    doc: Doc[Text]
     stored: bytes | None
     stored_text: str
     accepted: list[bytes] = field(default_factory=list)
@@ -118,7 +127,7 @@ class MeetingBatch:
                 # its own SAVEPOINT in the batch's transaction, released when the batch is written
                 self.orm = Session(bind=self.conn, join_transaction_mode="create_savepoint")
                 self._previous = db.session() if db.session.registry.has() else None
-                db.session.registry.set(self.orm)
+                db.session.registry.set(self.orm)  # type: ignore[arg-type]  # a plain Session serves
         return self.orm
 
     def close(self, written: bool) -> None:
@@ -140,12 +149,18 @@ class MeetingBatch:
         after the batch's entry and report locks, in the order every batch takes them)."""
         if self.meeting is None:
             self.conn.execute(sql.LOCK_MEETING, {"meeting": self.meeting_id})
-            self.meeting = self.session().get(Meeting, self.meeting_id, populate_existing=True)
+            meeting = self.session().get(Meeting, self.meeting_id, populate_existing=True)
+            if meeting is None:  # deleted meanwhile: its tokens went with it
+                raise TokenRevoked()
+            self.meeting = meeting
         return self.meeting
 
     def table_row(self, table_id: int) -> RoundTable:
         """A table of the meeting as a model, in the batch's session (read now)."""
-        return self.session().get(RoundTable, table_id, populate_existing=True)
+        table = self.session().get(RoundTable, table_id, populate_existing=True)
+        if table is None:
+            raise table_gone()
+        return table
 
 
 def apply(jobs: list[Job], conn: Any = None, cache: bool = True) -> None:
@@ -213,8 +228,8 @@ def _transaction(jobs: list[Job], held: Any, cache: bool) -> list[Any]:
 
 
 def _meeting_batch(
-    conn, meeting_id: int, jobs: list[Job], answers: dict[int, Any], cache: bool, on_session: bool
-):
+    conn: Connection, meeting_id: int, jobs: list[Job], answers: dict[int, Any], cache: bool, on_session: bool
+) -> dict[int, Report]:
     ops = [job.command.op for job in jobs]
     # the batch's tokens that still work, joined to their storage budgets (one query)
     tokens = sorted({job.caller.token for job in jobs if job.caller.token is not None})
@@ -228,16 +243,18 @@ def _meeting_batch(
     # the meeting's phase with the batch's tables (one query)
     # the tables whose rows a change on models writes (attendance, the feedback): locked with
     # the reports, before the meeting's row, in the order every batch takes its locks
-    on_models = {_model_table(job) for job in jobs if ACTIONS[job.command.kind].apply is not None} - {None}
-    numbers = ({job.caller.table_number for job in jobs} | on_models) - {None}
+    on_models = {
+        n for job in jobs if ACTIONS[job.command.kind].apply is not None and (n := _model_table(job))
+    }
+    numbers = {n for job in jobs if (n := job.caller.table_number) is not None} | on_models
     rows = conn.execute(sql.PHASE_AND_TABLES, {"meeting": meeting_id, "numbers": sorted(numbers)}).all()
     phase, closed_seq = rows[0].phase, rows[0].closed_seq
     tables = {row.number: row.id for row in rows if row.id is not None}
     locks = [(ACTIONS[job.command.kind].locks, job) for job in jobs]
     entries = _lock_entries(conn, [job.command for lock, job in locks if lock == "entry"])
-    wanted = {tables.get(job.caller.table_number) for lock, job in locks if lock == "report"}
-    wanted |= {tables.get(number) for number in on_models}
-    batch = MeetingBatch(conn, meeting_id, tables, entries, _lock_reports(conn, wanted - {None}, cache))
+    wanted = {job.caller.table_number for lock, job in locks if lock == "report"} | on_models
+    table_ids = {tables[n] for n in wanted if n is not None and n in tables}
+    batch = MeetingBatch(conn, meeting_id, tables, entries, _lock_reports(conn, table_ids, cache))
     batch.on_session = on_session
     usage = budget.BatchBudget(
         conn, {job.caller.token_id for job in jobs if job.caller.token in alive}, rows=usage_rows
@@ -263,7 +280,13 @@ def _model_table(job: Job) -> int | None:
 
 
 def _stage_all(
-    batch: MeetingBatch, jobs: list[Job], alive, stored, phase_and_close, usage, answers
+    batch: MeetingBatch,
+    jobs: list[Job],
+    alive: set[str | None],
+    stored: dict[str, Any],
+    phase_and_close: tuple[str, int | None],
+    usage: budget.BatchBudget,
+    answers: dict[int, Any],
 ) -> list[Staged]:
     """Answer resends and revoked links; let each other change's action check and stage it."""
     phase, closed_seq = phase_and_close
@@ -286,7 +309,7 @@ def _stage_all(
                 table_id = None
                 if action.scope == "table":
                     check_open(phase, closed_seq, command.base, job.caller.role)
-                    table_id = batch.tables.get(job.caller.table_number)
+                    table_id = batch.tables.get(job.table_number)
                     if table_id is None:
                         raise table_gone()
                 if action.stage is not None:
@@ -320,7 +343,7 @@ def _stage_model_change(batch: MeetingBatch, job: Job, action: Any, table_id: in
     return Staged(job, subject, finished)
 
 
-def _lock_entries(conn, commands: list[Any]) -> dict[str, dict[str, Any]]:
+def _lock_entries(conn: Connection, commands: list[Any]) -> dict[str, dict[str, Any]]:
     """The entries the batch names, locked in id order (PostgreSQL) against concurrent writers."""
     ids = sorted({c.id for c in commands})
     if not ids:
@@ -329,7 +352,7 @@ def _lock_entries(conn, commands: list[Any]) -> dict[str, dict[str, Any]]:
     return {row["id"]: dict(row) for row in rows}
 
 
-def _lock_reports(conn, table_ids: set[int], cache: bool = True) -> dict[int, Report]:
+def _lock_reports(conn: Connection, table_ids: set[int], cache: bool = True) -> dict[int, Report]:
     """The reports the batch changes, locked, each as a CRDT document (cached when still current)."""
     if not table_ids:
         return {}
@@ -346,9 +369,9 @@ def _lock_reports(conn, table_ids: set[int], cache: bool = True) -> dict[int, Re
     return out
 
 
-def fresh_doc(text: str, state: bytes | None, updates: tuple[bytes, ...] | list[bytes] = ()) -> Doc:
+def fresh_doc(text: str, state: bytes | None, updates: tuple[bytes, ...] | list[bytes] = ()) -> Doc[Text]:
     """A report's document from its stored state (or text), with updates merged after it."""
-    doc = Doc()
+    doc: Doc[Text] = Doc()
     ytext = doc.get(REPORT_KEY, type=Text)
     if state:
         doc.apply_update(state)
@@ -359,7 +382,9 @@ def fresh_doc(text: str, state: bytes | None, updates: tuple[bytes, ...] | list[
     return doc
 
 
-def _write(batch: MeetingBatch, accepted: list[Staged], answers: dict[int, Any], usage) -> None:
+def _write(
+    batch: MeetingBatch, accepted: list[Staged], answers: dict[int, Any], usage: budget.BatchBudget
+) -> None:
     """Take the sequence numbers last, write everything with executemany, answer each change."""
     conn, entries = batch.conn, batch.entries
     if batch.changed:

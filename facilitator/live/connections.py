@@ -9,10 +9,18 @@ import dataclasses
 import time
 from typing import Any
 
+from flask import request
+
 from ..rules import LIMITS
 from .registry import Caller
 
 _connections: dict[str, dict[str, Any]] = {}
+
+
+def current_sid() -> str:
+    """The socket of the event being handled (Flask-SocketIO puts its id on the request)."""
+    sid: str = request.sid  # type: ignore[attr-defined]  # set by Flask-SocketIO, not in Flask's types
+    return sid
 
 
 def open_(sid: str, caller: Caller) -> None:

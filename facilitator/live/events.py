@@ -12,10 +12,11 @@ Importing this module registers the handlers; nothing but the app factory import
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
-from flask import request
-from flask_socketio import ConnectionRefusedError, disconnect, join_room
+from flask_socketio import disconnect, join_room
+from socketio.exceptions import ConnectionRefusedError
 from sqlalchemy import select
 
 from ..extensions import db, socketio
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 
 def _caller(check: bool) -> Caller | None:
     """The connection's caller; with ``check``, only while its token is still active (read now)."""
-    caller = connections.caller(request.sid)
+    caller = connections.caller(connections.current_sid())
     if caller is None:
         return None
     if check:
@@ -52,21 +53,21 @@ def _rollback() -> None:
         log.debug("rollback failed", exc_info=True)
 
 
-def _handler(action: Action):
+def _handler(action: Action) -> Callable[..., dict[str, Any]]:
     """The handler of one action: check the caller's token and role, parse, run, broadcast.
 
     A batched change's token is checked in its batch's transaction.
     """
     batched = action.engine == "batch"
 
-    def handle(payload: Any = None, *extra: Any):
+    def handle(payload: Any = None, *extra: Any) -> dict[str, Any]:
         try:
             caller = _caller(check=not batched)
             if caller is None:
                 raise TokenRevoked()
             if caller.role not in action.roles:
                 raise ProtocolError("forbidden")
-            if not connections.rate_ok(request.sid):
+            if not connections.rate_ok(connections.current_sid()):
                 raise ProtocolError("rate_limited")
             command = action.parse(payload, protocol.template_of(caller.meeting_id, lambda: caller.meeting))
             if action.handle is not None:
@@ -74,7 +75,7 @@ def _handler(action: Action):
             return broadcast.publish(caller.meeting_id, executor.execute(caller, command))
         except TokenRevoked as exc:
             _rollback()
-            broadcast.revoked(request.sid)
+            broadcast.revoked(connections.current_sid())
             disconnect()
             return exc.ack()
         except ProtocolError as exc:
@@ -101,7 +102,7 @@ for _action in CLIENT_EVENTS.values():
 
 
 @socketio.on("connect", namespace=NAMESPACE)
-def on_connect(auth: Any = None):
+def on_connect(auth: Any = None) -> None:
     """Accept a connection only with an active token; join its rooms; send the snapshot."""
     raw = auth.get("token") if isinstance(auth, dict) else None
     author = author_hash(auth.get("author")) if isinstance(auth, dict) else None
@@ -110,17 +111,21 @@ def on_connect(auth: Any = None):
         if token is None:
             raise ConnectionRefusedError("unknown or revoked token")
         meeting_id, number, role = token.meeting_id, token.table_number, token.role
-        connections.open_(request.sid, Caller(meeting_id, role, number, token.token, token.id, author))
+        connections.open_(
+            connections.current_sid(), Caller(meeting_id, role, number, token.token, token.id, author)
+        )
         for room in broadcast.rooms_to_join(meeting_id, number, role):
             join_room(room)
-        presence.join(request.sid, token)
-        broadcast.send("snapshot", snapshot.snapshot(token.meeting, role, number, author), request.sid)
+        presence.join(connections.current_sid(), token)
+        broadcast.send(
+            "snapshot", snapshot.snapshot(token.meeting, role, number, author), connections.current_sid()
+        )
         broadcast.presence(meeting_id, number)
     except ConnectionRefusedError:
         raise
     except Exception:
         _rollback()
-        connections.close(request.sid)
+        connections.close(connections.current_sid())
         log.exception("live connect failed")
         raise ConnectionRefusedError("server error") from None
     finally:
@@ -128,16 +133,16 @@ def on_connect(auth: Any = None):
 
 
 @socketio.on("disconnect", namespace=NAMESPACE)
-def on_disconnect(*args: Any):
+def on_disconnect(*args: Any) -> None:
     """Forget the connection and tell the table who is still there."""
-    state = connections.close(request.sid)
+    state = connections.close(connections.current_sid())
     try:
-        where = presence.leave(request.sid)
+        where = presence.leave(connections.current_sid())
         if where is not None:
             broadcast.presence(*where)
     except Exception:  # the database may be gone at shutdown; presence is best effort
         db.session.rollback()
-        log.debug("presence cleanup failed for %s (%s)", request.sid, state)
+        log.debug("presence cleanup failed for %s (%s)", connections.current_sid(), state)
     # No db.session.remove() here: a rotation disconnects the old link's sockets from inside
     # the secretariat's request, whose app context (and session) this handler then shares;
     # removing it would detach that request's objects (a 500). A handler that owns its

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from typing import Any
+from typing import Any, Literal, overload
 
 from flask_babel import lazy_gettext as _l
 
@@ -33,6 +33,10 @@ def op_id(payload: dict[str, Any], key: str = "op") -> str:
     return value
 
 
+@overload
+def sequence(payload: dict[str, Any], field: str, required: Literal[True]) -> int: ...
+@overload
+def sequence(payload: dict[str, Any], field: str, required: bool) -> int | None: ...
 def sequence(payload: dict[str, Any], field: str, required: bool) -> int | None:
     """A meeting sequence number (``base`` of a change, ``since`` of a sync)."""
     value = payload.get(field)
@@ -51,7 +55,7 @@ def choice(payload: dict[str, Any], field: str, allowed: tuple[str, ...]) -> str
             "invalid",
             _l("'%(field)s' moet een van deze zijn: %(allowed)s.", field=field, allowed=", ".join(allowed)),
         )
-    return value
+    return str(value)
 
 
 def boolean(payload: dict[str, Any], field: str) -> bool:
@@ -94,6 +98,10 @@ def table_numbers(value: Any, field: str, existing: tuple[int, ...]) -> list[int
     return list(value)
 
 
+@overload
+def entry_text(payload: dict[str, Any], required: Literal[True]) -> str: ...
+@overload
+def entry_text(payload: dict[str, Any], required: bool) -> str | None: ...
 def entry_text(payload: dict[str, Any], required: bool) -> str | None:
     """Entry text: 1–500 characters once trimmed."""
     if "text" not in payload and not required:
@@ -133,6 +141,14 @@ def report_text(payload: dict[str, Any]) -> str:
     return value
 
 
+@overload
+def keys(
+    payload: dict[str, Any], field: str, allowed: tuple[str, ...], required: Literal[True], at_least: int
+) -> list[str]: ...
+@overload
+def keys(
+    payload: dict[str, Any], field: str, allowed: tuple[str, ...], required: bool, at_least: int
+) -> list[str] | None: ...
 def keys(
     payload: dict[str, Any], field: str, allowed: tuple[str, ...], required: bool, at_least: int
 ) -> list[str] | None:

@@ -52,8 +52,11 @@ class Caller:
 
     @property
     def meeting(self) -> Meeting:
-        """The caller's meeting, read now."""
-        return db.session.get(Meeting, self.meeting_id)
+        """The caller's meeting, read now (refused ``not_found`` once it is gone)."""
+        meeting = db.session.get(Meeting, self.meeting_id)
+        if meeting is None:
+            raise ProtocolError("not_found")
+        return meeting
 
 
 @dataclass
@@ -64,7 +67,14 @@ class Outcome:
     events: list[Event] = field(default_factory=list)
 
 
+# a change made on models, once it has its seq: -> (ack fields, events)
+Finish = Callable[[int], tuple[dict[str, Any], list[Event]]]
+# what an action's ``apply`` returns: the change's subject for the log, and its finish
+Applied = tuple[str, Finish]
+
 Engine = Literal["batch", "read"]
+# an event's copy for the screens: (data, ids hidden meanwhile) -> data (the same object: no change)
+Screened = Callable[..., dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -106,7 +116,7 @@ class Emit:
     gives the screens' copy when it differs (None: the same)."""
 
     audience: Literal["table", "meeting", "minutes"]
-    screened: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None
+    screened: Screened | None = None
 
 
 ACTIONS: dict[str, Action] = {}  # every action by name (filled when live/actions/ is imported)
@@ -122,7 +132,9 @@ def register(*actions: Action) -> None:
         ACTIONS[action.name] = action
 
 
-def emits(name: str, audience: Literal["table", "meeting", "minutes"], screened=None) -> None:
+def emits(
+    name: str, audience: Literal["table", "meeting", "minutes"], screened: Screened | None = None
+) -> None:
     """Declare a server event a change emits and who receives it."""
     EMITS[name] = Emit(audience, screened)
 

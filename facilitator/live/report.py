@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import base64
 import difflib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from pycrdt import Doc, Text, get_update
@@ -33,7 +35,7 @@ class TextDoc:
 
     key: str
     state: str
-    messages: dict = field(hash=False, compare=False)
+    messages: dict[str, Any] = field(hash=False, compare=False)
 
 
 REPORT = TextDoc(
@@ -58,9 +60,9 @@ FEEDBACK = TextDoc(
 )
 
 
-def report_doc(table: RoundTable, kind: TextDoc = REPORT) -> Doc:
+def report_doc(table: RoundTable, kind: TextDoc = REPORT) -> Doc[Text]:
     """The table's report (or feedback) as a CRDT document (made from the plain text the first time)."""
-    doc = Doc()
+    doc: Doc[Text] = Doc()
     text = doc.get(kind.key, type=Text)
     if state := getattr(table, kind.state):
         doc.apply_update(state)
@@ -69,7 +71,7 @@ def report_doc(table: RoundTable, kind: TextDoc = REPORT) -> Doc:
     return doc
 
 
-def report_text(doc: Doc, kind: TextDoc = REPORT) -> str:
+def report_text(doc: Doc[Text], kind: TextDoc = REPORT) -> str:
     """The document's report (or feedback) as plain text."""
     return str(doc.get(kind.key, type=Text))
 
@@ -79,13 +81,14 @@ def ensure_report_state(table: RoundTable, kind: TextDoc = REPORT) -> bytes:
     if getattr(table, kind.state) is None:
         setattr(table, kind.state, report_doc(table, kind).get_update())
         db.session.commit()
-    return getattr(table, kind.state)
+    state: bytes = getattr(table, kind.state)
+    return state
 
 
 # --- merging a client's update -------------------------------------------------------------
 
 
-def _varuints(data: bytes, start: int = 0):
+def _varuints(data: bytes, start: int = 0) -> Iterator[int]:
     """Read lib0 variable-length unsigned integers from ``data`` (a state vector, a delete set)."""
     i = start
     while i < len(data):
@@ -119,7 +122,7 @@ def _delete_set_ends(delete_set: bytes) -> dict[int, int]:
     return ends
 
 
-def _lacks_predecessors(doc: Doc, update: bytes) -> bool:
+def _lacks_predecessors(doc: Doc[Text], update: bytes) -> bool:
     """Whether ``update``, just applied to ``doc``, left anything pending (not integrated).
 
     What of the update the document's state vector does not cover was not integrated (its
@@ -132,7 +135,7 @@ def _lacks_predecessors(doc: Doc, update: bytes) -> bool:
     return any(end > have.get(client, 0) for client, end in _delete_set_ends(rest[1:]).items())
 
 
-def merge_update(doc: Doc, update: bytes, kind: TextDoc = REPORT) -> None:
+def merge_update(doc: Doc[Text], update: bytes, kind: TextDoc = REPORT) -> None:
     """Merge a client's update into the report document, or refuse it (nothing is kept then).
 
     ``out_of_sync`` when it builds on changes the server lacks; ``invalid`` when it cannot be
@@ -153,7 +156,7 @@ def merge_update(doc: Doc, update: bytes, kind: TextDoc = REPORT) -> None:
         raise ProtocolError("invalid", kind.messages["plain"])
 
 
-def stored_state(doc: Doc, previous: bytes | None, kind: TextDoc = REPORT) -> bytes:
+def stored_state(doc: Doc[Text], previous: bytes | None, kind: TextDoc = REPORT) -> bytes:
     """The document's state to store: refused ``too_large`` when it would grow past the cap."""
     state = doc.get_update()
     limit = LIMITS["report_state"]
@@ -162,7 +165,7 @@ def stored_state(doc: Doc, previous: bytes | None, kind: TextDoc = REPORT) -> by
     return state
 
 
-def text_edit_update(doc: Doc, new_text: str, kind: TextDoc = REPORT) -> bytes:
+def text_edit_update(doc: Doc[Text], new_text: str, kind: TextDoc = REPORT) -> bytes:
     """Turn the document's report into ``new_text`` with minimal CRDT edits; return the update.
 
     Edits are made as deletions and insertions of the changed spans only, so that
@@ -187,11 +190,11 @@ def text_edit_update(doc: Doc, new_text: str, kind: TextDoc = REPORT) -> bytes:
 
 # --- the documents this process last wrote, so that a keystroke does not re-read the whole report ---
 
-_DOCS: dict[tuple[str, int], tuple[bytes, Doc]] = {}
+_DOCS: dict[tuple[str, int], tuple[bytes, Doc[Text]]] = {}
 _MAX_DOCS = 1000
 
 
-def cached_doc(table_id: int, stored: bytes | None, kind: TextDoc = REPORT) -> Doc | None:
+def cached_doc(table_id: int, stored: bytes | None, kind: TextDoc = REPORT) -> Doc[Text] | None:
     """The table's document as this process last wrote it, if the stored state is still that one."""
     hit = _DOCS.get((kind.key, table_id))
     if hit is None or stored is None or hit[0] != stored:
@@ -199,7 +202,7 @@ def cached_doc(table_id: int, stored: bytes | None, kind: TextDoc = REPORT) -> D
     return hit[1]
 
 
-def keep_doc(table_id: int, state: bytes | None, doc: Doc, kind: TextDoc = REPORT) -> None:
+def keep_doc(table_id: int, state: bytes | None, doc: Doc[Text], kind: TextDoc = REPORT) -> None:
     """Remember a document whose committed state is ``state``."""
     if state is None:
         return

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import or_, select
 
@@ -22,11 +22,22 @@ from .registry import ACTIONS, EMITS
 from .report import FEEDBACK, ensure_report_state
 
 
+@overload
+def aware(moment: datetime) -> datetime: ...
+@overload
+def aware(moment: None) -> None: ...
 def aware(moment: datetime | None) -> datetime | None:
     """A stored moment in UTC (SQLite returns naive datetimes; they were stored in UTC)."""
     if moment is not None and moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment
+
+
+def logged_table(row: Operation) -> int:
+    """The table of a logged change to one table (every such row names it)."""
+    if row.table_number is None:
+        raise ValueError(f"change {row.op_id} of the log names no table")
+    return row.table_number
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -9,20 +9,20 @@ statement is one object whatever the batch holds; the values are bound at execut
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..models import AccessToken, Entry, Meeting, Operation, ReportVersion, RoundTable, TokenUsage
 
-entry_table = Entry.__table__
-table_table = RoundTable.__table__
-meeting_table = Meeting.__table__
-token_table = AccessToken.__table__
-usage_table = TokenUsage.__table__
-operation_table = Operation.__table__
-version_table = ReportVersion.__table__
+entry_table = cast(Table, Entry.__table__)
+table_table = cast(Table, RoundTable.__table__)
+meeting_table = cast(Table, Meeting.__table__)
+token_table = cast(Table, AccessToken.__table__)
+usage_table = cast(Table, TokenUsage.__table__)
+operation_table = cast(Table, Operation.__table__)
+version_table = cast(Table, ReportVersion.__table__)
 
 # the batch's tokens that still work, joined to their storage budgets — :tokens
 TOKENS_AND_BUDGETS = (

@@ -237,7 +237,7 @@ MIN_LENGTH = 3
 
 
 @lru_cache(maxsize=2)
-def _stemmer(lang: str = "nl"):
+def _stemmer(lang: str = "nl") -> Any:
     return snowballstemmer.stemmer(STEMMERS.get(lang, "dutch"))
 
 
@@ -258,13 +258,13 @@ def stop_words(lang: str = "nl") -> frozenset[str]:
 @lru_cache(maxsize=20_000)
 def stem(word: str, lang: str = "nl") -> str:
     """The Snowball stem of a lower-case word (Dutch, or English for "en")."""
-    return _stemmer(lang).stemWord(word)
+    return str(_stemmer(lang).stemWord(word))
 
 
 @dataclass
 class _Term:
-    tables: Counter = field(default_factory=Counter)
-    forms: Counter = field(default_factory=Counter)
+    tables: Counter[int] = field(default_factory=Counter)
+    forms: Counter[str] = field(default_factory=Counter)
 
 
 def _phrases(text: str, lang: str = "nl") -> list[list[str]]:
@@ -307,10 +307,10 @@ def recurring_topics(
             for run in _phrases(text, lang):
                 lowers = [w.lower() for w in run]
                 stems = [stem(w, lang) for w in lowers]
-                for i, key in enumerate(stems):
-                    if key in ignored:
+                for i, word in enumerate(stems):
+                    if word in ignored:
                         continue
-                    term = terms[(key,)]
+                    term = terms[(word,)]
                     term.tables[number] += 1
                     term.forms[lowers[i]] += 1
                 for i in range(len(stems) - 1):
@@ -321,12 +321,12 @@ def recurring_topics(
                     term.forms[f"{lowers[i]} {lowers[i + 1]}"] += 1
 
     def shown(key: tuple[str, ...]) -> str:
-        return terms[key].forms.most_common(1)[0][0]
+        return str(terms[key].forms.most_common(1)[0][0])
 
     across_keys = [k for k, t in terms.items() if len(t.tables) >= 2]
     # a single word that only ever occurs inside one recurring two-word term adds nothing
     bigram_tables = {k: set(terms[k].tables) for k in across_keys if len(k) == 2}
-    across = []
+    across: list[dict[str, Any]] = []
     for key in across_keys:
         term = terms[key]
         tables = set(term.tables)
@@ -335,7 +335,7 @@ def recurring_topics(
         across.append({"term": shown(key), "tables": sorted(tables), "count": sum(term.tables.values())})
     across.sort(key=lambda t: (-len(t["tables"]), -len(t["term"].split()), -t["count"], t["term"]))
 
-    within = []
+    within: list[dict[str, Any]] = []
     within_bigrams = {k: set(terms[k].tables) for k, t in terms.items() if len(k) == 2}
     for key, term in terms.items():
         for number, count in term.tables.items():
@@ -350,7 +350,7 @@ def recurring_topics(
     return {"across": across[:limit], "within": within[:limit]}
 
 
-def meeting_topics(meeting, limit: int = 30) -> dict[str, Any]:
+def meeting_topics(meeting: Any, limit: int = 30) -> dict[str, Any]:
     """Recurring topics of a meeting from its visible entries and reports."""
     texts: dict[int, list[str]] = {}
     for table in meeting.tables:

@@ -34,13 +34,13 @@ class Writer:
     def submit(self, caller: Caller, command: Any) -> Outcome:
         """Apply one change (in the next batch); return its outcome or raise its refusal or failure."""
         job = batch.Job(caller, command)
-        if socketio.async_mode != "gevent":
+        if socketio.async_mode != "gevent":  # type: ignore[attr-defined]  # not in the stubs
             batch.apply([job])
             return answer(job)
         import gevent.event
 
         if self.greenlet is None or self.greenlet.dead:
-            self._start(current_app._get_current_object())
+            self._start(current_app._get_current_object())  # type: ignore[attr-defined]  # a LocalProxy
         # end this handler's read transaction before waiting: a pooled connection held by every
         # waiting handler would leave none for the writer (a burst larger than the pool deadlocks).
         # Usually there is none (the token and template come from memory): then there is nothing
@@ -110,7 +110,8 @@ def answer(job: batch.Job) -> Outcome:
     """A job's outcome, or its refusal or failure raised."""
     if isinstance(job.result, BaseException):
         raise job.result
-    return job.result
+    outcome: Outcome = job.result
+    return outcome
 
 
 writer = Writer()

@@ -18,7 +18,7 @@ from ...rules import LIMITS, PHASES
 from .. import fields
 from ..errors import ProtocolError
 from ..protocol import SCREEN_MODES, TIMER_ACTIONS, Change, Template, change_fields
-from ..registry import Action, Caller, Event, emits, register
+from ..registry import Action, Applied, Caller, Event, emits, register
 from ..snapshot import aware, meeting_event, meeting_state
 
 
@@ -80,14 +80,15 @@ def parse_view(payload: Any, template: Template) -> SetView:
     current = payload.get("current")
     if current is not None:
         current = fields.table_numbers([current], "current", template.tables)[0]
-    filters = None
+    filters: dict[str, list[Any]] | None = None
     if "filters" in payload:
         raw = fields.require_dict(payload["filters"])
-        filters = {}
+        chosen: dict[str, list[Any]] = {}
         if raw.get("tables") is not None:
-            filters["tables"] = sorted(fields.table_numbers(raw["tables"], "tables", template.tables))
+            chosen["tables"] = sorted(fields.table_numbers(raw["tables"], "tables", template.tables))
         if raw.get("horizons") is not None:
-            filters["horizons"] = fields.keys(raw, "horizons", template.horizons, required=True, at_least=0)
+            chosen["horizons"] = fields.keys(raw, "horizons", template.horizons, required=True, at_least=0)
+        filters = chosen
     page = fields.whole_number(payload, "page", 0, LIMITS["screen_page"], required=False)
     return SetView(
         **common, mode=mode, set_current="current" in payload, current=current, filters=filters, page=page
@@ -102,7 +103,7 @@ def parse_feedback_order(payload: Any, template: Template) -> SetFeedbackOrder:
     )
 
 
-def _changed(meeting: Meeting, subject: str, then: Callable[[int], None] | None = None):
+def _changed(meeting: Meeting, subject: str, then: Callable[[int], None] | None = None) -> Applied:
     """The change's subject, and its finish: the meeting's state once the change has its seq."""
 
     def finish(seq: int) -> tuple[dict[str, Any], list[Event]]:
@@ -120,7 +121,7 @@ def _start_timer(meeting: Meeting, seconds: int) -> None:
     meeting.timer_remaining = None
 
 
-def apply_phase(caller: Caller, command: SetPhase, meeting: Meeting):
+def apply_phase(caller: Caller, command: SetPhase, meeting: Meeting) -> Applied:
     """preparation → round (starts the timer) → feedback → closed, or back."""
     phase = command.phase
     closing = phase == "closed" and meeting.phase != "closed"
@@ -144,7 +145,7 @@ def apply_phase(caller: Caller, command: SetPhase, meeting: Meeting):
     return _changed(meeting, "phase", closed_at)
 
 
-def apply_timer(caller: Caller, command: SetTimer, meeting: Meeting):
+def apply_timer(caller: Caller, command: SetTimer, meeting: Meeting) -> Applied:
     """Start (minutes, default the meeting's round), pause, resume, extend, reset."""
     action, minutes = command.action, command.minutes
     now = utcnow()
@@ -161,7 +162,7 @@ def apply_timer(caller: Caller, command: SetTimer, meeting: Meeting):
     elif action == "resume" and ends_at is None:
         meeting.timer_ends_at = now + timedelta(seconds=meeting.timer_remaining or 0)
         meeting.timer_remaining = None
-    elif action == "extend":
+    elif action == "extend" and minutes is not None:  # (the parser requires them for extend)
         if ends_at is not None:
             # extending an expired timer counts from now
             meeting.timer_ends_at = max(ends_at, now) + timedelta(minutes=minutes)
@@ -171,7 +172,7 @@ def apply_timer(caller: Caller, command: SetTimer, meeting: Meeting):
     return _changed(meeting, "timer")
 
 
-def apply_view(caller: Caller, command: SetView, meeting: Meeting):
+def apply_view(caller: Caller, command: SetView, meeting: Meeting) -> Applied:
     """What every screen shows: mode, current report-back table, filters, page."""
     if command.set_current:
         meeting.feedback_current = command.current
@@ -182,7 +183,7 @@ def apply_view(caller: Caller, command: SetView, meeting: Meeting):
     return _changed(meeting, "view")
 
 
-def apply_feedback_order(caller: Caller, command: SetFeedbackOrder, meeting: Meeting):
+def apply_feedback_order(caller: Caller, command: SetFeedbackOrder, meeting: Meeting) -> Applied:
     """Reorder the report-back, leaving out tables to skip."""
     meeting.feedback_order = command.order
     if meeting.feedback_current is not None and meeting.feedback_current not in command.order:
@@ -197,7 +198,12 @@ def replay_meeting(row: Operation) -> list[Event]:
 
 
 emits("meeting", "meeting")
-_chair = {"engine": "batch", "scope": "meeting", "replay": replay_meeting, "replay_to": "meeting"}
+_chair: dict[str, Any] = {
+    "engine": "batch",
+    "scope": "meeting",
+    "replay": replay_meeting,
+    "replay_to": "meeting",
+}
 register(
     Action("chair:phase", ("chair",), parse_phase, command=SetPhase, apply=apply_phase, **_chair),
     Action("chair:timer", ("chair",), parse_timer, command=SetTimer, apply=apply_timer, **_chair),

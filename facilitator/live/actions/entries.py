@@ -7,7 +7,7 @@ Each is staged in the batch (batch.py) against the entry rows it read and locked
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
 
@@ -19,7 +19,7 @@ from ..batch import Job, MeetingBatch, Staged
 from ..errors import ProtocolError
 from ..protocol import Change, Template, change_fields, nothing_to_change
 from ..registry import Action, Caller, Event, emits, register
-from ..snapshot import entry_deleted_event, entry_event, screen_entry
+from ..snapshot import entry_deleted_event, entry_event, logged_table, screen_entry
 
 # --- commands and their parsers ------------------------------------------------------------------
 
@@ -76,6 +76,9 @@ class HideEntry(Change):
     kind = "entry:hide"
     id: str
     hidden: bool
+
+
+EntryChange = AddEntry | UpdateEntry | DeleteEntry | RestoreEntry | HideEntry
 
 
 def parse_add(payload: Any, template: Template) -> AddEntry:
@@ -142,7 +145,7 @@ def check_author(caller: Caller, entry_author: str | None) -> None:
 
 def _row(batch: MeetingBatch, job: Job, table_id: int, deleted: bool | None = False) -> dict[str, Any]:
     """The named entry of the caller's table (deleted or not, as ``deleted`` asks; None: either)."""
-    row = batch.entries.get(job.command.id)
+    row = batch.entries.get(cast(EntryChange, job.command).id)
     if row is None or row["table_id"] != table_id:
         raise ProtocolError("not_found")
     if deleted is not None and (row["deleted_at"] is not None) != deleted:
@@ -174,7 +177,7 @@ def _set_content(row: dict[str, Any], command: UpdateEntry) -> None:
 
 def _changed(job: Job, row: dict[str, Any], batch: MeetingBatch | None = None, reseq: bool = False) -> Staged:
     """The staged change of an entry: its state now, and its `entry` event once it has a seq."""
-    number, data = job.caller.table_number, entry_dict(row)
+    number, data = job.table_number, entry_dict(row)
 
     def finish(seq: int) -> tuple[dict[str, Any], list[Event], int]:
         if reseq and batch is not None:  # back at the end, as every client appends it
@@ -191,7 +194,7 @@ def _changed(job: Job, row: dict[str, Any], batch: MeetingBatch | None = None, r
 
 def stage_add(batch: MeetingBatch, job: Job, table_id: int) -> Staged:
     """A new entry in the caller's table; its created_seq is the change's."""
-    command = job.command
+    command = cast(AddEntry, job.command)
     if command.id in batch.entries:
         raise ProtocolError("invalid", _l("Er bestaat al een inbreng met deze id."))
     now = utcnow()
@@ -215,7 +218,7 @@ def stage_add(batch: MeetingBatch, job: Job, table_id: int) -> Staged:
 def stage_update(batch: MeetingBatch, job: Job, table_id: int) -> Staged:
     """New text, bollen or horizons of an entry of the caller's table."""
     row = _row(batch, job, table_id)
-    _set_content(row, job.command)
+    _set_content(row, cast(UpdateEntry, job.command))
     return _changed(job, row)
 
 
@@ -223,7 +226,7 @@ def stage_delete(batch: MeetingBatch, job: Job, table_id: int) -> Staged:
     """Mark an entry deleted (it stays in the history)."""
     row = _row(batch, job, table_id)
     row["deleted_at"] = utcnow()
-    number, entry_id = job.caller.table_number, row["id"]
+    number, entry_id = job.table_number, row["id"]
     return Staged(
         job, entry_id, lambda seq: ({"id": entry_id}, [entry_deleted_event(number, entry_id, seq)], 0)
     )
@@ -241,21 +244,22 @@ def stage_revert(batch: MeetingBatch, job: Job, table_id: int) -> Staged:
     row = _row(batch, job, table_id, deleted=None)
     was_deleted = row["deleted_at"] is not None
     row["deleted_at"] = None
-    _set_content(row, job.command)
+    _set_content(row, cast(RevertEntry, job.command))
     return _changed(job, row, batch, reseq=was_deleted)
 
 
 def stage_hide(batch: MeetingBatch, job: Job, table_id: None) -> Staged:
     """The chair hides an entry of any table from the screens (or shows it again); nothing is deleted."""
-    row = batch.entries.get(job.command.id)
-    number = None
-    if row is not None and row["deleted_at"] is None:
-        number = batch.conn.execute(
-            sql.TABLE_NUMBER, {"id": row["table_id"], "meeting": batch.meeting_id}
-        ).scalar()
-    if number is None:
+    command = cast(HideEntry, job.command)
+    row = batch.entries.get(command.id)
+    if row is None or row["deleted_at"] is not None:
         raise ProtocolError("not_found")
-    row["hidden"] = job.command.hidden
+    number = batch.conn.execute(
+        sql.TABLE_NUMBER, {"id": row["table_id"], "meeting": batch.meeting_id}
+    ).scalar()
+    if number is None:  # an entry of another meeting
+        raise ProtocolError("not_found")
+    row["hidden"] = command.hidden
     if row["id"] not in batch.inserted:
         batch.changed.add(row["id"])
     data = entry_dict(row)
@@ -267,12 +271,12 @@ def stage_hide(batch: MeetingBatch, job: Job, table_id: None) -> Staged:
 
 def replay_entry(row: Operation) -> list[Event]:
     """The entry as the change left it."""
-    return [entry_event(row.table_number, row.result["entry"], row.seq)]
+    return [entry_event(logged_table(row), row.result["entry"], row.seq)]
 
 
 def replay_deleted(row: Operation) -> list[Event]:
     """The deleted entry's id."""
-    return [entry_deleted_event(row.table_number, row.result["id"], row.seq)]
+    return [entry_deleted_event(logged_table(row), row.result["id"], row.seq)]
 
 
 def screened(data: dict[str, Any], hidden: frozenset[str] | set[str] = frozenset()) -> dict[str, Any]:
@@ -285,7 +289,7 @@ def screened(data: dict[str, Any], hidden: frozenset[str] | set[str] = frozenset
 
 emits("entry", "table", screened)
 emits("entry:deleted", "table")
-_entry = {"engine": "batch", "locks": "entry", "replay": replay_entry}
+_entry: dict[str, Any] = {"engine": "batch", "locks": "entry", "replay": replay_entry}
 register(
     Action("entry:add", TABLE_ROLES, parse_add, command=AddEntry, stage=stage_add, **_entry),
     # a participant only the entries added from their own device (rules.may_change_entry)

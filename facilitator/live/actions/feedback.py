@@ -16,17 +16,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from ...extensions import db
-from ...models import Meeting, Operation
+from ...models import Meeting, Operation, RoundTable
 from ...operations import set_participants
 from ...rules import LIMITS, text_problem
 from .. import fields
 from ..errors import ProtocolError
 from ..protocol import Change, Template, change_fields, table_named
-from ..registry import Action, Caller, Event, emits, meeting_table, register
+from ..registry import Action, Applied, Caller, Event, emits, meeting_table, register
 from ..report import FEEDBACK, ensure_report_state, merge_update, report_doc, report_text, stored_state
-from ..snapshot import feedback_event, table_event, table_info
+from ..snapshot import feedback_event, logged_table, table_event, table_info
 from .table import replay_table
 
 
@@ -67,7 +68,7 @@ def parse_spokesperson(payload: Any, template: Template) -> SetSpokesperson:
     return SetSpokesperson(**common, table=number, name=fields.name(payload["name"], "name"))
 
 
-def apply_update(caller: Caller, command: UpdateFeedback, meeting: Meeting):
+def apply_update(caller: Caller, command: UpdateFeedback, meeting: Meeting) -> Applied:
     """Merge a minute-taker's CRDT update into a table's plenary feedback."""
     table = meeting_table(meeting, command.table)
     doc = report_doc(table, FEEDBACK)
@@ -86,7 +87,7 @@ def apply_update(caller: Caller, command: UpdateFeedback, meeting: Meeting):
     return "feedback", lambda seq: ({"length": len(text)}, [feedback_event(number, update, text, seq)])
 
 
-def apply_spokesperson(caller: Caller, command: SetSpokesperson, meeting: Meeting):
+def apply_spokesperson(caller: Caller, command: SetSpokesperson, meeting: Meeting) -> Applied:
     """Who reported back; someone not yet listed joins the participants."""
     table = meeting_table(meeting, command.table)
     people = table.participant_names
@@ -105,8 +106,11 @@ def apply_spokesperson(caller: Caller, command: SetSpokesperson, meeting: Meetin
 
 def replay_feedback(row: Operation) -> list[Event]:
     """The feedback's whole current state (to minute-takers only)."""
-    table = meeting_table(db.session.get(Meeting, row.meeting_id), row.table_number)
-    return [feedback_event(row.table_number, ensure_report_state(table, FEEDBACK), table.feedback, row.seq)]
+    number = logged_table(row)
+    table = db.session.execute(
+        select(RoundTable).where(RoundTable.meeting_id == row.meeting_id, RoundTable.number == number)
+    ).scalar_one()
+    return [feedback_event(number, ensure_report_state(table, FEEDBACK), table.feedback, row.seq)]
 
 
 emits("feedback", "minutes")

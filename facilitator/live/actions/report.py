@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -24,7 +24,7 @@ from ..errors import ProtocolError
 from ..protocol import Change, Template, change_fields
 from ..registry import Action, Event, emits, register
 from ..report import REPORT, ensure_report_state, merge_update, report_text, stored_state, text_edit_update
-from ..snapshot import aware, report_event
+from ..snapshot import aware, logged_table, report_event
 
 VERSION_WINDOW = timedelta(minutes=2)
 
@@ -82,10 +82,12 @@ def checked_text(report: Report) -> str:
     return text
 
 
-def _stage(batch: MeetingBatch, job: Job, report: Report, update: bytes, text: str, new_version: bool):
+def _stage(
+    batch: MeetingBatch, job: Job, report: Report, update: bytes, text: str, new_version: bool
+) -> Staged:
     report.accepted.append(update)
     report.text = text
-    number, label = job.caller.table_number, job.caller.label
+    number, label = job.table_number, job.caller.label
 
     def finish(seq: int) -> tuple[dict[str, Any], list[Event], int]:
         started = _version(batch, report, text, label, seq, new_version)
@@ -97,21 +99,21 @@ def _stage(batch: MeetingBatch, job: Job, report: Report, update: bytes, text: s
 def stage_update(batch: MeetingBatch, job: Job, table_id: int) -> Staged:
     """Merge a CRDT update into the table's report (refused out_of_sync when it builds on what
     the server lacks, invalid outside the text)."""
-    report = batch.reports[table_id]
+    report, update = batch.reports[table_id], cast(UpdateReport, job.command).update
     try:
-        merge_update(report.doc, job.command.update)
+        merge_update(report.doc, update)
         text = checked_text(report)
     except ProtocolError:
         report.rebuild()
         raise
-    return _stage(batch, job, report, job.command.update, text, new_version=False)
+    return _stage(batch, job, report, update, text, new_version=False)
 
 
 def stage_set(batch: MeetingBatch, job: Job, table_id: int) -> Staged:
     """Curation: turn the report into the new text with minimal CRDT edits; always a new version."""
     report = batch.reports[table_id]
     try:
-        update = text_edit_update(report.doc, job.command.text)
+        update = text_edit_update(report.doc, cast(SetReportText, job.command).text)
         text = checked_text(report)
     except ProtocolError:
         report.rebuild()
@@ -139,16 +141,20 @@ def _version(batch: MeetingBatch, report: Report, text: str, actor: str, seq: in
 
 def replay_report(row: Operation) -> list[Event]:
     """The report's whole current state: it merges into any client's document like the update."""
+    number = logged_table(row)
     table = db.session.execute(
-        select(RoundTable).where(
-            RoundTable.meeting_id == row.meeting_id, RoundTable.number == row.table_number
-        )
+        select(RoundTable).where(RoundTable.meeting_id == row.meeting_id, RoundTable.number == number)
     ).scalar_one()
-    return [report_event(row.table_number, ensure_report_state(table, REPORT), table.report, row.seq)]
+    return [report_event(number, ensure_report_state(table, REPORT), table.report or "", row.seq)]
 
 
 emits("report", "table")
-_report = {"engine": "batch", "locks": "report", "replay": replay_report, "replay_last": "report"}
+_report: dict[str, Any] = {
+    "engine": "batch",
+    "locks": "report",
+    "replay": replay_report,
+    "replay_last": "report",
+}
 register(
     Action(
         "report:update", ("rapporteur",), parse_update, command=UpdateReport, stage=stage_update, **_report

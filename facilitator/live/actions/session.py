@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import request
 from sqlalchemy import select
 
 from ...extensions import db
@@ -57,8 +56,8 @@ def parse_topics(payload: Any, template: Template) -> GetTopics:
 
 def hello(caller: Caller, command: Hello) -> dict[str, Any]:
     """Tell the table the caller's display name (optional, for presence)."""
-    connections.rename(request.sid, command.name)
-    presence.rename(request.sid, command.name)
+    connections.rename(connections.current_sid(), command.name)
+    presence.rename(connections.current_sid(), command.name)
     broadcast.presence(caller.meeting_id, caller.table_number)
     return {"ok": True}
 

@@ -15,7 +15,7 @@ from ...rules import PARTICIPANT_ROLES, misplaced_roles
 from .. import fields
 from ..errors import ProtocolError
 from ..protocol import Change, Template, change_fields, nothing_to_change
-from ..registry import Action, Caller, Event, emits, register
+from ..registry import Action, Applied, Caller, Event, emits, register
 from ..snapshot import table_event, table_info
 
 ATTENDANCE_ROLES = ("leader", "rapporteur", "spokesperson")
@@ -42,7 +42,7 @@ def parse_update(payload: Any, template: Template) -> UpdateTable:
     return UpdateTable(**common, participants=participants, roles=roles)
 
 
-def apply_update(caller: Caller, command: UpdateTable, table: RoundTable):
+def apply_update(caller: Caller, command: UpdateTable, table: RoundTable) -> Applied:
     """Correct who sat at the table: a leader or spokesperson must be one of the participants."""
     people = command.participants if command.participants is not None else table.participant_names
     held = {role: command.roles[role] for role in PARTICIPANT_ROLES if role in command.roles}
