@@ -4,9 +4,13 @@ hidden entries, recurring topics; and the screen's snapshot-plus-events guarante
 from __future__ import annotations
 
 import base64
+import json
 import random
+import shutil
+import subprocess
 import uuid
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from pycrdt import Doc, Text
@@ -267,41 +271,31 @@ def report_of(report_state: str) -> str:
     return str(doc.get("report", type=Text))
 
 
-def apply_event(state: dict, name: str, data: dict) -> None:
-    """What a page does with a server event: the same as protocol.md says a client does."""
-    tables = {t["number"]: t for t in state["tables"]}
-    if name == "entry":
-        entries = tables[data["table"]]["entries"]
-        for i, e in enumerate(entries):
-            if e["id"] == data["entry"]["id"]:
-                entries[i] = data["entry"]
-                break
-        else:
-            entries.append(data["entry"])
-    elif name == "entry:deleted":
-        table = tables[data["table"]]
-        table["entries"] = [e for e in table["entries"] if e["id"] != data["id"]]
-    elif name == "table":
-        tables[data["table"]].update(data["info"])
-    elif name == "report":
-        table = tables[data["table"]]
-        table["report"] = data["text"]
-        if "report_state" in table:  # a rapporteur merges the update into its document
-            table["report_state"] = merged_state(table["report_state"], data["update"])
-    elif name == "meeting":
-        state["meeting"].update(data["meeting"])
-    if "seq" in data:
-        state["seq"] = max(state["seq"], data["seq"])
+REDUCER = Path(__file__).with_name("reducer_runner.mjs")
 
 
-def comparable(snapshot: dict) -> dict:
-    """A snapshot without its clock, with each CRDT state as the text it holds (encodings may differ)."""
-    snapshot = {k: v for k, v in snapshot.items() if k != "server_time"}
-    snapshot["tables"] = [
-        {**t, "report_state": report_of(t["report_state"])} if "report_state" in t else t
-        for t in snapshot["tables"]
-    ]
-    return snapshot
+def reduced(*cases: tuple[dict, list]) -> list[dict]:
+    """What static/js/reducer.js itself holds after each (snapshot, events), run under Node."""
+    if not shutil.which("node"):
+        pytest.fail("node not found: the browser's reducer is tested under Node")
+    data = [{"snapshot": snapshot, "events": events} for snapshot, events in cases]
+    done = subprocess.run(
+        ["node", str(REDUCER)], input=json.dumps(data), capture_output=True, text=True, check=True, timeout=60
+    )
+    return json.loads(done.stdout)
+
+
+def received_events(client) -> list:
+    """The server events a test client received, in order, as [name, data] pairs."""
+    return [[m["name"], m["args"][0]] for m in client.get_received(NS)]
+
+
+def crdt_after(report_state: str, events: list) -> str:
+    """The report's CRDT state after the `report` events: what a rapporteur's editor (Yjs) merges."""
+    for name, data in events:
+        if name == "report":
+            report_state = merged_state(report_state, data["update"])
+    return report_of(report_state)
 
 
 def random_meeting(connect, rng: random.Random, steps: int) -> None:
@@ -369,6 +363,9 @@ def random_meeting(connect, rng: random.Random, steps: int) -> None:
                     "current": rng.choice([1, 3, 4, 5, 6]),
                 },
             )
+        elif kind < 0.91:
+            order = rng.sample([1, 2, 3, 4, 5, 6], rng.randint(1, 6))
+            send(chair, "chair:feedback-order", {"op": uid(), "order": order})
         elif kind < 0.94:
             send(
                 chair,
@@ -381,31 +378,51 @@ def random_meeting(connect, rng: random.Random, steps: int) -> None:
             )
 
 
-def test_screen_snapshot_plus_events_equals_fresh_snapshot(connect):
-    screen = connect("screen")
-    state = snapshot_of(screen)
+@pytest.mark.parametrize("role", ["screen", "chair"])
+def test_screen_snapshot_plus_events_equals_fresh_snapshot(connect, role):
+    """The browser's reducer (static/js/reducer.js, under Node) applies every event a screen and a
+    chair receive in a random meeting to their first snapshot, and holds what a fresh one holds."""
+    page = connect(role)
+    first = snapshot_of(page)
     random_meeting(connect, random.Random(20230127), steps=300)
-    for message in screen.get_received(NS):
-        apply_event(state, message["name"], message["args"][0])
-    state, fresh = comparable(state), comparable(snapshot_of(connect("screen")))
-    for mine, theirs in zip(state["tables"], fresh["tables"], strict=True):
-        assert mine == theirs, mine["number"]
-    assert state == fresh
+    events = received_events(page)
+    kinds = {name for name, _ in events}
+    assert kinds >= {"entry", "entry:deleted", "report", "table", "meeting"}, kinds
+    mine, fresh = reduced((first, events), (snapshot_of(connect(role)), []))
+    for table, other in zip(mine["tables"], fresh["tables"], strict=True):
+        assert table == other, table["info"]["number"]
+    assert mine == fresh
 
 
 @pytest.mark.parametrize("role", ["rapporteur", "participant"])
 def test_table_page_snapshot_plus_events_equals_fresh_snapshot(connect, role):
-    """The same for a table's pages: their own table (with the CRDT state for a rapporteur)."""
+    """The same for a table's pages, their own table; and a rapporteur's report document (Yjs)
+    with the updates merged holds the fresh snapshot's text."""
     page = connect(role, 4)
-    state = snapshot_of(page)
+    first = snapshot_of(page)
     random_meeting(connect, random.Random(746), steps=200)
-    for message in page.get_received(NS):
-        apply_event(state, message["name"], message["args"][0])
-    state, fresh = comparable(state), comparable(snapshot_of(connect(role, 4)))
-    assert ("report_state" in fresh["tables"][0]) is (role == "rapporteur")
+    events = received_events(page)
+    latest = snapshot_of(connect(role, 4))
+    mine, fresh = reduced((first, events), (latest, []))
     # a table page sees only its own table's changes, so the meeting-wide seq may have moved on
-    assert state.pop("seq") <= fresh.pop("seq")
-    assert state == fresh
+    assert mine.pop("seq") <= fresh.pop("seq")
+    assert mine == fresh
+    assert ("report_state" in latest["tables"][0]) is (role == "rapporteur")
+    if role == "rapporteur":
+        theirs = report_of(latest["tables"][0]["report_state"])
+        assert (
+            crdt_after(first["tables"][0]["report_state"], events) == theirs == latest["tables"][0]["report"]
+        )
+
+
+def test_the_reducer_check_does_catch_a_wrong_reducer(connect):
+    """The comparison fails when events are lost: a reducer that missed some would be caught."""
+    page = connect("screen")
+    first = snapshot_of(page)
+    random_meeting(connect, random.Random(5), steps=40)
+    events = received_events(page)
+    mine, fresh = reduced((first, events[: len(events) // 2]), (snapshot_of(connect("screen")), []))
+    assert mine != fresh
 
 
 def test_editing_the_meeting_asks_open_pages_to_refresh(app, connect):

@@ -5,6 +5,7 @@
 import { displayName } from "./outbox.js";
 import { format, h } from "./util.js";
 import { failedNote } from "./unsaved.js";
+import { LIMITS } from "./protocol.js";
 
 function checked(scope, name) {
   return [...scope.querySelectorAll(`input[name="${name}"]:checked`)].map((input) => input.value);
@@ -34,7 +35,7 @@ function toggles(name, legend, items, selected, idPrefix) {
  * `editable` allows: true (the rapporteur: all), or a function of the entry (a participant: own).
  */
 export class EntryList {
-  constructor(list, { template, strings, editable = false, onUpdate, onDelete, onFailed, countElement, mine = null, max = 500 }) {
+  constructor(list, { template, strings, editable = false, onUpdate, onDelete, onFailed, countElement, mine = null, max = LIMITS.entry_text }) {
     this.list = list;
     this.mine = mine;
     this.max = max;

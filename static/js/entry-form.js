@@ -6,6 +6,7 @@
 // inherit where the last one went.
 
 import { format } from "./util.js";
+import { LIMITS } from "./protocol.js";
 
 const CONFIRM_MS = 6000;
 
@@ -22,7 +23,7 @@ export function countText(length, max, strings) {
  * Wire the form. onAdd({text, bollen, horizons}) queues the entry and returns its id;
  * describe(id, text) then gives the sentence for the confirmation ("Toegevoegd als nr. 8: …").
  */
-export function setupEntryForm(form, { onAdd, strings, max = 500, describe = null }) {
+export function setupEntryForm(form, { onAdd, strings, max = LIMITS.entry_text, describe = null }) {
   const text = form.querySelector("#entry-text");
   const error = form.querySelector("#entry-error");
   const counter = form.querySelector("#entry-counter");

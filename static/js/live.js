@@ -1,11 +1,11 @@
-// The live connection of a table page: the outbox's operations sent one at a time,
-// acknowledgements, resend after a reconnect, the save status, and a cache of the last
-// snapshot for an offline reload. The outbox (outbox.js) keeps what is not acknowledged yet;
-// the table's state (table-state.js) is what the server last told.
+// The live connection of a table page: the outbox's operations sent one at a time, acks, resend
+// after a reconnect, the save status, and a cache of the last snapshot for an offline reload.
+// The outbox (outbox.js) keeps what is not acknowledged yet; table-state.js what the server told.
 
 import { MeetingStatus } from "./meeting-status.js";
 import { Outbox, store, storageKey } from "./outbox.js";
 import { SaveStatus } from "./live-status.js";
+import { LIMITS, REFUSALS } from "./protocol.js";
 import { openSocket } from "./socket.js";
 import { TableState } from "./table-state.js";
 import { format } from "./util.js";
@@ -14,11 +14,11 @@ const ACK_TIMEOUT_MS = 10000; // no answer: the connection is dropped and the op
 const RETRY_MS = 1500; // after a rate_limited answer
 const BACKOFF_MIN_MS = 500; // after an answer `unavailable` (the server failed): doubling…
 const BACKOFF_MAX_MS = 15000; // …up to this, with jitter
-// refusals a person can act on: the op is not sent again, its text stays on the page
-const REFUSED = new Set(["invalid", "not_found", "too_large"]);
+// refusals a person can act on: not sent again, the text stays (forbidden, closed: see onAck)
+const REFUSED = new Set(REFUSALS.filter((code) => code !== "forbidden" && code !== "closed"));
 // refused operations kept on the page (their text is typed there); others show the message only
 const KEPT_WHEN_REFUSED = new Set(["entry:add", "entry:update"]);
-const MIN_SEND_INTERVAL_MS = 55; // stays under the server's 20 events per second
+const MIN_SEND_INTERVAL_MS = 1000 / LIMITS.events_per_second + 5; // under the server's rate
 
 /**
  * The live client of one table page.

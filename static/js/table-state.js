@@ -2,6 +2,7 @@
 // sequence), and as it will be once this browser's pending operations are applied.
 
 import { applyEvent, stateFromSnapshot, tableFromSnapshot } from "./reducer.js";
+import { ATTENDANCE_FIELDS, SEATED_ROLES } from "./protocol.js";
 
 /** The state of one table; events change it through the shared reducer. */
 export class TableState {
@@ -96,11 +97,12 @@ export class TableState {
         }
       } else if (op.event === "table:update") {
         info = { ...info };
-        for (const field of ["participants", "leader", "rapporteur", "spokesperson"]) {
+        for (const field of ATTENDANCE_FIELDS) {
           if (field in p) info[field] = p[field];
         }
         if ("participants" in p) {
-          for (const role of ["leader", "spokesperson"]) {
+          // who left the list no longer holds a role that needs a seat (rules.misplaced_roles)
+          for (const role of SEATED_ROLES) {
             if (!(role in p) && info[role] && !p.participants.includes(info[role])) info[role] = null;
           }
         }
