@@ -226,13 +226,15 @@ def connect(app, meeting_links):
 
     clients = []
 
-    def _connect(role: str, table: int | str = 1, author: str | None = None):
+    def _connect(role: str, table: int | str = 1, author: str | None = None, lang: str | None = None):
         if role in ("screen", "chair", "minutes"):
             token = meeting_links[role]["token"]
         else:
             token = meeting_links["tables"][str(table)][role]["token"]
         auth = {"token": token} if author is None else {"token": token, "author": author}
-        client = socketio.test_client(app, namespace="/live", auth=auth)
+        # ``lang``: the page's language, as ?lang= sets it (the connection's refusals are in it)
+        query = f"lang={lang}" if lang else None
+        client = socketio.test_client(app, namespace="/live", auth=auth, query_string=query)
         assert client.is_connected("/live")
         clients.append(client)
         return client

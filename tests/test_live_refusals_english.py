@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from pycrdt import Doc, Text
 
-from facilitator.extensions import socketio
 from facilitator.live.errors import ERROR_CODES
 from tests.i18n_check import dutch_in
 from tests.test_live_protocol import add_payload, send, uid
@@ -20,26 +19,9 @@ KEY = "device-english-" + "3" * 20
 
 
 @pytest.fixture
-def english(app, meeting_links):
+def english(connect):
     """Factory: a test client on /live whose page is English (as ?lang=en sets it)."""
-    clients = []
-
-    def _connect(role: str, table: int = 1, author: str | None = None):
-        link = (
-            meeting_links[role]
-            if role in ("screen", "chair", "minutes")
-            else meeting_links["tables"][str(table)][role]
-        )
-        auth = {"token": link["token"], **({"author": author} if author else {})}
-        client = socketio.test_client(app, namespace="/live", auth=auth, query_string="lang=en")
-        assert client.is_connected("/live")
-        clients.append(client)
-        return client
-
-    yield _connect
-    for client in clients:
-        if client.is_connected("/live"):
-            client.disconnect("/live")
+    return lambda role, table=1, author=None: connect(role, table, author, lang="en")
 
 
 def _out_of_step_update() -> str:
