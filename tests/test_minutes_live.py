@@ -302,3 +302,20 @@ def test_the_links_page_lists_the_minutes_link_and_renews_it(app, logged_in, pos
     assert opened.status_code == 302 and opened.headers["Location"].endswith(f"/notulen/{fresh.token}")
     meeting_page = logged_in.get(f"/secretariaat/vergaderingen/{slug}").get_data(as_text=True)
     assert "terugkoppeling.docx" in meeting_page and "terugkoppeling.md" in meeting_page
+
+
+def test_sync_skips_the_logged_changes_of_a_table_removed_since(app, connect):
+    """A report and a feedback change of a table that is gone since do not fail a sync (which a
+    client would send again forever): they replay as nothing."""
+    from facilitator.live.actions.feedback import replay_feedback
+    from facilitator.live.actions.report import replay_report
+    from facilitator.models import Meeting, Operation
+
+    with app.app_context():
+        meeting = db.session.query(Meeting).one()
+        for kind in ("report:update", "feedback:update"):
+            row = Operation(meeting_id=meeting.id, op_id=kind, seq=1, table_number=99, kind=kind, result={})
+            assert (replay_report if kind == "report:update" else replay_feedback)(row) == []
+    minutes = connect("minutes")
+    ack = minutes.emit("sync", {"since": 0}, namespace="/live", callback=True)
+    assert ack["ok"]

@@ -105,11 +105,13 @@ def apply_spokesperson(caller: Caller, command: SetSpokesperson, meeting: Meetin
 
 
 def replay_feedback(row: Operation) -> list[Event]:
-    """The feedback's whole current state (to minute-takers only)."""
+    """The feedback's whole current state (to minute-takers only); nothing for a table removed since."""
     number = logged_table(row)
     table = db.session.execute(
         select(RoundTable).where(RoundTable.meeting_id == row.meeting_id, RoundTable.number == number)
-    ).scalar_one()
+    ).scalar_one_or_none()
+    if table is None:
+        return []
     return [feedback_event(number, ensure_report_state(table, FEEDBACK), table.feedback, row.seq)]
 
 

@@ -140,11 +140,14 @@ def _version(batch: MeetingBatch, report: Report, text: str, actor: str, seq: in
 
 
 def replay_report(row: Operation) -> list[Event]:
-    """The report's whole current state: it merges into any client's document like the update."""
+    """The report's whole current state: it merges into any client's document like the update
+    (nothing for a table removed since)."""
     number = logged_table(row)
     table = db.session.execute(
         select(RoundTable).where(RoundTable.meeting_id == row.meeting_id, RoundTable.number == number)
-    ).scalar_one()
+    ).scalar_one_or_none()
+    if table is None:  # removed since (the secretariat's edit): the pages were asked to refresh
+        return []
     return [report_event(number, ensure_report_state(table, REPORT), table.report or "", row.seq)]
 
 
