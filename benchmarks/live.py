@@ -29,17 +29,12 @@ from pathlib import Path
 import socketio
 from pycrdt import Doc, Text
 
+from deploy.cluster import free_port
 from facilitator import sessionfile
 
 from .meetings import generated_meeting
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(port: int, timeout: float = 30) -> None:

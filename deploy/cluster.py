@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import shutil
 import signal
 import socket
@@ -31,9 +32,34 @@ PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 SITE_CONF = Path(__file__).resolve().parent / "nginx.conf"
 
 
+def _ephemeral_range() -> tuple[int, int]:
+    """The ports the kernel hands to outgoing connections (ip_local_port_range)."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as s:
+    """A free TCP port on the loopback interface, below the kernel's ephemeral range.
+
+    A port the kernel chose for a listener (bind to port 0) comes from the range it also
+    gives to outgoing connections: in the seconds before a server binds it, one of the
+    many connections to PostgreSQL and Redis may take it, and the server dies with
+    "Address already in use". Below that range only listeners take ports.
+    """
+    low, _ = _ephemeral_range()
+    first = 10_000 if low > 12_000 else 1_024
+    for _ in range(200):
+        port = random.randrange(first, low)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as s:  # everything below the range is taken: let the kernel choose
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
@@ -241,8 +267,12 @@ class Cluster:
                         stderr=subprocess.STDOUT,
                     )
                 )
-        for process, port in zip(self.apps, self.app_ports, strict=True):
-            wait_for_port(port, timeout, process)
+        for number, (process, port) in enumerate(zip(self.apps, self.app_ports, strict=True), 1):
+            try:
+                wait_for_port(port, timeout, process)
+            except (RuntimeError, TimeoutError) as error:  # say why, from what the process printed
+                tail = self.app_log(number).read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"app process {number} (port {port}): {error}\n{tail}") from error
 
     def app_log(self, number: int) -> Path:
         return self.dir / f"app-{number}.log"
