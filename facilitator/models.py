@@ -175,6 +175,8 @@ class RoundTable(Model):
     feedback: Mapped[str] = mapped_column(Text, default="")
     # the plenary feedback as a CRDT document, co-edited by the minute-takers; ``feedback`` is its text
     feedback_state: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # since when the rapporteur says the report is ready for the report-back (None: not ready)
+    ready_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     meeting: Mapped[Meeting] = relationship(back_populates="tables")

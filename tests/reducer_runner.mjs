@@ -10,7 +10,7 @@ import { applyEvent, stateFromSnapshot } from "../static/js/reducer.js";
 const plain = (state) => ({
   meeting: state.meeting,
   seq: state.seq,
-  tables: [...state.tables.values()].map((t) => ({ info: t.info, report: t.report, entries: [...t.entries.values()] })),
+  tables: [...state.tables.values()].map((t) => ({ info: t.info, report: t.report, ready: t.ready, entries: [...t.entries.values()] })),
 });
 
 const cases = JSON.parse(readFileSync(0, "utf8"));

@@ -156,6 +156,7 @@ EXPECT_LIVE: dict[str, tuple[str, ...]] = {
     "entry:restore": (OK, F, N, N, N, F, F, F),
     "report:update": (OK, F, OK, F, OK, F, F, F),  # the caller's own table's report
     "table:update": (OK, F, OK, F, OK, F, F, F),
+    "table:ready": (OK, F, OK, F, OK, F, F, F),  # the caller's own table
     "presence:hello": (OK, OK, OK, OK, OK, OK, OK, OK),
     "sync": (OK, OK, OK, OK, OK, OK, OK, OK),
     "entry:hide": (F, F, F, F, F, F, OK, F),
@@ -285,6 +286,7 @@ def _payload(event: str, helper) -> dict:
         return {**payload, "table": 1} if root == "feedback" else payload
     return {
         "table:update": {"op": uid(), "rapporteur": "Van Vliet"},
+        "table:ready": {"op": uid(), "ready": True},
         "presence:hello": {"name": "Anna"},
         "sync": {"since": 0},
         "chair:phase": {"op": uid(), "phase": "round"},

@@ -104,6 +104,7 @@ VALID = {
         "participants": ["Ghorashi", "Fortuin"],
         "leader": "Fortuin",
     },
+    "table:ready": lambda: {"op": str(uuid.uuid4()), "ready": True},
     "presence:hello": lambda: {"name": "Anna"},
     "sync": lambda: {"since": 0},
     "entry:hide": lambda: {"op": str(uuid.uuid4()), "id": ENTRY_IDS[2], "hidden": True},

@@ -69,6 +69,8 @@ def valid_payload(event: str, client_entry_id: str | None = None) -> dict:
         return {"op": uid(), "update": report_update(" extra")}
     if event == "table:update":
         return {"op": uid(), "rapporteur": "Blijden"}
+    if event == "table:ready":
+        return {"op": uid(), "ready": True}
     if event == "presence:hello":
         return {"name": "Anna"}
     if event == "sync":

@@ -58,6 +58,7 @@ TABLE_WRITES = {
     "entry:update": lambda eid: {"op": uid(), "id": eid, "text": "Anders"},
     "entry:delete": lambda eid: {"op": uid(), "id": eid},
     "table:update": lambda eid: {"op": uid(), "rapporteur": "Iemand"},
+    "table:ready": lambda eid: {"op": uid(), "ready": True},
 }
 
 
@@ -343,6 +344,8 @@ def random_meeting(connect, rng: random.Random, steps: int) -> None:
             known[n].append(back)
         elif kind < 0.68 and known[n]:
             send(chair, "entry:hide", {"op": uid(), "id": rng.choice(known[n]), "hidden": rng.random() < 0.5})
+        elif kind < 0.71:
+            send(rapporteurs[n], "table:ready", {"op": uid(), "ready": rng.random() < 0.7})
         elif kind < 0.74:
             send(
                 rapporteurs[n], "table:update", {"op": uid(), "spokesperson": None, "rapporteur": f"R{step}"}
@@ -387,7 +390,7 @@ def test_screen_snapshot_plus_events_equals_fresh_snapshot(connect, role):
     random_meeting(connect, random.Random(20230127), steps=300)
     events = received_events(page)
     kinds = {name for name, _ in events}
-    assert kinds >= {"entry", "entry:deleted", "report", "table", "meeting"}, kinds
+    assert kinds >= {"entry", "entry:deleted", "report", "table", "ready", "meeting"}, kinds
     mine, fresh = reduced((first, events), (snapshot_of(connect(role)), []))
     for table, other in zip(mine["tables"], fresh["tables"], strict=True):
         assert table == other, table["info"]["number"]

@@ -56,7 +56,7 @@ SNAPSHOT_MEETING = Shape(
     MEETING_STATE.keys | {"slug", "title", "template", "questions"}, nested=MEETING_STATE.nested
 )
 SNAPSHOT_TABLE = Shape(
-    TABLE_INFO.keys | {"report", "entries"},
+    TABLE_INFO.keys | {"report", "entries", "ready"},
     # report_state: rapporteurs only; feedback and its state: minute-takers only
     optional=frozenset({"report_state", "feedback", "feedback_state"}),
     nested={"entries": ENTRY},
@@ -81,6 +81,7 @@ SERVER_EVENTS: dict[str, Shape] = {
     "report": _shape("table", "update", "text", "seq"),
     "feedback": _shape("table", "update", "text", "seq"),
     "table": _shape("table", "info", "seq", info=TABLE_INFO),
+    "ready": _shape("table", "ready", "since", "seq"),
     "presence": _shape("table", "people", people=PERSON),
     "meeting": _shape("meeting", "seq", meeting=MEETING_STATE),
     "refresh": _shape("reason"),

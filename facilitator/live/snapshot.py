@@ -77,6 +77,11 @@ def table_info(table: RoundTable) -> dict[str, Any]:
     }
 
 
+def ready_since(table: RoundTable) -> str | None:
+    """Since when the table says its report is ready for the report-back (None: not ready)."""
+    return _iso(table.ready_at)
+
+
 def screen_entry(entry: dict[str, Any]) -> dict[str, Any]:
     """An entry as a screen sees it: one the chair hid keeps its place but not its content."""
     if not entry["hidden"]:
@@ -93,6 +98,7 @@ def table_snapshot(
     """
     data = table_info(table)
     data["report"] = table.report or ""
+    data["ready"] = ready_since(table)
     entries = [e.to_dict() for e in table.live_entries]
     data["entries"] = [screen_entry(e) for e in entries] if for_screen else entries
     if with_state:

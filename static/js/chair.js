@@ -297,7 +297,8 @@ class ChairControls {
     const order = this.app.state.feedbackOrder(meeting);
     const skipped = this.app.state.skipped(meeting);
     const current = (meeting.view || {}).current;
-    const signature = JSON.stringify([order, skipped, current]);
+    const ready = (n) => Boolean((this.app.state.table(n) || {}).ready);
+    const signature = JSON.stringify([order, skipped, current, [...order, ...skipped].map(ready)]);
     if (signature === this.orderSignature) return;
     this.orderSignature = signature;
     const focusKey = document.activeElement && this.orderList.contains(document.activeElement)
@@ -321,6 +322,7 @@ class ChairControls {
           { class: "name" },
           format(s.table, { n: number }),
           number === current ? h("span", { class: "visually-hidden" }, ` (${s.current})`) : null,
+          ready(number) ? h("span", { class: "ready-mark" }, h("span", { "aria-hidden": "true" }, " ✓"), ` ${s.readyShort}`) : null,
         ),
         h("button", {
           type: "button", class: "icon", dataset: { order: "up", focusKey: `up-${number}` },

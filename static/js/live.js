@@ -6,6 +6,7 @@ import { MeetingStatus } from "./meeting-status.js";
 import { Outbox, store, storageKey } from "./outbox.js";
 import { SaveStatus } from "./live-status.js";
 import { LIMITS, REFUSALS } from "./protocol.js";
+import { TABLE_EVENTS, ackEvent } from "./reducer.js";
 import { openSocket } from "./socket.js";
 import { TableState } from "./table-state.js";
 import { format } from "./util.js";
@@ -87,7 +88,7 @@ export class LiveClient {
       }
       this.onSnapshot(data);
     });
-    for (const name of ["entry", "entry:deleted", "report", "table", "meeting", ...events]) {
+    for (const name of [...TABLE_EVENTS, "meeting", ...events]) {
       this.socket.on(name, (data) => this.onEvent(name, data));
     }
     this.socket.on("presence", (data) => handlers.presence && handlers.presence(data));
@@ -320,12 +321,8 @@ export class LiveClient {
     if (ack.ok) {
       // the acknowledgement carries the result: take it when its broadcast has not come yet
       // (a resent operation is answered with its old result: then the state is newer already)
-      const seq = ack.seq;
-      if (typeof seq === "number" && seq > this.state.seq) {
-        if (ack.entry) this.state.apply("entry", { entry: ack.entry, seq });
-        else if (op.event === "entry:delete") this.state.apply("entry:deleted", { id: op.payload.id, seq });
-        else if (ack.info) this.state.apply("table", { info: ack.info, seq });
-      }
+      const result = typeof ack.seq === "number" && ack.seq > this.state.seq && ackEvent(op.event, op.payload, ack);
+      if (result) this.state.apply(...result);
       this.failures = 0;
       this.outbox.remove(op.payload.op);
       if (this.handlers.acked) this.handlers.acked(op, ack);

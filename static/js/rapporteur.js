@@ -166,6 +166,26 @@ attendanceForm.addEventListener("submit", (event) => {
   live.send("table:update", payload);
 });
 
+// ------------------------------------------------------------------ ready for the report-back
+
+const readyButton = document.getElementById("ready-toggle");
+
+/** The button and its line as the table's readiness will be once the pending change is in. */
+function renderReady(ready) {
+  readyButton.setAttribute("aria-pressed", ready ? "true" : "false");
+  const status = document.getElementById("ready-status");
+  const text = !ready
+    ? strings.readyNot
+    : ready === true
+      ? strings.readySending
+      : format(strings.readySince, { time: new Date(ready).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" }) });
+  if (status.textContent !== text) status.textContent = text;
+}
+
+readyButton.addEventListener("click", () => {
+  live.send("table:ready", { ready: readyButton.getAttribute("aria-pressed") !== "true" });
+});
+
 // ------------------------------------------------------------------ presence and name
 
 setupNameForm(document.getElementById("name-form"), {
@@ -180,6 +200,7 @@ setupNameForm(document.getElementById("name-form"), {
 
 function render() {
   const view = live.view();
+  renderReady(view.ready);
   const [changed, signature] = changedSince(drawn, [view.entries, view.info]);
   if (!changed) return;
   drawn = signature;
@@ -199,6 +220,7 @@ function setReadOnly(readOnly) {
   document.body.classList.toggle("is-closed", readOnly);
   document.querySelector("#entry-form > fieldset").disabled = readOnly;
   attendanceForm.querySelector("fieldset").disabled = readOnly;
+  readyButton.disabled = readOnly;
   document.getElementById("closed-message").hidden = !(readOnly && live.closed);
   if (editor) editor.setReadOnly(readOnly);
   list.setReadOnly(readOnly);

@@ -2,8 +2,12 @@
 // table) and the screen and chair (every table), so an event means the same on both.
 // A snapshot plus its events equals a fresh snapshot (tests/test_screen_live.py).
 //
-// The state: {meeting, seq, meetingSeq, tables: Map<number, {info, report, entries}>}, where
-// entries is a Map by id in list order.
+// The state: {meeting, seq, meetingSeq, tables: Map<number, {info, report, ready, entries}>},
+// where entries is a Map by id in list order and ready is since when the table says its report
+// is ready for the report-back (null: not ready).
+
+/** The server events about one table that applyEvent knows: every page listens to them. */
+export const TABLE_EVENTS = ["entry", "entry:deleted", "report", "table", "ready"];
 
 /** One table of a snapshot as a page keeps it. */
 export function tableFromSnapshot(t) {
@@ -16,6 +20,7 @@ export function tableFromSnapshot(t) {
       spokesperson: t.spokesperson || null,
     },
     report: t.report || "",
+    ready: t.ready || null,
     entries: new Map((t.entries || []).map((e) => [e.id, e])),
   };
 }
@@ -32,7 +37,7 @@ export function stateFromSnapshot(snapshot) {
 }
 
 /**
- * Apply a server event (entry, entry:deleted, report, table, meeting) to a state; returns
+ * Apply a server event (entry, entry:deleted, report, table, ready, meeting) to a state; returns
  * what changed: the table's number, "meeting", or null (a table this state does not hold,
  * a meeting state older than the one it has, an event it does not know).
  */
@@ -46,8 +51,22 @@ export function applyEvent(state, name, data) {
   else if (name === "entry:deleted") table.entries.delete(data.id);
   else if (name === "report") table.report = data.text || "";
   else if (name === "table") table.info = { ...table.info, ...data.info };
+  else if (name === "ready") table.ready = data.ready ? data.since : null;
   else return null;
   return data.table;
+}
+
+/**
+ * The server event an acknowledgement's result stands for ([name, data]; null: none), to
+ * apply when its broadcast has not come yet.
+ */
+export function ackEvent(event, payload, ack) {
+  const seq = ack.seq;
+  if (ack.entry) return ["entry", { entry: ack.entry, seq }];
+  if (event === "entry:delete") return ["entry:deleted", { id: payload.id, seq }];
+  if (ack.info) return ["table", { info: ack.info, seq }];
+  if (event === "table:ready") return ["ready", { ready: ack.since != null, since: ack.since, seq }];
+  return null;
 }
 
 /**

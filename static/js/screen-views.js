@@ -46,6 +46,18 @@ function presenceLine(ctx, number) {
   );
 }
 
+/** "Klaar voor de terugkoppeling sinds 14:32" once the table said so (nothing before). */
+function readyLine(ctx, number) {
+  const since = ctx.state.table(number).ready;
+  if (!since) return null;
+  return h(
+    "p",
+    { class: "ready-line" },
+    h("span", { class: "ready-icon", "aria-hidden": "true" }, "✓ "),
+    format(ctx.strings.readySince, { time: timeOfDay(Date.parse(since)) }),
+  );
+}
+
 function reportLine(ctx, number) {
   const s = ctx.strings;
   const table = ctx.state.table(number);
@@ -88,6 +100,7 @@ function tile(ctx, number) {
       { class: "tile-head" },
       h("h3", { id: titleId, class: "tile-title" }, tableBadge(ctx, number), " ", format(s.table, { n: number })),
       presenceLine(ctx, number),
+      readyLine(ctx, number),
     ),
     h("p", { class: "tile-count" }, countText(visibleCount, s.entriesCountOne, s.entriesCount, s.entriesNone)),
     bolCounts(ctx, number),

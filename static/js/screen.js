@@ -5,6 +5,7 @@
 // page, chair.js adds the controls and the keys on top of this.
 
 import { MeetingStatus } from "./meeting-status.js";
+import { TABLE_EVENTS } from "./reducer.js";
 import { ScreenState } from "./screen-state.js";
 import { RENDERERS } from "./screen-views.js";
 import { pageIndicator, showPage } from "./screen-pages.js";
@@ -68,7 +69,7 @@ export class ScreenApp {
     });
     this.socket.on("revoked", () => this.revoked());
     this.socket.on("snapshot", (data) => this.onSnapshot(data));
-    for (const name of ["entry", "entry:deleted", "report", "table", "presence"]) {
+    for (const name of [...TABLE_EVENTS, "presence"]) {
       this.socket.on(name, (data) => this.onEvent(name, data));
     }
     this.socket.on("meeting", (data) => {

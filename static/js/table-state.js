@@ -37,6 +37,10 @@ export class TableState {
     return this.table.report;
   }
 
+  get ready() {
+    return this.table.ready;
+  }
+
   get phase() {
     return this.meeting.phase;
   }
@@ -52,7 +56,7 @@ export class TableState {
       table: this.number,
       meeting: this.meeting,
       seq: this.seq,
-      tables: [{ ...this.info, report: this.report, entries: [...this.entries.values()] }],
+      tables: [{ ...this.info, report: this.report, ready: this.ready, entries: [...this.entries.values()] }],
     };
   }
 
@@ -66,6 +70,8 @@ export class TableState {
     const byId = new Map(list.map((e) => [e.id, e]));
     const pending = new Set();
     let info = { ...this.info };
+    // ready: as the last pending table:ready says (true while the server has not said since when)
+    let ready = this.ready;
     for (const op of ops) {
       const p = op.payload;
       if (op.event === "entry:add") {
@@ -95,6 +101,8 @@ export class TableState {
           e.deleted = false;
           pending.add(p.id);
         }
+      } else if (op.event === "table:ready") {
+        ready = p.ready ? ready || true : null;
       } else if (op.event === "table:update") {
         info = { ...info };
         for (const field of ATTENDANCE_FIELDS) {
@@ -124,6 +132,6 @@ export class TableState {
     const entries = list
       .filter((e) => !e.deleted)
       .map((e) => ({ ...e, pending: pending.has(e.id), ...(refused.has(e.id) ? { failed: refused.get(e.id) } : {}) }));
-    return { entries, info };
+    return { entries, info, ready };
   }
 }

@@ -135,6 +135,9 @@ def test_table_pages_have_no_axe_violations_in_any_state(meeting, audited, lang)
     rapporteur = audited(url(links, "rapporteur"))
     wait_saved(rapporteur, lang)
     found = violations(rapporteur, "rapporteur with entries")
+    rapporteur.get_by_role("button", name=say("Klaar voor de terugkoppeling", lang)).click()
+    expect(rapporteur.locator("#ready-toggle")).to_have_attribute("aria-pressed", "true")
+    found += violations(rapporteur, "rapporteur, marked ready")
     participant = audited(url(links, "participant"), PHONE)
     wait_saved(participant, lang)
     add_entry(participant, lang, "Van mijn telefoon", ("Sociaal",))
@@ -190,12 +193,16 @@ MODES = {"overview": "1", "combined": "2", "topics": "3", "coverage": "4", "feed
 
 
 def test_screen_and_chair_have_no_axe_violations_in_any_view(meeting, audited):
-    _, links = meeting
+    server, links = meeting
+    # a table that said it is ready: its mark on the tiles and in the chair's order
+    rapporteur_token = links["tables"]["2"]["rapporteur"]["token"]
+    assert chair_call(server.url, rapporteur_token, "table:ready", {"ready": True})["ok"]
     full_hd = {"viewport": {"width": 1920, "height": 1080}}
     screen = audited(links["screen"]["url"], full_hd)
     chair = audited(links["chair"]["url"], full_hd)
     for page in (screen, chair):
         expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
+    expect(screen.locator("#tile-2 .ready-line")).to_be_visible()
     found = []
     chair.locator("#main").focus()
     for mode, key in MODES.items():

@@ -8,8 +8,19 @@ send on the socket, by event name.
 from __future__ import annotations
 
 from ..registry import ACTIONS, EMITS, Action, client_events
-from . import chair, entries, feedback, report, session, table
+from . import chair, entries, feedback, ready, report, session, table
 
 CLIENT_EVENTS: dict[str, Action] = client_events()
 
-__all__ = ["ACTIONS", "CLIENT_EVENTS", "EMITS", "chair", "entries", "feedback", "report", "session", "table"]
+__all__ = [
+    "ACTIONS",
+    "CLIENT_EVENTS",
+    "EMITS",
+    "chair",
+    "entries",
+    "feedback",
+    "ready",
+    "report",
+    "session",
+    "table",
+]
