@@ -20,6 +20,7 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from . import operations, sessionfile
+from .audit.trail import record
 from .console import fail, meeting_or_fail, one_line_errors
 from .database import ensure_schema
 from .export.cli import annex_command, minutes_command
@@ -54,6 +55,7 @@ def session_import(path: str) -> None:
     data = read_session_file(path)
     ensure_schema()
     meeting = operations.import_meeting(data)
+    record("meeting_imported", meeting, file=Path(path).name[:120], tables=len(meeting.tables))
     click.echo(json.dumps(operations.links(meeting, current_app.config["PUBLIC_URL"]), indent=2))
 
 
@@ -64,7 +66,9 @@ def session_export(slug: str) -> None:
     """Print the meeting as a session file, with all content typed so far."""
     ensure_schema()
     meeting = meeting_or_fail(slug, operations.get_meeting)
-    click.echo(sessionfile.dumps(meeting_to_data(meeting)), nl=False)
+    text = sessionfile.dumps(meeting_to_data(meeting))
+    record("session_exported", meeting)
+    click.echo(text, nl=False)
 
 
 @session_cli.command("links")

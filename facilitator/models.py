@@ -403,3 +403,23 @@ class TokenUsage(Model):
     bytes: Mapped[int] = mapped_column(Integer, default=0)
     previous_events: Mapped[int] = mapped_column(Integer, default=0)
     previous_bytes: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditEvent(Model):
+    """One secretariat action in the audit trail: who, when, what and from where.
+
+    Append-only in the application (audit/trail.py refuses an update or delete through the
+    ORM); the meeting is named by its slug and title as they were, so the row outlives it.
+    """
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(120))  # the account's name, "" for the command line
+    user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # no key: the account may go
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    meeting_slug: Mapped[str | None] = mapped_column(String(120), nullable=True, index=True)
+    meeting_title: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    address: Mapped[str] = mapped_column(String(64), default="")  # "" for the command line

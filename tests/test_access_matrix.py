@@ -60,6 +60,8 @@ EXPECT_HTTP: dict[str, tuple[str, object]] = {
     "GET /secretariaat/vergaderingen/<slug>/terugkoppeling.md": (SECRETARIAT, 200),
     "GET /huisstijl/<token>.css": (TOKEN, ("screen", "chair")),
     "GET /secretariaat/huisstijl": (SECRETARIAT, 200),
+    "GET /secretariaat/logboek": (SECRETARIAT, 200),
+    "GET /secretariaat/logboek.csv": (SECRETARIAT, 200),
     "POST /secretariaat/huisstijl": (SECRETARIAT, 303),  # an empty form: nothing set, saved
     "GET /secretariaat/vergaderingen/<slug>/verslagkaarten.pdf": (SECRETARIAT, 200),
     "POST /secretariaat/uitloggen": (SECRETARIAT, 302),

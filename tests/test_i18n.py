@@ -206,7 +206,7 @@ def test_live_refusals_read_in_the_language_of_the_page_that_connected(app, meet
 
 # -- English pages contain no Dutch interface text ---------------------------------------------------
 
-HTML_SKIP = (".pdf", ".json", ".toml", ".css", ".js", "/download", "/status")
+HTML_SKIP = (".pdf", ".json", ".toml", ".css", ".js", ".csv", "/download", "/status")
 
 
 def _reachable_pages(app, client, slug: str, links: dict) -> list[tuple[str, str]]:

@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..audit.trail import record
 from ..extensions import db
 from ..models import LoginFailure, User, utcnow
 from .forms import LoginForm
@@ -167,6 +168,7 @@ def login():
                 _("Te veel mislukte pogingen. Probeer het over %(minutes)s minuten opnieuw.", minutes=minutes)
             )
             status = 429
+            record("signin_failed", actor=form.name.data.strip()[:80], reason="locked")
         else:
             user = db.session.execute(
                 select(User).where(func.lower(User.name) == form.name.data.strip().lower())
@@ -184,8 +186,10 @@ def login():
                 session.clear()
                 session["user_id"] = user.id
                 session.permanent = True
+                record("signin", user=user)
                 return redirect(_safe_next(request.args.get("next")))
             _record_failure(keys)
+            record("signin_failed", actor=form.name.data.strip()[:80])
             form.password.errors.append(_("Naam of wachtwoord klopt niet."))
             status = 401
     elif request.method == "POST":
@@ -197,6 +201,7 @@ def login():
 @login_required
 def logout():
     """Log out."""
+    record("signout")
     session.clear()
     flash(_("U bent uitgelogd."), "info")
     return redirect(url_for("auth.login"))

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from ..access import meeting_or_404
+from ..audit.trail import record
 from ..auth.routes import current_user, login_required
 from ..extensions import db
 from ..live import broadcast, executor, protocol
@@ -47,6 +48,13 @@ def _apply(meeting, number: int, action: str, payload: dict) -> bool:
         db.session.rollback()
         flash(exc.message, "error")
         return False
+    record(
+        "curation_changed",
+        meeting,
+        table=number,
+        change=action,
+        **({"entry": payload["id"]} if "id" in payload else {}),
+    )
     return True
 
 
@@ -252,6 +260,7 @@ def save_entries(slug: str, number: int):
     for outcome in outcomes:
         broadcast.publish(meeting_id, outcome)
     if planned:
+        record("curation_changed", _load(slug, number)[0], table=number, change="entries", count=len(planned))
         flash(_("De inbreng is opgeslagen (%(count)s wijzigingen).", count=len(planned)), "success")
     else:
         flash(_("Er was niets gewijzigd."), "success")

@@ -12,6 +12,7 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, send_fil
 from flask_babel import gettext as _
 
 from ..access import meeting_or_404
+from ..audit.trail import record
 from ..auth.routes import login_required
 from ..i18n import say
 from . import jobs, service
@@ -82,6 +83,7 @@ def start_export(slug: str):
     if not form.validate_on_submit():
         return render_template("secretariat/annex.html", meeting=meeting, form=form, here=_("Bijlage")), 400
     job_id = jobs.start(meeting.slug, form.format.data, form.options(), session.get("user_id"))
+    record("annex_started", meeting, format=form.format.data, job=job_id)
     return redirect(url_for("export.job", slug=meeting.slug, job_id=job_id), code=303)
 
 
@@ -118,6 +120,7 @@ def download(slug: str, job_id: str):
     if status["state"] != "done" or not path.is_file():
         abort(404)
     mimetype = service.FORMATS[status["format"]][0]
+    record("annex_downloaded", meeting_or_404(slug), format=status["format"], job=job_id)
     response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=status["filename"])
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -146,6 +149,7 @@ def minutes_download(slug: str, fmt: str):
         minutes.write_docx(data, out)
     out.seek(0)
     name = f"terugkoppeling-{slug}.{fmt}"
+    record("feedback_exported", meeting_or_404(slug), format=fmt)
     response = send_file(out, mimetype=MINUTES_FORMATS[fmt], as_attachment=True, download_name=name)
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from ..audit.trail import record
 from ..auth.routes import login_required
 from ..models import AccessToken
 from . import store
@@ -22,6 +23,7 @@ def settings():
     form = HouseStyleForm()
     if form.validate_on_submit():
         store.save_organisation_style(form.style(current))
+        record("style_changed")
         flash(_("Huisstijl opgeslagen. Elke nieuwe bijlage gebruikt hem."), "success")
         return redirect(url_for("housestyle.settings"), code=303)
     if not form.is_submitted():

@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from .. import operations, sessionfile
 from ..access import meeting_or_404
+from ..audit.trail import record
 from ..auth.routes import login_required
 from ..extensions import db
 from ..i18n import say
@@ -90,6 +91,7 @@ def new_meeting():
             data = _validated(form)
             if data is not None:
                 meeting = operations.import_meeting(data)
+                record("meeting_created", meeting, tables=len(meeting.tables))
                 flash(_("Vergadering „%(title)s” aangemaakt.", title=meeting.title), "success")
                 return redirect(url_for(".meeting", slug=meeting.slug))
             status = 400
@@ -115,6 +117,7 @@ def edit_meeting(slug: str):
             if data is not None:
                 _keep_content(meeting, data)
                 operations.update_meeting(meeting, data)
+                record("meeting_edited", meeting, tables=len(meeting.tables))
                 broadcast.refresh(meeting.id, "meeting-edited")
                 flash(_("Wijzigingen opgeslagen."), "success")
                 return redirect(url_for(".meeting", slug=meeting.slug))
@@ -186,6 +189,12 @@ def import_session():
             status = 400
         else:
             meeting = operations.import_meeting(data)
+            record(
+                "meeting_imported",
+                meeting,
+                file=(form.file.data.filename or "")[:120],
+                tables=len(meeting.tables),
+            )
             flash(_("Sessiebestand geïmporteerd als „%(title)s”.", title=meeting.title), "success")
             return redirect(url_for(".meeting", slug=meeting.slug))
     elif _is_post():
@@ -199,6 +208,7 @@ def export_session(slug: str):
     """The meeting with everything typed so far, as a session file to download."""
     meeting = meeting_or_404(slug)
     text = sessionfile.dumps(meeting_to_data(meeting))
+    record("session_exported", meeting)
     return send_file(
         BytesIO(text.encode("utf-8")),
         mimetype="application/toml",
@@ -235,7 +245,10 @@ def links(slug: str):
 @login_required
 def links_json(slug: str):
     """The links JSON, as `session links` prints it."""
-    return operations.links(meeting_or_404(slug), _public_url())
+    meeting = meeting_or_404(slug)
+    links = operations.links(meeting, _public_url())
+    record("links_exported", meeting)
+    return links
 
 
 def _link_row(meeting: Meeting, role: str, number: int | None) -> dict:
@@ -272,6 +285,7 @@ def rotate_link(slug: str, role_slug: str, number: int | None = None):
     except LookupError:
         abort(404)
     row = _link_row(meeting, role, number)  # before the disconnects, which may end this DB session
+    record("link_rotated", meeting, role=role, table=number)
     broadcast.revoke_connections(meeting.id, role, fresh.table_number)
     flash(
         _(
@@ -305,6 +319,7 @@ def undo_rotate_link(slug: str, token_id: int):
         )
         return redirect(url_for(".links", slug=meeting.slug))
     row = _link_row(meeting, restored.role, restored.table_number)
+    record("link_restored", meeting, role=restored.role, table=restored.table_number)
     # the new link's open pages (if any connected without opening the page) go at once
     broadcast.revoke_connections(meeting.id, restored.role, restored.table_number)
     flash(
@@ -344,5 +359,6 @@ def _cards(slug: str, kind: str, failed: str, name: str):
     except RenderError as exc:
         flash(failed % {"reason": say(exc.msgid, exc.params)}, "error")
         return redirect(url_for(".meeting", slug=meeting.slug))
+    record("cards_downloaded", meeting, kind=kind)
     download = f"{name}-{meeting.slug}.pdf"
     return send_file(BytesIO(pdf), mimetype="application/pdf", as_attachment=True, download_name=download)

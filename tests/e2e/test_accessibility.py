@@ -125,8 +125,17 @@ def test_secretariat_pages_have_no_axe_violations(e2e_server, meeting, audited, 
     expect(page.get_by_text(restored)).to_be_visible()
     # a form sent back with its errors
     page.goto(base + "/vergaderingen/nieuw")
-    page.locator("form button[type=submit]").last.click()
+    # (its save button — not the logout button in the nav, which a looser locator found first)
+    page.locator("#meeting-form").get_by_role("button", name=say("Opslaan", lang), exact=True).click()
+    expect(page.locator("#meeting-form [aria-invalid=true]").first).to_be_visible()
     found += violations(page, "new meeting with errors")
+    # the audit trail with what was just done, and with a filter it cannot read
+    page.goto(base + f"/logboek?meeting={slug}")
+    expect(page.locator("tr[data-action=link_restored]")).to_have_count(1)
+    found += violations(page, "audit trail")
+    page.goto(base + "/logboek?since=gisteren")
+    expect(page.locator("[aria-invalid=true]")).to_have_count(1)
+    found += violations(page, "audit trail, unreadable filter")
     assert not found, "\n".join(found)
 
 
