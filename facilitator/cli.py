@@ -26,7 +26,7 @@ from .database import ensure_schema
 from .export.cli import annex_command, minutes_command
 from .extensions import db
 from .meeting_data import MeetingData, meeting_to_data
-from .models import Meeting, User
+from .models import USER_ROLES, Meeting, User
 
 session_cli = AppGroup("session", help="Import, export and list links of meetings.")
 user_cli = AppGroup("user", help="Secretariat accounts.")
@@ -84,17 +84,26 @@ def session_links(slug: str) -> None:
 @user_cli.command("create")
 @click.argument("name")
 @click.option("--password", help="The password; asked for when left out.")
+@click.option(
+    "--role",
+    type=click.Choice(USER_ROLES),
+    default="secretariat",
+    show_default=True,
+    help="administrator: also accounts, house style and the audit trail (the first account always is one).",
+)
 @one_line_errors
-def user_create(name: str, password: str | None) -> None:
-    """Create a secretariat account."""
+def user_create(name: str, password: str | None, role: str) -> None:
+    """Create an account of the secretariat."""
     ensure_schema()
     if password is None:
         password = click.prompt("Wachtwoord", hide_input=True, confirmation_prompt=True)
     try:
-        operations.create_user(name, password)
+        user = operations.create_user(name, password, role)
     except ValueError as exc:
         fail(str(exc))
-    click.echo(f"Account {name} aangemaakt.")
+    record("account_created", actor="", account=user.name, role=user.role)
+    kind = "beheerder" if user.is_admin else "secretariaat"
+    click.echo(f"Account {name} aangemaakt ({kind}).")
 
 
 def public_url_warning(config, explicit: bool) -> str | None:
@@ -124,9 +133,9 @@ def prepare_first_run(app: Flask) -> list[str]:
             lines.append(f"Demovergadering geladen uit {demo.name}.")
     if db.session.execute(select(func.count(User.id))).scalar_one() == 0:
         password = secrets.token_urlsafe(12)
-        operations.create_user("secretariaat", password)
+        operations.create_user("secretariaat", password, "administrator")
         lines += [
-            "Eerste secretariaatsaccount aangemaakt (dit wachtwoord wordt maar één keer getoond):",
+            "Eerste account aangemaakt, een beheerder (dit wachtwoord wordt maar één keer getoond):",
             "  naam:       secretariaat",
             f"  wachtwoord: {password}",
         ]

@@ -304,8 +304,12 @@ class AccessToken(Model):
         ).scalar_one_or_none()
 
 
+USER_ROLES = ("administrator", "secretariat")
+
+
 class User(Model):
-    """A secretariat account."""
+    """A secretariat account: an administrator (accounts, house style, the audit trail) or a
+    member of the secretariat (meetings)."""
 
     __tablename__ = "user_account"
 
@@ -313,6 +317,14 @@ class User(Model):
     name: Mapped[str] = mapped_column(String(80), unique=True)
     password_hash: Mapped[str] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    role: Mapped[str] = mapped_column(String(20), default="secretariat")
+    # switched off by an administrator: cannot sign in, and a session it had ends
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether the account may manage accounts, the house style and read the audit trail."""
+        return self.role == "administrator"
 
     def set_password(self, password: str) -> None:
         """Store a salted hash of the password (never the password)."""

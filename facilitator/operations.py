@@ -17,6 +17,7 @@ from .extensions import db
 from .housestyle import store as housestyle_store
 from .meeting_data import MEETING_FIELDS, MeetingData, TableData
 from .models import (
+    USER_ROLES,
     AccessToken,
     Bol,
     Entry,
@@ -352,17 +353,24 @@ def links(meeting: Meeting, public_url: str) -> dict:
     }
 
 
-def create_user(name: str, password: str) -> User:
-    """Create a secretariat account; raises ValueError for a taken name or weak password."""
+def create_user(name: str, password: str, role: str = "secretariat") -> User:
+    """Create an account; raises ValueError for a taken name, a weak password or an unknown role.
+
+    The first account of a database is always an administrator (someone must manage the rest).
+    """
     name = name.strip()
     if not name or len(name) > 80:
         raise ValueError("De naam moet 1 tot 80 tekens hebben.")
     if len(password) < 10:
         raise ValueError("Het wachtwoord moet ten minste 10 tekens hebben.")
+    if role not in USER_ROLES:
+        raise ValueError(f"Onbekende rol {role}; kies uit: {', '.join(USER_ROLES)}.")
     taken = db.session.execute(select(User.id).where(func.lower(User.name) == name.lower())).first()
     if taken:
         raise ValueError(f"Er bestaat al een account met de naam {name}.")
-    user = User(name=name)
+    if db.session.execute(select(User.id).limit(1)).first() is None:
+        role = "administrator"
+    user = User(name=name, role=role)
     user.set_password(password)
     db.session.add(user)
     db.session.commit()

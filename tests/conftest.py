@@ -318,12 +318,14 @@ def server_events(monkeypatch):
 
 @pytest.fixture
 def make_user(app):
-    """Factory: create a secretariat account and return (name, password)."""
+    """Factory: create an account (an administrator unless ``role`` says otherwise); (name, password)."""
     from facilitator import operations
 
-    def _make(name: str = "secretaris", password: str = "geheim-wachtwoord-1") -> tuple[str, str]:
+    def _make(
+        name: str = "secretaris", password: str = "geheim-wachtwoord-1", role: str = "administrator"
+    ) -> tuple[str, str]:
         with app.app_context():
-            operations.create_user(name, password)
+            operations.create_user(name, password, role)
         return name, password
 
     return _make

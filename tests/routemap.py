@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from facilitator import operations
 from facilitator.extensions import db
-from facilitator.models import AccessToken, Operation, ReportVersion
+from facilitator.models import AccessToken, Operation, ReportVersion, User
 
 METHODS = ("GET", "POST")
 
@@ -78,6 +78,8 @@ def meeting_values(app, slug: str, number: int = 1) -> dict[str, object]:
             "job_id": "onbekende-taak",
             "token": "x" * 32,  # a well-formed token no link has
             "fmt": "md",  # the minutes' downloads name their format in the rule's defaults, not the path
+            # an account (the first: an administrator); an empty change form changes nothing
+            "user_id": db.session.execute(select(User.id).order_by(User.id)).scalars().first() or 1,
         }
 
 

@@ -34,12 +34,14 @@ class Caller:
     role: str | None = None  # the role of the caller's link, if it has a working one
     token: str | None = None
     logged_in: bool = False
+    admin: bool = False  # logged in as an administrator (accounts, house style, audit trail)
 
 
 # -- HTTP: what each route answers; the cell follows from the caller -----------------------------
 
 PUBLIC = "public"  # the same for everyone
 SECRETARIAT = "secretariat"  # logged in: the status; others: the login page (GET) or 403 (POST)
+ADMIN = "admin"  # an administrator: the status; a member of the secretariat: 403; others as above
 TOKEN = "token"  # the caller's own link of this role (or these roles): 200; anything else: 404
 
 EXPECT_HTTP: dict[str, tuple[str, object]] = {
@@ -59,10 +61,13 @@ EXPECT_HTTP: dict[str, tuple[str, object]] = {
     "GET /secretariaat/vergaderingen/<slug>/terugkoppeling.docx": (SECRETARIAT, 200),
     "GET /secretariaat/vergaderingen/<slug>/terugkoppeling.md": (SECRETARIAT, 200),
     "GET /huisstijl/<token>.css": (TOKEN, ("screen", "chair")),
-    "GET /secretariaat/huisstijl": (SECRETARIAT, 200),
-    "GET /secretariaat/logboek": (SECRETARIAT, 200),
-    "GET /secretariaat/logboek.csv": (SECRETARIAT, 200),
-    "POST /secretariaat/huisstijl": (SECRETARIAT, 303),  # an empty form: nothing set, saved
+    "GET /secretariaat/huisstijl": (ADMIN, 200),
+    "GET /secretariaat/logboek": (ADMIN, 200),
+    "GET /secretariaat/logboek.csv": (ADMIN, 200),
+    "GET /secretariaat/accounts/": (ADMIN, 200),
+    "POST /secretariaat/accounts/": (ADMIN, 400),  # an empty form: no account
+    "POST /secretariaat/accounts/<int:user_id>": (ADMIN, 400),  # no change named
+    "POST /secretariaat/huisstijl": (ADMIN, 303),  # an empty form: nothing set, saved
     "GET /secretariaat/vergaderingen/<slug>/verslagkaarten.pdf": (SECRETARIAT, 200),
     "POST /secretariaat/uitloggen": (SECRETARIAT, 302),
     "GET /secretariaat/": (SECRETARIAT, 200),
@@ -125,9 +130,9 @@ EXPECT_HTTP: dict[str, tuple[str, object]] = {
 def expected_http(kind: str, value: object, method: str, caller: Caller) -> object:
     if kind == PUBLIC:
         return value
-    if kind == SECRETARIAT:
+    if kind in (SECRETARIAT, ADMIN):
         if caller.logged_in:
-            return value
+            return value if kind == SECRETARIAT or caller.admin else 403
         return "login" if method == "GET" else 403
     return 200 if caller.role in (value if isinstance(value, tuple) else (value,)) else 404
 
@@ -144,7 +149,7 @@ CONNECTED = (
     "chair",
     "minutes",
 )
-REFUSED = ("anonymous", "secretariat", "rotated link", "deleted meeting")
+REFUSED = ("anonymous", "administrator", "secretariat", "rotated link", "deleted meeting")
 F, N, OK = "forbidden", "not_found", "ok"
 
 # columns in the order of CONNECTED; a refused caller cannot connect at all
@@ -192,6 +197,7 @@ def world(app, import_session, make_user):
     tables = links[home]["tables"]
     callers = [
         Caller("anonymous"),
+        Caller("administrator", logged_in=True, admin=True),
         Caller("secretariat", logged_in=True),
         Caller("rapporteur 1", "rapporteur", tables["1"]["rapporteur"]["token"]),
         Caller("participant 1", "participant", tables["1"]["participant"]["token"]),
@@ -209,7 +215,8 @@ def world(app, import_session, make_user):
         "other": other,
         "target": target,
         "callers": callers,
-        "user": make_user(),
+        "user": make_user(),  # the first account: an administrator
+        "member": make_user("lid", "geheim-wachtwoord-2", "secretariat"),
         "home_links": links[home],
     }
 
@@ -235,8 +242,9 @@ def test_http_access_matrix(app, world, monkeypatch):
     table = {}
     for caller in world["callers"]:
         client = app.test_client()
+        account = world["user"] if caller.admin else world["member"]
         if caller.logged_in:
-            _login(client, world["user"])
+            _login(client, account)
         token = csrf_token(client, "/secretariaat/" if caller.logged_in else LOGIN)
         for route in routes(app):
             kind, value = EXPECT_HTTP[route.key]
@@ -250,7 +258,7 @@ def test_http_access_matrix(app, world, monkeypatch):
                 got = "login"
             table[(caller.name, route.key)] = (got, expected_http(kind, value, route.method, caller))
             if route.key == "POST /secretariaat/uitloggen" and caller.logged_in:
-                _login(client, world["user"])
+                _login(client, account)
                 token = csrf_token(client, "/secretariaat/")
     wrong = {cell: pair for cell, pair in table.items() if pair[0] != pair[1]}
     assert not wrong, "\n".join(f"{c}: got {g}, expected {e}" for c, (g, e) in sorted(wrong.items()))

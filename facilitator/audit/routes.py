@@ -12,9 +12,10 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlalchemy import Select, func, select
 from wtforms import DateField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # not in types-WTForms yet
 from wtforms.validators import Length, Optional
 
-from ..auth.routes import login_required
+from ..auth.routes import admin_required
 from ..extensions import db
 from ..models import AuditEvent
 from .trail import ACTIONS
@@ -46,8 +47,8 @@ class TrailFilter(FlaskForm):
         self.actor.label.text = _("Wie")
         self.since.label.text = _("Vanaf")
         self.until.label.text = _("Tot en met")
-        self.action.choices = [("", _("Alle handelingen"))] + [
-            (key, str(label)) for key, label in ACTIONS.items()
+        self.action.choices = [SelectChoice("", _("Alle handelingen"))] + [
+            SelectChoice(key, str(label)) for key, label in ACTIONS.items()
         ]
 
 
@@ -97,7 +98,7 @@ def details(row: AuditEvent) -> str:
 
 
 @bp.get("/logboek")
-@login_required
+@admin_required
 def trail():
     """The audit trail, newest first, filtered; a page of PAGE_SIZE rows at a time."""
     form = _form()
@@ -127,7 +128,7 @@ def _cell(value: str) -> str:
 
 
 @bp.get("/logboek.csv")
-@login_required
+@admin_required
 def trail_csv():
     """The filtered trail as CSV (UTF-8 with a byte order mark, so a spreadsheet reads the accents)."""
     form = _form()

@@ -38,6 +38,8 @@ ACTIONS: dict[str, Any] = {
     "feedback_exported": _l("Terugkoppeling gedownload"),
     "curation_changed": _l("Bijgewerkt na de vergadering"),
     "style_changed": _l("Huisstijl gewijzigd"),
+    "account_created": _l("Account aangemaakt"),
+    "account_changed": _l("Account gewijzigd"),
 }
 
 

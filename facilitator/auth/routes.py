@@ -35,10 +35,11 @@ _DUMMY_HASH = generate_password_hash("no account has this password")
 
 
 def current_user() -> User | None:
-    """The logged-in secretariat account, or None."""
+    """The logged-in account, or None (also for an account switched off since it logged in)."""
     if "user" not in g:
         user_id = session.get("user_id")
-        g.user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+        user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+        g.user = user if user is not None and user.disabled_at is None else None
     return g.user
 
 
@@ -51,6 +52,21 @@ def login_required(view):
             if request.method != "GET":
                 return render_template("errors/error.html", code=403), 403
             return redirect(url_for("auth.login", next=request.full_path))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def admin_required(view):
+    """Like login_required, and refuse (403, in the page's language) a member who is no administrator."""
+
+    @functools.wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        user = current_user()
+        if user is None or not user.is_admin:
+            message = _("Alleen een beheerder mag dit. Vraag een beheerder van uw organisatie.")
+            return render_template("errors/error.html", code=403, message=message), 403
         return view(*args, **kwargs)
 
     return wrapped
@@ -174,8 +190,16 @@ def login():
                 select(User).where(func.lower(User.name) == form.name.data.strip().lower())
             ).scalar_one_or_none()
             if user is None:
-                check_password_hash(_DUMMY_HASH, form.password.data)
-            elif user.check_password(form.password.data):
+                right = check_password_hash(_DUMMY_HASH, form.password.data) and False
+            else:
+                right = user.check_password(form.password.data)
+            if user is not None and right and user.disabled_at is not None:
+                record("signin_failed", actor=user.name, reason="disabled")
+                form.password.errors.append(
+                    _("Dit account is uitgeschakeld. Vraag een beheerder om het weer aan te zetten.")
+                )
+                return render_template("auth/login.html", form=form), 403
+            if user is not None and right:
                 # this client's count starts again; the account's count does not, so a
                 # success in between does not give an attacker elsewhere fresh tries
                 for row in db.session.execute(

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 
 from ..audit.trail import record
-from ..auth.routes import login_required
+from ..auth.routes import admin_required
 from ..models import AccessToken
 from . import store
 from .forms import HouseStyleForm
@@ -16,7 +16,7 @@ bp = Blueprint("housestyle", __name__)
 
 
 @bp.route("/secretariaat/huisstijl", methods=["GET", "POST"])
-@login_required
+@admin_required
 def settings():
     """Set the organisation's name, logo, accent colour and cover page for every annex."""
     current = store.organisation_style()

@@ -89,7 +89,7 @@ def test_secretariat_pages_have_no_axe_violations(e2e_server, meeting, audited, 
     _, app = e2e_server
     user = f"secretaris-{links['meeting'][-6:]}"
     with app.app_context():
-        operations.create_user(user, PASSWORD)
+        operations.create_user(user, PASSWORD, "administrator")
         db.session.remove()
     slug = links["meeting"]
     page = audited(f"{server.url}/secretariaat/inloggen")
@@ -106,6 +106,8 @@ def test_secretariat_pages_have_no_axe_violations(e2e_server, meeting, audited, 
         ("annex", f"/vergaderingen/{slug}/bijlage"),
         ("curation", f"/vergaderingen/{slug}/tafels/1/"),
         ("report history", f"/vergaderingen/{slug}/tafels/1/verslag/geschiedenis"),
+        ("accounts", "/accounts/"),
+        ("house style", "/huisstijl"),
         ("renew link: confirmation", f"/vergaderingen/{slug}/links/scherm/vernieuwen"),
     ]:
         page.goto(base + path)
