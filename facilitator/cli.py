@@ -1,4 +1,5 @@
-"""Command line: `flask --app wsgi session import|export|links`, `user create`, `annex`, `minutes`.
+"""Command line: `flask --app wsgi session import|export|links`, `user create`, `annex`, `minutes`,
+`archive`.
 
 Every command first creates or upgrades the schema, so it may be the very first
 command run against a fresh DATABASE_URL. Errors: one line per problem on
@@ -22,7 +23,7 @@ from sqlalchemy import func, select
 from . import operations, sessionfile
 from .console import fail, meeting_or_fail, one_line_errors
 from .database import ensure_schema
-from .export.cli import annex_command, minutes_command
+from .export.cli import annex_command, archive_command, minutes_command
 from .extensions import db
 from .meeting_data import MeetingData, meeting_to_data
 from .models import Meeting, User
@@ -151,3 +152,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(user_cli)
     app.cli.add_command(annex_command)
     app.cli.add_command(minutes_command)
+    app.cli.add_command(archive_command)

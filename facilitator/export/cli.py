@@ -1,4 +1,5 @@
-"""`flask --app wsgi annex SLUG …` (a meeting's annex) and `minutes SLUG …` (the minutes' section)."""
+"""`flask --app wsgi annex SLUG …` (a meeting's annex), `minutes SLUG …` (the minutes' section) and
+`archive SLUG …` (the archive package)."""
 
 from __future__ import annotations
 
@@ -72,5 +73,38 @@ def minutes_command(slug: str, out: str, fmt: str, lang: str | None) -> None:
         fail(f"{out}: de map {target.parent} bestaat niet")
     try:
         minutes.write(data, fmt, target, lang)
+    except OSError as exc:
+        fail(f"{out}: kan niet schrijven ({exc.strerror or exc})")
+
+
+@click.command("archive")
+@click.argument("slug")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True),
+    help="The ZIP file to write.",
+)
+@click.option("--feedback/--no-feedback", default=False, help="Include the plenary feedback summaries.")
+@click.option("--skip-empty", is_flag=True, help="Leave out tables without report, feedback or entries.")
+@click.option("--order", type=click.Choice(ORDERS), default="number", show_default=True, help="Table order.")
+@with_appcontext
+@one_line_errors
+def archive_command(slug: str, out: str, feedback: bool, skip_empty: bool, order: str) -> None:
+    """Write the archive package: the annex as PDF/A and ODT, the session file, the minutes' section
+    and a manifest with SHA-256 checksums (ZIP), in the meeting's language."""
+    from .archive import export_archive
+
+    ensure_schema()
+    data = meeting_or_fail(slug, load_meeting_data)
+    target = Path(out)
+    if not target.parent.is_dir():
+        fail(f"{out}: de map {target.parent} bestaat niet")
+    options = AnnexOptions(include_feedback=feedback, skip_empty=skip_empty, order=order)
+    try:
+        export_archive(data, slug, target, options, keep_spare=False)
+    except ExportError as exc:
+        fail(f"{out}: {exc}")
     except OSError as exc:
         fail(f"{out}: kan niet schrijven ({exc.strerror or exc})")

@@ -36,6 +36,7 @@ def _stage_text(stage: str) -> str:
         "layout": _("Pagina's opmaken"),
         "tables": _("Tafels schrijven"),
         "writing": _("Bestand schrijven"),
+        "packing": _("Archiefpakket samenstellen"),
         "done": _("Klaar"),
         "failed": _("Mislukt"),
     }.get(stage, stage)
