@@ -253,3 +253,37 @@ def test_any_text_comes_back_from_csv_and_xlsx(texts):
     cells = [row[1] for row in ws.iter_rows(min_row=2)]
     assert [c.value for c in cells] == [datafiles.plain(t) for t in texts]
     assert all(c.data_type == "s" for c in cells)
+
+
+def test_the_data_command_writes_what_the_web_gives(app, runner, logged_in, typed, tmp_path):
+    slug = typed["slug"]
+    base = f"/secretariaat/vergaderingen/{slug}/gegevens"
+    for sheet in datafiles.SHEETS:
+        out = tmp_path / f"{sheet}.csv"
+        result = runner.invoke(args=["data", slug, "--out", str(out), "--format", "csv", "--sheet", sheet])
+        assert result.exit_code == 0, result.output
+        assert out.read_bytes() == get(logged_in, f"{base}/{sheet}.csv", "text/csv; charset=utf-8")
+    out = tmp_path / "gegevens.xlsx"
+    assert runner.invoke(args=["data", slug, "--out", str(out)]).exit_code == 0
+    from_cli, from_web = (
+        workbook(out.read_bytes()),
+        workbook(get(logged_in, f"{base}.xlsx", datafiles.XLSX_MEDIA_TYPE)),
+    )
+    for name in datafiles.SHEETS:
+        assert list(from_cli[name].values) == list(from_web[name].values)
+    assert out.stat().st_mode & 0o077 == 0  # the meeting's content: for its owner only
+
+
+def test_data_command_errors_are_one_line(runner, ser, tmp_path):
+    result = runner.invoke(args=["data", "onbekend", "--out", str(tmp_path / "x.xlsx")])
+    assert result.exit_code != 0
+    assert (
+        result.output.strip()
+        == "fout: onbekende vergadering 'onbekend' (zie de lijst op de secretariaatspagina)"
+    )
+    result = runner.invoke(args=["data", ser, "--out", str(tmp_path / "nope" / "x.xlsx")])
+    assert result.exit_code != 0 and "bestaat niet" in result.output
+    result = runner.invoke(
+        args=["data", ser, "--out", str(tmp_path / "x.csv"), "--format", "csv", "--sheet", "votes"]
+    )
+    assert result.exit_code != 0 and not (tmp_path / "x.csv").exists()

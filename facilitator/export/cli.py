@@ -1,8 +1,9 @@
-"""`flask --app wsgi annex SLUG …` (a meeting's annex), `minutes SLUG …` (the minutes' section) and
-`archive SLUG …` (the archive package)."""
+"""`flask --app wsgi annex SLUG …` (a meeting's annex), `minutes SLUG …` (the minutes' section),
+`archive SLUG …` (the archive package) and `data SLUG …` (the data for analysis)."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import click
@@ -12,7 +13,8 @@ from ..console import fail, meeting_or_fail, one_line_errors
 from ..database import ensure_schema
 from ..rules import LANGUAGES
 from .annex import ORDERS, AnnexOptions
-from .service import ExportError, export_annex, load_meeting_data
+from .datafiles import SHEETS
+from .service import ExportError, export_annex, load_meeting_data, write_atomic
 
 
 @click.command("annex")
@@ -106,5 +108,40 @@ def archive_command(slug: str, out: str, feedback: bool, skip_empty: bool, order
         export_archive(data, slug, target, options, keep_spare=False)
     except ExportError as exc:
         fail(f"{out}: {exc}")
+    except OSError as exc:
+        fail(f"{out}: kan niet schrijven ({exc.strerror or exc})")
+
+
+@click.command("data")
+@click.argument("slug")
+@click.option(
+    "--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="The file to write."
+)
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True)
+@click.option(
+    "--sheet",
+    type=click.Choice(SHEETS),
+    default="entries",
+    show_default=True,
+    help="For CSV: which sheet (the workbook holds them all).",
+)
+@with_appcontext
+@one_line_errors
+def data_command(slug: str, out: str, fmt: str, sheet: str) -> None:
+    """Write the data for analysis: every sheet as one XLSX workbook, or one sheet as CSV."""
+    from . import datafiles
+
+    ensure_schema()
+    meeting = meeting_or_fail(slug, datafiles.load_meeting)
+    target = Path(out)
+    if not target.parent.is_dir():
+        fail(f"{out}: de map {target.parent} bestaat niet")
+    try:
+        if fmt == "csv":
+            write_atomic(target, datafiles.to_csv(datafiles.sheet(meeting, sheet)))
+        else:
+            buffer = io.BytesIO()
+            datafiles.write_xlsx(datafiles.sheets(meeting), buffer, title=meeting.title)
+            write_atomic(target, buffer.getvalue())
     except OSError as exc:
         fail(f"{out}: kan niet schrijven ({exc.strerror or exc})")
