@@ -6,6 +6,9 @@ from typing import Any
 
 __all__ = ["create_app", "Config", "TestingConfig"]
 
+# the release (pyproject.toml says the same; tests/test_archive.py checks): named in every archive manifest
+__version__ = "0.1.0"
+
 
 def __getattr__(name: str) -> Any:
     """The app factory and configuration, imported on first use.

@@ -1,4 +1,5 @@
-"""Command line: `flask --app wsgi session import|export|links`, `user create`, `annex`, `minutes`.
+"""Command line: `flask --app wsgi session import|export|links`, `user create`, `annex`, `minutes`,
+`archive`, `data`.
 
 Every command first creates or upgrades the schema, so it may be the very first
 command run against a fresh DATABASE_URL. Errors: one line per problem on
@@ -23,7 +24,7 @@ from . import operations, sessionfile
 from .audit.trail import record
 from .console import fail, meeting_or_fail, one_line_errors
 from .database import ensure_schema
-from .export.cli import annex_command, minutes_command
+from .export.cli import annex_command, archive_command, data_command, minutes_command
 from .extensions import db
 from .meeting_data import MeetingData, meeting_to_data
 from .models import USER_ROLES, Meeting, User
@@ -164,3 +165,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(user_cli)
     app.cli.add_command(annex_command)
     app.cli.add_command(minutes_command)
+    app.cli.add_command(archive_command)
+    app.cli.add_command(data_command)

@@ -60,6 +60,8 @@ EXPECT_HTTP: dict[str, tuple[str, object]] = {
     "GET /secretariaat/vergaderingen/<slug>/notulen": (SECRETARIAT, 302),
     "GET /secretariaat/vergaderingen/<slug>/terugkoppeling.docx": (SECRETARIAT, 200),
     "GET /secretariaat/vergaderingen/<slug>/terugkoppeling.md": (SECRETARIAT, 200),
+    "GET /secretariaat/vergaderingen/<slug>/gegevens/<sheet>.csv": (SECRETARIAT, 200),
+    "GET /secretariaat/vergaderingen/<slug>/gegevens.xlsx": (SECRETARIAT, 200),
     "GET /huisstijl/<token>.css": (TOKEN, ("screen", "chair")),
     "GET /secretariaat/huisstijl": (ADMIN, 200),
     "GET /secretariaat/logboek": (ADMIN, 200),

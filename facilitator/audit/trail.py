@@ -36,6 +36,7 @@ ACTIONS: dict[str, Any] = {
     "annex_started": _l("Bijlage gemaakt"),
     "annex_downloaded": _l("Bijlage gedownload"),
     "feedback_exported": _l("Terugkoppeling gedownload"),
+    "data_exported": _l("Gegevens voor analyse gedownload"),
     "curation_changed": _l("Bijgewerkt na de vergadering"),
     "style_changed": _l("Huisstijl gewijzigd"),
     "account_created": _l("Account aangemaakt"),

@@ -20,6 +20,13 @@ class AnnexForm(FlaskForm):
             SelectChoice("odt", _l("OpenDocument (ODT), de open standaard, om verder te bewerken")),
             SelectChoice("docx", _l("Word (DOCX), om verder te bewerken")),
             SelectChoice("md", _l("Markdown, platte tekst")),
+            SelectChoice(
+                "zip",
+                _l(
+                    "Archiefpakket (ZIP): de bijlage als PDF/A en ODT, het sessiebestand, de terugkoppeling "
+                    "voor de notulen en een manifest met SHA-256-controlegetallen"
+                ),
+            ),
         ],
         default="pdf",
     )

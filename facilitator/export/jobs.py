@@ -1,4 +1,4 @@
-"""Annex exports from the web as background jobs, with their status in small files.
+"""Annex exports (and the archive package) from the web as background jobs, with their status in small files.
 
 A request starts a job and returns at once; the job runs in a background task (a greenlet
 under gevent, a thread otherwise) that waits on the render child, so the server keeps
@@ -26,7 +26,7 @@ from flask import Flask, current_app
 from ..extensions import db, socketio
 from ..files import private_dir
 from ..i18n import N_
-from . import service
+from . import archive, service
 from .annex import AnnexOptions
 from .child import RenderError
 from .service import ExportError
@@ -83,6 +83,11 @@ def start(slug: str, fmt: str, options: AnnexOptions, user_id: int | None) -> st
     return job_id
 
 
+def _breathe() -> None:
+    """Between tables: let the server serve other requests (gevent)."""
+    socketio.sleep(0)
+
+
 def _run(app: Flask, directory: Path, job_id: str) -> None:
     """The background task: wait for a slot, export, record the outcome."""
     with app.app_context():
@@ -105,14 +110,15 @@ def _run(app: Flask, directory: Path, job_id: str) -> None:
                 if data is None:
                     raise ExportError(N_("Deze vergadering bestaat niet meer."))
                 out = directory / f"{job_id}{service.FORMATS[status['format']][1]}"
-                result = service.export_annex(
-                    data,
-                    status["format"],
-                    out,
-                    AnnexOptions(**status["options"]),
-                    progress=progress,
-                    pause=lambda: socketio.sleep(0),
-                )
+                options = AnnexOptions(**status["options"])
+                if status["format"] == "zip":  # the archive package: two renders and the rest
+                    result = archive.export_archive(
+                        data, status["slug"], out, options, progress=progress, pause=_breathe
+                    )
+                else:
+                    result = service.export_annex(
+                        data, status["format"], out, options, progress=progress, pause=_breathe
+                    )
             status.update(
                 state="done",
                 progress=1.0,

@@ -15,7 +15,7 @@ from ..access import meeting_or_404
 from ..audit.trail import record
 from ..auth.routes import login_required
 from ..i18n import say
-from . import jobs, service
+from . import datafiles, jobs, service
 from .forms import AnnexForm
 
 bp = Blueprint("export", __name__, url_prefix="/secretariaat")
@@ -37,6 +37,7 @@ def _stage_text(stage: str) -> str:
         "layout": _("Pagina's opmaken"),
         "tables": _("Tafels schrijven"),
         "writing": _("Bestand schrijven"),
+        "packing": _("Archiefpakket samenstellen"),
         "done": _("Klaar"),
         "failed": _("Mislukt"),
     }.get(stage, stage)
@@ -151,5 +152,38 @@ def minutes_download(slug: str, fmt: str):
     name = f"terugkoppeling-{slug}.{fmt}"
     record("feedback_exported", meeting_or_404(slug), format=fmt)
     response = send_file(out, mimetype=MINUTES_FORMATS[fmt], as_attachment=True, download_name=name)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/vergaderingen/<slug>/gegevens/<sheet>.csv")
+@login_required
+def data_csv(slug: str, sheet: str):
+    """One sheet of the meeting's data for analysis (entries, reports, attendance) as CSV."""
+    if sheet not in datafiles.SHEETS:
+        abort(404)
+    meeting = datafiles.load_meeting(slug)
+    if meeting is None:
+        abort(404)
+    content = datafiles.to_csv(datafiles.sheet(meeting, sheet))
+    record("data_exported", meeting, format="csv", sheet=sheet)
+    return _attachment(content, datafiles.CSV_MEDIA_TYPE, f"{slug}-gegevens-{sheet}.csv")
+
+
+@bp.get("/vergaderingen/<slug>/gegevens.xlsx")
+@login_required
+def data_xlsx(slug: str):
+    """The meeting's data for analysis as one workbook: a worksheet per sheet."""
+    meeting = datafiles.load_meeting(slug)
+    if meeting is None:
+        abort(404)
+    out = io.BytesIO()
+    datafiles.write_xlsx(datafiles.sheets(meeting), out, title=meeting.title)
+    record("data_exported", meeting, format="xlsx")
+    return _attachment(out.getvalue(), datafiles.XLSX_MEDIA_TYPE, f"{slug}-gegevens.xlsx")
+
+
+def _attachment(content: bytes, mimetype: str, name: str):
+    response = send_file(io.BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=name)
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -33,7 +33,9 @@ FORMATS = {
     "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"),
     "odt": ("application/vnd.oasis.opendocument.text", ".odt"),
     "md": ("text/markdown", ".md"),  # Flask adds "; charset=utf-8"
+    "zip": ("application/zip", ".zip"),  # the archive package (archive.py), not an annex format
 }
+ANNEX_FORMATS = ("pdf", "docx", "odt", "md")
 
 # progress: (fraction 0–1, stage) — the stage is a key the web page translates
 Progress = Callable[[float, str], None]
@@ -74,7 +76,9 @@ def load_meeting_data(slug: str) -> MeetingData | None:
 
 
 def download_name(slug: str, fmt: str) -> str:
-    """The file name a browser saves: <slug>-bijlage.pdf."""
+    """The file name a browser saves: <slug>-bijlage.pdf, the archive package <slug>-archief.zip."""
+    if fmt == "zip":
+        return f"{slug}-archief.zip"
     return f"{slug}-bijlage{FORMATS[fmt][1]}"
 
 
@@ -105,7 +109,7 @@ def export_annex(
     """
     if keep_spare is None:
         keep_spare = bool(current_app.config.get("ANNEX_PRESTART", True))
-    if fmt not in FORMATS:
+    if fmt not in ANNEX_FORMATS:
         raise ExportError(f"Onbekend formaat: {fmt}")
     started = time.monotonic()
     report = progress or (lambda fraction, stage: None)
@@ -126,7 +130,7 @@ def export_annex(
     annex = annex_module.build_annex(data, None, options or AnnexOptions(), lang=lang, on_table=figure_done)
     timeout, memory_mb = limits()
     if fmt == "md":
-        _write_atomic(out, markdown_writer.to_markdown(annex).encode("utf-8"))
+        write_atomic(out, markdown_writer.to_markdown(annex).encode("utf-8"))
         report(1.0, "done")
         return ExportResult(out, fmt, time.monotonic() - started)
 
@@ -184,7 +188,7 @@ def _estimate_pages(annex: Annex) -> int:
     return pages
 
 
-def _write_atomic(path: Path, content: bytes) -> None:
+def write_atomic(path: Path, content: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
         # mkstemp's 0600 is kept: an annex is the meeting's content, for its owner only

@@ -125,6 +125,12 @@ def test_secretariat_pages_have_no_axe_violations(e2e_server, meeting, audited, 
         name=say("Scherm", lang),
     )
     expect(page.get_by_text(restored)).to_be_visible()
+    # the archive package, made: its progress page once the download is there
+    page.goto(f"{base}/vergaderingen/{slug}/bijlage")
+    page.locator("input[name=format][value=zip]").check()
+    page.locator("form.annex-form button[type=submit]").click()
+    expect(page.locator("#annex-download")).to_be_visible(timeout=90_000)
+    found += violations(page, "archive package ready")
     # a form sent back with its errors
     page.goto(base + "/vergaderingen/nieuw")
     # (its save button — not the logout button in the nav, which a looser locator found first)
