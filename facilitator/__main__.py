@@ -35,6 +35,8 @@ def main() -> int:
             db.session.commit()
     host, port = app.config["HOST"], app.config["PORT"]
     server = NoDelayWSGIServer((host, port), app, log=None)
+    if app.config["RETENTION_INTERVAL_HOURS"]:
+        gevent.spawn(retention_daily, app, app.config["RETENTION_INTERVAL_HOURS"] * 3600)
     settle_heap()
 
     def stop() -> None:
@@ -46,6 +48,32 @@ def main() -> int:
     print(f"\nFacilitator luistert op http://{host}:{port} (stoppen: Ctrl-C)", flush=True)
     server.serve_forever()
     return 0
+
+
+def retention_daily(app, interval: float, first_delay: float = 60.0) -> None:
+    """Run retention (facilitator/retention/erase.py) a minute after the start, then every interval.
+
+    Every process may run it: it is idempotent, and a meeting already erased is skipped.
+    """
+    import logging
+
+    from facilitator.extensions import db
+    from facilitator.retention import erase
+
+    gevent.sleep(first_delay)
+    while True:
+        with app.app_context():
+            try:
+                outcome = erase.run()
+                if outcome.changed:
+                    done = f"{len(outcome.anonymised)} gewist, {len(outcome.deleted)} verwijderd"
+                    print(f"Bewaartermijn: {done}.", flush=True)
+            except Exception:  # a failed run is logged and tried again next time, never the server's end
+                logging.getLogger(__name__).exception("retention run failed")
+                db.session.rollback()
+            finally:
+                db.session.remove()
+        gevent.sleep(interval)
 
 
 if __name__ == "__main__":

@@ -101,9 +101,13 @@ def create_app(test_config: Config | dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(minutes_bp)
     from .housestyle.cli import style_cli
     from .housestyle.routes import bp as housestyle_bp
+    from .retention.cli import retention_cli
+    from .retention.routes import bp as retention_bp
 
     app.register_blueprint(housestyle_bp)
+    app.register_blueprint(retention_bp)
     app.cli.add_command(style_cli)
+    app.cli.add_command(retention_cli)
     cli.register(app)
     _security_headers(app)
     _trusted_proxies(app)

@@ -45,6 +45,17 @@ def _milliseconds(raw: str, name: str, most: float) -> float:
     return value / 1000
 
 
+def _whole(raw: str, name: str, low: int, high: int) -> int:
+    """A whole number setting; refused with a clear message when it is not one or out of range."""
+    try:
+        value = int(raw)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise ValueError(f"{name} moet een heel getal zijn van {low} tot {high}, niet {raw!r}")
+    return value
+
+
 class Config:
     """Settings for a real run; every value can come from the environment."""
 
@@ -82,6 +93,16 @@ class Config:
         self.LOGIN_LOCK_SECONDS = 300
         self.LOGIN_ACCOUNT_MAX_FAILURES = 50
         self.LOGIN_ACCOUNT_WINDOW_SECONDS = 3600
+        # retention (AVG): the default days after a meeting's date until its personal data is
+        # erased, and how ("anonymise" keeps the texts, "delete" removes the meeting); the server
+        # runs it every RETENTION_INTERVAL_HOURS (0: only `flask retention run`)
+        self.RETENTION_DAYS = _whole(env.get("RETENTION_DAYS", "365"), "RETENTION_DAYS", 1, 36500)
+        self.RETENTION_MODE = env.get("RETENTION_MODE", "anonymise")
+        if self.RETENTION_MODE not in ("anonymise", "delete"):
+            raise ValueError(f"RETENTION_MODE moet anonymise of delete zijn, niet {self.RETENTION_MODE!r}")
+        self.RETENTION_INTERVAL_HOURS = _whole(
+            env.get("RETENTION_INTERVAL_HOURS", "24"), "RETENTION_INTERVAL_HOURS", 0, 8760
+        )
         # how many reverse proxies stand in front: only then is X-Forwarded-For believed
         self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", "0"))
         self.TESTING = False

@@ -88,6 +88,12 @@ class Meeting(Model):
     seq: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    # retention (AVG): days after the meeting's date until its personal data is erased, and
+    # whether then only that ("anonymise": the texts stay) or the whole meeting goes ("delete");
+    # None: the settings' RETENTION_DAYS / RETENTION_MODE
+    retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    retention_mode: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    personal_data_erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     bollen: Mapped[list[Bol]] = relationship(
         back_populates="meeting", order_by="Bol.position", cascade="all, delete-orphan"

@@ -67,6 +67,12 @@ EXPECT_HTTP: dict[str, tuple[str, object]] = {
     "GET /secretariaat/logboek": (ADMIN, 200),
     "GET /secretariaat/logboek.csv": (ADMIN, 200),
     "GET /secretariaat/accounts/": (ADMIN, 200),
+    "GET /secretariaat/vergaderingen/<slug>/bewaren": (ADMIN, 200),
+    "POST /secretariaat/vergaderingen/<slug>/bewaren": (ADMIN, 400),  # an empty form: no choice made
+    "POST /secretariaat/vergaderingen/<slug>/verwijderen": (
+        ADMIN,
+        400,
+    ),  # the box not ticked: nothing deleted
     "POST /secretariaat/accounts/": (ADMIN, 400),  # an empty form: no account
     "POST /secretariaat/accounts/<int:user_id>": (ADMIN, 400),  # no change named
     "POST /secretariaat/huisstijl": (ADMIN, 303),  # an empty form: nothing set, saved

@@ -108,6 +108,7 @@ def test_secretariat_pages_have_no_axe_violations(e2e_server, meeting, audited, 
         ("report history", f"/vergaderingen/{slug}/tafels/1/verslag/geschiedenis"),
         ("accounts", "/accounts/"),
         ("house style", "/huisstijl"),
+        ("retention", f"/vergaderingen/{slug}/bewaren"),
         ("renew link: confirmation", f"/vergaderingen/{slug}/links/scherm/vernieuwen"),
     ]:
         page.goto(base + path)
