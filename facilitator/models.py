@@ -308,18 +308,25 @@ class User(Model):
     """A secretariat account."""
 
     __tablename__ = "user_account"
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject", name="uq_user_account_oidc"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
+    # "" for an account that signs in through the organisation (OIDC): no password works
     password_hash: Mapped[str] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # the organisation's identity provider and its stable subject for this person (auth/oidc.py)
+    oidc_issuer: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), nullable=True)
 
     def set_password(self, password: str) -> None:
         """Store a salted hash of the password (never the password)."""
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
-        """Whether the password matches the stored hash."""
+        """Whether the password matches the stored hash (never for an organisation account)."""
+        if self.oidc_subject is not None or not self.password_hash:
+            return False
         return check_password_hash(self.password_hash, password)
 
 

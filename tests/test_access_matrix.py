@@ -48,6 +48,9 @@ EXPECT_HTTP: dict[str, tuple[str, object]] = {
     "GET /sw.js": (PUBLIC, 200),
     "GET /secretariaat/inloggen": (PUBLIC, 200),
     "POST /secretariaat/inloggen": (PUBLIC, 400),  # an empty form
+    # sign-in through the organisation: only when OIDC_ISSUER is set (tests/test_oidc.py)
+    "GET /secretariaat/inloggen/organisatie/": (PUBLIC, 404),
+    "GET /secretariaat/inloggen/organisatie/terug": (PUBLIC, 404),
     "GET /verslag/<token>": (TOKEN, "rapporteur"),
     "GET /deelnemer/<token>": (TOKEN, "participant"),
     "GET /scherm/<token>": (TOKEN, "screen"),
