@@ -318,6 +318,11 @@ class User(Model):
     # the organisation's identity provider and its stable subject for this person (auth/oidc.py)
     oidc_issuer: Mapped[str | None] = mapped_column(String(300), nullable=True)
     oidc_subject: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # two-step login of a local account (auth/totp.py): the TOTP secret once confirmed, the last
+    # 30-second step a code was accepted for (no code twice), SHA-256 of the unused recovery codes
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    totp_recovery: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
 
     def set_password(self, password: str) -> None:
         """Store a salted hash of the password (never the password)."""

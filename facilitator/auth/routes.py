@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import time
 from datetime import datetime, timedelta
 from urllib.parse import unquote, urlsplit
 
@@ -166,6 +167,18 @@ def sign_in(user: User, target: str | None, method: str = "password") -> Respons
     return redirect(_safe_next(target))
 
 
+# the second step of a password login with TOTP: who gave the right password, until when
+PENDING_KEY = "totp_pending"
+PENDING_SECONDS = 300
+
+
+def ask_for_code(user: User, target: str | None) -> Response:
+    """After the right password of an account with two-step login: remember who, ask the code."""
+    session.clear()
+    session[PENDING_KEY] = {"user_id": user.id, "next": target or "", "at": int(time.time())}
+    return redirect(url_for("totp.code"))
+
+
 def render_login(form: LoginForm, status: int = 200) -> tuple[str, int]:
     """The login page: the organisation's button when OIDC is set, the local form unless switched off."""
     config = current_app.config
@@ -204,6 +217,9 @@ def login():
             if user is None:
                 check_password_hash(_DUMMY_HASH, form.password.data)
             elif user.check_password(form.password.data):
+                if user.totp_secret:
+                    # the code is asked next (auth/totp.py); the count is reset only once it is right
+                    return ask_for_code(user, request.args.get("next"))
                 # this client's count starts again; the account's count does not, so a
                 # success in between does not give an attacker elsewhere fresh tries
                 for row in db.session.execute(
