@@ -8,6 +8,7 @@ callback. axe-core checks the login page with the organisation's button, in Dutc
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -120,5 +121,54 @@ def test_the_login_page_with_the_organisation_has_no_axe_violations(browser, sig
     at_provider(page, "eve@elders.nl")
     expect(page.locator(".flash-error")).to_be_visible()
     found += violations(page, f"login with a refusal ({lang})")
+    page.context.close()
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("lang", sorted(LOCALES))
+def test_two_step_login_enrol_and_code_step_in_the_browser(browser, signin_server, lang):
+    """A local account turns TOTP on (QR code, key, confirmation, recovery codes), then needs its
+    code after the password; axe over the enrol page, the recovery codes and the code step."""
+    import pyotp
+
+    from facilitator import operations
+
+    server, app = signin_server
+    name, password = f"tweestaps-{lang}", "een-lang-test-wachtwoord-42"
+    with app.app_context():
+        operations.create_user(name, password)
+        db.session.remove()
+    page = open_page(browser, f"{server.url}/secretariaat/inloggen", lang)
+    found: list[str] = []
+
+    def password_step() -> None:
+        page.get_by_label(say("Naam", lang)).fill(name)
+        page.get_by_label(say("Wachtwoord", lang)).fill(password)
+        page.get_by_role("button", name=say("Inloggen", lang)).click()
+
+    password_step()
+    page.get_by_role("link", name=say("Tweestapsverificatie", lang)).click()
+    expect(page.get_by_role("img", name=say("QR-code voor uw authenticator-app", lang))).to_be_visible()
+    found += violations(page, f"enrol ({lang})")
+    secret = page.locator(".totp-secret").inner_text().replace(" ", "")
+    totp = pyotp.TOTP(secret)
+    page.get_by_label(say("Code", lang)).fill(totp.now())
+    page.get_by_role("button", name=say("Bevestigen en aanzetten", lang)).click()
+    expect(page.locator(".recovery-codes li")).to_have_count(10)
+    found += violations(page, f"recovery codes ({lang})")
+
+    page.get_by_role("button", name=say("Uitloggen", lang)).click()
+    password_step()
+    expect(page.get_by_role("heading", level=1)).to_have_text(say("Code invullen", lang))
+    found += violations(page, f"code step ({lang})")
+    page.get_by_label(say("Code", lang)).fill("000000")
+    page.get_by_role("button", name=say("Inloggen", lang)).click()
+    wrong = say("De code klopt niet of is al gebruikt. Probeer de volgende code uit de app.", lang)
+    expect(page.locator("#code-err")).to_contain_text(wrong)
+    found += violations(page, f"code step with an error ({lang})")
+    # the next step's code (the confirmation used this one's)
+    page.get_by_label(say("Code", lang)).fill(totp.at(time.time() + 30))
+    page.get_by_role("button", name=say("Inloggen", lang)).click()
+    expect(page.get_by_role("button", name=say("Uitloggen", lang))).to_be_visible()
     page.context.close()
     assert not found, "\n".join(found)
