@@ -80,7 +80,9 @@ def create_app(test_config: Config | dict[str, Any] | None = None) -> Flask:
     from . import cli, models  # noqa: F401  (models register their tables)
     from .audit.routes import bp as audit_bp
     from .auth.accounts import bp as accounts_bp
+    from .auth.oidc import bp as oidc_bp
     from .auth.routes import bp as auth_bp
+    from .auth.totp import bp as totp_bp
     from .capture.routes import bp as capture_bp
     from .core.routes import bp as core_bp
     from .curation.routes import bp as curation_bp
@@ -91,6 +93,8 @@ def create_app(test_config: Config | dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(oidc_bp)
+    app.register_blueprint(totp_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(secretariat_bp)

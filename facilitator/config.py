@@ -56,6 +56,35 @@ def _whole(raw: str, name: str, low: int, high: int) -> int:
     return value
 
 
+def _words(raw: str, lower: bool = False) -> tuple[str, ...]:
+    """A list from the environment, separated by commas or spaces."""
+    words = (word.strip() for word in raw.replace(",", " ").split())
+    return tuple(word.lower() if lower else word for word in words if word)
+
+
+def check_signin(
+    issuer: str,
+    client_id: str,
+    secret: str,
+    domains: tuple[str, ...],
+    groups: tuple[str, ...],
+    local_login: bool,
+) -> None:
+    """Refuse at start, with a clear message, a sign-in setting that locks everyone out or lets anyone in."""
+    if issuer:
+        if not issuer.startswith("https://") and not issuer.startswith(
+            ("http://127.0.0.1", "http://localhost")
+        ):
+            raise ValueError(f"OIDC_ISSUER moet een https-adres zijn, niet {issuer!r}")
+        if not client_id or not secret:
+            raise ValueError("OIDC_ISSUER is gezet: zet ook OIDC_CLIENT_ID en OIDC_CLIENT_SECRET")
+        if not domains and not groups:
+            # without a list, every account the provider knows (for Entra ID: any tenant's) would get in
+            raise ValueError("OIDC_ISSUER is gezet: zet ook OIDC_ALLOWED_DOMAINS en/of OIDC_ALLOWED_GROUPS")
+    elif not local_login:
+        raise ValueError("LOCAL_LOGIN staat uit maar OIDC_ISSUER is niet gezet: dan kan niemand inloggen")
+
+
 class Config:
     """Settings for a real run; every value can come from the environment."""
 
@@ -105,6 +134,23 @@ class Config:
         )
         # how many reverse proxies stand in front: only then is X-Forwarded-For believed
         self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", "0"))
+        # sign-in through the organisation (OpenID Connect, auth/oidc.py): on when OIDC_ISSUER is set
+        self.OIDC_ISSUER = env.get("OIDC_ISSUER", "").strip()
+        self.OIDC_CLIENT_ID = env.get("OIDC_CLIENT_ID", "").strip()
+        self.OIDC_CLIENT_SECRET = env.get("OIDC_CLIENT_SECRET", "")
+        self.OIDC_ALLOWED_DOMAINS = _words(env.get("OIDC_ALLOWED_DOMAINS", ""), lower=True)
+        self.OIDC_ALLOWED_GROUPS = _words(env.get("OIDC_ALLOWED_GROUPS", ""))
+        self.OIDC_LABEL = env.get("OIDC_LABEL", "").strip()
+        # local accounts' password login; off ("0") leaves only the organisation's sign-in
+        self.LOCAL_LOGIN = env.get("LOCAL_LOGIN", "1").strip().lower() not in ("0", "false", "no", "off")
+        check_signin(
+            self.OIDC_ISSUER,
+            self.OIDC_CLIENT_ID,
+            self.OIDC_CLIENT_SECRET,
+            self.OIDC_ALLOWED_DOMAINS,
+            self.OIDC_ALLOWED_GROUPS,
+            self.LOCAL_LOGIN,
+        )
         self.TESTING = False
 
 

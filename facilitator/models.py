@@ -318,9 +318,11 @@ class User(Model):
     member of the secretariat (meetings)."""
 
     __tablename__ = "user_account"
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject", name="uq_user_account_oidc"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
+    # "" for an account that signs in through the organisation (OIDC): no password works
     password_hash: Mapped[str] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     role: Mapped[str] = mapped_column(String(20), default="secretariat")
@@ -332,12 +334,23 @@ class User(Model):
         """Whether the account may manage accounts, the house style and read the audit trail."""
         return self.role == "administrator"
 
+    # the organisation's identity provider and its stable subject for this person (auth/oidc.py)
+    oidc_issuer: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # two-step login of a local account (auth/totp.py): the TOTP secret once confirmed, the last
+    # 30-second step a code was accepted for (no code twice), SHA-256 of the unused recovery codes
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    totp_recovery: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+
     def set_password(self, password: str) -> None:
         """Store a salted hash of the password (never the password)."""
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
-        """Whether the password matches the stored hash."""
+        """Whether the password matches the stored hash (never for an organisation account)."""
+        if self.oidc_subject is not None or not self.password_hash:
+            return False
         return check_password_hash(self.password_hash, password)
 
 

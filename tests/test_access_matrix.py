@@ -50,6 +50,15 @@ EXPECT_HTTP: dict[str, tuple[str, object]] = {
     "GET /sw.js": (PUBLIC, 200),
     "GET /secretariaat/inloggen": (PUBLIC, 200),
     "POST /secretariaat/inloggen": (PUBLIC, 400),  # an empty form
+    # sign-in through the organisation: only when OIDC_ISSUER is set (tests/test_oidc.py)
+    "GET /secretariaat/inloggen/organisatie/": (PUBLIC, 404),
+    "GET /secretariaat/inloggen/organisatie/terug": (PUBLIC, 404),
+    # two-step login (tests/test_totp.py): the code step without a right password first: to login
+    "GET /secretariaat/inloggen/code": (PUBLIC, 302),
+    "POST /secretariaat/inloggen/code": (PUBLIC, 302),
+    "GET /secretariaat/tweestapsverificatie": (SECRETARIAT, 200),
+    "POST /secretariaat/tweestapsverificatie": (SECRETARIAT, 400),  # no code
+    "POST /secretariaat/tweestapsverificatie/uitzetten": (SECRETARIAT, 302),  # not on: to the page
     "GET /verslag/<token>": (TOKEN, "rapporteur"),
     "GET /deelnemer/<token>": (TOKEN, "participant"),
     "GET /scherm/<token>": (TOKEN, "screen"),

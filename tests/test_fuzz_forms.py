@@ -29,6 +29,9 @@ from .routemap import meeting_values, routes, url
 FORM_FIELDS = {
     "auth.login": ["name", "password"],
     "auth.logout": [],
+    "totp.code": ["code"],
+    "totp.enrol": ["code"],
+    "totp.disable": ["code"],
     "secretariat.new_meeting": [
         *MEETING_FIELDS,  # the importer's and the form's one list
         *(["bollen", "horizons", "submit", "add_table"]),

@@ -25,6 +25,8 @@ ACTIONS: dict[str, Any] = {
     "signin": _l("Ingelogd"),
     "signin_failed": _l("Inloggen mislukt"),
     "signout": _l("Uitgelogd"),
+    "totp_enabled": _l("Tweestapsverificatie aangezet"),
+    "totp_disabled": _l("Tweestapsverificatie uitgezet"),
     "meeting_created": _l("Vergadering aangemaakt"),
     "meeting_edited": _l("Vergadering bewerkt"),
     "meeting_imported": _l("Sessiebestand geïmporteerd"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import time
 from datetime import datetime, timedelta
 from urllib.parse import unquote, urlsplit
 
@@ -22,6 +23,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.wrappers.response import Response
 
 from ..audit.trail import record
 from ..extensions import db
@@ -171,11 +173,50 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+def sign_in(user: User, target: str | None, method: str = "password") -> Response:
+    """Start ``user``'s session (a fresh one: nothing of the anonymous one is kept) and go on."""
+    session.clear()
+    session["user_id"] = user.id
+    session.permanent = True
+    g.user = user
+    record("signin", user=user, method=method)
+    return redirect(_safe_next(target))
+
+
+# the second step of a password login with TOTP: who gave the right password, until when
+PENDING_KEY = "totp_pending"
+PENDING_SECONDS = 300
+
+
+def ask_for_code(user: User, target: str | None) -> Response:
+    """After the right password of an account with two-step login: remember who, ask the code."""
+    session.clear()
+    session[PENDING_KEY] = {"user_id": user.id, "next": target or "", "at": int(time.time())}
+    return redirect(url_for("totp.code"))
+
+
+def render_login(form: LoginForm, status: int = 200) -> tuple[str, int]:
+    """The login page: the organisation's button when OIDC is set, the local form unless switched off."""
+    config = current_app.config
+    organisation = None
+    if config.get("OIDC_ISSUER"):
+        target = request.args.get("next")
+        organisation = {
+            "url": url_for("oidc.start", next=target) if target else url_for("oidc.start"),
+            "label": config.get("OIDC_LABEL") or _("Inloggen via uw organisatie"),
+        }
+    local = bool(config.get("LOCAL_LOGIN", True))
+    return render_template("auth/login.html", form=form, organisation=organisation, local=local), status
+
+
 @bp.route("/inloggen", methods=["GET", "POST"])
 def login():
     """Log a secretariat member in."""
     form = LoginForm()
     status = 200
+    if request.method == "POST" and not current_app.config.get("LOCAL_LOGIN", True):
+        flash(_("Inloggen met naam en wachtwoord staat uit. Log in via uw organisatie."), "error")
+        return render_login(form, 403)
     if form.validate_on_submit():
         keys = _failure_keys(form.name.data)
         if _locked(keys):
@@ -198,7 +239,10 @@ def login():
                 form.password.errors.append(
                     _("Dit account is uitgeschakeld. Vraag een beheerder om het weer aan te zetten.")
                 )
-                return render_template("auth/login.html", form=form), 403
+                return render_login(form, 403)
+            if user is not None and right and user.totp_secret:
+                # the code is asked next (auth/totp.py); the count is reset only once it is right
+                return ask_for_code(user, request.args.get("next"))
             if user is not None and right:
                 # this client's count starts again; the account's count does not, so a
                 # success in between does not give an attacker elsewhere fresh tries
@@ -207,18 +251,14 @@ def login():
                 ).scalars():
                     db.session.delete(row)
                 db.session.commit()
-                session.clear()
-                session["user_id"] = user.id
-                session.permanent = True
-                record("signin", user=user)
-                return redirect(_safe_next(request.args.get("next")))
+                return sign_in(user, request.args.get("next"))
             _record_failure(keys)
             record("signin_failed", actor=form.name.data.strip()[:80])
             form.password.errors.append(_("Naam of wachtwoord klopt niet."))
             status = 401
     elif request.method == "POST":
         status = 400
-    return render_template("auth/login.html", form=form), status
+    return render_login(form, status)
 
 
 @bp.post("/uitloggen")
