@@ -107,6 +107,21 @@ def user_create(name: str, password: str | None, role: str) -> None:
     click.echo(f"Account {name} aangemaakt ({kind}).")
 
 
+@user_cli.command("local-login")
+@click.argument("state", type=click.Choice(["on", "off"]))
+@one_line_errors
+def user_local_login(state: str) -> None:
+    """Allow signing in with a local name and password again (on), or only via the organisation (off)."""
+    from .auth import signin_settings
+
+    ensure_schema()
+    if state == "off" and not signin_settings.organisation_configured():
+        fail("zonder inloggen via de organisatie (OIDC_ISSUER) kan dan niemand meer inloggen; het blijft aan")
+    signin_settings.set_local_login(state == "on")
+    record("signin_settings_changed", actor="", local_login=state == "on")
+    click.echo(f"Inloggen met naam en wachtwoord staat {'aan' if state == 'on' else 'uit'}.")
+
+
 def public_url_warning(config, explicit: bool) -> str | None:
     """A warning when the printed links cannot work on other devices (HOST=0.0.0.0, no PUBLIC_URL)."""
     host = urlsplit(config["PUBLIC_URL"]).hostname or ""

@@ -454,3 +454,13 @@ class AuditEvent(Model):
     meeting_title: Mapped[str | None] = mapped_column(String(300), nullable=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     address: Mapped[str] = mapped_column(String(64), default="")  # "" for the command line
+
+
+class SiteSetting(Model):
+    """A setting an administrator changes in the app (not in the environment), by key."""
+
+    __tablename__ = "site_setting"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

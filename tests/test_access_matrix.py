@@ -84,6 +84,7 @@ EXPECT_HTTP: dict[str, tuple[str, object]] = {
     ),  # the box not ticked: nothing deleted
     "POST /secretariaat/accounts/": (ADMIN, 400),  # an empty form: no account
     "POST /secretariaat/accounts/<int:user_id>": (ADMIN, 400),  # no change named
+    "POST /secretariaat/accounts/inloggen": (ADMIN, 303),  # off refused: no organisation sign-in set up
     "POST /secretariaat/huisstijl": (ADMIN, 303),  # an empty form: nothing set, saved
     "GET /secretariaat/vergaderingen/<slug>/verslagkaarten.pdf": (SECRETARIAT, 200),
     "POST /secretariaat/uitloggen": (SECRETARIAT, 302),

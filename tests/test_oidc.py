@@ -359,3 +359,55 @@ def test_an_organisation_account_switched_off_by_an_administrator_is_refused(app
     assert not logged_in(client)
     last = audit(app)[-1]
     assert (last.action, last.detail["reason"]) == ("signin_failed", "disabled")
+
+
+def test_an_administrator_switches_local_passwords_off_and_the_command_line_back_on(app, client, make_user):
+    """The administrator's switch on the accounts page (kept in the database), and its way back."""
+    name, password = make_user()  # the first account: an administrator
+    token = _csrf(client, LOGIN)
+    assert (
+        client.post(LOGIN, data={"name": name, "password": password, "csrf_token": token}).status_code == 302
+    )
+    page = client.get("/secretariaat/accounts/").get_data(as_text=True)
+    box = re.search(r'<input[^>]*name="local_login"[^>]*>', page).group(0)
+    assert "checked" in box
+    token = _csrf(client, "/secretariaat/accounts/")
+    response = client.post("/secretariaat/accounts/inloggen", data={"csrf_token": token})  # box unticked
+    assert response.status_code == 303
+    other = app.test_client()
+    html = other.get(LOGIN).get_data(as_text=True)
+    assert "Inloggen met Rijksportaal" in html and 'name="password"' not in html
+    assert audit(app)[-1].action == "signin_settings_changed" and audit(app)[-1].detail == {
+        "local_login": False
+    }
+    # the server refuses a password too, whatever a page still shows
+    token = _csrf(client, "/secretariaat/")
+    refused = client.post(LOGIN, data={"name": name, "password": password, "csrf_token": token})
+    assert refused.status_code == 403
+    result = app.test_cli_runner().invoke(args=["user", "local-login", "on"])
+    assert result.exit_code == 0 and "staat aan" in result.output
+    assert 'name="password"' in other.get(LOGIN).get_data(as_text=True)
+
+
+def test_without_the_organisation_local_passwords_cannot_be_switched_off(database_url, make_user):
+    from facilitator import TestingConfig, create_app
+    from facilitator.database import ensure_schema
+
+    plain = create_app(TestingConfig(database_url))
+    with plain.app_context():
+        ensure_schema()
+        from facilitator import operations
+
+        operations.create_user("beheer", "geheim-wachtwoord-1")
+    client = plain.test_client()
+    client.post(
+        LOGIN, data={"name": "beheer", "password": "geheim-wachtwoord-1", "csrf_token": _csrf(client, LOGIN)}
+    )
+    page = client.get("/secretariaat/accounts/").get_data(as_text=True)
+    assert 'name="local_login"' not in page and "niet ingesteld" in page
+    token = _csrf(client, "/secretariaat/accounts/")
+    assert client.post("/secretariaat/accounts/inloggen", data={"csrf_token": token}).status_code == 303
+    assert "het blijft aan" in client.get("/secretariaat/accounts/").get_data(as_text=True)
+    assert 'name="password"' in plain.test_client().get(LOGIN).get_data(as_text=True)
+    result = plain.test_cli_runner().invoke(args=["user", "local-login", "off"])
+    assert result.exit_code == 1 and "niemand meer inloggen" in result.output

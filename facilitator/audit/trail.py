@@ -43,6 +43,7 @@ ACTIONS: dict[str, Any] = {
     "style_changed": _l("Huisstijl gewijzigd"),
     "account_created": _l("Account aangemaakt"),
     "account_changed": _l("Account gewijzigd"),
+    "signin_settings_changed": _l("Inlogmanieren gewijzigd"),
     "retention_changed": _l("Bewaartermijn gewijzigd"),
     "personal_data_erased": _l("Persoonsgegevens gewist"),
     "meeting_deleted": _l("Vergadering verwijderd"),

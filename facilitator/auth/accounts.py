@@ -13,7 +13,8 @@ from .. import operations
 from ..audit.trail import record
 from ..extensions import db
 from ..models import User, utcnow
-from .forms import AccountChangeForm, NewAccountForm
+from . import signin_settings
+from .forms import AccountChangeForm, NewAccountForm, SigninForm
 from .routes import admin_required, current_user
 
 bp = Blueprint("accounts", __name__, url_prefix="/secretariaat/accounts")
@@ -27,7 +28,32 @@ def _page(form: NewAccountForm, status: int = 200):
         form=form,
         change_form=AccountChangeForm(),
         me=current_user(),
+        signin_form=SigninForm(formdata=None, data={"local_login": signin_settings.local_login_enabled()}),
+        signin={
+            "organisation": signin_settings.organisation_configured(),
+            "by_server": signin_settings.local_login_by_server(),
+        },
     ), status
+
+
+@bp.post("/inloggen")
+@admin_required
+def signin_setting():
+    """Switch signing in with a local name and password on or off (off: only the organisation's)."""
+    form = SigninForm()
+    if not form.validate_on_submit():
+        abort(400)
+    wanted = bool(form.local_login.data)
+    if not wanted and not signin_settings.organisation_configured():
+        flash(_("Zonder inloggen via de organisatie kan dan niemand meer inloggen; het blijft aan."), "error")
+        return redirect(url_for(".accounts"), code=303)
+    signin_settings.set_local_login(wanted)
+    record("signin_settings_changed", local_login=wanted)
+    if wanted:
+        flash(_("Inloggen met naam en wachtwoord staat nu aan."), "success")
+    else:
+        flash(_("Inloggen met naam en wachtwoord staat nu uit: alleen via de organisatie."), "success")
+    return redirect(url_for(".accounts"), code=303)
 
 
 def _active_admins() -> int:

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # not in types-WTForms yet
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -60,3 +60,9 @@ class AccountChangeForm(FlaskForm):
         ],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class SigninForm(FlaskForm):
+    """How people may sign in: with a local name and password too, or only via the organisation."""
+
+    local_login = BooleanField(_l("Inloggen met naam en wachtwoord toestaan"))

@@ -29,6 +29,7 @@ from ..audit.trail import record
 from ..extensions import db
 from ..models import LoginFailure, User, utcnow
 from .forms import LoginForm
+from .signin_settings import local_login_enabled
 
 bp = Blueprint("auth", __name__, url_prefix="/secretariaat")
 
@@ -205,7 +206,7 @@ def render_login(form: LoginForm, status: int = 200) -> tuple[str, int]:
             "url": url_for("oidc.start", next=target) if target else url_for("oidc.start"),
             "label": config.get("OIDC_LABEL") or _("Inloggen via uw organisatie"),
         }
-    local = bool(config.get("LOCAL_LOGIN", True))
+    local = local_login_enabled()
     return render_template("auth/login.html", form=form, organisation=organisation, local=local), status
 
 
@@ -214,7 +215,7 @@ def login():
     """Log a secretariat member in."""
     form = LoginForm()
     status = 200
-    if request.method == "POST" and not current_app.config.get("LOCAL_LOGIN", True):
+    if request.method == "POST" and not local_login_enabled():
         flash(_("Inloggen met naam en wachtwoord staat uit. Log in via uw organisatie."), "error")
         return render_login(form, 403)
     if form.validate_on_submit():
