@@ -52,7 +52,7 @@ def test_links_page_shows_every_link_with_an_svg_qr_code(app, logged_in, ser):
 
 
 def test_qr_code_encodes_the_link():
-    from facilitator.secretariat.qr import qr_svg
+    from facilitator.qr import qr_svg
 
     svg = str(qr_svg("http://127.0.0.1:5000/deelnemer/abc", "QR-code: <tafel>"))
     assert svg.startswith("<svg") and "<title>QR-code: &lt;tafel&gt;</title>" in svg
@@ -166,7 +166,7 @@ def test_card_renderer_fetches_only_data_urls(app, logged_in, import_session, mo
 
 
 def test_card_fetcher_refuses_everything_but_data_and_static_files(app):
-    from facilitator.secretariat.cards import StaticOnlyFetcher
+    from facilitator.export.fetcher import StaticOnlyFetcher
 
     static = Path(app.static_folder)
     fetcher = StaticOnlyFetcher(static)
@@ -191,19 +191,25 @@ def test_card_fetcher_refuses_everything_but_data_and_static_files(app):
 
 
 def test_table_cards_are_rendered_in_the_render_child_not_the_server(app, logged_in, ser, monkeypatch):
-    """WeasyPrint must not run in the server process (it would block every socket meanwhile)."""
+    """Neither WeasyPrint nor the QR codes nor the cards' HTML run in the server process (they
+    would block every socket meanwhile): the render child makes them from plain data."""
     import os
 
     import weasyprint
 
+    from facilitator import qr
+    from facilitator.export import cards as card_html
     from facilitator.export import child
     from facilitator.secretariat import cards
 
     def forbidden(*args, **kwargs):
-        raise AssertionError("WeasyPrint was called in the server process")
+        raise AssertionError("card work was done in the server process")
 
     monkeypatch.setattr(weasyprint, "HTML", forbidden)
     monkeypatch.setattr(cards, "HTML", forbidden, raising=False)
+    monkeypatch.setattr(qr, "qr_data_uri", forbidden)
+    monkeypatch.setattr(card_html, "cards_html", forbidden)
+    monkeypatch.setattr(card_html, "qr_data_uri", forbidden)
     results = []
     original = child.run
 
@@ -219,6 +225,18 @@ def test_table_cards_are_rendered_in_the_render_child_not_the_server(app, logged
     (result,) = results
     assert result.result["pid"] != os.getpid()
     assert result.result["pages"] == 6
+
+
+def test_the_card_routes_do_not_import_weasyprint_into_the_server():
+    """Importing WeasyPrint takes about 0.6 s of one CPU: a server doing it stops answering meanwhile."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import facilitator.secretariat.routes, facilitator.secretariat.cards; "
+        "sys.exit('weasyprint' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent.parent).returncode == 0
 
 
 def test_a_failing_card_render_is_a_clear_message(app, logged_in, ser, monkeypatch):

@@ -32,7 +32,7 @@ from wtforms.validators import DataRequired, Length
 from ..audit.trail import record
 from ..extensions import db
 from ..models import LoginFailure, User
-from ..secretariat.qr import qr_svg
+from ..qr import qr_svg
 from .routes import (
     PENDING_KEY,
     PENDING_SECONDS,

@@ -241,7 +241,9 @@ def build_annex(
     words = words or annex_words(lang)
     options = options or AnnexOptions()
     style = annex_style(getattr(data, "style", None))
-    data = cleaned(dataclasses.replace(data, style=None) if style else data)
+    # the tables are cleaned one by one below, between the pauses on_table gives a cooperative server
+    raw_tables = data.tables
+    data = cleaned(dataclasses.replace(data, style=None, tables=[]))
     meta: list[tuple[str, str]] = [(words.meeting, data.title)]
     when = format_date(data.date, lang)
     if data.start:
@@ -254,7 +256,7 @@ def build_annex(
     ):
         if value:
             meta.append((label, value))
-    count = len(data.tables)
+    count = len(raw_tables)
     ngettext = translations(lang).ngettext
     round_text = ngettext("%(num)s tafel", "%(num)s tafels", count) % {"num": count}
     if data.round_minutes:
@@ -262,9 +264,12 @@ def build_annex(
         round_text += ", " + ngettext("%(num)s minuut", "%(num)s minuten", minutes) % {"num": minutes}
     meta.append((words.round, round_text))
 
-    tables = ordered_tables(data, options.order)
+    tables = ordered_tables(dataclasses.replace(data, tables=raw_tables), options.order)
     out: list[AnnexTable] = []
+    if on_table:
+        on_table(0, len(tables))
     for i, table in enumerate(tables):
+        table = cleaned(table)
         visible = [e for e in table.entries if not e.hidden]
         fig = None
         if visible:

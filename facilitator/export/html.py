@@ -95,6 +95,8 @@ def annex_html(annex: Annex, on_table: Callable[[int, int], None] | None = None)
     """The whole annex as one HTML document."""
     annex = cleaned(annex)  # no character XML cannot hold reaches the PDF (its tags are XML)
     parts = []
+    if on_table:
+        on_table(0, len(annex.tables))
     for i in range(len(annex.tables)):
         parts.append(table_html(annex, i))
         if on_table:

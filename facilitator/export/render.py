@@ -90,6 +90,7 @@ def _warm_up() -> None:
     from ..meeting_data import EntryData, MeetingData, TableData
     from .annex import AnnexOptions, Words, build_annex
     from .archival import PDF_OPTIONS, mark_archival, write_archival
+    from .cards import cards_html
     from .fetcher import ASSET_BASE, AnnexFetcher
     from .html import annex_html
 
@@ -102,20 +103,35 @@ def _warm_up() -> None:
     document = HTML(string=html, base_url=ASSET_BASE, url_fetcher=AnnexFetcher()).render(**PDF_OPTIONS)
     mark_archival(document)
     write_archival(document, BytesIO())
+    # the table cards' template and QR encoder, so a spare child makes the cards warm too
+    link = {"url": "http://127.0.0.1:5000/deelnemer/warm"}
+    card = {"number": 1, "participants": ["A"], "leader": "A", "rapporteur": "B"}
+    meeting = {"title": "Raad", "date": "27-01-2023", "place": ""}
+    cards_html(
+        {
+            "lang": "nl",
+            "meeting": meeting,
+            "local_only": False,
+            "tables": [{**card, "participant_link": link, "rapporteur_link": link}],
+        }
+    )
 
 
 def render_cards(job: dict[str, Any], out: Path) -> dict[str, Any]:
-    """The table cards' HTML → PDF; only data: URLs and the app's static files may load."""
+    """The table cards: QR codes and HTML from the cards' data (export/cards.py), then the PDF;
+    only data: URLs and the app's static files may load."""
     import os
 
     from weasyprint import HTML
     from weasyprint.urls import path2url
 
+    from .cards import cards_html
     from .fetcher import StaticOnlyFetcher
 
+    html = cards_html(job["cards"], job.get("kind", "table"))
     static_dir = Path(job["static_dir"])
     fetcher = StaticOnlyFetcher(static_dir)
-    document = HTML(string=job["html"], base_url=path2url(static_dir.resolve()), url_fetcher=fetcher).render()
+    document = HTML(string=html, base_url=path2url(static_dir.resolve()), url_fetcher=fetcher).render()
     document.write_pdf(out)
     return {"pages": len(document.pages), "fetched": fetcher.fetched[:500], "pid": os.getpid()}
 

@@ -120,6 +120,7 @@ def export_annex(
         raise ExportError(str(exc)) from exc
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    breathe()  # between loading the meeting (the caller) and building the annex
 
     report(0.02, "figures")
 

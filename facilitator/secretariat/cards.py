@@ -1,8 +1,11 @@
 """Printable table cards: one page per table with the QR codes of its links.
 
-The template gets plain data, never ORM objects; WeasyPrint runs in the annex's render
-child (export/child.py), never in the server process, and may load nothing but data: URLs
-and the app's own static files: whatever a user typed cannot make it fetch a file or a URL.
+The server process only loads the meeting and its links as plain data (``card_data``, a few
+queries) and waits, cooperatively, on the annex's render child (export/child.py). The child
+makes the QR codes, the HTML (export/cards.py) and the PDF (WeasyPrint); the server never
+imports WeasyPrint, whose import alone holds a process for about 0.6 s. WeasyPrint may load
+nothing but data: URLs and the app's own static files: whatever a user typed cannot make it
+fetch a file or a URL.
 """
 
 from __future__ import annotations
@@ -11,29 +14,35 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, render_template
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from .. import operations
 from ..export import child
-from ..export.annex import cleaned, format_date
-from ..export.fetcher import StaticOnlyFetcher
-from ..export.language import supported, template_gettext
-from ..models import Meeting
+from ..export.annex import format_date
+from ..export.language import supported
+from ..extensions import db
+from ..models import Meeting, RoundTable
 from ..network import is_local_only
-from .qr import qr_data_uri
 
-__all__ = ["StaticOnlyFetcher", "card_data", "render_cards_pdf"]
-
-
-def _link(url: str) -> dict[str, str]:
-    return {"url": url, "qr": qr_data_uri(url)}
+__all__ = ["card_data", "render_cards_pdf"]
 
 
 def card_data(meeting: Meeting, public_url: str) -> dict[str, Any]:
     """What the cards show, as plain data: the meeting and per table its people and links.
 
-    In the meeting's language (``lang``), like the annex: the cards lie on the tables.
+    In the meeting's language (``lang``), like the annex: the cards lie on the tables. The
+    QR codes are made from the links' URLs in the render child (export/cards.py).
     """
+    # the tables' participants and the tokens in two queries, not one per table
+    db.session.execute(
+        select(Meeting)
+        .where(Meeting.id == meeting.id)
+        .options(
+            selectinload(Meeting.tables).selectinload(RoundTable.participants), selectinload(Meeting.tokens)
+        )
+    ).scalar_one()
     links = operations.links(meeting, public_url)
     lang = supported(meeting.language)
     return {
@@ -51,8 +60,8 @@ def card_data(meeting: Meeting, public_url: str) -> dict[str, Any]:
                 "participants": table.participant_names,
                 "leader": table.leader or "",
                 "rapporteur": table.rapporteur or "",
-                "participant_link": _link(links["tables"][str(table.number)]["participant"]["url"]),
-                "rapporteur_link": _link(links["tables"][str(table.number)]["rapporteur"]["url"]),
+                "participant_link": {"url": links["tables"][str(table.number)]["participant"]["url"]},
+                "rapporteur_link": {"url": links["tables"][str(table.number)]["rapporteur"]["url"]},
             }
             for table in meeting.tables
         ],
@@ -64,21 +73,18 @@ def render_cards_pdf(data: dict[str, Any], kind: str = "table") -> bytes:
     participants' code only: every participant sees them), or ``kind="rapporteur"``, a card per
     rapporteur.
 
-    WeasyPrint never runs in the server process (it would hold up every connection for the
-    seconds a render takes); the child has the annex's time and memory limits. Raises
-    child.RenderError with one sentence for a person.
+    QR codes, HTML and WeasyPrint never run in the server process (they would hold up every
+    connection for the seconds a 100-table meeting takes); the child has the annex's time and
+    memory limits. Raises child.RenderError with one sentence for a person.
     """
     from ..export.service import limits
 
-    # the template's _() speaks the meeting's language (the "annex" domain), not the visitor's
-    lang = supported(data.get("lang"))
-    html = render_template("cards/cards.html", kind=kind, gettext=template_gettext(lang), **cleaned(data))
     static_dir = Path(current_app.static_folder or "static").resolve()
     timeout, memory_mb = limits()
     with tempfile.TemporaryDirectory(prefix="facilitator-cards-") as tmp:
         out = Path(tmp) / "kaarten.pdf"
         child.run(
-            {"format": "cards", "html": html, "static_dir": str(static_dir)},
+            {"format": "cards", "cards": data, "kind": kind, "static_dir": str(static_dir)},
             out,
             timeout=timeout,
             memory_mb=memory_mb,

@@ -29,11 +29,11 @@ from ..live import broadcast
 from ..meeting_data import MeetingData, meeting_to_data
 from ..models import Meeting
 from ..network import is_local_only, suggested_urls
+from ..qr import qr_svg
 from ..rules import TABLE_ROLES
 from ..sessionfile import SessionFileError
 from .forms import ButtonForm, ImportForm, MeetingForm
 from .links import SLUG_ROLES, link_rows
-from .qr import qr_svg
 
 bp = Blueprint("secretariat", __name__, url_prefix="/secretariaat")
 

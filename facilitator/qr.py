@@ -1,4 +1,7 @@
-"""QR codes made here, as SVG, with segno: no external service ever sees a link."""
+"""QR codes made here, as SVG, with segno: no external service ever sees a link.
+
+No import of the app: the render child (export/cards.py) makes the table cards' codes with it.
+"""
 
 from __future__ import annotations
 
