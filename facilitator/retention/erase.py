@@ -84,8 +84,11 @@ def retention_mode(meeting: Meeting) -> str:
 
 
 def erase_date(meeting: Meeting) -> date:
-    """The first day on which the meeting's personal data is erased."""
-    return meeting.date + timedelta(days=retention_days(meeting) + 1)
+    """The first day on which the meeting's personal data is erased: the period counts from the
+    meeting's date, or from the day it was made or imported when that is later (a meeting from
+    the archive imported today, or the demo meeting of a first start, keeps its full period)."""
+    made = meeting.created_at.date() if meeting.created_at is not None else meeting.date
+    return max(meeting.date, made) + timedelta(days=retention_days(meeting) + 1)
 
 
 def due(meeting: Meeting, today: date) -> bool:
