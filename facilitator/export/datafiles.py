@@ -139,10 +139,14 @@ def attendance_sheet(tables: list[RoundTable]) -> Sheet:
 
 
 def _utc(moment: datetime | None) -> datetime | None:
-    """A stored time in UTC (SQLite gives it back without its zone, which was UTC)."""
+    """A stored time in UTC, to the second (SQLite gives it back without its zone, which was UTC).
+
+    Whole seconds in both files: the CSV writes seconds, and a workbook's fraction of a second
+    could round up to the next one when a spreadsheet (or openpyxl) reads it back."""
     if moment is None:
         return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment.replace(microsecond=0)
 
 
 # -- CSV ----------------------------------------------------------------------------------------
