@@ -232,7 +232,8 @@ def login():
                 select(User).where(func.lower(User.name) == form.name.data.strip().lower())
             ).scalar_one_or_none()
             if user is None:
-                right = check_password_hash(_DUMMY_HASH, form.password.data) and False
+                check_password_hash(_DUMMY_HASH, form.password.data)  # as long as a wrong password takes
+                right = False
             else:
                 right = user.check_password(form.password.data)
             if user is not None and right and user.disabled_at is not None:

@@ -15,7 +15,7 @@ from ..database import ensure_schema
 from ..rules import LANGUAGES
 from .annex import ORDERS, AnnexOptions
 from .datafiles import SHEETS
-from .service import ExportError, export_annex, load_meeting_data, write_atomic
+from .service import ExportError, export_annex, load_meeting, load_meeting_data, write_atomic
 
 
 def _audit(action: str, slug: str, **detail: Any) -> None:
@@ -144,7 +144,7 @@ def data_command(slug: str, out: str, fmt: str, sheet: str) -> None:
     from . import datafiles
 
     ensure_schema()
-    meeting = meeting_or_fail(slug, datafiles.load_meeting)
+    meeting = meeting_or_fail(slug, load_meeting)
     target = Path(out)
     if not target.parent.is_dir():
         fail(f"{out}: de map {target.parent} bestaat niet")

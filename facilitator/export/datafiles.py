@@ -32,7 +32,6 @@ from datetime import UTC, datetime
 from typing import BinaryIO
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Meeting, Operation, RoundTable
@@ -54,20 +53,6 @@ class Sheet:
     name: str
     header: list[str]
     rows: list[list[Value]]
-
-
-def load_meeting(slug: str) -> Meeting | None:
-    """The meeting with its tables, people and entries loaded in a few queries, or None."""
-    return db.session.execute(
-        select(Meeting)
-        .where(Meeting.slug == slug)
-        .options(
-            selectinload(Meeting.bollen),
-            selectinload(Meeting.horizons),
-            selectinload(Meeting.tables).selectinload(RoundTable.participants),
-            selectinload(Meeting.tables).selectinload(RoundTable.entries),
-        )
-    ).scalar_one_or_none()
 
 
 def author_roles(meeting: Meeting) -> dict[str, str]:

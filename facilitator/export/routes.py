@@ -162,7 +162,7 @@ def data_csv(slug: str, sheet: str):
     """One sheet of the meeting's data for analysis (entries, reports, attendance) as CSV."""
     if sheet not in datafiles.SHEETS:
         abort(404)
-    meeting = datafiles.load_meeting(slug)
+    meeting = service.load_meeting(slug)
     if meeting is None:
         abort(404)
     content = datafiles.to_csv(datafiles.sheet(meeting, sheet))
@@ -174,7 +174,7 @@ def data_csv(slug: str, sheet: str):
 @login_required
 def data_xlsx(slug: str):
     """The meeting's data for analysis as one workbook: a worksheet per sheet."""
-    meeting = datafiles.load_meeting(slug)
+    meeting = service.load_meeting(slug)
     if meeting is None:
         abort(404)
     out = io.BytesIO()

@@ -58,9 +58,9 @@ class ExportResult:
     child_cpu: float = 0.0
 
 
-def load_meeting_data(slug: str) -> MeetingData | None:
-    """The meeting with all its content as plain data, loaded in a few queries, or None."""
-    meeting = db.session.execute(
+def load_meeting(slug: str) -> Meeting | None:
+    """The meeting with its tables, people and entries loaded in a few queries, or None."""
+    return db.session.execute(
         select(Meeting)
         .where(Meeting.slug == slug)
         .options(
@@ -70,9 +70,12 @@ def load_meeting_data(slug: str) -> MeetingData | None:
             selectinload(Meeting.tables).selectinload(RoundTable.entries),
         )
     ).scalar_one_or_none()
-    if meeting is None:
-        return None
-    return meeting_to_data(meeting)
+
+
+def load_meeting_data(slug: str) -> MeetingData | None:
+    """The meeting with all its content as plain data, loaded in a few queries, or None."""
+    meeting = load_meeting(slug)
+    return meeting_to_data(meeting) if meeting is not None else None
 
 
 def download_name(slug: str, fmt: str) -> str:
