@@ -53,6 +53,18 @@ class EntryData:
     bollen: list[str]
     horizons: list[str] = field(default_factory=list)
     hidden: bool = False
+    round: int = 1  # the meeting's round it was typed in
+
+
+@dataclass
+class RoundData:
+    """One of a meeting's [[rounds]]: its question, template, time, visibility and moderation."""
+
+    question: str
+    template: str = "bollen"  # rules.ROUND_TEMPLATES
+    minutes: int | None = None
+    visibility: str = "own"  # rules.ROUND_VISIBILITY
+    moderation: str = "live"  # rules.ROUND_MODERATION
 
 
 @dataclass
@@ -87,7 +99,23 @@ class MeetingData:
     bollen: list[TemplateItem] = field(default_factory=lambda: [dict(b) for b in DEFAULT_BOLLEN])
     horizons: list[TemplateItem] = field(default_factory=lambda: [dict(h) for h in DEFAULT_HORIZONS])
     tables: list[TableData] = field(default_factory=list)
+    # [[rounds]]; empty: the meeting is one round (its questions and round_minutes)
+    rounds: list[RoundData] = field(default_factory=list)
     style: StyleData | None = None  # the optional [style] section: the meeting's own house style
+
+
+def rounds_data(meeting: Meeting) -> list[RoundData]:
+    """The meeting's [[rounds]] as plain data (empty: it is one round)."""
+    return [
+        RoundData(
+            question=r.question,
+            template=r.template,
+            minutes=r.minutes,
+            visibility=r.visibility,
+            moderation=r.moderation,
+        )
+        for r in meeting.rounds
+    ]
 
 
 def meeting_to_data(meeting: Meeting) -> MeetingData:
@@ -109,6 +137,7 @@ def meeting_to_data(meeting: Meeting) -> MeetingData:
         bollen=meeting.template_dict()["bollen"],
         horizons=meeting.template_dict()["horizons"],
         style=effective_style(meeting),
+        rounds=rounds_data(meeting),
     )
     for table in meeting.tables:
         data.tables.append(
@@ -126,6 +155,7 @@ def meeting_to_data(meeting: Meeting) -> MeetingData:
                         bollen=list(e.bollen),
                         horizons=list(e.horizons),
                         hidden=e.hidden,
+                        round=e.round_number,
                     )
                     for e in table.live_entries
                 ],

@@ -86,6 +86,8 @@ class Meeting(Model):
     screen_page: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # per-meeting sequence number of the last committed change
     seq: Mapped[int] = mapped_column(Integer, default=0)
+    # the round the tables work in (1 … len(rounds); 1 when the meeting has no [[rounds]])
+    current_round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     # retention (AVG): days after the meeting's date until its personal data is erased, and
@@ -105,6 +107,9 @@ class Meeting(Model):
         back_populates="meeting", order_by="RoundTable.number", cascade="all, delete-orphan"
     )
     tokens: Mapped[list[AccessToken]] = relationship(back_populates="meeting", cascade="all, delete-orphan")
+    rounds: Mapped[list[MeetingRound]] = relationship(
+        back_populates="meeting", order_by="MeetingRound.number", cascade="all, delete-orphan"
+    )
 
     def table(self, number: int) -> RoundTable | None:
         """The table with this number, or None."""
@@ -132,6 +137,26 @@ class Meeting(Model):
         value = db.session.execute(select(Meeting.seq).where(Meeting.id == self.id)).scalar_one()
         self.seq = value
         return value
+
+
+class MeetingRound(Model):
+    """One round of a meeting with several: its question, template, time, visibility, moderation."""
+
+    __tablename__ = "meeting_round"
+    __table_args__ = (UniqueConstraint("meeting_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, … in the order the rounds are held
+    question: Mapped[str] = mapped_column(Text, default="")
+    template: Mapped[str] = mapped_column(String(10), default="bollen")  # rules.ROUND_TEMPLATES
+    minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    visibility: Mapped[str] = mapped_column(String(10), default="own")  # rules.ROUND_VISIBILITY
+    moderation: Mapped[str] = mapped_column(String(10), default="live")  # rules.ROUND_MODERATION
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="rounds")
 
 
 class _TemplateItem:
@@ -233,6 +258,8 @@ class Entry(Model):
     horizons: Mapped[list[str]] = mapped_column(JSON, default=list)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     created_seq: Mapped[int] = mapped_column(Integer, default=0)
+    # the meeting's round it was typed in (1 when the meeting has no [[rounds]])
+    round_number: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -250,6 +277,7 @@ class Entry(Model):
             "horizons": list(self.horizons),
             "hidden": bool(self.hidden),
             "author": author_tag(self.author_key),
+            "round": self.round_number,
         }
 
 

@@ -23,6 +23,7 @@ from .models import (
     Entry,
     Horizon,
     Meeting,
+    MeetingRound,
     Operation,
     Participant,
     ReportVersion,
@@ -67,6 +68,19 @@ def _apply_template(meeting: Meeting, data: MeetingData) -> None:
         setattr(meeting, attr, rows)
 
 
+def _apply_rounds(meeting: Meeting, data: MeetingData) -> None:
+    """Set the [[rounds]]; a round kept by number keeps its row (and when it was opened and closed)."""
+    existing = {r.number: r for r in meeting.rounds}
+    rows = []
+    for number, rdata in enumerate(data.rounds, start=1):
+        row = existing.pop(number, None) or MeetingRound(number=number)
+        row.question, row.template, row.minutes = rdata.question, rdata.template, rdata.minutes
+        row.visibility, row.moderation = rdata.visibility, rdata.moderation
+        rows.append(row)
+    meeting.rounds = rows
+    meeting.current_round = min(meeting.current_round or 1, max(1, len(rows)))
+
+
 def _apply_meeting_fields(meeting: Meeting, data: MeetingData) -> None:
     for key in MEETING_FIELDS:
         if key not in ("questions", "feedback_order"):  # lists: copied below
@@ -108,6 +122,7 @@ def import_meeting(data: MeetingData) -> Meeting:
         meeting = Meeting(slug=unique_slug(slugify(data.title, data.date)), seq=0, phase=PHASES[0])
         _apply_meeting_fields(meeting, data)
         _apply_template(meeting, data)
+        _apply_rounds(meeting, data)
         db.session.add(meeting)
         seq = 0
         for tdata in data.tables:
@@ -123,6 +138,7 @@ def import_meeting(data: MeetingData) -> Meeting:
                         horizons=list(edata.horizons),
                         hidden=edata.hidden,
                         created_seq=seq,
+                        round_number=edata.round,
                     )
                 )
             meeting.tables.append(table)
@@ -169,6 +185,7 @@ def update_meeting(meeting: Meeting, data: MeetingData) -> Meeting:
     try:
         _apply_meeting_fields(meeting, data)
         _apply_template(meeting, data)
+        _apply_rounds(meeting, data)
         wanted = {t.number: t for t in data.tables}
         for gone in list(meeting.tables):
             if gone.number not in wanted:

@@ -20,6 +20,7 @@ LIMITS = {
     "start": 20,
     "meeting_text": 500,
     "questions": 10,
+    "rounds": 12,  # [[rounds]] of one meeting
     "question": 1000,
     "tables": 200,
     "table_number": 999,
@@ -65,6 +66,12 @@ LIMITS["report_state"] = 4 * LIMITS["report"]
 LANGUAGES = ("nl", "en")
 
 PHASES = ("preparation", "round", "feedback", "closed")
+# a round's template: the meeting's bollen and horizons, or none (free entries)
+ROUND_TEMPLATES = ("bollen", "none")
+# whether a table sees only its own entries during the round, or every table's
+ROUND_VISIBILITY = ("own", "all")
+# participants' entries go live at once, or wait for the rapporteur's approval
+ROUND_MODERATION = ("live", "approval")
 TABLE_ROLES = ("rapporteur", "participant")
 # the minute-taker ("minutes"): the secretariat's link that types the plenary feedback
 MEETING_ROLES = ("screen", "chair", "minutes")

@@ -30,6 +30,7 @@ from .meeting_data import (
 from .rules import LANGUAGES, LIMITS, misplaced_roles, text_problem
 from .toml_fields import FieldReader, Raw, Where, type_name
 from .toml_lines import TomlLines
+from .toml_rounds import entry_round, read_rounds, write_rounds
 
 FORMAT = 1
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -37,7 +38,7 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 # value in a problem line) that recurses would fail far deeper than this with RecursionError
 MAX_NESTING = 16
 
-DOCUMENT_FIELDS = {"format", "meeting", "template", "style", "tables"}
+DOCUMENT_FIELDS = {"format", "meeting", "template", "rounds", "style", "tables"}
 TABLE_FIELDS = {
     "number",
     "participants",
@@ -48,7 +49,7 @@ TABLE_FIELDS = {
     "feedback",
     "entries",
 }
-ENTRY_FIELDS = {"text", "bollen", "horizons", "hidden"}
+ENTRY_FIELDS = {"text", "bollen", "horizons", "hidden", "round"}
 
 
 class SessionFileError(Exception):
@@ -71,6 +72,7 @@ class _Validator(FieldReader):
         meeting = doc.get("meeting")
         data = self.meeting(meeting)
         self.template(doc, data)
+        data.rounds = read_rounds(self, doc)
         numbers = self.tables(doc, data)
         self.feedback_order(meeting if isinstance(meeting, dict) else {}, numbers, data)
         data.style = read_style_section(doc.get("style"), self.problem)
@@ -269,21 +271,25 @@ class _Validator(FieldReader):
             if not isinstance(rawe, dict):
                 self.problem(tp + ("entries", ei), _("moet een [[tables.entries]]-blok zijn"))
                 continue
-            out.append(self.entry(rawe, tp + ("entries", ei), bol_keys, horizon_keys))
+            out.append(self.entry(rawe, tp + ("entries", ei), bol_keys, horizon_keys, data))
         return out
 
-    def entry(self, raw: Raw, ep: Where, bol_keys: set[str], horizon_keys: set[str]) -> EntryData:
+    def entry(
+        self, raw: Raw, ep: Where, bol_keys: set[str], horizon_keys: set[str], data: MeetingData
+    ) -> EntryData:
         self.unknown(raw, ENTRY_FIELDS, ep)
         text = self.text(raw, "text", ep, LIMITS["entry_text"], required=True)
+        number = entry_round(self, raw, ep, data.rounds)
+        free = data.rounds and data.rounds[number - 1].template == "none"  # a round of free entries
         bollen = self.keys(raw, "bollen", ep, bol_keys, _("bol"))
-        if "bollen" not in raw or (isinstance(raw.get("bollen"), list) and not raw["bollen"]):
+        if not free and ("bollen" not in raw or (isinstance(raw.get("bollen"), list) and not raw["bollen"])):
             self.problem(ep + ("bollen",), _("noem ten minste één bol"))
         horizons = self.keys(raw, "horizons", ep, horizon_keys, "horizon")
         hidden = raw.get("hidden", False)
         if not isinstance(hidden, bool):
             self.problem(ep + ("hidden",), _("moet true of false zijn"))
             hidden = False
-        return EntryData(text=text, bollen=bollen, horizons=horizons, hidden=hidden)
+        return EntryData(text=text, bollen=bollen, horizons=horizons, hidden=hidden, round=number)
 
     def feedback_order(self, meeting: Raw, numbers: dict[int, int], data: MeetingData) -> None:
         order = meeting.get("feedback_order")
@@ -458,6 +464,7 @@ def dumps(data: MeetingData) -> str:
         "meeting": meeting,
         **({"style": write_style_section(data.style)} if data.style else {}),
         "template": {"bollen": data.bollen, "horizons": data.horizons},
+        **({"rounds": write_rounds(data.rounds)} if data.rounds else {}),
         "tables": [],
     }
     for table in data.tables:
@@ -474,6 +481,8 @@ def dumps(data: MeetingData) -> str:
                 e: dict[str, Any] = {"text": entry.text, "bollen": entry.bollen, "horizons": entry.horizons}
                 if entry.hidden:
                     e["hidden"] = True
+                if entry.round != 1:
+                    e["round"] = entry.round
                 out["entries"].append(e)
         doc["tables"].append(out)
     return tomli_w.dumps(doc, multiline_strings=True)

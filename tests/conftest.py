@@ -149,6 +149,9 @@ def both_database_url(request, tmp_path) -> str:
 @pytest.fixture
 def app(database_url):
     """A fresh app with its schema made by the migrations."""
+    from facilitator.live import protocol
+
+    protocol._templates.clear()  # a new database reuses meeting ids: no template of the last test's
     app = create_app(TestingConfig(database_url))
     with app.app_context():
         ensure_schema()

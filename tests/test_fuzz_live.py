@@ -112,6 +112,7 @@ VALID = {
     "chair:timer": lambda: {"op": str(uuid.uuid4()), "action": "start", "minutes": 5},
     "chair:view": lambda: {"op": str(uuid.uuid4()), "mode": "feedback", "current": 1},
     "chair:feedback-order": lambda: {"op": str(uuid.uuid4()), "order": [1, 2]},
+    "chair:round": lambda: {"op": str(uuid.uuid4()), "action": "open", "round": 1},
     "topics:get": lambda: {"limit": 5},
     "feedback:update": lambda: {
         "op": str(uuid.uuid4()),

@@ -112,6 +112,8 @@ class MeetingBatch:
     versions: dict[int, dict[str, Any]] = field(default_factory=dict)  # report versions extended
     new_versions: list[dict[str, Any]] = field(default_factory=list)
     now: datetime = field(default_factory=utcnow)
+    # the round the tables are in, and its template ("bollen", "none"; None: no [[rounds]])
+    current_round: tuple[int, str | None] = (1, None)
     on_session: bool = True  # the batch runs on db.session's connection (else the writer's own)
     orm: Session | None = None  # the session of the changes made on models (``session()``)
     meeting: Meeting | None = None  # the meeting, locked (``locked_meeting()``)
@@ -250,12 +252,14 @@ def _meeting_batch(
     rows = conn.execute(sql.PHASE_AND_TABLES, {"meeting": meeting_id, "numbers": sorted(numbers)}).all()
     phase, closed_seq = rows[0].phase, rows[0].closed_seq
     tables = {row.number: row.id for row in rows if row.id is not None}
+    current_round = (rows[0].current_round or 1, rows[0].round_template)
     locks = [(ACTIONS[job.command.kind].locks, job) for job in jobs]
     entries = _lock_entries(conn, [job.command for lock, job in locks if lock == "entry"])
     wanted = {job.caller.table_number for lock, job in locks if lock == "report"} | on_models
     table_ids = {tables[n] for n in wanted if n is not None and n in tables}
     batch = MeetingBatch(conn, meeting_id, tables, entries, _lock_reports(conn, table_ids, cache))
     batch.on_session = on_session
+    batch.current_round = current_round
     usage = budget.BatchBudget(
         conn, {job.caller.token_id for job in jobs if job.caller.token in alive}, rows=usage_rows
     )

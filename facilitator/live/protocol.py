@@ -57,6 +57,11 @@ class Template:
         """The meeting's table numbers."""
         return tuple(t.number for t in self._meeting.tables)
 
+    @cached_property
+    def rounds(self) -> tuple[str, ...]:
+        """The template of each of the meeting's [[rounds]] ("bollen" or "none"); empty: one round."""
+        return tuple(r.template for r in self._meeting.rounds)
+
 
 # The template of each meeting, for the parsers: read at most every few seconds per process
 # (the secretariat changes it before a meeting; broadcast.refresh forgets it at once here).
@@ -82,7 +87,7 @@ def template_of(meeting_id: int, load: Callable[[], Any]) -> Template:
     _loading.add(meeting_id)
     try:
         template = Template(load())
-        template.bollen, template.horizons, template.tables  # noqa: B018 - read now, while the meeting is loaded
+        template.bollen, template.horizons, template.tables, template.rounds  # noqa: B018 - read now, while the meeting is loaded
     finally:
         _loading.discard(meeting_id)
     _templates[meeting_id] = (now, template)

@@ -41,7 +41,7 @@ def _shape(*keys: str, optional: tuple[str, ...] = (), **nested: Shape) -> Shape
 
 
 # author: a tag of the hash of the adding device's key (rules.author_tag), or null
-ENTRY = _shape("id", "text", "bollen", "horizons", "hidden", optional=("author",))
+ENTRY = _shape("id", "text", "bollen", "horizons", "hidden", "round", optional=("author",))
 TABLE_INFO = _shape("number", "participants", "leader", "rapporteur", "spokesperson")
 MEETING_STATE = _shape(
     "phase",
@@ -49,7 +49,12 @@ MEETING_STATE = _shape(
     "timer",
     "view",
     "feedback_order",
+    "round",
+    "rounds",
     timer=_shape("total", "ends_at", "remaining", "running"),
+    rounds=_shape(
+        "number", "question", "template", "minutes", "visibility", "moderation", "opened_at", "closed_at"
+    ),
     view=_shape("mode", "current", "filters", "page"),
 )
 SNAPSHOT_MEETING = Shape(

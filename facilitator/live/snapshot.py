@@ -16,7 +16,7 @@ from typing import Any, overload
 from sqlalchemy import or_, select
 
 from ..extensions import db
-from ..models import Entry, Meeting, Operation, Presence, RoundTable, utcnow
+from ..models import Entry, Meeting, MeetingRound, Operation, Presence, RoundTable, utcnow
 from ..rules import LIMITS, author_tag
 from .registry import ACTIONS, EMITS
 from .report import FEEDBACK, ensure_report_state
@@ -63,6 +63,22 @@ def meeting_state(meeting: Meeting) -> dict[str, Any]:
             "page": meeting.screen_page or 0,
         },
         "feedback_order": meeting.effective_feedback_order(),
+        "round": meeting.current_round or 1,
+        "rounds": [round_state(r) for r in meeting.rounds],
+    }
+
+
+def round_state(item: MeetingRound) -> dict[str, Any]:
+    """One of the meeting's [[rounds]] as every client follows it: what it asks, and whether it is open."""
+    return {
+        "number": item.number,
+        "question": item.question,
+        "template": item.template,
+        "minutes": item.minutes,
+        "visibility": item.visibility,
+        "moderation": item.moderation,
+        "opened_at": _iso(item.opened_at),
+        "closed_at": _iso(item.closed_at),
     }
 
 
@@ -86,7 +102,14 @@ def screen_entry(entry: dict[str, Any]) -> dict[str, Any]:
     """An entry as a screen sees it: one the chair hid keeps its place but not its content."""
     if not entry["hidden"]:
         return entry
-    return {"id": entry["id"], "text": "", "bollen": [], "horizons": [], "hidden": True}
+    return {
+        "id": entry["id"],
+        "text": "",
+        "bollen": [],
+        "horizons": [],
+        "hidden": True,
+        "round": entry["round"],
+    }
 
 
 def table_snapshot(

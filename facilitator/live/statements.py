@@ -14,7 +14,16 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..models import AccessToken, Entry, Meeting, Operation, ReportVersion, RoundTable, TokenUsage
+from ..models import (
+    AccessToken,
+    Entry,
+    Meeting,
+    MeetingRound,
+    Operation,
+    ReportVersion,
+    RoundTable,
+    TokenUsage,
+)
 
 entry_table = cast(Table, Entry.__table__)
 table_table = cast(Table, RoundTable.__table__)
@@ -38,8 +47,25 @@ STORED_OPS = select(operation_table.c.op_id, operation_table.c.result).where(
 )
 
 # the meeting's phase with the batch's tables — :meeting, :numbers
+round_table = cast(Table, MeetingRound.__table__)
+# the template of the round the tables are in (None: the meeting has no [[rounds]])
+CURRENT_ROUND_TEMPLATE = (
+    select(round_table.c.template)
+    .where(
+        round_table.c.meeting_id == meeting_table.c.id, round_table.c.number == meeting_table.c.current_round
+    )
+    .scalar_subquery()
+    .label("round_template")
+)
 PHASE_AND_TABLES = (
-    select(meeting_table.c.phase, meeting_table.c.closed_seq, table_table.c.id, table_table.c.number)
+    select(
+        meeting_table.c.phase,
+        meeting_table.c.closed_seq,
+        meeting_table.c.current_round,
+        CURRENT_ROUND_TEMPLATE,
+        table_table.c.id,
+        table_table.c.number,
+    )
     .select_from(
         meeting_table.outerjoin(
             table_table,

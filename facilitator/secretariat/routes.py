@@ -26,7 +26,7 @@ from ..auth.routes import login_required
 from ..extensions import db
 from ..i18n import say
 from ..live import broadcast
-from ..meeting_data import MeetingData, meeting_to_data
+from ..meeting_data import MeetingData, meeting_to_data, rounds_data
 from ..models import Meeting
 from ..network import is_local_only, suggested_urls
 from ..qr import qr_svg
@@ -161,7 +161,8 @@ def _refuse_losing_content(form: MeetingForm, meeting: Meeting, data: MeetingDat
 
 
 def _keep_content(meeting: Meeting, data: MeetingData) -> None:
-    """The form does not carry reports or feedback: give each kept table what it has now."""
+    """The form does not carry reports, feedback or rounds: keep what the meeting has now."""
+    data.rounds = rounds_data(meeting)
     for tdata in data.tables:
         table = meeting.table(tdata.number)
         if table is not None:

@@ -8,7 +8,7 @@ send on the socket, by event name.
 from __future__ import annotations
 
 from ..registry import ACTIONS, EMITS, Action, client_events
-from . import chair, entries, feedback, ready, report, session, table
+from . import chair, entries, feedback, ready, report, rounds, session, table
 
 CLIENT_EVENTS: dict[str, Action] = client_events()
 
@@ -21,6 +21,7 @@ __all__ = [
     "feedback",
     "ready",
     "report",
+    "rounds",
     "session",
     "table",
 ]

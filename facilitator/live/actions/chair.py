@@ -103,7 +103,7 @@ def parse_feedback_order(payload: Any, template: Template) -> SetFeedbackOrder:
     )
 
 
-def _changed(meeting: Meeting, subject: str, then: Callable[[int], None] | None = None) -> Applied:
+def changed(meeting: Meeting, subject: str, then: Callable[[int], None] | None = None) -> Applied:
     """The change's subject, and its finish: the meeting's state once the change has its seq."""
 
     def finish(seq: int) -> tuple[dict[str, Any], list[Event]]:
@@ -115,7 +115,7 @@ def _changed(meeting: Meeting, subject: str, then: Callable[[int], None] | None 
     return subject, finish
 
 
-def _start_timer(meeting: Meeting, seconds: int) -> None:
+def start_timer(meeting: Meeting, seconds: int) -> None:
     meeting.timer_total = seconds
     meeting.timer_ends_at = utcnow() + timedelta(seconds=seconds)
     meeting.timer_remaining = None
@@ -128,7 +128,7 @@ def apply_phase(caller: Caller, command: SetPhase, meeting: Meeting) -> Applied:
     if phase != "closed":
         meeting.closed_seq = None
     if phase == "round" and meeting.timer_total is None:
-        _start_timer(meeting, 60 * (meeting.round_minutes or 40))
+        start_timer(meeting, 60 * (meeting.round_minutes or 40))
     if phase == "feedback" and meeting.phase != "feedback":
         # entering the report-back: every screen shows it, at the first table if none yet
         order = meeting.effective_feedback_order()
@@ -142,7 +142,7 @@ def apply_phase(caller: Caller, command: SetPhase, meeting: Meeting) -> Applied:
         if closing:  # a change made before this seq still counts (registry.check_open)
             meeting.closed_seq = seq
 
-    return _changed(meeting, "phase", closed_at)
+    return changed(meeting, "phase", closed_at)
 
 
 def apply_timer(caller: Caller, command: SetTimer, meeting: Meeting) -> Applied:
@@ -151,7 +151,7 @@ def apply_timer(caller: Caller, command: SetTimer, meeting: Meeting) -> Applied:
     now = utcnow()
     ends_at = aware(meeting.timer_ends_at)
     if action == "start":
-        _start_timer(meeting, 60 * (minutes or meeting.round_minutes or 40))
+        start_timer(meeting, 60 * (minutes or meeting.round_minutes or 40))
     elif action == "reset":
         meeting.timer_total = meeting.timer_ends_at = meeting.timer_remaining = None
     elif meeting.timer_total is None:
@@ -169,7 +169,7 @@ def apply_timer(caller: Caller, command: SetTimer, meeting: Meeting) -> Applied:
         else:
             meeting.timer_remaining = (meeting.timer_remaining or 0) + 60 * minutes
         meeting.timer_total += 60 * minutes
-    return _changed(meeting, "timer")
+    return changed(meeting, "timer")
 
 
 def apply_view(caller: Caller, command: SetView, meeting: Meeting) -> Applied:
@@ -180,7 +180,7 @@ def apply_view(caller: Caller, command: SetView, meeting: Meeting) -> Applied:
         meeting.screen_filters = command.filters
     meeting.screen_mode = command.mode
     meeting.screen_page = command.page or 0  # any other change of the view starts at its first page
-    return _changed(meeting, "view")
+    return changed(meeting, "view")
 
 
 def apply_feedback_order(caller: Caller, command: SetFeedbackOrder, meeting: Meeting) -> Applied:
@@ -189,7 +189,7 @@ def apply_feedback_order(caller: Caller, command: SetFeedbackOrder, meeting: Mee
     if meeting.feedback_current is not None and meeting.feedback_current not in command.order:
         meeting.feedback_current = command.order[0] if command.order else None
         meeting.screen_page = 0
-    return _changed(meeting, "feedback_order")
+    return changed(meeting, "feedback_order")
 
 
 def replay_meeting(row: Operation) -> list[Event]:
@@ -198,22 +198,22 @@ def replay_meeting(row: Operation) -> list[Event]:
 
 
 emits("meeting", "meeting")
-_chair: dict[str, Any] = {
+CHAIR_ACTION: dict[str, Any] = {
     "engine": "batch",
     "scope": "meeting",
     "replay": replay_meeting,
     "replay_to": "meeting",
 }
 register(
-    Action("chair:phase", ("chair",), parse_phase, command=SetPhase, apply=apply_phase, **_chair),
-    Action("chair:timer", ("chair",), parse_timer, command=SetTimer, apply=apply_timer, **_chair),
-    Action("chair:view", ("chair",), parse_view, command=SetView, apply=apply_view, **_chair),
+    Action("chair:phase", ("chair",), parse_phase, command=SetPhase, apply=apply_phase, **CHAIR_ACTION),
+    Action("chair:timer", ("chair",), parse_timer, command=SetTimer, apply=apply_timer, **CHAIR_ACTION),
+    Action("chair:view", ("chair",), parse_view, command=SetView, apply=apply_view, **CHAIR_ACTION),
     Action(
         "chair:feedback-order",
         ("chair",),
         parse_feedback_order,
         command=SetFeedbackOrder,
         apply=apply_feedback_order,
-        **_chair,
+        **CHAIR_ACTION,
     ),
 )

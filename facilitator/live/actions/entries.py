@@ -33,6 +33,7 @@ class AddEntry(Change):
     text: str
     bollen: list[str]
     horizons: list[str]
+    round: int | None = None  # the round it was typed in (None: the one the tables are in now)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,12 +85,17 @@ EntryChange = AddEntry | UpdateEntry | DeleteEntry | RestoreEntry | HideEntry
 def parse_add(payload: Any, template: Template) -> AddEntry:
     """Read `entry:add`."""
     payload, common = change_fields(payload)
+    number = fields.whole_number(payload, "round", 1, max(1, len(template.rounds)), required=False)
+    # a round of free entries needs no bol (without a round named, the stage checks the current one)
+    free = "none" in template.rounds if number is None else template.rounds[number - 1 : number] == ("none",)
     return AddEntry(
         **common,
         id=fields.op_id(payload, "id"),
         text=fields.entry_text(payload, required=True),
-        bollen=fields.keys(payload, "bollen", template.bollen, required=True, at_least=1),
+        bollen=fields.keys(payload, "bollen", template.bollen, required=not free, at_least=0 if free else 1)
+        or [],
         horizons=fields.keys(payload, "horizons", template.horizons, required=False, at_least=0) or [],
+        round=number,
     )
 
 
@@ -165,6 +171,7 @@ def entry_dict(row: dict[str, Any]) -> dict[str, Any]:
         "horizons": list(row["horizons"]),
         "hidden": bool(row["hidden"]),
         "author": author_tag(row["author_key"]),
+        "round": row["round_number"],
     }
 
 
@@ -197,6 +204,9 @@ def stage_add(batch: MeetingBatch, job: Job, table_id: int) -> Staged:
     command = cast(AddEntry, job.command)
     if command.id in batch.entries:
         raise ProtocolError("invalid", _l("Er bestaat al een inbreng met deze id."))
+    current, current_template = batch.current_round
+    if command.round is None and not command.bollen and current_template != "none":
+        raise ProtocolError("invalid", _l("Kies ten minste één bol."))
     now = utcnow()
     row = {
         "id": command.id,
@@ -210,6 +220,7 @@ def stage_add(batch: MeetingBatch, job: Job, table_id: int) -> Staged:
         "updated_at": now,
         "deleted_at": None,
         "author_key": job.caller.author,
+        "round_number": command.round or current,
     }
     batch.entries[command.id] = batch.inserted[command.id] = row
     return _changed(job, row, batch, reseq=True)
