@@ -8,8 +8,8 @@
   and openxml-audit with its package, RelaxNG and semantic checks.
 - DOCX: openxml-audit (schemas, semantics, security).
 
-Each on the documents the issue names: the demo, the demo in the house style with a logo
-(SVG, and a CMYK JPEG), an English meeting, a meeting in Arabic, Hebrew and emoji, and a
+Each on the documents the issues name: the demo, the demo in the house style with a logo
+(SVG, and a CMYK JPEG), an English meeting, a meeting in Arabic, Hebrew and emoji, a meeting of three rounds, and a
 meeting of 100 tables (marked ``slow``: it runs in ``make test``; ``-m "not slow"`` skips it
 locally). Where a validator is wrong, docs/publication.md says so with the clause; nothing is
 waived here.
@@ -38,6 +38,7 @@ from facilitator.export import archival, service
 from facilitator.export.annex import AnnexOptions
 from facilitator.housestyle.logo import sanitise_logo
 from facilitator.housestyle.style import StyleData
+from tests.conftest import SESSIONS
 from tests.test_annex import DEMO_DATA, dispose, make_app
 from tests.test_annex_scripts import ARABIC, EMOJI, HEBREW, session
 from tests.test_meeting_language import ENGLISH
@@ -75,6 +76,8 @@ def meetings():
         "house-style-jpeg": dataclasses.replace(DEMO_DATA, style=house_style(cmyk_jpeg())),
         "english": sessionfile.loads(ENGLISH.encode()),
         "scripts": sessionfile.loads(scripts.encode()),
+        # a meeting of three rounds: a section per round, one of free entries (a list, no figure)
+        "rounds": sessionfile.loads((SESSIONS / "ser-raad-2023-01-27-rondes.toml").read_bytes()),
     }
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ..meeting_data import DEFAULT_ANNEX_TITLE, MeetingData, TableData, TemplateItem
+from ..meeting_data import DEFAULT_ANNEX_TITLE, EntryData, MeetingData, TableData, TemplateItem
 from .figure import Figure, layout
 from .language import supported, translations, translator
 
@@ -56,6 +56,8 @@ class Words:
     time_format: str  # "%(hour)s.%(minute)s uur"
     logo: str = "Logo"
     default_title: str = DEFAULT_ANNEX_TITLE  # the default annex title, translated
+    round_title: str = "Ronde %(number)s"  # a round's heading in a meeting of several
+    no_entries: str = "Geen inbreng in deze ronde."
 
 
 def annex_words(lang: str = "nl") -> Words:
@@ -84,6 +86,8 @@ def annex_words(lang: str = "nl") -> Words:
         time_format=_("%(hour)s.%(minute)s uur"),
         logo=_("Logo"),
         default_title=_("Bijlage: terugkoppeling tafels"),
+        round_title=_("Ronde %(number)s"),
+        no_entries=_("Geen inbreng in deze ronde."),
     )
 
 
@@ -93,6 +97,18 @@ class Person:
 
     name: str
     leader: bool = False
+
+
+@dataclass
+class AnnexRound:
+    """One round of a table in a meeting of several: its heading and question, and what the table
+    put in (a figure of a round with the bollen template, a list of a round of free entries)."""
+
+    number: int
+    title: str  # "Ronde 2"
+    question: str
+    figure: Figure | None
+    entries: list[str]  # a free round's visible entries, in the order they were added
 
 
 @dataclass
@@ -107,6 +123,8 @@ class AnnexTable:
     feedback: str
     figure: Figure | None
     entry_count: int
+    # a meeting with [[rounds]]: each round with the table's entries (``figure`` is then None)
+    rounds: list[AnnexRound] = dataclasses.field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -259,7 +277,10 @@ def build_annex(
     count = len(raw_tables)
     ngettext = translations(lang).ngettext
     round_text = ngettext("%(num)s tafel", "%(num)s tafels", count) % {"num": count}
-    if data.round_minutes:
+    if data.rounds:
+        rounds = len(data.rounds)
+        round_text += ", " + ngettext("%(num)s ronde", "%(num)s rondes", rounds) % {"num": rounds}
+    elif data.round_minutes:
         minutes = data.round_minutes
         round_text += ", " + ngettext("%(num)s minuut", "%(num)s minuten", minutes) % {"num": minutes}
     meta.append((words.round, round_text))
@@ -272,7 +293,7 @@ def build_annex(
         table = cleaned(table)
         visible = [e for e in table.entries if not e.hidden]
         fig = None
-        if visible:
+        if visible and not data.rounds:
             fig = layout(
                 f"{words.figure} {table.number}",
                 data.bollen,
@@ -289,6 +310,7 @@ def build_annex(
             feedback=(table.feedback or "") if options.include_feedback else "",
             figure=fig,
             entry_count=len(visible),
+            rounds=table_rounds(data, table.number, visible, words, lang),
         )
         if not (options.skip_empty and annex_table.is_empty):
             out.append(annex_table)
@@ -303,7 +325,7 @@ def build_annex(
         footer=f"{data.title} · {short_date}",
         document_title=f"{title} — {data.title}, {short_date}",
         meta=meta,
-        questions=list(data.questions),
+        questions=[r.question for r in data.rounds] if data.rounds else list(data.questions),
         bollen=[dict(b) for b in data.bollen],
         horizons=[dict(h) for h in data.horizons],
         tables=out,
@@ -313,6 +335,26 @@ def build_annex(
         description=data.agenda_item or "",
         style=style,
     )
+
+
+def table_rounds(
+    data: MeetingData, number: int, visible: list[EntryData], words: Words, lang: str
+) -> list[AnnexRound]:
+    """A table's rounds as printed (none without [[rounds]]): each round's figure of its entries,
+    or the list of a round of free entries; a round the table put nothing in keeps its question."""
+    out = []
+    for n, spec in enumerate(data.rounds, start=1):
+        mine = [e for e in visible if e.round == n]
+        title = words.round_title % {"number": n}
+        fig = None
+        if mine and spec.template != "none":
+            caption = f"{words.figure} {number}, {title[:1].lower()}{title[1:]}"
+            fig = layout(
+                caption, data.bollen, data.horizons, [(e.text, e.bollen, e.horizons) for e in mine], lang=lang
+            )
+        entries = [e.text for e in mine] if spec.template == "none" else []
+        out.append(AnnexRound(number=n, title=title, question=spec.question, figure=fig, entries=entries))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

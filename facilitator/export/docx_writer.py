@@ -167,10 +167,21 @@ def _table(doc, annex: Annex, table: AnnexTable) -> None:
     blocks = richtext.parse(table.report)
     if blocks:
         _blocks(doc, blocks)
-    elif table.figure is None:
+    elif table.figure is None and not table.rounds:
         doc.add_paragraph().add_run(words.no_report).italic = True
     if table.figure:
         _figure(doc, table.figure, words.legend)
+    for item in table.rounds:
+        doc.add_paragraph(item.title, style="Heading 2").paragraph_format.keep_with_next = True
+        question = doc.add_paragraph()
+        question.add_run(item.question).italic = True
+        question.paragraph_format.keep_with_next = True
+        if item.figure:
+            _figure(doc, item.figure, words.legend)
+        for text in item.entries:
+            doc.add_paragraph(text, style="List Bullet")
+        if not item.figure and not item.entries:
+            doc.add_paragraph().add_run(words.no_entries).italic = True
     if table.feedback.strip():
         doc.add_paragraph(words.feedback, style="Heading 2")
         if table.spokesperson:

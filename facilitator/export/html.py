@@ -77,6 +77,7 @@ def table_html(annex: Annex, index: int) -> Markup:
     report = richtext.to_html(table.report)
     feedback = richtext.to_html(table.feedback) if table.feedback.strip() else ""
     drawing = figure.to_html(table.figure) if table.figure else ""
+    round_drawings = [Markup(figure.to_html(r.figure)) if r.figure else "" for r in table.rounds]  # noqa: S704 - escaped by figure.to_html
     rendered = (
         environment()
         .get_template("annex/_table.html")
@@ -86,6 +87,7 @@ def table_html(annex: Annex, index: int) -> Markup:
             report_html=Markup(report),  # noqa: S704 - escaped by richtext
             feedback_html=Markup(feedback),  # noqa: S704 - escaped by richtext
             drawing=Markup(drawing),  # noqa: S704 - escaped by figure.to_html
+            round_drawings=round_drawings,
         )
     )
     return Markup(rendered)  # noqa: S704 - rendered with autoescape on

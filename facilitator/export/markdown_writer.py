@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from .annex import Annex, AnnexTable, cleaned
+from .figure import Figure
 from .richtext import escape_markdown as escape_block
 from .richtext import to_markdown as report_markdown
 
@@ -40,6 +41,14 @@ def to_markdown(annex: Annex) -> str:
     return "\n\n".join(part for part in out if part) + "\n"
 
 
+def _groups(fig: Figure) -> str:
+    """A figure as Markdown: its entries grouped by where they sit (bollen and overlaps)."""
+    return "\n".join(
+        f"- **{escape_markdown(group.where)}:** " + "; ".join(escape_markdown(e) for e in group.entries)
+        for group in fig.groups
+    )
+
+
 def _table(annex: Annex, table: AnnexTable) -> list[str]:
     words = annex.words
     out = [f"## {escape_markdown(words.table)} {table.number}"]
@@ -58,17 +67,20 @@ def _table(annex: Annex, table: AnnexTable) -> list[str]:
     report = report_markdown(table.report)
     if report:
         out.append(report)
-    elif table.figure is None:
+    elif table.figure is None and not table.rounds:
         out.append(f"*{escape_markdown(words.no_report)}*")
     if table.figure:
         out.append(f"### {escape_markdown(table.figure.title)}")
-        out.append(
-            "\n".join(
-                f"- **{escape_markdown(group.where)}:** "
-                + "; ".join(escape_markdown(e) for e in group.entries)
-                for group in table.figure.groups
-            )
-        )
+        out.append(_groups(table.figure))
+    for item in table.rounds:
+        out.append(f"### {escape_markdown(item.title)}")
+        out.append(f"*{escape_markdown(item.question)}*")
+        if item.figure:
+            out.append(_groups(item.figure))
+        elif item.entries:
+            out.append("\n".join(f"- {escape_markdown(text)}" for text in item.entries))
+        else:
+            out.append(escape_markdown(words.no_entries))
     if table.feedback.strip():
         out.append(f"### {escape_markdown(words.feedback)}")
         if table.spokesperson:

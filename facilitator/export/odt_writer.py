@@ -155,10 +155,22 @@ def _table(doc: Document, body, annex: Annex, table: AnnexTable) -> None:
     blocks = richtext.parse(table.report)
     if blocks:
         _blocks(body, blocks)
-    elif table.figure is None:
+    elif table.figure is None and not table.rounds:
         body.append(Paragraph(words.no_report, style="No_20_Report"))
     if table.figure:
         _figure(doc, body, table.figure, words.legend)
+    for item in table.rounds:
+        body.append(_heading(3, item.title, style="Heading_20_3"))
+        body.append(Paragraph(_text(item.question), style="No_20_Report"))
+        if item.figure:
+            _figure(doc, body, item.figure, words.legend)
+        elif item.entries:
+            entries = List(style="Annex_20_Bullets")
+            for text in item.entries:
+                entries.append(ListItem(Paragraph(_text(text), style="List_20_Contents")))
+            body.append(entries)
+        else:
+            body.append(Paragraph(words.no_entries, style="No_20_Report"))
     if table.feedback.strip():
         body.append(_heading(3, words.feedback, style="Heading_20_3"))
         if table.spokesperson:

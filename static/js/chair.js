@@ -7,6 +7,7 @@
 // that quick presses of the clicker step on from where the chair is, not from where the
 // server was.
 
+import { attachRounds } from "./chair-rounds.js";
 import { feedbackPosition } from "./screen-feedback.js";
 import { moveInOrder, stepTable } from "./screen-state.js";
 import { format, h, isTypingTarget, uuid } from "./util.js";
@@ -52,6 +53,7 @@ class ChairControls {
     app.onPage = (page) => this.sendPage(page);
     app.hooks.push(() => this.render());
     app.timerHooks.push(() => this.renderTimer());
+    attachRounds(this);
     this.render();
   }
 
@@ -168,6 +170,8 @@ class ChairControls {
     const filters = {};
     if (tables.length) filters.tables = tables.sort((a, b) => a - b);
     if (horizons.length) filters.horizons = horizons;
+    const round = form.querySelector("select[name=round]");
+    if (round && round.value !== "") filters.round = Number(round.value); // 0: every round
     const mode = (this.app.meeting().view || {}).mode || "overview";
     this.setView({ mode, filters });
   }
@@ -358,6 +362,8 @@ class ChairControls {
     for (const input of this.filterForm.querySelectorAll("input[name=horizons]")) {
       input.checked = (filters.horizons || []).includes(input.value);
     }
+    const round = this.filterForm.querySelector("select[name=round]");
+    if (round) round.value = filters.round == null ? "" : String(filters.round);
   }
 
   renderTimer() {

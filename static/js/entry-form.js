@@ -61,11 +61,12 @@ export function setupEntryForm(form, { onAdd, strings, max = LIMITS.entry_text, 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const value = text.value.trim();
-    const bollen = checked(form, "bollen");
-    const horizons = checked(form, "horizons");
+    const free = "free" in form.dataset; // a round of free entries: no bollen, no horizons
+    const bollen = free ? [] : checked(form, "bollen");
+    const horizons = free ? [] : checked(form, "horizons");
     if (!value) return showError(strings.needText, text);
     if (value.length > max) return showError(format(strings.tooLong, { n: value.length, max }), text);
-    if (!bollen.length) return showError(strings.needBol, form.querySelector('input[name="bollen"]'));
+    if (!bollen.length && !free) return showError(strings.needBol, form.querySelector('input[name="bollen"]'));
     showError("");
     const id = onAdd({ text: value, bollen, horizons });
     confirm(describe && id ? describe(id, value) : format(strings.added, { text: value }));

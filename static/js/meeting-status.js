@@ -10,6 +10,7 @@
 // one `remaining` seconds. Screen readers hear the minutes (not every second) through a polite
 // live region; an expired timer says "Tijd is om" in words, not only by colour.
 
+import { renderRound } from "./round-box.js";
 import { format } from "./util.js";
 
 const TICK_MS = 250;
@@ -87,6 +88,7 @@ export class MeetingStatus {
     const label = (this.strings.phases || {})[phase] || phase || "";
     if (this.parts.phase && this.parts.phase.textContent !== label) this.parts.phase.textContent = label;
     if (before && before.phase !== phase) this.announce(format(this.strings.phaseNow, { phase: label }));
+    renderRound(this.meeting, this.root.ownerDocument); // a table page's round and its question
     this.tick(Boolean(before));
     const state = timerState(this.meeting.timer, Date.now(), this.offset).state;
     if (state === "running" && !this.timer) {

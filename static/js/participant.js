@@ -5,6 +5,7 @@ import { EntryList, changedSince, onWidthChange, setupNameForm, tableHandlers } 
 import { setupEntryForm } from "./entry-form.js";
 import { EntryNumbers, MyEntries } from "./entry-numbers.js";
 import { LiveClient } from "./live.js";
+import { roundField } from "./round-box.js";
 import { failedActions } from "./unsaved.js";
 import { registerServiceWorker } from "./offline-page.js";
 import { displayName } from "./outbox.js";
@@ -60,7 +61,7 @@ setupEntryForm(document.getElementById("entry-form"), {
   onAdd: ({ text, bollen, horizons }) => {
     const id = uuid();
     mine.add(id);
-    live.send("entry:add", { id, text, bollen, horizons });
+    live.send("entry:add", { id, text, bollen, horizons, ...roundField(live.state.meeting) });
     list.highlight(id, document.getElementById("entry-form"));
     return id;
   },

@@ -5,6 +5,7 @@ import { EntryList, changedSince, onWidthChange, renderPeople, tableHandlers, se
 import { setupEntryForm } from "./entry-form.js";
 import { EntryNumbers } from "./entry-numbers.js";
 import { LiveClient } from "./live.js";
+import { roundField } from "./round-box.js";
 import { failedActions } from "./unsaved.js";
 import { registerServiceWorker } from "./offline-page.js";
 import { displayName } from "./outbox.js";
@@ -87,7 +88,7 @@ setupEntryForm(document.getElementById("entry-form"), {
   max: data.limits.entry_text,
   onAdd: ({ text, bollen, horizons }) => {
     const id = uuid();
-    live.send("entry:add", { id, text, bollen, horizons });
+    live.send("entry:add", { id, text, bollen, horizons, ...roundField(live.state.meeting) });
     list.highlight(id, document.getElementById("entry-form"));
     return id;
   },

@@ -61,7 +61,8 @@ export class ScreenState {
   entries(number, { hidden = false } = {}) {
     const table = this.tables.get(number);
     if (!table) return [];
-    const all = [...table.entries.values()];
+    const round = shownRound(this.meeting);
+    const all = [...table.entries.values()].filter((e) => round === null || (e.round || 1) === round);
     return hidden ? all : all.filter((e) => !e.hidden);
   }
 
@@ -93,6 +94,17 @@ export class ScreenState {
     const order = new Set(this.feedbackOrder(meeting));
     return this.numbers().filter((n) => !order.has(n));
   }
+}
+
+/**
+ * The round whose entries the screen shows: the chair's filter (a round, or 0 for every round),
+ * else the round the tables are in; null (every entry) in a meeting without [[rounds]].
+ */
+export function shownRound(meeting) {
+  if (!meeting || !(meeting.rounds || []).length) return null;
+  const chosen = ((meeting.view || {}).filters || {}).round;
+  if (chosen === 0) return null;
+  return chosen || meeting.round || 1;
 }
 
 /** The table to show after a step through the order: "next", "prev", "first" or "last". */

@@ -47,7 +47,7 @@ class SetView(Change):
     mode: str
     set_current: bool = False
     current: int | None = None
-    filters: dict[str, list[Any]] | None = None
+    filters: dict[str, Any] | None = None
     page: int | None = None  # the page of a long report or list (None: the first, or unchanged)
 
 
@@ -80,14 +80,16 @@ def parse_view(payload: Any, template: Template) -> SetView:
     current = payload.get("current")
     if current is not None:
         current = fields.table_numbers([current], "current", template.tables)[0]
-    filters: dict[str, list[Any]] | None = None
+    filters: dict[str, Any] | None = None
     if "filters" in payload:
         raw = fields.require_dict(payload["filters"])
-        chosen: dict[str, list[Any]] = {}
+        chosen: dict[str, Any] = {}
         if raw.get("tables") is not None:
             chosen["tables"] = sorted(fields.table_numbers(raw["tables"], "tables", template.tables))
         if raw.get("horizons") is not None:
             chosen["horizons"] = fields.keys(raw, "horizons", template.horizons, required=True, at_least=0)
+        if raw.get("round") is not None and template.rounds:  # 0: every round; absent: the current one
+            chosen["round"] = fields.whole_number(raw, "round", 0, len(template.rounds))
         filters = chosen
     page = fields.whole_number(payload, "page", 0, LIMITS["screen_page"], required=False)
     return SetView(
