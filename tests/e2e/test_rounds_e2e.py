@@ -1,0 +1,95 @@
+"""A meeting in three rounds, as its people meet it in real browsers against a real server: the
+chair opens a round, the table pages show its number and question at once, a round of free
+entries takes an entry without bollen (also typed offline and sent later: it stays in its round),
+the screen shows the round's question and entries, and the chair's filter shows every round."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from facilitator import operations, sessionfile
+from facilitator.extensions import db
+
+from .conftest import PHONE, SESSIONS
+
+pytestmark = pytest.mark.browser
+expect.set_options(timeout=15_000)
+FULL_HD = {"viewport": {"width": 1920, "height": 1080}}
+ROUNDS = SESSIONS / "ser-raad-2023-01-27-rondes.toml"
+
+
+@pytest.fixture
+def rounds_meeting(e2e_server):
+    server, app = e2e_server
+    with app.app_context():
+        made = operations.import_meeting(sessionfile.loads(ROUNDS.read_bytes()))
+        links = operations.links(made, server.url)
+        db.session.remove()
+    return server, links
+
+
+def saved(page: Page) -> Page:
+    expect(page.locator("#save-status")).to_have_text("Opgeslagen")
+    return page
+
+
+def connected(page: Page) -> Page:
+    expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
+    return page
+
+
+def test_the_chair_opens_a_round_and_every_page_follows(rounds_meeting, person):
+    _, links = rounds_meeting
+    screen = connected(person(FULL_HD).open(links["screen"]["url"]))
+    chair = connected(person().open(links["chair"]["url"]))
+    phone = person(PHONE)
+    participant = saved(phone.open(links["tables"]["5"]["participant"]["url"]))
+    expect(participant.locator("#round-box")).to_contain_text("Ronde 1 van 3")
+    expect(participant.locator(".bollen-toggles")).to_be_visible()
+    expect(screen.locator("#round-box")).to_contain_text("Ronde 1 van 3")
+    tiles_before = screen.locator("#tile-5 .tile-count").inner_text()
+
+    rounds = chair.locator("#round-list")
+    expect(rounds.locator("li")).to_have_count(3)
+    rounds.locator("li").nth(2).get_by_role("button", name="Openen").click()
+    expect(participant.locator("#round-box")).to_contain_text("Ronde 3 van 3")
+    expect(participant.locator("#round-box")).to_contain_text("Welke drie verbeterpunten")
+    expect(participant.locator(".bollen-toggles")).to_be_hidden()
+    expect(participant.locator("#entry-hint")).to_have_text("Typ een punt; Enter voegt toe.")
+    expect(screen.locator("#round-box")).to_contain_text("Welke drie verbeterpunten")
+    expect(rounds.locator("li").nth(2)).to_contain_text("open")
+    expect(screen.locator("#tile-5 .tile-count")).not_to_have_text(tiles_before)  # round 3's entries only
+
+    # a free entry, typed while the phone is offline: sent later, it lands in round 3
+    phone.context.set_offline(True)
+    expect(participant.locator("#save-status")).to_have_attribute("data-state", "offline")
+    participant.locator("#entry-text").fill("Vaker terugkoppelen naar de achterban")
+    participant.locator("#entry-text").press("Enter")
+    expect(participant.locator("#entry-list")).to_contain_text("Vaker terugkoppelen")
+    phone.context.set_offline(False)
+    saved(participant)
+    expect(screen.locator("#tile-5")).to_contain_text("Vaker terugkoppelen")
+
+    # the chair moves on to round 1 again: the screen shows its entries, not the new one
+    rounds.locator("li").nth(0).get_by_role("button", name="Weer openen").or_(
+        rounds.locator("li").nth(0).get_by_role("button", name="Openen")
+    ).click()
+    expect(screen.locator("#round-box")).to_contain_text("Ronde 1 van 3")
+    expect(screen.locator("#tile-5")).not_to_contain_text("Vaker terugkoppelen")
+    # … and shows every round with the filter
+    chair.locator("#filter-round").select_option("0")
+    expect(screen.locator("#tile-5")).to_contain_text("Vaker terugkoppelen")
+    expect(participant.locator("#round-box")).to_contain_text("Ronde 1 van 3")
+    expect(participant.locator(".bollen-toggles")).to_be_visible()
+
+
+def test_english_pages_name_the_round_in_english(rounds_meeting, person):
+    _, links = rounds_meeting
+    rapporteur = person(PHONE).open(links["tables"]["2"]["rapporteur"]["url"] + "?lang=en")
+    expect(rapporteur.locator("#save-status")).to_have_text("Saved")
+    expect(rapporteur.locator("#round-box")).to_contain_text("Round 1 of 3")
+    chair = connected(person().open(links["chair"]["url"] + "?lang=en"))
+    expect(chair.locator("#round-list li").nth(1)).to_contain_text("Round 2")
+    chair.locator("#round-list li").nth(1).get_by_role("button", name="Open").click()
+    expect(rapporteur.locator("#round-box")).to_contain_text("Round 2 of 3")
