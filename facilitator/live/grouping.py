@@ -5,8 +5,10 @@ becomes a TF-IDF vector over the Snowball stems of its content words and of its 
 with the meeting's language's stop words left out, exactly as "herhaaldelijk genoemd" reads
 them (``topics.py``). Stems that are variants of one word the stemmer leaves apart
 ("communicatie" / "communiceren", "mantelzorg" / "mantelzorgers") count as one. Entries are
-then joined by average-linkage clustering on the cosine similarity, as long as two groups are
-on average at least ``threshold`` alike; a group of one is no suggestion.
+then joined, the most alike first, while two groups' centroids are at least ``threshold`` alike
+(cosine; centroid rather than average linkage, so that two pairs about one subject in other
+words — "heldere communicatie", "communiceren met de burger" — still meet); a group of one is
+no suggestion.
 
 Each group is named by its one to three most characteristic words (common in the group, rare
 in the meeting) in the form people wrote most often, and lists its entries and their tables.
@@ -27,7 +29,7 @@ from .topics import MARKDOWN_RE, MIN_LENGTH, SENTENCE_BREAK_RE, WORD_RE, stem, s
 
 EntryId = int | str
 
-# Two groups are joined while their entries are on average at least this alike (cosine).
+# Two groups are joined while their centroids are at least this alike (cosine).
 THRESHOLD = 0.25
 # Pairs less alike than this are taken as not alike at all (keeps the similarity graph sparse).
 EDGE_FLOOR = 0.08
