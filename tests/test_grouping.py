@@ -126,6 +126,14 @@ def test_an_acronym_and_a_capital_inside_a_sentence_stay():
     ] == ["ASML, chipsector", "Europese interne markt"]
 
 
+def test_a_label_keeps_the_words_in_the_order_they_are_written():
+    """ "markt" is in every entry, so the most characteristic; "interne markt" then extends it
+    in front, as written, and no word is shown twice."""
+    entries = [(1, 1, "Markt"), (2, 2, "Interne markt"), (3, 3, "Interne markt"), (4, 4, "De interne markt!")]
+    [group] = suggest_groups(entries, "nl")
+    assert group.words == ("interne markt",)
+
+
 def test_english_meeting():
     groups = suggest_groups(ENGLISH, "en")
     assert partition(groups) == {frozenset({1, 2, 3}), frozenset({4, 5, 6})}
@@ -175,6 +183,31 @@ def test_a_stricter_threshold_gives_fewer_or_smaller_groups():
     strict = suggest_groups(DUTCH, "nl", threshold=0.6)
     assert sum(map(len, partition(strict))) < sum(map(len, partition(loose)))
     assert suggest_groups(DUTCH, "nl", threshold=1.01) == []
+
+
+def pseudo_words(count: int, seed: int = 3) -> list[str]:
+    """Words no other entry has (nor a stemmer or stop list knows): one-off entries."""
+    rng = random.Random(seed)
+    return [
+        "".join(rng.choice("bdfgklmnprstvz") + rng.choice("aeiou") for _ in range(4)) for _ in range(count)
+    ]
+
+
+def test_a_subject_in_many_entries_is_still_a_group_and_the_meeting_s_own_is_none():
+    wordings = ["Mantelzorgers ontlasten", "Waardering voor mantelzorg", "Respijtzorg voor mantelzorgers"]
+    many = [(i, i % 30 + 1, wordings[i % 3]) for i in range(28)]
+    others = [(100 + i, i % 30 + 1, word.capitalize()) for i, word in enumerate(pseudo_words(72))]
+    groups = suggest_groups(many + others, "nl")
+    assert partition(groups) == {frozenset(i for i, _, _ in many)}
+    assert groups[0].words[0] == "mantelzorgers"
+    # in 40 of 100 entries: the meeting's subject, which sets no group apart
+    subject = [(i, i % 30 + 1, f"Welvaart en {word}") for i, word in enumerate(pseudo_words(40, seed=4))]
+    assert suggest_groups(subject + others[:60], "nl") == []
+    # but 40 entries typed the same are one group, however common their words
+    same = [(i, i % 30 + 1, "Verdienvermogen") for i in range(40)]
+    [group] = suggest_groups(same + others[:60], "nl")
+    assert group.entry_ids == tuple(range(40)) and group.label == "verdienvermogen"
+    assert group.cohesion == 1
 
 
 def test_ignored_words_are_no_subject():
