@@ -8,6 +8,7 @@ import time
 from hypothesis import given
 from hypothesis import strategies as st
 
+from benchmarks.grouping import THEMES, generated_entries, quality
 from facilitator.live.grouping import MAX_TEXT, SuggestedGroup, suggest_groups, variants
 from facilitator.live.topics import stem
 
@@ -132,6 +133,36 @@ def test_a_label_keeps_the_words_in_the_order_they_are_written():
     entries = [(1, 1, "Markt"), (2, 2, "Interne markt"), (3, 3, "Interne markt"), (4, 4, "De interne markt!")]
     [group] = suggest_groups(entries, "nl")
     assert group.words == ("interne markt",)
+
+
+def test_an_entry_on_two_subjects_does_not_join_them():
+    entries = [
+        (1, 1, "Digitalisering van de overheid"),
+        (2, 2, "Kansen van digitalisering"),
+        (3, 3, "Digitalisering en privacy"),
+        (4, 4, "Digitalisering in de zorg"),
+        (5, 5, "Toegankelijke zorg"),
+        (6, 6, "Personeel in de zorg"),
+        (7, 7, "Zorg dichtbij huis"),
+        (8, 8, "Zorg in de wijk"),
+    ]
+    groups = suggest_groups(entries, "nl")
+    digital, care = group_of(groups, 1), group_of(groups, 5)
+    assert digital and care and digital != care and len(groups) == 2
+    assert {1, 2, 3} <= set(digital.entry_ids) and {5, 6, 7, 8} <= set(care.entry_ids)
+    assert (digital.label, care.label) == ("digitalisering", "zorg")
+
+
+def test_the_generated_meeting_s_themes_are_its_groups():
+    """benchmarks/grouping.py's 100 tables × 10 entries: 30 themes in three wordings each, among
+    one-off entries. Each theme is some group's main theme, and most of a theme's entries are in
+    a group whose main theme is theirs (95 % when written; the rest share a word with another
+    theme: "CO2-uitstoot verminderen" and "polarisatie verminderen")."""
+    generated = generated_entries()
+    groups = suggest_groups([(i, t, text) for i, t, text, _ in generated], "nl", max_groups=1000)
+    share, found, _ = quality(groups, {i: theme for i, _, _, theme in generated})
+    assert found == len(THEMES)
+    assert share >= 0.94
 
 
 def test_english_meeting():

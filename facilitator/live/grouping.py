@@ -7,8 +7,9 @@ them (``topics.py``). Stems that are variants of one word the stemmer leaves apa
 ("communicatie" / "communiceren", "mantelzorg" / "mantelzorgers") count as one. Entries are
 then joined, the most alike first, while two groups' centroids are at least ``threshold`` alike
 (cosine; centroid rather than average linkage, so that two pairs about one subject in other
-words — "heldere communicatie", "communiceren met de burger" — still meet); a group of one is
-no suggestion.
+words — "heldere communicatie", "communiceren met de burger" — still meet) and their entries
+on average at least AVERAGE_FLOOR (so that a few entries on two subjects do not join them); a
+group of one is no suggestion.
 
 Each group is named by its one to three most characteristic words (common in the group, rare
 in the meeting) in the form people wrote most often, and lists its entries and their tables.
@@ -29,8 +30,11 @@ from .topics import MARKDOWN_RE, MIN_LENGTH, SENTENCE_BREAK_RE, WORD_RE, stem, s
 
 EntryId = int | str
 
-# Two groups are joined while their centroids are at least this alike (cosine).
-THRESHOLD = 0.25
+# Two groups are joined while their centroids are at least this alike (cosine) …
+THRESHOLD = 0.2
+# … and their entries on average at least this: a few entries that span two subjects ("digitalisering
+# in de zorg") do not make the two one group.
+AVERAGE_FLOOR = 0.15
 # Pairs less alike than this are taken as not alike at all (keeps the similarity graph sparse).
 EDGE_FLOOR = 0.08
 # A word in more than this share of the entries (and in more than MAX_DF_FLOOR of them) sets no
@@ -224,7 +228,8 @@ def _cluster(
     members: list[list[int]], links: list[dict[int, float]], threshold: float
 ) -> list[tuple[list[int], float]]:
     """Clusters of more than one entry, joined while their centroids are at least ``threshold``
-    alike (cosine), with their entries' average pairwise similarity.
+    alike (cosine) and their entries on average AVERAGE_FLOOR, with their entries' average
+    pairwise similarity.
 
     ``members`` (a node's entries, all with one vector) and ``links`` (sums of similarities
     between nodes) are consumed: they become the clusters' and the sums between clusters. The
@@ -238,7 +243,7 @@ def _cluster(
         (-total / (length[i] * length[j]), i, j, 0, 0)
         for i in range(count)
         for j, total in links[i].items()
-        if i < j and total / (length[i] * length[j]) >= threshold
+        if i < j and total / (length[i] * length[j]) >= max(threshold, AVERAGE_FLOOR)
     ]
     heapq.heapify(heap)
     while heap:
@@ -257,7 +262,7 @@ def _cluster(
         length[i] = math.sqrt(len(members[i]) + 2 * inner[i])
         for other, total in links[i].items():
             alike = total / (length[i] * length[other])
-            if alike >= threshold:
+            if alike >= threshold and total >= AVERAGE_FLOOR * len(members[i]) * len(members[other]):
                 a, b = min(i, other), max(i, other)
                 heapq.heappush(heap, (-alike, a, b, version[a], version[b]))
     return [
