@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -191,6 +195,28 @@ def test_the_same_input_gives_the_same_groups_in_any_order():
         again = suggest_groups(shuffled, "nl")
         assert partition(again) == partition(first)
         assert {g.label for g in again} == {g.label for g in first}
+
+
+def test_every_process_suggests_the_same_groups():
+    """Nothing depends on the order of a set or on str hashes, which differ per process."""
+    program = (
+        "from facilitator.live.grouping import suggest_groups\n"
+        "from benchmarks.grouping import generated_entries\n"
+        "entries = [(i, t, text) for i, t, text, _ in generated_entries(20)]\n"
+        "print(repr(suggest_groups(entries, 'nl', max_groups=1000)))\n"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", program],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).resolve().parent.parent,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1 and "SuggestedGroup(" in outputs.pop()
 
 
 def test_min_size_min_tables_and_max_groups():
