@@ -1,4 +1,4 @@
-# Everyday verbs: make install | run | test | fuzz | bench | bench-stall | lint | lint-js | format | messages
+# Everyday verbs: make install | run | test | fuzz | bench | bench-stall | bench-grouping | lint | lint-js | format | messages
 PY      := .venv/bin/python
 PIP     := .venv/bin/pip
 HOST    ?= 127.0.0.1
@@ -10,7 +10,7 @@ LANGUAGES := en
 PO_FILES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: install run test fuzz bench bench-stall bench-live soak cluster lint lint-js format messages clean
+.PHONY: install run test fuzz bench bench-stall bench-grouping bench-live soak cluster lint lint-js format messages clean
 
 # The "annex" domain: the published documents' words (annex, minutes, table cards, figure) in the
 # meeting's language, whatever the visitor's (facilitator/export/language.py; its own babel-annex.cfg).
@@ -105,11 +105,16 @@ bench: install
 	$(PY) -m benchmarks
 	$(PY) -m benchmarks.live
 	$(PY) -m benchmarks.stall
+	$(PY) -m benchmarks.grouping
 
 # does the server keep answering while the cards and the annex of 100 tables are made? (docs/performance.md)
 # /healthz every 20 ms and a live sync every 50 ms meanwhile; fails when /healthz waits > 100 ms
 bench-stall: install
 	$(PY) -m benchmarks.stall $(BENCH_ARGS)
+
+# the suggested groups of 100 tables × 10 entries (docs/performance.md); fails when a run takes > 2 s
+bench-grouping: install
+	$(PY) -m benchmarks.grouping $(BENCH_ARGS)
 
 # the live write path at summit scale (docs/performance.md); BENCH_ARGS="--cluster", "--tables 10 --duration 10"
 bench-live: install
