@@ -192,6 +192,8 @@ EXPECT_LIVE: dict[str, tuple[str, ...]] = {
     # the home meeting is one round: the chair's is refused as invalid (tests/test_rounds.py opens
     # and closes the rounds of a meeting with [[rounds]])
     "chair:round": (F, F, F, F, F, F, "invalid", F),
+    "group:set": (F, F, F, F, F, F, OK, F),  # entries of any table of the chair's meeting
+    "groups:suggest": (F, F, F, F, F, F, OK, F),
     "topics:get": (F, F, F, F, F, OK, OK, OK),
     "feedback:update": (F, F, F, F, F, F, F, OK),  # any table of the caller's meeting
     "feedback:spokesperson": (F, F, F, F, F, F, F, OK),
@@ -297,6 +299,8 @@ def _payload(event: str, helper) -> dict:
 
     if event == "entry:add":
         return {"op": uid(), "id": uid(), "text": "Nieuw", "bollen": ["economisch"]}
+    if event == "group:set":
+        return {"op": uid(), "id": uid(), "name": "Samen", "entries": [new_entry(), new_entry()]}
     if event in ("entry:update", "entry:hide"):
         return {"op": uid(), "id": new_entry(), "text": "Anders", "hidden": True}
     if event == "entry:delete":
@@ -325,6 +329,7 @@ def _payload(event: str, helper) -> dict:
         "chair:view": {"op": uid(), "mode": "overview"},
         "chair:feedback-order": {"op": uid(), "order": [1, 2]},
         "chair:round": {"op": uid(), "action": "open", "round": 1},
+        "groups:suggest": {},
         "topics:get": {"limit": 3},
         "feedback:spokesperson": {"op": uid(), "table": 1, "name": "Smit"},
     }[event]

@@ -113,6 +113,13 @@ VALID = {
     "chair:view": lambda: {"op": str(uuid.uuid4()), "mode": "feedback", "current": 1},
     "chair:feedback-order": lambda: {"op": str(uuid.uuid4()), "order": [1, 2]},
     "chair:round": lambda: {"op": str(uuid.uuid4()), "action": "open", "round": 1},
+    "group:set": lambda: {
+        "op": str(uuid.uuid4()),
+        "id": str(uuid.uuid4()),
+        "name": "Groep",
+        "entries": ENTRY_IDS[:2],
+    },
+    "groups:suggest": lambda: {"limit": 5},
     "topics:get": lambda: {"limit": 5},
     "feedback:update": lambda: {
         "op": str(uuid.uuid4()),

@@ -89,6 +89,10 @@ def valid_payload(event: str, client_entry_id: str | None = None) -> dict:
         return {"op": uid(), "order": [3, 1]}
     if event == "chair:round":
         return {"op": uid(), "action": "open", "round": 2}
+    if event == "group:set":
+        return {"op": uid(), "id": uid(), "name": "Samen", "entries": [client_entry_id]}
+    if event == "groups:suggest":
+        return {"limit": 5}
     if event == "topics:get":
         return {}
     if event == "feedback:update":

@@ -42,6 +42,7 @@ def _shape(*keys: str, optional: tuple[str, ...] = (), **nested: Shape) -> Shape
 
 # author: a tag of the hash of the adding device's key (rules.author_tag), or null
 ENTRY = _shape("id", "text", "bollen", "horizons", "hidden", "round", optional=("author",))
+GROUP = _shape("id", "name", "entries", "tables")
 TABLE_INFO = _shape("number", "participants", "leader", "rapporteur", "spokesperson")
 MEETING_STATE = _shape(
     "phase",
@@ -58,7 +59,9 @@ MEETING_STATE = _shape(
     view=_shape("mode", "current", "filters", "page"),
 )
 SNAPSHOT_MEETING = Shape(
-    MEETING_STATE.keys | {"slug", "title", "template", "questions"}, nested=MEETING_STATE.nested
+    MEETING_STATE.keys | {"slug", "title", "template", "questions"},
+    optional=frozenset({"groups"}),  # the screen's, the chair's and the minute-taker's
+    nested={**MEETING_STATE.nested, "groups": GROUP},
 )
 SNAPSHOT_TABLE = Shape(
     TABLE_INFO.keys | {"report", "entries", "ready"},
@@ -87,6 +90,7 @@ SERVER_EVENTS: dict[str, Shape] = {
     "feedback": _shape("table", "update", "text", "seq"),
     "table": _shape("table", "info", "seq", info=TABLE_INFO),
     "ready": _shape("table", "ready", "since", "seq"),
+    "group": _shape("group", "seq", group=GROUP),
     "presence": _shape("table", "people", people=PERSON),
     "meeting": _shape("meeting", "seq", meeting=MEETING_STATE),
     "refresh": _shape("reason"),

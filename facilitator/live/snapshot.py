@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime
-from typing import Any, overload
+from typing import Any, cast, overload
 
 from sqlalchemy import or_, select
 
+from ..entry_groups import groups_state
 from ..extensions import db
 from ..models import Entry, Meeting, MeetingRound, Operation, Presence, RoundTable, utcnow
 from ..rules import LIMITS, author_tag
@@ -168,6 +169,8 @@ def snapshot(
         "seq": meeting.seq,
         "server_time": utcnow().isoformat(),
     }
+    if table_number is None:  # the screen, the chair, the minute-taker: the groups across tables
+        data["meeting"] = {**cast(dict[str, Any], data["meeting"]), "groups": groups_state(meeting.id)}
     if table_number is not None and author is not None:
         data["author"] = author_tag(author)
     return data
