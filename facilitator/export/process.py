@@ -157,13 +157,21 @@ def take_early() -> tuple[Key, subprocess.Popen] | None:
     return early
 
 
+def end(proc: subprocess.Popen) -> None:
+    """Stop a render child that has no job (it holds nothing worth waiting for) and close its pipes."""
+    with contextlib.suppress(OSError):
+        proc.kill()
+    with contextlib.suppress(subprocess.TimeoutExpired, OSError):
+        proc.wait(timeout=5)
+    for pipe in (proc.stdin, proc.stderr):
+        if pipe:
+            with contextlib.suppress(OSError):
+                pipe.close()
+
+
 @atexit.register
 def _end_early() -> None:
     """A command that failed before its export (an unknown meeting): its child goes at once."""
     early = take_early()
     if early is not None:
-        proc = early[1]
-        with contextlib.suppress(OSError):
-            proc.kill()
-        with contextlib.suppress(subprocess.TimeoutExpired, OSError):
-            proc.wait(timeout=5)
+        end(early[1])
