@@ -37,8 +37,14 @@ def _async_mode() -> Literal["gevent", "threading"]:
     return "threading"
 
 
-def create_app(test_config: Config | dict[str, Any] | None = None) -> Flask:
-    """Application factory: configuration, extensions, blueprints."""
+def create_app(test_config: Config | dict[str, Any] | None = None, *, pages: bool = True) -> Flask:
+    """Application factory: configuration, extensions, blueprints.
+
+    ``pages=False`` leaves out the pages and the live protocol (blueprints, Socket.IO
+    handlers, response headers) and keeps the extensions, the models and every command: for
+    a command that serves nothing, such as `flask --app wsgi annex …` (wsgi.py), so that it
+    does not import what only a server needs (about a third of the app's start-up).
+    """
     app = Flask(
         __name__,
         template_folder=str(REPO_ROOT / "templates"),
@@ -55,8 +61,9 @@ def create_app(test_config: Config | dict[str, Any] | None = None) -> Flask:
     app.session_interface = PageSessionInterface()
     tighten_sqlite(app.config["SQLALCHEMY_DATABASE_URI"])
 
-    # the /live handlers must be registered before socketio.init_app creates its server
-    from .live import events  # noqa: F401
+    if pages:
+        # the /live handlers must be registered before socketio.init_app creates its server
+        from .live import events  # noqa: F401
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
@@ -78,6 +85,19 @@ def create_app(test_config: Config | dict[str, Any] | None = None) -> Flask:
     )
 
     from . import cli, models  # noqa: F401  (models register their tables)
+    from .housestyle.cli import style_cli
+    from .retention.cli import retention_cli
+
+    app.cli.add_command(style_cli)
+    app.cli.add_command(retention_cli)
+    cli.register(app)
+    if pages:
+        _register_pages(app)
+    return app
+
+
+def _register_pages(app: Flask) -> None:
+    """The blueprints (every page), the security headers and the trusted proxies."""
     from .audit.routes import bp as audit_bp
     from .auth.accounts import bp as accounts_bp
     from .auth.oidc import bp as oidc_bp
@@ -103,20 +123,13 @@ def create_app(test_config: Config | dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(export_bp)
     app.register_blueprint(curation_bp)
     app.register_blueprint(minutes_bp)
-    from .housestyle.cli import style_cli
     from .housestyle.routes import bp as housestyle_bp
-    from .retention.cli import retention_cli
     from .retention.routes import bp as retention_bp
 
     app.register_blueprint(housestyle_bp)
     app.register_blueprint(retention_bp)
-    app.cli.add_command(style_cli)
-    app.cli.add_command(retention_cli)
-    cli.register(app)
     _security_headers(app)
     _trusted_proxies(app)
-
-    return app
 
 
 class PageSessionInterface(SecureCookieSessionInterface):

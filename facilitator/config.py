@@ -6,6 +6,7 @@ import os
 import secrets
 from pathlib import Path
 
+from .export.process import limits_from
 from .files import private_dir, private_file
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -107,8 +108,7 @@ class Config:
         self.WTF_CSRF_TIME_LIMIT = None
         self.BABEL_DEFAULT_LOCALE = "nl"
         # the annex render child: its deadline, its memory limit, and one kept started ahead
-        self.ANNEX_TIMEOUT = float(env.get("ANNEX_TIMEOUT", "300"))
-        self.ANNEX_MEMORY_MB = int(env.get("ANNEX_MEMORY_MB", "1536"))
+        self.ANNEX_TIMEOUT, self.ANNEX_MEMORY_MB = limits_from(env)
         self.ANNEX_PRESTART = env.get("ANNEX_PRESTART", "1") not in ("0", "false", "no")
         # a load or fault test sends far more per link than a person can type: it widens the
         # per-link storage budget (rules.STORAGE_BUDGET) by this factor instead of testing it

@@ -22,7 +22,9 @@ SER_SLUG = "raad-nr-746-2023-01-27"
 FOUR_SLUG = "werkconferentie-regioraad-lingewaard-oost-weerbare-regio-2024-03-14"
 
 
-def cli(database_url: str, *args: str, instance: Path) -> subprocess.CompletedProcess[str]:
+def cli(
+    database_url: str, *args: str, instance: Path, env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run `flask --app wsgi ARGS` against DATABASE_URL in a process of its own, as a person would."""
     env = {
         **os.environ,
@@ -30,19 +32,22 @@ def cli(database_url: str, *args: str, instance: Path) -> subprocess.CompletedPr
         "SECRET_KEY": "cli-test-secret",
         "PUBLIC_URL": PUBLIC_URL,
         "FACILITATOR_INSTANCE": str(instance),
+        **(env_extra or {}),
     }
     # as a person runs it: default warning filters, no queue, no other app
     for name in ("SOCKETIO_MESSAGE_QUEUE", "FLASK_APP", "PYTHONWARNINGS"):
         env.pop(name, None)
-    return subprocess.run(
+    result = subprocess.run(
         [str(FLASK), "--app", "wsgi", *args],
         cwd=REPO,
         env=env,
         capture_output=True,
-        text=True,
         timeout=120,
         stdin=subprocess.DEVNULL,
     )
+    # decoded as written: text=True would turn a progress bar's carriage returns into newlines
+    out, err = (stream.decode("utf-8").replace("\r\n", "\n") for stream in (result.stdout, result.stderr))
+    return subprocess.CompletedProcess(result.args, result.returncode, out, err)
 
 
 def sqlite_url(path: Path) -> str:

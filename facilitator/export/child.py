@@ -14,8 +14,6 @@ import json
 import os
 import queue
 import subprocess
-import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -24,21 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from ..i18n import N_
+from . import process
 from .render import TAG
 
-PACKAGE_DIR = Path(__file__).resolve().parent.parent  # facilitator/
-
-# The child imports only facilitator.export, not the app package: facilitator/__init__
-# loads Flask, SQLAlchemy and Socket.IO (about 0.9 s) that a render never needs.
-BOOTSTRAP = (
-    "import sys, types; "
-    "package = types.ModuleType('facilitator'); package.__path__ = [sys.argv[1]]; "
-    "sys.modules['facilitator'] = package; "
-    "from facilitator.export.render import main; sys.exit(main(sys.argv[2:]))"
-)
-
-DEFAULT_TIMEOUT = 300.0
-DEFAULT_MEMORY_MB = 1536
+# the child's command, environment and default limits (process.py, importable without the app)
+DEFAULT_TIMEOUT, DEFAULT_MEMORY_MB = process.DEFAULT_TIMEOUT, process.DEFAULT_MEMORY_MB
+_child_env = process.child_env
 
 
 TOO_LONG = N_("Het opmaken duurde langer dan %(seconds)s seconden en is afgebroken.")
@@ -95,33 +84,9 @@ def _retire(proc: subprocess.Popen) -> None:
         _kill(proc)
 
 
-def _command(memory_mb: int, timeout: float, warm: bool) -> list[str]:
-    return [
-        sys.executable,
-        "-I",  # isolated: no PYTHON* variables, no user site, no current directory on the path
-        "-c",
-        BOOTSTRAP,
-        str(PACKAGE_DIR),
-        "--memory-mb",
-        str(memory_mb),
-        "--cpu-seconds",
-        str(int(timeout) + 5),
-        "--warm-up",
-        "yes" if warm else "no",
-    ]
-
-
 def _spawn(memory_mb: int, timeout: float, warm: bool = False) -> subprocess.Popen:
     try:
-        return subprocess.Popen(
-            _command(memory_mb, timeout, warm),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            cwd=tempfile.gettempdir(),
-            env=_child_env(),
-            close_fds=True,
-        )
+        return process.popen(memory_mb, timeout, warm)
     except OSError as exc:
         raise RenderError(
             N_("Het opmaakproces kon niet starten (%(reason)s)."), reason=str(exc.strerror or exc)
@@ -135,7 +100,7 @@ def prestart(memory_mb: int = DEFAULT_MEMORY_MB, timeout: float = DEFAULT_TIMEOU
         if _spare is not None and _spare[1].poll() is None:
             return
         # a spare child also renders a small annex while it waits (see render._warm_up)
-        _spare = ((memory_mb, int(timeout)), _spawn(memory_mb, timeout, warm=True))
+        _spare = (process.key(memory_mb, timeout), _spawn(memory_mb, timeout, warm=True))
 
 
 def _take(memory_mb: int, timeout: float) -> subprocess.Popen:
@@ -143,11 +108,13 @@ def _take(memory_mb: int, timeout: float) -> subprocess.Popen:
     global _spare
     with _spare_lock:
         spare, _spare = _spare, None
-    if spare is not None:
-        key, proc = spare
-        if key == (memory_mb, int(timeout)) and proc.poll() is None:
-            return proc
-        _retire(proc)
+    # the command line's child, started before the app was imported (process.start_for_command)
+    for candidate in (spare, process.take_early()):
+        if candidate is not None:
+            key, proc = candidate
+            if key == process.key(memory_mb, timeout) and proc.poll() is None:
+                return proc
+            _retire(proc)
     return _spawn(memory_mb, timeout)
 
 
@@ -295,20 +262,3 @@ def _kill(proc: subprocess.Popen) -> None:
         proc.kill()
     with contextlib.suppress(subprocess.TimeoutExpired):  # a killed process always ends
         proc.wait(timeout=5)
-
-
-def _child_env() -> dict[str, str]:
-    """A small environment: no secrets (DATABASE_URL, SECRET_KEY …) reach the child."""
-    keep = (
-        "PATH",
-        "HOME",
-        "LANG",
-        "LC_ALL",
-        "TMPDIR",
-        "FONTCONFIG_PATH",
-        "FONTCONFIG_FILE",
-        "XDG_CACHE_HOME",
-    )
-    env = {key: os.environ[key] for key in keep if key in os.environ}
-    env.setdefault("LANG", "C.UTF-8")
-    return env

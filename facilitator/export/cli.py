@@ -15,7 +15,14 @@ from ..database import ensure_schema
 from ..rules import LANGUAGES
 from .annex import ORDERS, AnnexOptions
 from .datafiles import SHEETS
+from .progressbar import progress_bar
 from .service import ExportError, export_annex, load_meeting, load_meeting_data, write_atomic
+
+PROGRESS = click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="A progress bar on stderr (default: when stderr is a terminal).",
+)
 
 
 def _audit(action: str, slug: str, **detail: Any) -> None:
@@ -38,10 +45,18 @@ def _audit(action: str, slug: str, **detail: Any) -> None:
 @click.option("--skip-empty", is_flag=True, help="Leave out tables without report, feedback or entries.")
 @click.option("--order", type=click.Choice(ORDERS), default="number", show_default=True, help="Table order.")
 @click.option("--lang", type=click.Choice(LANGUAGES), default=None, help="Language (default: the meeting's).")
+@PROGRESS
 @with_appcontext
 @one_line_errors
 def annex_command(
-    slug: str, out: str, fmt: str, feedback: bool, skip_empty: bool, order: str, lang: str | None
+    slug: str,
+    out: str,
+    fmt: str,
+    feedback: bool,
+    skip_empty: bool,
+    order: str,
+    lang: str | None,
+    progress: bool | None,
 ) -> None:
     """Write the meeting's annex (PDF/A + PDF/UA, DOCX, ODT or Markdown) in the meeting's language."""
     ensure_schema()
@@ -49,20 +64,25 @@ def annex_command(
     target = Path(out)
     if not target.parent.is_dir():
         fail(f"{out}: de map {target.parent} bestaat niet")
-    try:
-        export_annex(
-            data,
-            fmt,
-            target,
-            AnnexOptions(include_feedback=feedback, skip_empty=skip_empty, order=order),
-            keep_spare=False,  # the command ends after one export
-            lang=lang,
-        )
-    except ExportError as exc:
-        fail(f"{out}: {exc}")
-    except OSError as exc:
-        fail(f"{out}: kan niet schrijven ({exc.strerror or exc})")
+    options = AnnexOptions(include_feedback=feedback, skip_empty=skip_empty, order=order)
+    problem = None
+    with progress_bar(progress) as bar:
+        try:
+            # keep_spare off: the command ends after one export
+            export_annex(data, fmt, target, options, progress=bar, keep_spare=False, lang=lang)
+        except (ExportError, OSError) as exc:
+            problem = _problem(out, exc)
+    if problem:
+        fail(problem)  # after the bar's line has ended
     _audit("annex_started", slug, format=fmt)
+
+
+def _problem(out: str, exc: Exception) -> str:
+    """The one line a failed export prints."""
+    if isinstance(exc, ExportError):
+        return f"{out}: {exc}"
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+    return f"{out}: kan niet schrijven ({reason})"
 
 
 @click.command("minutes")
@@ -102,9 +122,12 @@ def minutes_command(slug: str, out: str, fmt: str, lang: str | None) -> None:
 @click.option("--feedback/--no-feedback", default=False, help="Include the plenary feedback summaries.")
 @click.option("--skip-empty", is_flag=True, help="Leave out tables without report, feedback or entries.")
 @click.option("--order", type=click.Choice(ORDERS), default="number", show_default=True, help="Table order.")
+@PROGRESS
 @with_appcontext
 @one_line_errors
-def archive_command(slug: str, out: str, feedback: bool, skip_empty: bool, order: str) -> None:
+def archive_command(
+    slug: str, out: str, feedback: bool, skip_empty: bool, order: str, progress: bool | None
+) -> None:
     """Write the archive package: the annex as PDF/A and ODT, the session file, the minutes' section
     and a manifest with SHA-256 checksums (ZIP), in the meeting's language."""
     from .archive import export_archive
@@ -115,12 +138,14 @@ def archive_command(slug: str, out: str, feedback: bool, skip_empty: bool, order
     if not target.parent.is_dir():
         fail(f"{out}: de map {target.parent} bestaat niet")
     options = AnnexOptions(include_feedback=feedback, skip_empty=skip_empty, order=order)
-    try:
-        export_archive(data, slug, target, options, keep_spare=False)
-    except ExportError as exc:
-        fail(f"{out}: {exc}")
-    except OSError as exc:
-        fail(f"{out}: kan niet schrijven ({exc.strerror or exc})")
+    problem = None
+    with progress_bar(progress) as bar:
+        try:
+            export_archive(data, slug, target, options, progress=bar, keep_spare=False)
+        except (ExportError, OSError) as exc:
+            problem = _problem(out, exc)
+    if problem:
+        fail(problem)
     _audit("annex_started", slug, format="archive")
 
 
