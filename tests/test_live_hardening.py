@@ -160,7 +160,7 @@ def test_screens_get_hidden_entries_without_their_text(app, client, connect, mee
 
     # live: the chair and the table see the text, the screen only that the entry is hidden
     (to_screen,) = [m["args"][0] for m in screen.get_received(NS) if m["name"] == "entry"]
-    assert to_screen["entry"] == {"id": entry_id, "text": "", "bollen": [], "horizons": [], "hidden": True}
+    assert to_screen["entry"] == {"id": entry_id, "text": "", "bollen": [], "horizons": [], "hidden": True, "round": 1}
     (to_chair,) = [m["args"][0] for m in chair.get_received(NS) if m["name"] == "entry"]
     assert to_chair["entry"]["text"] == SECRET and to_chair["entry"]["hidden"] is True
     (to_table,) = [m["args"][0] for m in rapporteur.get_received(NS) if m["name"] == "entry"]
@@ -173,7 +173,7 @@ def test_screens_get_hidden_entries_without_their_text(app, client, connect, mee
     # snapshot, sync replay (also of the add made before the hide), the screen's page
     fresh_screen = connect("screen").get_received(NS)[0]["args"][0]
     assert SECRET not in _texts(fresh_screen)
-    assert {"id": entry_id, "text": "", "bollen": [], "horizons": [], "hidden": True} in _entries(
+    assert {"id": entry_id, "text": "", "bollen": [], "horizons": [], "hidden": True, "round": 1} in _entries(
         fresh_screen, 3
     )
     assert SECRET in _texts(connect("chair").get_received(NS)[0]["args"][0])

@@ -7,6 +7,7 @@
 // that quick presses of the clicker step on from where the chair is, not from where the
 // server was.
 
+import { attachGroups } from "./chair-groups.js";
 import { attachRounds } from "./chair-rounds.js";
 import { feedbackPosition } from "./screen-feedback.js";
 import { moveInOrder, stepTable } from "./screen-state.js";
@@ -15,7 +16,7 @@ import { format, h, isTypingTarget, uuid } from "./util.js";
 const ACK_MS = 10000;
 const MESSAGE_MS = 8000;
 const PANEL_KEY = "facilitator:chair-panel";
-const MODE_KEYS = { 1: "overview", 2: "combined", 3: "topics", 4: "coverage", 5: "feedback" };
+const MODE_KEYS = { 1: "overview", 2: "combined", 3: "topics", 4: "coverage", 5: "feedback", 6: "groups" };
 
 export function attachChair(app) {
   return new ChairControls(app);
@@ -54,13 +55,14 @@ class ChairControls {
     app.hooks.push(() => this.render());
     app.timerHooks.push(() => this.renderTimer());
     attachRounds(this);
+    attachGroups(this);
     this.render();
   }
 
   // ------------------------------------------------------------------ sending
 
   /** Send a chair event; `overlay` is what the page shows until the server has answered. */
-  send(event, payload, overlay = null, { onFail = null } = {}) {
+  send(event, payload, overlay = null, { onFail = null, onAck = null } = {}) {
     const socket = this.app.socket;
     if (!socket || !socket.connected) {
       this.message(this.strings.chairOffline);
@@ -80,6 +82,7 @@ class ChairControls {
       } else if (ack.meeting) {
         this.app.state.applyMeeting(ack.meeting, ack.seq);
       }
+      if (ack && ack.ok && onAck) onAck(ack);
       if (this.pending === 0) this.app.overlay = null;
       this.app.meetingChanged();
     });

@@ -8,6 +8,8 @@
 
 /** The server events about one table that applyEvent knows: every page listens to them. */
 export const TABLE_EVENTS = ["entry", "entry:deleted", "report", "table", "ready"];
+// events of the whole meeting the screen and the chair follow (the groups of entries across tables)
+export const MEETING_EVENTS = ["group"];
 
 /** One table of a snapshot as a page keeps it. */
 export function tableFromSnapshot(t) {
@@ -45,6 +47,7 @@ export function applyEvent(state, name, data) {
   if (!data) return null;
   if (name === "meeting") return applyMeeting(state, data.meeting, data.seq) ? "meeting" : null;
   if (typeof data.seq === "number") state.seq = Math.max(state.seq, data.seq);
+  if (name === "group") return applyGroup(state, data.group) ? "meeting" : null;
   const table = data.table != null ? state.tables.get(data.table) : null;
   if (!table) return null;
   if (name === "entry") table.entries.set(data.entry.id, data.entry);
@@ -54,6 +57,16 @@ export function applyEvent(state, name, data) {
   else if (name === "ready") table.ready = data.ready ? data.since : null;
   else return null;
   return data.table;
+}
+
+/** A group as a `group` event or a `group:set` acknowledgement has it; no entries: dissolved. */
+export function applyGroup(state, group) {
+  if (!group || !group.id) return false;
+  const groups = (state.meeting.groups || []).filter((g) => g.id !== group.id);
+  const at = (state.meeting.groups || []).findIndex((g) => g.id === group.id);
+  if ((group.entries || []).length) groups.splice(at < 0 ? groups.length : at, 0, group);
+  state.meeting = { ...state.meeting, groups };
+  return true;
 }
 
 /**

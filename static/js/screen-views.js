@@ -4,6 +4,7 @@
 
 import { coverage, emptyEverywhere } from "./coverage.js";
 import { renderFeedback } from "./screen-feedback.js";
+import { renderGroups } from "./screen-groups.js";
 import { entryLabel, fitDiagram, horizonLegend, renderCombinedDiagram } from "./screen-diagram.js";
 import { $, entryItem, listText, tableBadge, timeOfDay } from "./screen-parts.js";
 import { wordCount } from "./screen-state.js";
@@ -316,4 +317,5 @@ export const RENDERERS = {
   topics: renderTopics,
   coverage: renderCoverage,
   feedback: renderFeedback,
+  groups: renderGroups,
 };

@@ -5,7 +5,7 @@
 // page, chair.js adds the controls and the keys on top of this.
 
 import { MeetingStatus } from "./meeting-status.js";
-import { TABLE_EVENTS } from "./reducer.js";
+import { MEETING_EVENTS, TABLE_EVENTS } from "./reducer.js";
 import { ScreenState } from "./screen-state.js";
 import { RENDERERS } from "./screen-views.js";
 import { pageIndicator, showPage } from "./screen-pages.js";
@@ -69,7 +69,7 @@ export class ScreenApp {
     });
     this.socket.on("revoked", () => this.revoked());
     this.socket.on("snapshot", (data) => this.onSnapshot(data));
-    for (const name of [...TABLE_EVENTS, "presence"]) {
+    for (const name of [...TABLE_EVENTS, ...MEETING_EVENTS, "presence"]) {
       this.socket.on(name, (data) => this.onEvent(name, data));
     }
     this.socket.on("meeting", (data) => {

@@ -258,3 +258,49 @@ def test_the_minute_takers_page_has_no_axe_violations_in_any_state(meeting, audi
     page.context.set_offline(False)
     expect(page.locator("#save-status")).to_have_attribute("data-state", "saved")
     assert not found, "\n".join(found)
+
+
+def test_rounds_and_groups_have_no_axe_violations_at_every_size(e2e_server, audited, lang):
+    """A meeting of three rounds: the table pages (a round with bollen, a round of free entries),
+    the chair's rounds and groups (with suggestions and a group made), the screen's groups view,
+    at phone, laptop and 1920×1080 size."""
+    from facilitator import sessionfile
+
+    from .conftest import SESSIONS
+
+    server, app = e2e_server
+    with app.app_context():
+        made = operations.import_meeting(
+            sessionfile.loads((SESSIONS / "ser-raad-2023-01-27-rondes.toml").read_bytes())
+        )
+        links = operations.links(made, server.url)
+        db.session.remove()
+    full_hd = {"viewport": {"width": 1920, "height": 1080}}
+    found = []
+    participant = audited(url(links, "participant"), PHONE)
+    rapporteur = audited(url(links, "rapporteur"), LAPTOP)
+    for page in (participant, rapporteur):
+        wait_saved(page, lang)
+    found += violations(participant, "participant, round 1 of 3")
+    found += violations(rapporteur, "rapporteur, round 1 of 3")
+    chair_token = links["chair"]["token"]
+    assert chair_call(server.url, chair_token, "chair:round", {"action": "open", "round": 3})["ok"]
+    expect(participant.locator("#entry-form")).to_have_attribute("data-free", "")
+    found += violations(participant, "participant, a round of free entries")
+    found += violations(rapporteur, "rapporteur, a round of free entries")
+    for size, device in (("laptop", LAPTOP), ("1920×1080", full_hd)):
+        chair = audited(links["chair"]["url"], device)
+        screen = audited(links["screen"]["url"], device)
+        for page in (chair, screen):
+            expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
+        chair.locator("#group-suggest").click()
+        expect(chair.locator("#group-suggestions li").first).to_be_visible()
+        chair.locator("#group-suggestions li").first.locator("button").click()
+        expect(chair.locator("#group-list li")).not_to_have_count(0)
+        chair.locator("details.group-new summary").click()
+        chair.locator("#main").focus()
+        chair.keyboard.press("6")
+        expect(screen.locator("#view-groups .group-card").first).to_be_visible()
+        found += violations(chair, f"chair with rounds and groups, {size}")
+        found += violations(screen, f"screen groups, {size}")
+    assert not found, "\n".join(found)
