@@ -160,7 +160,14 @@ def test_screens_get_hidden_entries_without_their_text(app, client, connect, mee
 
     # live: the chair and the table see the text, the screen only that the entry is hidden
     (to_screen,) = [m["args"][0] for m in screen.get_received(NS) if m["name"] == "entry"]
-    assert to_screen["entry"] == {"id": entry_id, "text": "", "bollen": [], "horizons": [], "hidden": True, "round": 1}
+    assert to_screen["entry"] == {
+        "id": entry_id,
+        "text": "",
+        "bollen": [],
+        "horizons": [],
+        "hidden": True,
+        "round": 1,
+    }
     (to_chair,) = [m["args"][0] for m in chair.get_received(NS) if m["name"] == "entry"]
     assert to_chair["entry"]["text"] == SECRET and to_chair["entry"]["hidden"] is True
     (to_table,) = [m["args"][0] for m in rapporteur.get_received(NS) if m["name"] == "entry"]
