@@ -57,6 +57,14 @@ class EntryData:
 
 
 @dataclass
+class GroupData:
+    """One of a meeting's [[groups]]: its name and its entries as (table number, place 1 …)."""
+
+    name: str
+    entries: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
 class RoundData:
     """One of a meeting's [[rounds]]: its question, template, time, visibility and moderation."""
 
@@ -101,6 +109,7 @@ class MeetingData:
     tables: list[TableData] = field(default_factory=list)
     # [[rounds]]; empty: the meeting is one round (its questions and round_minutes)
     rounds: list[RoundData] = field(default_factory=list)
+    groups: list[GroupData] = field(default_factory=list)  # [[groups]] of entries across tables
     style: StyleData | None = None  # the optional [style] section: the meeting's own house style
 
 
@@ -139,7 +148,10 @@ def meeting_to_data(meeting: Meeting) -> MeetingData:
         style=effective_style(meeting),
         rounds=rounds_data(meeting),
     )
+    places: dict[str, tuple[int, int]] = {}
     for table in meeting.tables:
+        for n, entry in enumerate(table.live_entries, start=1):
+            places[entry.id] = (table.number, n)
         data.tables.append(
             TableData(
                 number=table.number,
@@ -161,4 +173,17 @@ def meeting_to_data(meeting: Meeting) -> MeetingData:
                 ],
             )
         )
+    data.groups = groups_data(meeting.id, places)
     return data
+
+
+def groups_data(meeting_id: int, places: dict[str, tuple[int, int]]) -> list[GroupData]:
+    """The meeting's groups as plain data: each entry by its table and place."""
+    from .entry_groups import meeting_groups  # the database side of the groups
+
+    out = []
+    for group in meeting_groups(meeting_id):
+        entries = [places[e] for e in group.entry_ids if e in places]
+        if entries:
+            out.append(GroupData(name=group.name, entries=entries))
+    return out

@@ -145,6 +145,7 @@ def import_meeting(data: MeetingData) -> Meeting:
         meeting.seq = seq
         _ensure_tokens(meeting)
         db.session.flush()
+        _import_groups(meeting, data)
         _log_import(meeting)
         if data.style is not None:
             housestyle_store.set_meeting_style(meeting, data.style)
@@ -153,6 +154,24 @@ def import_meeting(data: MeetingData) -> Meeting:
         db.session.rollback()
         raise
     return meeting
+
+
+def _import_groups(meeting: Meeting, data: MeetingData) -> None:
+    """The file's [[groups]]: each entry found by its table and place among the table's entries."""
+    from .entry_groups import EntryGroup
+
+    entries = {t.number: list(t.entries) for t in meeting.tables}
+    for position, group in enumerate(data.groups, start=1):
+        ids = [entries[table][n - 1].id for table, n in group.entries]
+        db.session.add(
+            EntryGroup(
+                meeting_id=meeting.id,
+                key=str(uuid.uuid4()),
+                name=group.name,
+                entry_ids=ids,
+                position=position,
+            )
+        )
 
 
 def _log_import(meeting: Meeting) -> None:

@@ -29,6 +29,7 @@ from .meeting_data import (
 )
 from .rules import LANGUAGES, LIMITS, misplaced_roles, text_problem
 from .toml_fields import FieldReader, Raw, Where, type_name
+from .toml_groups import read_groups, write_groups
 from .toml_lines import TomlLines
 from .toml_rounds import entry_round, read_rounds, write_rounds
 
@@ -38,7 +39,7 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 # value in a problem line) that recurses would fail far deeper than this with RecursionError
 MAX_NESTING = 16
 
-DOCUMENT_FIELDS = {"format", "meeting", "template", "rounds", "style", "tables"}
+DOCUMENT_FIELDS = {"format", "meeting", "template", "rounds", "style", "tables", "groups"}
 TABLE_FIELDS = {
     "number",
     "participants",
@@ -75,6 +76,7 @@ class _Validator(FieldReader):
         data.rounds = read_rounds(self, doc)
         numbers = self.tables(doc, data)
         self.feedback_order(meeting if isinstance(meeting, dict) else {}, numbers, data)
+        data.groups = read_groups(self, doc, data)
         data.style = read_style_section(doc.get("style"), self.problem)
         return data
 
@@ -485,4 +487,6 @@ def dumps(data: MeetingData) -> str:
                     e["round"] = entry.round
                 out["entries"].append(e)
         doc["tables"].append(out)
+    if data.groups:
+        doc["groups"] = write_groups(data.groups)
     return tomli_w.dumps(doc, multiline_strings=True)

@@ -145,3 +145,59 @@ def test_a_deleted_meeting_takes_its_groups_with_it(app, connect, meeting_links)
         db.session.delete(meeting)
         db.session.commit()
         assert db.session.query(EntryGroup).count() == 0
+
+
+# --- the session file and the annex -------------------------------------------------------------
+
+
+def test_groups_go_through_the_session_file_and_into_the_annex(app, import_session):
+    from facilitator import sessionfile
+    from facilitator.export import markdown_writer
+    from facilitator.export.annex import build_annex
+    from facilitator.meeting_data import meeting_to_data
+
+    from .conftest import SESSIONS
+
+    path = SESSIONS / "ser-raad-2023-01-27-rondes.toml"
+    data = sessionfile.loads(path.read_bytes())
+    assert [g.name for g in data.groups][:3] == ["Brede welvaart", "Jongeren betrekken", "Verdienvermogen"]
+    with app.app_context():
+        meeting = operations.get_meeting(import_session(path))
+        stored = (
+            db.session.query(EntryGroup).filter_by(meeting_id=meeting.id).order_by(EntryGroup.position).all()
+        )
+        assert [g.name for g in stored] == [g.name for g in data.groups]
+        again = meeting_to_data(meeting)
+    assert again.groups == data.groups
+    markdown = markdown_writer.to_markdown(build_annex(again))
+    section = markdown.split("## Groepen van inbreng\n", 1)[1]
+    assert "### Verdienvermogen\n\n*tafels 1, 4 en 5*\n\n- 1: Verdienvermogen" in section
+    english = markdown_writer.to_markdown(build_annex(again, lang="en"))
+    assert "## Groups of entries" in english and "*tables 1, 4 and 5*" in english
+
+
+def test_a_wrong_group_in_a_session_file_is_one_clear_problem():
+    import pytest
+
+    from facilitator import sessionfile
+    from facilitator.sessionfile import SessionFileError
+
+    base = (
+        'format = 1\n[meeting]\ntitle = "G"\ndate = 2026-12-05\n'
+        '[[tables]]\nnumber = 1\n[[tables.entries]]\ntext = "a"\nbollen = ["sociaal"]\n'
+        '[[tables.entries]]\ntext = "b"\nbollen = ["sociaal"]\n'
+    )
+    cases = {
+        '[[groups]]\nname = "X"\nentries = [[2, 1]]\n': "tafel 2 bestaat niet",
+        '[[groups]]\nname = "X"\nentries = [[1, 3]]\n': "geen inbreng nummer 3",
+        '[[groups]]\nname = "X"\nentries = [[1, 1]]\n[[groups]]\nname = "Y"\nentries = [[1, 1]]\n': "al in groep 1",
+        '[[groups]]\nname = "X"\nentries = [1, 1]\n': "[tafel, nummer]-paren",
+        "[[groups]]\nentries = [[1, 1]]\n": "groups[1].name",
+        '[[groups]]\nname = "X"\nentries = [[1, 1]]\nkleur = 1\n': "kleur",
+    }
+    for extra, problem in cases.items():
+        with pytest.raises(SessionFileError) as caught:
+            sessionfile.loads((base + extra).encode())
+        assert any(problem in line for line in caught.value.problems), (extra, caught.value.problems)
+    fine = sessionfile.loads((base + '[[groups]]\nname = "X"\nentries = [[1, 2], [1, 1]]\n').encode())
+    assert fine.groups[0].entries == [(1, 2), (1, 1)]

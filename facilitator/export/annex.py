@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ..meeting_data import DEFAULT_ANNEX_TITLE, EntryData, MeetingData, TableData, TemplateItem
+from ..meeting_data import DEFAULT_ANNEX_TITLE, EntryData, GroupData, MeetingData, TableData, TemplateItem
 from .figure import Figure, layout
 from .language import supported, translations, translator
 
@@ -56,6 +56,10 @@ class Words:
     time_format: str  # "%(hour)s.%(minute)s uur"
     logo: str = "Logo"
     default_title: str = DEFAULT_ANNEX_TITLE  # the default annex title, translated
+    groups: str = "Groepen van inbreng"  # the section of the groups of entries across tables
+    group_table: str = "tafel %(list)s"
+    group_tables: str = "tafels %(list)s"
+    and_word: str = "en"  # the last two of a list: "1, 3 en 5"
     round_title: str = "Ronde %(number)s"  # a round's heading in a meeting of several
     no_entries: str = "Geen inbreng in deze ronde."
 
@@ -86,6 +90,11 @@ def annex_words(lang: str = "nl") -> Words:
         time_format=_("%(hour)s.%(minute)s uur"),
         logo=_("Logo"),
         default_title=_("Bijlage: terugkoppeling tafels"),
+        groups=_("Groepen van inbreng"),
+        group_table=_("tafel %(list)s"),
+        group_tables=_("tafels %(list)s"),
+        # the word between the last two of a list: "tafel 1, 3 en 5"
+        and_word=_("en"),
         round_title=_("Ronde %(number)s"),
         no_entries=_("Geen inbreng in deze ronde."),
     )
@@ -109,6 +118,15 @@ class AnnexRound:
     question: str
     figure: Figure | None
     entries: list[str]  # a free round's visible entries, in the order they were added
+
+
+@dataclass
+class AnnexGroup:
+    """A group of entries across tables as printed: its name, its tables, each entry with its table."""
+
+    name: str
+    tables: str  # "tafel 1, 3 en 5"
+    entries: list[tuple[int, str]]  # (table number, text), visible entries only
 
 
 @dataclass
@@ -185,6 +203,7 @@ class Annex:
     lang: str = "nl"
     description: str = ""
     style: AnnexStyle | None = None
+    groups: list[AnnexGroup] = dataclasses.field(default_factory=list)
 
 
 def format_date(value: date, lang: str = "nl", long: bool = True) -> str:
@@ -334,7 +353,30 @@ def build_annex(
         lang=lang,
         description=data.agenda_item or "",
         style=style,
+        groups=annex_groups(data.groups, raw_tables, words, lang),
     )
+
+
+def annex_groups(
+    groups: list[GroupData], tables: list[TableData], words: Words, lang: str
+) -> list[AnnexGroup]:
+    """The meeting's groups as printed: hidden entries left out, a group left with none too."""
+    by_table = {t.number: t.entries for t in tables}
+    and_word = f" {words.and_word} "
+    out = []
+    for group in groups:
+        entries = [
+            (number, clean(by_table[number][n - 1].text))
+            for number, n in group.entries
+            if not by_table[number][n - 1].hidden
+        ]
+        if not entries:
+            continue
+        numbers = [str(n) for n in sorted({number for number, _ in entries})]
+        listed = numbers[0] if len(numbers) == 1 else ", ".join(numbers[:-1]) + and_word + numbers[-1]
+        label = words.group_table if len(numbers) == 1 else words.group_tables
+        out.append(AnnexGroup(name=clean(group.name), tables=label % {"list": listed}, entries=entries))
+    return out
 
 
 def table_rounds(

@@ -50,6 +50,15 @@ def write_docx(annex: Annex, out: Path | str, progress: Callable[[int, int], Non
         _table(doc, annex, table)
         if progress:
             progress(i + 1, len(annex.tables))
+    if annex.groups:
+        doc.add_paragraph(annex.words.groups, style="Heading 1").paragraph_format.page_break_before = True
+        for group in annex.groups:
+            doc.add_paragraph(group.name, style="Heading 2").paragraph_format.keep_with_next = True
+            tables = doc.add_paragraph()
+            tables.add_run(group.tables).italic = True
+            tables.paragraph_format.keep_with_next = True
+            for number, text in group.entries:
+                doc.add_paragraph(f"{number}: {text}", style="List Bullet")
     doc.save(str(out))
 
 

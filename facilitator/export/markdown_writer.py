@@ -38,6 +38,12 @@ def to_markdown(annex: Annex) -> str:
         out.append("\n".join(f"{i}. {escape_markdown(q)}" for i, q in enumerate(annex.questions, 1)))
     for table in annex.tables:
         out.extend(_table(annex, table))
+    if annex.groups:
+        out.append(f"## {escape_markdown(words.groups)}")
+        for group in annex.groups:
+            out.append(f"### {escape_markdown(group.name)}")
+            out.append(f"*{escape_markdown(group.tables)}*")
+            out.append("\n".join(f"- {number}: {escape_markdown(text)}" for number, text in group.entries))
     return "\n\n".join(part for part in out if part) + "\n"
 
 

@@ -52,6 +52,15 @@ def write_odt(annex: Annex, out: Path | str, progress: Callable[[int, int], None
         _table(doc, body, annex, table)
         if progress:
             progress(i + 1, len(annex.tables))
+    if annex.groups:
+        body.append(_heading(2, annex.words.groups, style="Table_20_Heading"))
+        for group in annex.groups:
+            body.append(_heading(3, _text(group.name), style="Heading_20_3"))
+            body.append(Paragraph(_text(group.tables), style="No_20_Report"))
+            entries = List(style="Annex_20_Bullets")
+            for number, text in group.entries:
+                entries.append(ListItem(Paragraph(_text(f"{number}: {text}"), style="List_20_Contents")))
+            body.append(entries)
     saved = io.BytesIO()
     doc.save(saved)
     # strict ODF 1.3: the template's ODF 1.4 declaration, LibreOffice extensions and folders go
