@@ -54,6 +54,7 @@ class EntryData:
     horizons: list[str] = field(default_factory=list)
     hidden: bool = False
     round: int = 1  # the meeting's round it was typed in
+    waiting: bool = False  # a participant's entry waiting for the rapporteur's approval
 
 
 @dataclass
@@ -168,6 +169,7 @@ def meeting_to_data(meeting: Meeting) -> MeetingData:
                         horizons=list(e.horizons),
                         hidden=e.hidden,
                         round=e.round_number,
+                        waiting=e.waiting,
                     )
                     for e in table.live_entries
                 ],

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     select,
     update,
 )
@@ -260,6 +261,8 @@ class Entry(Model):
     created_seq: Mapped[int] = mapped_column(Integer, default=0)
     # the meeting's round it was typed in (1 when the meeting has no [[rounds]])
     round_number: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # a participant's entry in a round with moderation, until the rapporteur approves it
+    waiting: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -278,6 +281,7 @@ class Entry(Model):
             "hidden": bool(self.hidden),
             "author": author_tag(self.author_key),
             "round": self.round_number,
+            **({"waiting": True} if self.waiting else {}),
         }
 
 

@@ -139,6 +139,7 @@ def import_meeting(data: MeetingData) -> Meeting:
                         hidden=edata.hidden,
                         created_seq=seq,
                         round_number=edata.round,
+                        waiting=edata.waiting,
                     )
                 )
             meeting.tables.append(table)

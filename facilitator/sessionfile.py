@@ -50,7 +50,7 @@ TABLE_FIELDS = {
     "feedback",
     "entries",
 }
-ENTRY_FIELDS = {"text", "bollen", "horizons", "hidden", "round"}
+ENTRY_FIELDS = {"text", "bollen", "horizons", "hidden", "round", "waiting"}
 
 
 class SessionFileError(Exception):
@@ -287,11 +287,10 @@ class _Validator(FieldReader):
         if not free and ("bollen" not in raw or (isinstance(raw.get("bollen"), list) and not raw["bollen"])):
             self.problem(ep + ("bollen",), _("noem ten minste één bol"))
         horizons = self.keys(raw, "horizons", ep, horizon_keys, "horizon")
-        hidden = raw.get("hidden", False)
-        if not isinstance(hidden, bool):
-            self.problem(ep + ("hidden",), _("moet true of false zijn"))
-            hidden = False
-        return EntryData(text=text, bollen=bollen, horizons=horizons, hidden=hidden, round=number)
+        hidden, waiting = (self.flag(raw, key, ep) for key in ("hidden", "waiting"))
+        return EntryData(
+            text=text, bollen=bollen, horizons=horizons, hidden=hidden, round=number, waiting=waiting
+        )
 
     def feedback_order(self, meeting: Raw, numbers: dict[int, int], data: MeetingData) -> None:
         order = meeting.get("feedback_order")
@@ -485,6 +484,8 @@ def dumps(data: MeetingData) -> str:
                     e["hidden"] = True
                 if entry.round != 1:
                     e["round"] = entry.round
+                if entry.waiting:
+                    e["waiting"] = True
                 out["entries"].append(e)
         doc["tables"].append(out)
     if data.groups:

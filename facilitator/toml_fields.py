@@ -92,6 +92,14 @@ class FieldReader:
             self.problem(path + (key,), _("bevat een NUL-teken"))
         return value
 
+    def flag(self, raw: Raw, key: str, path: Where) -> bool:
+        """An optional true/false (false when left out)."""
+        value = raw.get(key, False)
+        if not isinstance(value, bool):
+            self.problem(path + (key,), _("moet true of false zijn"))
+            return False
+        return value
+
     def string_list(self, table: Raw, key: str, path: Where, max_items: int, limit: int) -> list[str]:
         value = table.get(key, [])
         if not isinstance(value, list):

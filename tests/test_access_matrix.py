@@ -179,6 +179,7 @@ EXPECT_LIVE: dict[str, tuple[str, ...]] = {
     "entry:update": (OK, F, N, N, N, F, F, F),
     "entry:delete": (OK, F, N, N, N, F, F, F),
     "entry:restore": (OK, F, N, N, N, F, F, F),
+    "entry:approve": (OK, F, N, F, N, F, F, F),  # the rapporteur, an entry of the own table
     "report:update": (OK, F, OK, F, OK, F, F, F),  # the caller's own table's report
     "table:update": (OK, F, OK, F, OK, F, F, F),
     "table:ready": (OK, F, OK, F, OK, F, F, F),  # the caller's own table
@@ -303,7 +304,7 @@ def _payload(event: str, helper) -> dict:
         return {"op": uid(), "id": uid(), "name": "Samen", "entries": [new_entry(), new_entry()]}
     if event in ("entry:update", "entry:hide"):
         return {"op": uid(), "id": new_entry(), "text": "Anders", "hidden": True}
-    if event == "entry:delete":
+    if event in ("entry:delete", "entry:approve"):
         return {"op": uid(), "id": new_entry()}
     if event == "entry:restore":
         entry_id = new_entry()

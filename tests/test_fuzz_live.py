@@ -98,6 +98,7 @@ VALID = {
     "entry:update": lambda: {"op": str(uuid.uuid4()), "id": ENTRY_IDS[0], "text": "Nieuw"},
     "entry:delete": lambda: {"op": str(uuid.uuid4()), "id": ENTRY_IDS[1]},
     "entry:restore": lambda: {"op": str(uuid.uuid4()), "id": ENTRY_IDS[1]},
+    "entry:approve": lambda: {"op": str(uuid.uuid4()), "id": ENTRY_IDS[0]},
     "report:update": lambda: {"op": str(uuid.uuid4()), "update": _report_update("Verslag. ")},
     "table:update": lambda: {
         "op": str(uuid.uuid4()),

@@ -65,7 +65,7 @@ def valid_payload(event: str, client_entry_id: str | None = None) -> dict:
         return add_payload()
     if event in ("entry:update",):
         return {"op": uid(), "id": client_entry_id, "text": "Nieuw"}
-    if event in ("entry:delete", "entry:restore"):
+    if event in ("entry:delete", "entry:restore", "entry:approve"):
         return {"op": uid(), "id": client_entry_id}
     if event == "report:update":
         return {"op": uid(), "update": report_update(" extra")}

@@ -310,7 +310,7 @@ def build_annex(
         on_table(0, len(tables))
     for i, table in enumerate(tables):
         table = cleaned(table)
-        visible = [e for e in table.entries if not e.hidden]
+        visible = [e for e in table.entries if not e.hidden and not e.waiting]
         fig = None
         if visible and not data.rounds:
             fig = layout(
@@ -368,7 +368,7 @@ def annex_groups(
         entries = [
             (number, clean(by_table[number][n - 1].text))
             for number, n in group.entries
-            if not by_table[number][n - 1].hidden
+            if not by_table[number][n - 1].hidden and not by_table[number][n - 1].waiting
         ]
         if not entries:
             continue

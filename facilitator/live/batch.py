@@ -35,7 +35,7 @@ from .protocol import Change
 from .registry import ACTIONS, Caller, Event, Outcome, check_open, table_gone
 from .report import REPORT_KEY, cached_doc, forget_docs, keep_doc
 
-ENTRY_FIELDS = ("text", "bollen", "horizons", "hidden", "deleted_at", "updated_at")
+ENTRY_FIELDS = ("text", "bollen", "horizons", "hidden", "waiting", "deleted_at", "updated_at")
 
 
 @dataclass(frozen=True)
@@ -112,8 +112,9 @@ class MeetingBatch:
     versions: dict[int, dict[str, Any]] = field(default_factory=dict)  # report versions extended
     new_versions: list[dict[str, Any]] = field(default_factory=list)
     now: datetime = field(default_factory=utcnow)
-    # the round the tables are in, and its template ("bollen", "none"; None: no [[rounds]])
-    current_round: tuple[int, str | None] = (1, None)
+    # the round the tables are in, its template ("bollen", "none") and moderation ("live",
+    # "approval"); both None without [[rounds]]
+    current_round: tuple[int, str | None, str | None] = (1, None, None)
     on_session: bool = True  # the batch runs on db.session's connection (else the writer's own)
     orm: Session | None = None  # the session of the changes made on models (``session()``)
     meeting: Meeting | None = None  # the meeting, locked (``locked_meeting()``)
@@ -156,6 +157,16 @@ class MeetingBatch:
                 raise TokenRevoked()
             self.meeting = meeting
         return self.meeting
+
+    def moderation(self, number: int) -> str | None:
+        """Whether participants' entries of round ``number`` wait for the rapporteur ("approval")."""
+        current, _, moderation = self.current_round
+        if number == current:
+            return moderation
+        found = self.conn.execute(
+            sql.ROUND_MODERATION, {"meeting": self.meeting_id, "number": number}
+        ).scalar()
+        return str(found) if found is not None else None
 
     def table_row(self, table_id: int) -> RoundTable:
         """A table of the meeting as a model, in the batch's session (read now)."""
@@ -252,7 +263,7 @@ def _meeting_batch(
     rows = conn.execute(sql.PHASE_AND_TABLES, {"meeting": meeting_id, "numbers": sorted(numbers)}).all()
     phase, closed_seq = rows[0].phase, rows[0].closed_seq
     tables = {row.number: row.id for row in rows if row.id is not None}
-    current_round = (rows[0].current_round or 1, rows[0].round_template)
+    current_round = (rows[0].current_round or 1, rows[0].round_template, rows[0].round_moderation)
     locks = [(ACTIONS[job.command.kind].locks, job) for job in jobs]
     entries = _lock_entries(conn, [job.command for lock, job in locks if lock == "entry"])
     wanted = {job.caller.table_number for lock, job in locks if lock == "report"} | on_models

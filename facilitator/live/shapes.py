@@ -41,7 +41,8 @@ def _shape(*keys: str, optional: tuple[str, ...] = (), **nested: Shape) -> Shape
 
 
 # author: a tag of the hash of the adding device's key (rules.author_tag), or null
-ENTRY = _shape("id", "text", "bollen", "horizons", "hidden", "round", optional=("author",))
+# waiting: a participant's entry in a round with moderation, until the rapporteur approves it
+ENTRY = _shape("id", "text", "bollen", "horizons", "hidden", "round", optional=("author", "waiting"))
 GROUP = _shape("id", "name", "entries", "tables")
 TABLE_INFO = _shape("number", "participants", "leader", "rapporteur", "spokesperson")
 MEETING_STATE = _shape(

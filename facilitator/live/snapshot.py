@@ -100,17 +100,12 @@ def ready_since(table: RoundTable) -> str | None:
 
 
 def screen_entry(entry: dict[str, Any]) -> dict[str, Any]:
-    """An entry as a screen sees it: one the chair hid keeps its place but not its content."""
-    if not entry["hidden"]:
+    """An entry as a screen sees it: one the chair hid, or one waiting for the rapporteur's
+    approval, keeps its place but not its content."""
+    if not entry["hidden"] and not entry.get("waiting"):
         return entry
-    return {
-        "id": entry["id"],
-        "text": "",
-        "bollen": [],
-        "horizons": [],
-        "hidden": True,
-        "round": entry["round"],
-    }
+    empty = {"id": entry["id"], "text": "", "bollen": [], "horizons": [], "hidden": entry["hidden"]}
+    return {**empty, "round": entry["round"], **({"waiting": True} if entry.get("waiting") else {})}
 
 
 def table_snapshot(

@@ -48,14 +48,20 @@ STORED_OPS = select(operation_table.c.op_id, operation_table.c.result).where(
 
 # the meeting's phase with the batch's tables — :meeting, :numbers
 round_table = cast(Table, MeetingRound.__table__)
-# the template of the round the tables are in (None: the meeting has no [[rounds]])
+_CURRENT_ROUND = (
+    round_table.c.meeting_id == meeting_table.c.id,
+    round_table.c.number == meeting_table.c.current_round,
+)
+# the template and the moderation of the round the tables are in (None: no [[rounds]])
 CURRENT_ROUND_TEMPLATE = (
-    select(round_table.c.template)
-    .where(
-        round_table.c.meeting_id == meeting_table.c.id, round_table.c.number == meeting_table.c.current_round
-    )
-    .scalar_subquery()
-    .label("round_template")
+    select(round_table.c.template).where(*_CURRENT_ROUND).scalar_subquery().label("round_template")
+)
+CURRENT_ROUND_MODERATION = (
+    select(round_table.c.moderation).where(*_CURRENT_ROUND).scalar_subquery().label("round_moderation")
+)
+# the moderation of one round of the meeting — :meeting, :number
+ROUND_MODERATION = select(round_table.c.moderation).where(
+    round_table.c.meeting_id == bindparam("meeting"), round_table.c.number == bindparam("number")
 )
 PHASE_AND_TABLES = (
     select(
@@ -63,6 +69,7 @@ PHASE_AND_TABLES = (
         meeting_table.c.closed_seq,
         meeting_table.c.current_round,
         CURRENT_ROUND_TEMPLATE,
+        CURRENT_ROUND_MODERATION,
         table_table.c.id,
         table_table.c.number,
     )

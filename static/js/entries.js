@@ -1,8 +1,7 @@
 // What the rapporteur and participant pages share: the numbered entry list (with edit in
-// place and delete for the rapporteur, one tab stop with arrow keys between the entries), the
-// diagram, presence and the people. The entry form is in entry-form.js.
+// place and delete for the rapporteur, one tab stop with arrow keys between the entries). Presence,
+// the name and the people are in table-page.js; the entry form is in entry-form.js.
 
-import { displayName } from "./outbox.js";
 import { format, h } from "./util.js";
 import { failedNote } from "./unsaved.js";
 import { LIMITS } from "./protocol.js";
@@ -35,8 +34,9 @@ function toggles(name, legend, items, selected, idPrefix) {
  * `editable` allows: true (the rapporteur: all), or a function of the entry (a participant: own).
  */
 export class EntryList {
-  constructor(list, { template, strings, editable = false, onUpdate, onDelete, onFailed, countElement, mine = null, max = LIMITS.entry_text }) {
+  constructor(list, { template, strings, editable = false, onUpdate, onDelete, onFailed, onApprove = null, countElement, mine = null, max = LIMITS.entry_text }) {
     this.list = list;
+    this.onApprove = onApprove; // the rapporteur's: a participant's entry waiting for approval goes live
     this.mine = mine;
     this.max = max;
     this.active = null; // {id, action}: the one button of the list that Tab reaches
@@ -155,7 +155,7 @@ export class EntryList {
       const number = entry.number || i + 1;
       const mine = Boolean(this.mine && this.mine.has(entry.id));
       const editable = this.canEdit(entry);
-      const signature = JSON.stringify([number, entry.text, entry.bollen, entry.horizons, entry.pending, entry.failed, mine, editable, this.readOnly]);
+      const signature = JSON.stringify([number, entry.text, entry.bollen, entry.horizons, entry.pending, entry.waiting, entry.failed, mine, editable, this.readOnly]);
       if (!this.editing.has(entry.id) && row.signature !== signature) {
         this.fill(row.li, entry, number);
         row.signature = signature;
@@ -201,6 +201,8 @@ export class EntryList {
     } else if (entry.pending) {
       tags.append(h("span", { class: "tag pending-tag", title: s.pendingTitle }, s.pending));
     }
+    li.classList.toggle("waiting", Boolean(entry.waiting));
+    if (entry.waiting) tags.append(h("span", { class: "tag waiting-tag" }, s.waiting));
     const body = h("div", { class: "body" }, h("p", { class: "text" }, entry.text), tags);
     const children = [h("span", { class: "num" }, String(number)), body];
     const refusedAdd = entry.failed && entry.failed.event === "entry:add";
@@ -221,7 +223,11 @@ export class EntryList {
       );
       edit.addEventListener("click", () => this.startEditing(entry.id));
       remove.addEventListener("click", () => this.onDelete(this.rows.get(entry.id).entry));
-      children.push(h("div", { class: "actions" }, edit, remove));
+      const approve = entry.waiting && this.onApprove
+        ? h("button", { type: "button", class: "small", dataset: { action: "approve" }, "aria-label": format(s.approveLabel, { n: number }) }, s.approve)
+        : null;
+      if (approve) approve.addEventListener("click", () => this.onApprove(this.rows.get(entry.id).entry));
+      children.push(h("div", { class: "actions" }, approve, edit, remove));
     }
     li.replaceChildren(...children);
     if (focused) {
@@ -300,93 +306,4 @@ export class EntryList {
       if (button) button.focus();
     }
   }
-}
-
-/** "Aan deze tafel: …" from a presence event; this connection is "u". */
-export function renderPresence(element, people, { strings, selfId }) {
-  const others = people.filter((p) => p.id !== selfId);
-  if (!others.length) {
-    element.textContent = strings.presenceAlone;
-    return;
-  }
-  const names = others.map((p) => {
-    const role = (strings.roles && strings.roles[p.role]) || p.role;
-    return p.name ? `${p.name} (${role})` : role;
-  });
-  const withYou = others.length !== people.length;
-  element.textContent = format(withYou ? strings.presenceWithYou : strings.presence, { people: names.join(", ") });
-}
-
-/** The optional name form; calls onName(name) when it is saved. */
-export function setupNameForm(form, { initial, onName }) {
-  const input = form.querySelector("input");
-  input.value = initial || "";
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    onName(input.value.trim());
-    const details = form.closest("details");
-    if (details) details.open = false;
-  });
-}
-
-/** The people block: participants with "(gespreksleider)", rapporteur, spokesperson. */
-export function renderPeople(container, info, strings) {
-  if (!container) return;
-  const participants = container.querySelector("[data-field=participants]");
-  if (info.participants && info.participants.length) {
-    participants.textContent = info.participants
-      .map((name) => (name === info.leader ? `${name} (${strings.leader})` : name))
-      .join(", ");
-  } else {
-    participants.replaceChildren(h("em", {}, strings.nobody));
-  }
-  container.querySelector("[data-field=rapporteur]").textContent = info.rapporteur || "";
-  container.querySelector("[data-field=spokesperson]").textContent = info.spokesperson || "";
-}
-
-/** Whether a list of entries looks different from the last one drawn. */
-export function changedSince(previous, next) {
-  const signature = JSON.stringify(next);
-  return [signature !== previous, signature];
-}
-
-/** Call fn after the window width changed (and settled). */
-export function onWidthChange(fn) {
-  let width = window.innerWidth;
-  let timer = null;
-  window.addEventListener("resize", () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      if (Math.abs(window.innerWidth - width) < 40) return;
-      width = window.innerWidth;
-      fn();
-    }, 200);
-  });
-}
-
-
-/**
- * The live-client handlers both table pages share: presence, the connection's state and
- * read-only mode. `getLive` returns the LiveClient (it does not exist yet when this is called).
- */
-export function tableHandlers(getLive, strings, { setReadOnly, render }) {
-  return {
-    presence(payload) {
-      renderPresence(document.getElementById("presence"), payload.people || [], {
-        strings,
-        selfId: (getLive().socket.id || "").slice(0, 8),
-      });
-    },
-    disconnected() {
-      document.getElementById("presence").textContent = strings.presenceOffline;
-    },
-    connected() {
-      const name = displayName.get();
-      if (name) getLive().emitVolatile("presence:hello", { name });
-    },
-    readonly(readOnly) {
-      setReadOnly(readOnly || getLive().revoked);
-    },
-    change: render,
-  };
 }

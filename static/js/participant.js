@@ -1,7 +1,8 @@
 // The participant's page (on a phone): add entries to the own table, see the table's live.
 
 import { horizonLetters } from "./bollen-layout.js";
-import { EntryList, changedSince, onWidthChange, setupNameForm, tableHandlers } from "./entries.js";
+import { EntryList } from "./entries.js";
+import { changedSince, onWidthChange, setupNameForm, tableHandlers } from "./table-page.js";
 import { setupEntryForm } from "./entry-form.js";
 import { EntryNumbers, MyEntries } from "./entry-numbers.js";
 import { LiveClient } from "./live.js";
@@ -82,10 +83,11 @@ function render() {
   const [changed, signature] = changedSince(drawn, [live.author, view.entries]);
   if (!changed) return;
   drawn = signature;
-  const entries = numbers.apply(view.entries);
+  // someone else's entry waiting for the rapporteur's approval is not shown here
+  const entries = numbers.apply(view.entries.filter((e) => !e.waiting || mine.has(e.id)));
   list.render(entries);
   // a refused entry is in the list (with its reason), not in the circles: it is not saved
-  const saved = entries.filter((e) => !(e.failed && e.failed.event === "entry:add"));
+  const saved = entries.filter((e) => !(e.failed && e.failed.event === "entry:add") && !e.waiting);
   renderDiagram(document.querySelector("#diagram .diagram-svg"), template, saved, {
     strings,
     tableNumber: snapshot.table,

@@ -1,7 +1,7 @@
 // Generated from facilitator/live (python -m facilitator.live.contract > static/js/protocol.js):
 // the live protocol's names, refusal kinds, limits and attendance rule. Do not edit.
 
-export const CLIENT_EVENTS = ["chair:feedback-order", "chair:phase", "chair:round", "chair:timer", "chair:view", "entry:add", "entry:delete", "entry:hide", "entry:restore", "entry:update", "feedback:spokesperson", "feedback:update", "group:set", "groups:suggest", "presence:hello", "report:update", "sync", "table:ready", "table:update", "topics:get"];
+export const CLIENT_EVENTS = ["chair:feedback-order", "chair:phase", "chair:round", "chair:timer", "chair:view", "entry:add", "entry:approve", "entry:delete", "entry:hide", "entry:restore", "entry:update", "feedback:spokesperson", "feedback:update", "group:set", "groups:suggest", "presence:hello", "report:update", "sync", "table:ready", "table:update", "topics:get"];
 export const SERVER_EVENTS = ["entry", "entry:deleted", "feedback", "group", "meeting", "presence", "ready", "refresh", "report", "revoked", "snapshot", "table"];
 export const REFUSALS = ["invalid", "forbidden", "not_found", "too_large", "closed"];
 export const RETRYABLE = ["rate_limited", "unavailable"];

@@ -1,7 +1,8 @@
 // The rapporteur's page: entries in the bollen, the report "Verslag", attendance, presence.
 
 import { horizonLetters } from "./bollen-layout.js";
-import { EntryList, changedSince, onWidthChange, renderPeople, tableHandlers, setupNameForm } from "./entries.js";
+import { EntryList } from "./entries.js";
+import { changedSince, onWidthChange, renderPeople, setupNameForm, tableHandlers } from "./table-page.js";
 import { setupEntryForm } from "./entry-form.js";
 import { EntryNumbers } from "./entry-numbers.js";
 import { LiveClient } from "./live.js";
@@ -79,6 +80,7 @@ const list = new EntryList(document.getElementById("entry-list"), {
     undo.show(entry);
   },
   onFailed: (...args) => onFailed(...args),
+  onApprove: (entry) => live.send("entry:approve", { id: entry.id }),
 });
 const onFailed = failedActions(() => live, list, document.getElementById("entry-form"));
 list.setLetters(horizonLetters(template.horizons));
@@ -208,7 +210,7 @@ function render() {
   const entries = numbers.apply(view.entries);
   list.render(entries);
   // a refused entry is in the list (with its reason), not in the circles: it is not saved
-  const saved = entries.filter((e) => !(e.failed && e.failed.event === "entry:add"));
+  const saved = entries.filter((e) => !(e.failed && e.failed.event === "entry:add") && !e.waiting);
   renderDiagram(document.querySelector("#diagram .diagram-svg"), template, saved, {
     strings,
     tableNumber: snapshot.table,

@@ -62,7 +62,8 @@ export class ScreenState {
     const table = this.tables.get(number);
     if (!table) return [];
     const round = shownRound(this.meeting);
-    const all = [...table.entries.values()].filter((e) => round === null || (e.round || 1) === round);
+    // an entry waiting for the rapporteur's approval is never on a screen (nor on the chair's)
+    const all = [...table.entries.values()].filter((e) => !e.waiting && (round === null || (e.round || 1) === round));
     return hidden ? all : all.filter((e) => !e.hidden);
   }
 

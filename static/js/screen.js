@@ -22,6 +22,7 @@ const PAGED = {
   combined: ["combined-list", "combined-pages"],
   topics: ["topics-across", "topics-pages"],
   feedback: ["feedback-flow", "feedback-pages"],
+  groups: ["groups-list", "groups-pages"],
 };
 
 export class ScreenApp {

@@ -1,7 +1,8 @@
 """A meeting in three rounds, as its people meet it in real browsers against a real server: the
 chair opens a round, the table pages show its number and question at once, a round of free
-entries takes an entry without bollen (also typed offline and sent later: it stays in its round),
-the screen shows the round's question and entries, and the chair's filter shows every round."""
+entries takes an entry without bollen (also typed offline and sent later: it stays in its round)
+that waits for the rapporteur's approval before any screen shows it, the screen shows the round's
+question and entries, and the chair's filter shows every round."""
 
 from __future__ import annotations
 
@@ -69,7 +70,19 @@ def test_the_chair_opens_a_round_and_every_page_follows(rounds_meeting, person):
     expect(participant.locator("#entry-list")).to_contain_text("Vaker terugkoppelen")
     phone.context.set_offline(False)
     saved(participant)
+    # round 3 waits for the rapporteur's approval: the author sees it waiting, no screen shows it
+    mine = participant.locator("#entry-list li", has_text="Vaker terugkoppelen")
+    expect(mine).to_contain_text("wacht op goedkeuring")
+    participant.reload()
+    saved(participant)
+    expect(mine).to_contain_text("wacht op goedkeuring")
+    expect(screen.locator("#tile-5")).not_to_contain_text("Vaker terugkoppelen")
+    rapporteur = saved(person().open(links["tables"]["5"]["rapporteur"]["url"]))
+    waiting = rapporteur.locator("#entry-list li", has_text="Vaker terugkoppelen")
+    waiting.locator("button[data-action=approve]").click()
     expect(screen.locator("#tile-5")).to_contain_text("Vaker terugkoppelen")
+    expect(mine).not_to_contain_text("wacht op goedkeuring")
+    expect(waiting.locator("button[data-action=approve]")).to_have_count(0)
 
     # the chair moves on to round 1 again: the screen shows its entries, not the new one
     rounds.locator("li").nth(0).get_by_role("button", name="Weer openen").or_(

@@ -79,7 +79,15 @@ class HideEntry(Change):
     hidden: bool
 
 
-EntryChange = AddEntry | UpdateEntry | DeleteEntry | RestoreEntry | HideEntry
+@dataclass(frozen=True, kw_only=True)
+class ApproveEntry(Change):
+    """`entry:approve`: the rapporteur lets a participant's waiting entry go live."""
+
+    kind = "entry:approve"
+    id: str
+
+
+EntryChange = AddEntry | UpdateEntry | DeleteEntry | RestoreEntry | HideEntry | ApproveEntry
 
 
 def parse_add(payload: Any, template: Template) -> AddEntry:
@@ -172,6 +180,7 @@ def entry_dict(row: dict[str, Any]) -> dict[str, Any]:
         "hidden": bool(row["hidden"]),
         "author": author_tag(row["author_key"]),
         "round": row["round_number"],
+        **({"waiting": True} if row["waiting"] else {}),
     }
 
 
@@ -204,7 +213,7 @@ def stage_add(batch: MeetingBatch, job: Job, table_id: int) -> Staged:
     command = cast(AddEntry, job.command)
     if command.id in batch.entries:
         raise ProtocolError("invalid", _l("Er bestaat al een inbreng met deze id."))
-    current, current_template = batch.current_round
+    current, current_template, _ = batch.current_round
     if command.round is None and not command.bollen and current_template != "none":
         raise ProtocolError("invalid", _l("Kies ten minste één bol."))
     now = utcnow()
@@ -221,6 +230,9 @@ def stage_add(batch: MeetingBatch, job: Job, table_id: int) -> Staged:
         "deleted_at": None,
         "author_key": job.caller.author,
         "round_number": command.round or current,
+        # a participant's entry in a round with moderation waits for the rapporteur
+        "waiting": job.caller.role == "participant"
+        and batch.moderation(command.round or current) == "approval",
     }
     batch.entries[command.id] = batch.inserted[command.id] = row
     return _changed(job, row, batch, reseq=True)
@@ -248,6 +260,19 @@ def stage_restore(batch: MeetingBatch, job: Job, table_id: int) -> Staged:
     row = _row(batch, job, table_id, deleted=True)
     row["deleted_at"] = None
     return _changed(job, row, batch, reseq=True)
+
+
+def parse_approve(payload: Any, template: Template) -> ApproveEntry:
+    """Read `entry:approve`."""
+    payload, common = change_fields(payload)
+    return ApproveEntry(**common, id=fields.op_id(payload, "id"))
+
+
+def stage_approve(batch: MeetingBatch, job: Job, table_id: int) -> Staged:
+    """A waiting entry of the caller's table goes live (an approved one stays as it is)."""
+    row = _row(batch, job, table_id)
+    row["waiting"] = False
+    return _changed(job, row)
 
 
 def stage_revert(batch: MeetingBatch, job: Job, table_id: int) -> Staged:
@@ -291,11 +316,12 @@ def replay_deleted(row: Operation) -> list[Event]:
 
 
 def screened(data: dict[str, Any], hidden: frozenset[str] | set[str] = frozenset()) -> dict[str, Any]:
-    """An `entry` event as the screens get it: a hidden entry (by it, or since) without its content."""
+    """An `entry` event as the screens get it: a hidden entry (by it, or since) or one waiting for
+    approval without its content."""
     entry = data["entry"]
-    if not (entry["hidden"] or entry["id"] in hidden):
+    if not (entry["hidden"] or entry.get("waiting") or entry["id"] in hidden):
         return data
-    return {**data, "entry": screen_entry({**entry, "hidden": True})}
+    return {**data, "entry": screen_entry({**entry, "hidden": entry["hidden"] or entry["id"] in hidden})}
 
 
 emits("entry", "table", screened)
@@ -316,6 +342,9 @@ register(
         replay=replay_deleted,
     ),
     Action("entry:restore", TABLE_ROLES, parse_restore, command=RestoreEntry, stage=stage_restore, **_entry),
+    Action(
+        "entry:approve", ("rapporteur",), parse_approve, command=ApproveEntry, stage=stage_approve, **_entry
+    ),
     Action(
         "entry:revert",
         ("secretariat",),
