@@ -239,3 +239,18 @@ def test_a_round_change_replays_for_a_page_that_was_away(connect):
     answer = send(screen, "sync", {"since": snap["seq"]})
     meetings = [e["data"]["meeting"] for e in answer["events"] if e["event"] == "meeting"]
     assert meetings and meetings[-1]["round"] == 3
+
+
+def test_recurring_topics_per_round_and_over_all(connect):
+    screen = connect("screen")
+    every = send(screen, "topics:get", {"limit": 50})["topics"]["across"]
+    first = send(screen, "topics:get", {"limit": 50, "round": 1})["topics"]["across"]
+    third = send(screen, "topics:get", {"limit": 50, "round": 3})["topics"]["across"]
+    terms = lambda found: {t["term"].lower() for t in found}  # noqa: E731
+    assert terms(first) and terms(first) != terms(every) and terms(third) != terms(first)
+    assert "jongeren structureel" in terms(third) and "jongeren structureel" not in terms(first)
+    # every table of a round's topic had it in that round's entries
+    third_entries = {1: "brede welvaart", 2: "brede welvaart", 3: "brede welvaart", 6: "brede welvaart"}
+    (welvaart,) = [t for t in third if t["term"].lower() == "brede welvaart"]
+    assert set(welvaart["tables"]) == set(third_entries)
+    assert send(screen, "topics:get", {"round": 4})["error"] == "invalid"

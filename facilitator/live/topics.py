@@ -350,11 +350,16 @@ def recurring_topics(
     return {"across": across[:limit], "within": within[:limit]}
 
 
-def meeting_topics(meeting: Any, limit: int = 30) -> dict[str, Any]:
-    """Recurring topics of a meeting from its visible entries and reports."""
+def meeting_topics(meeting: Any, limit: int = 30, round_number: int | None = None) -> dict[str, Any]:
+    """Recurring topics of a meeting from its visible entries and reports; of one round: from
+    that round's entries (a report belongs to no one round)."""
     texts: dict[int, list[str]] = {}
     for table in meeting.tables:
-        texts[table.number] = [e.text for e in table.live_entries if not e.hidden] + [table.report or ""]
+        entries = [e for e in table.live_entries if not e.hidden and not e.waiting]
+        if round_number is not None:
+            texts[table.number] = [e.text for e in entries if e.round_number == round_number]
+        else:
+            texts[table.number] = [e.text for e in entries] + [table.report or ""]
     labels = {word for item in (*meeting.bollen, *meeting.horizons) for word in WORD_RE.findall(item.label)}
     language = getattr(meeting, "language", None) or "nl"
     return {"topics": recurring_topics(texts, limit, ignore=labels, lang=language)}

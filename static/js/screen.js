@@ -6,7 +6,7 @@
 
 import { MeetingStatus } from "./meeting-status.js";
 import { MEETING_EVENTS, TABLE_EVENTS } from "./reducer.js";
-import { ScreenState } from "./screen-state.js";
+import { ScreenState, shownRound } from "./screen-state.js";
 import { RENDERERS } from "./screen-views.js";
 import { pageIndicator, showPage } from "./screen-pages.js";
 import { openSocket } from "./socket.js";
@@ -138,7 +138,10 @@ export class ScreenApp {
     this.topicsTimer = setTimeout(() => {
       this.topicsTimer = null;
       if (!this.socket || !this.socket.connected) return;
-      this.socket.timeout(10000).emit("topics:get", { limit: TOPICS_LIMIT }, (err, ack) => {
+      const round = shownRound(this.meeting());
+      this.topicsRound = round;
+      const query = round === null ? { limit: TOPICS_LIMIT } : { limit: TOPICS_LIMIT, round };
+      this.socket.timeout(10000).emit("topics:get", query, (err, ack) => {
         if (err || !ack || !ack.ok) return;
         this.topics = ack.topics;
         this.topicsAt = Date.now();
@@ -150,6 +153,8 @@ export class ScreenApp {
   /** The meeting state changed (an event, a snapshot or the chair's own change). */
   meetingChanged() {
     this.status.update(this.meeting());
+    // another round on the screens: its recurring topics
+    if (this.topicsRound !== undefined && shownRound(this.meeting()) !== this.topicsRound) this.requestTopics(0);
     this.requestRender(true);
   }
 

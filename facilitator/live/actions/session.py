@@ -36,6 +36,7 @@ class GetTopics:
     """`topics:get`: how many topics of each kind."""
 
     limit: int
+    round: int | None = None  # the round's entries only (None or 0: every round, and the reports)
 
 
 def parse_hello(payload: Any, template: Template) -> Hello:
@@ -51,7 +52,10 @@ def parse_sync(payload: Any, template: Template) -> Sync:
 def parse_topics(payload: Any, template: Template) -> GetTopics:
     """Read `topics:get` (the payload may be left out)."""
     payload = fields.require_dict(payload if payload is not None else {})
-    return GetTopics(limit=fields.whole_number(payload, "limit", 1, 100, required=False) or 30)
+    return GetTopics(
+        limit=fields.whole_number(payload, "limit", 1, 100, required=False) or 30,
+        round=fields.whole_number(payload, "round", 0, max(1, len(template.rounds)), required=False),
+    )
 
 
 def hello(caller: Caller, command: Hello) -> dict[str, Any]:
@@ -76,7 +80,7 @@ def sync(caller: Caller, command: Sync) -> dict[str, Any]:
 
 def topics(caller: Caller, command: GetTopics) -> dict[str, Any]:
     """Topics that came up at several tables (and repeatedly within one), computed now."""
-    return {"ok": True, **meeting_topics(caller.meeting, command.limit)}
+    return {"ok": True, **meeting_topics(caller.meeting, command.limit, command.round or None)}
 
 
 register(
