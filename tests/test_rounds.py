@@ -254,3 +254,25 @@ def test_recurring_topics_per_round_and_over_all(connect):
     (welvaart,) = [t for t in third if t["term"].lower() == "brede welvaart"]
     assert set(welvaart["tables"]) == set(third_entries)
     assert send(screen, "topics:get", {"round": 4})["error"] == "invalid"
+
+
+def test_in_a_round_every_table_sees_the_tables_see_each_others_entries(connect):
+    chair = connect("chair")
+    send(chair, "chair:round", {"op": uid(), "action": "open", "round": 1})  # own: tables apart
+    mine, theirs = connect("rapporteur", 1), connect("participant", 3)
+    theirs.get_received(NS)
+    send(mine, "entry:add", {"op": uid(), "id": uid(), "text": "Alleen hier", "bollen": ["sociaal"]})
+    assert received(theirs, "entry") == []
+    send(chair, "chair:round", {"op": uid(), "action": "open", "round": 2})  # visibility "all"
+    theirs.get_received(NS)
+    added = send(
+        mine, "entry:add", {"op": uid(), "id": uid(), "text": "Voor iedereen", "bollen": ["sociaal"]}
+    )
+    (seen,) = received(theirs, "entry")
+    assert seen["table"] == 1 and seen["entry"]["text"] == "Voor iedereen" and seen["entry"]["round"] == 2
+    send(mine, "entry:delete", {"op": uid(), "id": added["entry"]["id"]})
+    assert received(theirs, "entry:deleted")[0]["id"] == added["entry"]["id"]
+    (snap,) = received(connect("participant", 3), "snapshot")
+    others = {o["table"]: [e["text"] for e in o["entries"]] for o in snap["others"]}
+    assert 3 not in others and others[1] and all(isinstance(t, str) and t for t in others[1])
+    assert "Alleen hier" not in others[1] and "Voor iedereen" not in others[1]  # round 1; deleted

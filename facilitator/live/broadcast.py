@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..extensions import socketio
+from . import shared
 from .errors import MESSAGES
 from .protocol import NAMESPACE, forget_template
 from .registry import EMITS, Outcome
@@ -79,6 +80,10 @@ def publish(meeting_id: int, outcome: Outcome) -> dict[str, Any]:
             send(name, screens, screen_room(meeting_id))
         else:
             send(name, data, rooms_for_table(meeting_id, data["table"]))
+        if emit.audience == "table" and (tables := shared.other_tables(meeting_id, name, data)):
+            # a round every table sees: the other tables get it as the screens do
+            copy = emit.screened(data) if emit.screened is not None else data
+            send(name, copy, [table_room(meeting_id, n) for n in tables])
     return outcome.ack
 
 

@@ -62,6 +62,11 @@ class Template:
         """The template of each of the meeting's [[rounds]] ("bollen" or "none"); empty: one round."""
         return tuple(r.template for r in self._meeting.rounds)
 
+    @cached_property
+    def shared_rounds(self) -> frozenset[int]:
+        """The rounds whose entries every table sees (visibility "all")."""
+        return frozenset(r.number for r in self._meeting.rounds if r.visibility == "all")
+
 
 # The template of each meeting, for the parsers: read at most every few seconds per process
 # (the secretariat changes it before a meeting; broadcast.refresh forgets it at once here).
@@ -87,7 +92,7 @@ def template_of(meeting_id: int, load: Callable[[], Any]) -> Template:
     _loading.add(meeting_id)
     try:
         template = Template(load())
-        template.bollen, template.horizons, template.tables, template.rounds  # noqa: B018 - read now, while the meeting is loaded
+        template.bollen, template.horizons, template.tables, template.rounds, template.shared_rounds  # noqa: B018 - read now, while the meeting is loaded
     finally:
         _loading.discard(meeting_id)
     _templates[meeting_id] = (now, template)

@@ -81,9 +81,12 @@ SERVER_EVENTS: dict[str, Shape] = {
         "tables",
         "seq",
         "server_time",
-        optional=("author",),  # table roles: the tag of this device's key, to know its own entries
+        # table roles: the tag of this device's key, to know its own entries; in a meeting with a
+        # round every table sees (visibility "all"), the other tables' entries of such rounds
+        optional=("author", "others"),
         meeting=SNAPSHOT_MEETING,
         tables=SNAPSHOT_TABLE,
+        others=_shape("table", "entries", entries=ENTRY),
     ),
     "entry": _shape("table", "entry", "seq", entry=ENTRY),
     "entry:deleted": _shape("table", "id", "seq"),

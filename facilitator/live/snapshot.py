@@ -128,6 +128,20 @@ def table_snapshot(
     return data
 
 
+def shared_others(meeting: Meeting, table_number: int) -> list[dict[str, Any]]:
+    """For a table page: the other tables' entries of the rounds every table sees (visibility
+    "all"), as the screens see them; none hidden or waiting."""
+    shared = {r.number for r in meeting.rounds if r.visibility == "all"}
+    if not shared:
+        return []
+    out = []
+    for table in meeting.tables:
+        if table.number != table_number:
+            entries = [screen_entry(e.to_dict()) for e in table.live_entries if e.round_number in shared]
+            out.append({"table": table.number, "entries": [e for e in entries if e["text"]]})
+    return out
+
+
 def snapshot(
     meeting: Meeting, role: str, table_number: int | None, author: str | None = None
 ) -> dict[str, Any]:
@@ -164,6 +178,8 @@ def snapshot(
         "seq": meeting.seq,
         "server_time": utcnow().isoformat(),
     }
+    if table_number is not None and (other := shared_others(meeting, table_number)):
+        data["others"] = other  # a round every table sees: the other tables' entries
     if table_number is None:  # the screen, the chair, the minute-taker: the groups across tables
         data["meeting"] = {**cast(dict[str, Any], data["meeting"]), "groups": groups_state(meeting.id)}
     if table_number is not None and author is not None:

@@ -240,7 +240,7 @@ export class LiveClient {
   }
 
   onEvent(name, data) {
-    if (data && data.table != null && this.state.number != null && data.table !== this.state.number) return;
+    if (data && data.table != null && this.state.number != null && data.table !== this.state.number) return this.handlers.otherTable?.(name, data);
     const changed = this.state.apply(name, data);
     if (name === "meeting") {
       if (this.meetingStatus && changed) this.meetingStatus.update(data.meeting);

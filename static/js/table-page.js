@@ -1,6 +1,7 @@
 // What both table pages do around their entries: presence ("Aan deze tafel: …"), the display
 // name, the people at the table, redrawing only on change, and the live client's handlers.
 
+import { OthersBox } from "./others-box.js";
 import { displayName } from "./outbox.js";
 import { format, h } from "./util.js";
 
@@ -72,7 +73,12 @@ export function onWidthChange(fn) {
  * read-only mode. `getLive` returns the LiveClient (it does not exist yet when this is called).
  */
 export function tableHandlers(getLive, strings, { setReadOnly, render }) {
+  const others = new OthersBox(document.getElementById("others-box"));
   return {
+    otherTable(name, data) {
+      others.apply(name, data);
+      others.render(getLive().state);
+    },
     presence(payload) {
       renderPresence(document.getElementById("presence"), payload.people || [], {
         strings,
@@ -89,6 +95,9 @@ export function tableHandlers(getLive, strings, { setReadOnly, render }) {
     readonly(readOnly) {
       setReadOnly(readOnly || getLive().revoked);
     },
-    change: render,
+    change() {
+      render();
+      others.render(getLive().state);
+    },
   };
 }

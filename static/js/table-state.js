@@ -16,6 +16,7 @@ export class TableState {
     this.seq = state.seq;
     this.meetingSeq = state.meetingSeq;
     this.number = snapshot.table;
+    this.others = snapshot.others || []; // a round every table sees: the other tables' entries
     // only this table: keyed by the page's table number, which every event names
     const table = (snapshot.tables && snapshot.tables[0]) || {};
     this.tables = new Map([[this.number, tableFromSnapshot(table)]]);

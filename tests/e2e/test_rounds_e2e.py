@@ -106,3 +106,29 @@ def test_english_pages_name_the_round_in_english(rounds_meeting, person):
     expect(chair.locator("#round-list li").nth(1)).to_contain_text("Round 2")
     chair.locator("#round-list li").nth(1).get_by_role("button", name="Open").click()
     expect(rapporteur.locator("#round-box")).to_contain_text("Round 2 of 3")
+
+
+def test_in_a_round_every_table_sees_a_table_page_shows_the_others_entries(rounds_meeting, person):
+    server, links = rounds_meeting
+    from tests.e2e.test_capture_e2e import chair_call
+
+    participant = saved(person(PHONE).open(links["tables"]["3"]["participant"]["url"]))
+    expect(participant.locator("#others-box")).to_be_hidden()  # round 1: each table its own
+    assert chair_call(server.url, links["chair"]["token"], "chair:round", {"action": "open", "round": 2})[
+        "ok"
+    ]
+    box = participant.locator("#others-box")
+    expect(box).to_be_visible()
+    expect(box).to_contain_text("Tafel 1")
+    rapporteur = saved(person().open(links["tables"]["1"]["rapporteur"]["url"]))
+    rapporteur.locator("#entry-text").fill("Iedereen ziet dit")
+    rapporteur.locator(".bollen-toggles input").first.check()
+    rapporteur.locator("#entry-text").press("Enter")
+    expect(box).to_contain_text("Iedereen ziet dit")
+    participant.reload()
+    saved(participant)
+    expect(participant.locator("#others-box")).to_contain_text("Iedereen ziet dit")
+    assert chair_call(server.url, links["chair"]["token"], "chair:round", {"action": "open", "round": 3})[
+        "ok"
+    ]
+    expect(participant.locator("#others-box")).to_be_hidden()

@@ -1,0 +1,30 @@
+"""Rounds whose entries every table sees (`visibility = "all"` in [[rounds]]).
+
+In such a round an entry's events reach the other tables too, as the screens get them (a
+hidden entry, or one waiting for approval, without its content); a table page's snapshot
+carries the other tables' entries of those rounds (``others``, snapshot.shared_others).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..extensions import db
+from ..models import Meeting
+from . import protocol
+
+
+def shared_rounds(meeting_id: int) -> frozenset[int]:
+    """The meeting's rounds with visibility "all" (read at most every few seconds)."""
+    return protocol.template_of(meeting_id, lambda: db.session.get(Meeting, meeting_id)).shared_rounds
+
+
+def other_tables(meeting_id: int, name: str, data: dict[str, Any]) -> list[int]:
+    """The tables besides the entry's own that get this `entry` or `entry:deleted` event."""
+    shared = shared_rounds(meeting_id)
+    if not shared or name not in ("entry", "entry:deleted"):
+        return []
+    if name == "entry" and data["entry"].get("round", 1) not in shared:
+        return []
+    tables = protocol.template_of(meeting_id, lambda: db.session.get(Meeting, meeting_id)).tables
+    return [n for n in tables if n != data["table"]]
