@@ -14,6 +14,7 @@ def meeting(*numbers: int) -> SimpleNamespace:
         bollen=[SimpleNamespace(key="economisch")],
         horizons=[SimpleNamespace(key="kort")],
         tables=[SimpleNamespace(number=n) for n in numbers],
+        rounds=[],
     )
 
 
