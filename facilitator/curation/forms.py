@@ -38,7 +38,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-def entry_fields(text_field: type[Field]) -> tuple[Field, Field, Field]:
+def entry_fields(text_field: type[Field], bol_required: bool = True) -> tuple[Field, Field, Field]:
     """An entry's text (a ``text_field``), bollen and horizons: the fields of the entry form and of
     a row of the entries table. Made where the form class calls it, so they keep their place among
     its fields."""
@@ -50,7 +50,9 @@ def entry_fields(text_field: type[Field]) -> tuple[Field, Field, Field]:
             PlainText(multiline=True),
         ],
     )
-    bollen = CheckboxesField(_l("Bollen"), validators=[DataRequired(_l("Kies ten minste één bol."))])
+    # a row of the entries table checks its bollen itself: an entry of a round of free entries has none
+    bol_check = DataRequired(_l("Kies ten minste één bol.")) if bol_required else Optional()
+    bollen = CheckboxesField(_l("Bollen"), validators=[bol_check])
     horizons = CheckboxesField(_l("Horizon"), validators=[Optional()])
     return text, bollen, horizons
 
@@ -107,15 +109,20 @@ class EntryRowForm(Form):
     """One row of the entries table: an entry's text, bollen, horizons, hidden, delete."""
 
     id = HiddenField()
-    text, bollen, horizons = entry_fields(TextAreaField)
+    text, bollen, horizons = entry_fields(TextAreaField, bol_required=False)
     hidden = BooleanField(_l("Verborgen"))
     delete = BooleanField(_l("Verwijderen"))
+    free = False  # an entry of a round of free entries: no bol needed (EntriesForm.set_template)
 
     def validate(self, extra_validators=None) -> bool:
-        """A row to delete needs nothing else."""
+        """A row to delete needs nothing else; one of a round with bollen needs a bol."""
         if self.delete.data:
             return True
-        return super().validate(extra_validators)
+        valid = super().validate(extra_validators)
+        if not self.bollen.data and not self.free:
+            self.bollen.errors = [*self.bollen.errors, _l("Kies ten minste één bol.")]
+            return False
+        return valid
 
 
 class EntriesForm(ChangeForm):
@@ -124,9 +131,13 @@ class EntriesForm(ChangeForm):
     entries = FieldList(FormField(EntryRowForm))
 
     def set_template(self, meeting) -> EntriesForm:
-        """Offer the meeting's bollen and horizons in every row."""
+        """Offer the meeting's bollen and horizons in every row; mark the entries of rounds of free
+        entries, which have none."""
+        free_rounds = {r.number for r in meeting.rounds if r.template == "none"}
+        free = {e.id for t in meeting.tables for e in t.entries if e.round_number in free_rounds}
         for row in self.entries:
             offer_template(row.form, meeting)
+            row.form.free = row.form.id.data in free
         return self
 
 

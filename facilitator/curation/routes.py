@@ -208,9 +208,11 @@ def _row_changes(meeting, form: EntriesForm, live: dict) -> tuple[list, dict[int
         if f.delete.data:
             wanted.append(("entry:delete", {"id": entry.id}, "delete"))
         else:
-            content = {"text": f.text.data, "bollen": f.bollen.data, "horizons": f.horizons.data or []}
+            content = {"text": f.text.data, "horizons": f.horizons.data or []}
+            if f.bollen.data:  # (an entry of a round of free entries has none)
+                content["bollen"] = f.bollen.data
             # the checkboxes come in the template's order: a different order is no change
-            if (content["text"], set(content["bollen"]), set(content["horizons"])) != (
+            if (content["text"], set(f.bollen.data or []), set(content["horizons"])) != (
                 entry.text,
                 set(entry.bollen),
                 set(entry.horizons),
