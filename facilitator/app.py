@@ -105,6 +105,7 @@ def _register_pages(app: Flask) -> None:
     from .auth.totp import bp as totp_bp
     from .capture.routes import bp as capture_bp
     from .core.routes import bp as core_bp
+    from .curation.groups import bp as groups_bp
     from .curation.routes import bp as curation_bp
     from .export.routes import bp as export_bp
     from .minutes.routes import bp as minutes_bp
@@ -122,6 +123,7 @@ def _register_pages(app: Flask) -> None:
     app.register_blueprint(screen_bp)
     app.register_blueprint(export_bp)
     app.register_blueprint(curation_bp)
+    app.register_blueprint(groups_bp)
     app.register_blueprint(minutes_bp)
     from .housestyle.routes import bp as housestyle_bp
     from .retention.routes import bp as retention_bp

@@ -9,6 +9,7 @@ models of the decisions a meeting makes (rounds' votes and groups) grow beside m
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -57,7 +58,7 @@ def entry_tables(meeting_id: int, entry_ids: list[str] | set[str]) -> dict[str, 
     return {entry_id: number for entry_id, number in rows}
 
 
-def group_state(group: EntryGroup, tables: dict[str, int]) -> dict[str, object]:
+def group_state(group: EntryGroup, tables: dict[str, int]) -> dict[str, Any]:
     """A group as every client sees it: its entries (those still there) and their tables."""
     entries = [e for e in group.entry_ids if e in tables]
     return {
@@ -68,7 +69,7 @@ def group_state(group: EntryGroup, tables: dict[str, int]) -> dict[str, object]:
     }
 
 
-def groups_state(meeting_id: int) -> list[dict[str, object]]:
+def groups_state(meeting_id: int) -> list[dict[str, Any]]:
     """Every group of the meeting as the snapshot carries it."""
     groups = meeting_groups(meeting_id)
     tables = entry_tables(meeting_id, {e for g in groups for e in g.entry_ids})

@@ -77,7 +77,8 @@ def meeting_values(app, slug: str, number: int = 1) -> dict[str, object]:
             "role_slug": "deelnemer",
             "job_id": "onbekende-taak",
             "token": "x" * 32,  # a well-formed token no link has
-            "sheet": "entries",  # the data for analysis: one CSV per sheet
+            "sheet": "entries",
+            "key": "geen-groep-met-deze-id",  # a group id no group has  # the data for analysis: one CSV per sheet
             "fmt": "md",  # the minutes' downloads name their format in the rule's defaults, not the path
             # an account (the first: an administrator); an empty change form changes nothing
             "user_id": db.session.execute(select(User.id).order_by(User.id)).scalars().first() or 1,
