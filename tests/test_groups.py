@@ -7,11 +7,19 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from facilitator import operations
 from facilitator.entry_groups import EntryGroup
 from facilitator.extensions import db
 
 NS = "/live"
+
+
+@pytest.fixture
+def database_url(both_database_url):
+    """Every test here runs on SQLite and on PostgreSQL (the batch's round subqueries, JSON, booleans)."""
+    return both_database_url
 
 
 def uid() -> str:

@@ -22,6 +22,12 @@ from .conftest import SESSIONS
 NS = "/live"
 
 
+@pytest.fixture
+def database_url(both_database_url):
+    """Every test here runs on SQLite and on PostgreSQL (the batch's round subqueries, JSON, booleans)."""
+    return both_database_url
+
+
 def uid() -> str:
     return str(uuid.uuid4())
 

@@ -25,6 +25,12 @@ NS = "/live"
 ROUNDS_FILE = SESSIONS / "ser-raad-2023-01-27-rondes.toml"
 
 
+@pytest.fixture
+def database_url(both_database_url):
+    """Every test here runs on SQLite and on PostgreSQL (the batch's round subqueries, JSON, booleans)."""
+    return both_database_url
+
+
 def uid() -> str:
     return str(uuid.uuid4())
 
