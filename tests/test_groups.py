@@ -5,33 +5,19 @@ language; resends and `sync`. (tests/test_grouping.py tests the suggestions' ari
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from facilitator import operations
 from facilitator.entry_groups import EntryGroup
 from facilitator.extensions import db
 
-NS = "/live"
+from .live_support import NS, received, send, uid
 
 
 @pytest.fixture
 def database_url(both_database_url):
     """Every test here runs on SQLite and on PostgreSQL (the batch's round subqueries, JSON, booleans)."""
     return both_database_url
-
-
-def uid() -> str:
-    return str(uuid.uuid4())
-
-
-def send(client, event, payload):
-    return client.emit(event, payload, namespace=NS, callback=True)
-
-
-def received(client, name):
-    return [m["args"][0] for m in client.get_received(NS) if m["name"] == name]
 
 
 def entries_of(client) -> dict[int, list[dict]]:

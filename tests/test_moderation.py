@@ -6,8 +6,6 @@ the annex while they wait; the session file keeps them."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from facilitator import operations, sessionfile
@@ -18,26 +16,13 @@ from facilitator.meeting_data import meeting_to_data
 from facilitator.models import Entry
 
 from .conftest import SESSIONS
-
-NS = "/live"
+from .live_support import NS, received, send, uid
 
 
 @pytest.fixture
 def database_url(both_database_url):
     """Every test here runs on SQLite and on PostgreSQL (the batch's round subqueries, JSON, booleans)."""
     return both_database_url
-
-
-def uid() -> str:
-    return str(uuid.uuid4())
-
-
-def send(client, event, payload):
-    return client.emit(event, payload, namespace=NS, callback=True)
-
-
-def received(client, name):
-    return [m["args"][0] for m in client.get_received(NS) if m["name"] == name]
 
 
 @pytest.fixture

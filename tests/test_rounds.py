@@ -8,7 +8,6 @@ arrives after the chair moved on; a round of free entries needs no bol.
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
@@ -20,8 +19,8 @@ from facilitator.models import Entry, Meeting
 from facilitator.sessionfile import SessionFileError
 
 from .conftest import SESSIONS
+from .live_support import NS, received, send, uid
 
-NS = "/live"
 ROUNDS_FILE = SESSIONS / "ser-raad-2023-01-27-rondes.toml"
 
 
@@ -29,18 +28,6 @@ ROUNDS_FILE = SESSIONS / "ser-raad-2023-01-27-rondes.toml"
 def database_url(both_database_url):
     """Every test here runs on SQLite and on PostgreSQL (the batch's round subqueries, JSON, booleans)."""
     return both_database_url
-
-
-def uid() -> str:
-    return str(uuid.uuid4())
-
-
-def send(client, event, payload):
-    return client.emit(event, payload, namespace=NS, callback=True)
-
-
-def received(client, name):
-    return [m["args"][0] for m in client.get_received(NS) if m["name"] == name]
 
 
 @pytest.fixture
