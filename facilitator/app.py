@@ -77,7 +77,7 @@ def create_app(test_config: Config | dict[str, Any] | None = None) -> Flask:
         cors_allowed_origins=_allowed_origins(app),
     )
 
-    from . import cli, models  # noqa: F401  (models register their tables)
+    from . import cli, models, votes  # noqa: F401  (models register their tables)
     from .audit.routes import bp as audit_bp
     from .auth.accounts import bp as accounts_bp
     from .auth.oidc import bp as oidc_bp

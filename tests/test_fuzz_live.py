@@ -113,6 +113,16 @@ VALID = {
     "chair:view": lambda: {"op": str(uuid.uuid4()), "mode": "feedback", "current": 1},
     "chair:feedback-order": lambda: {"op": str(uuid.uuid4()), "order": [1, 2]},
     "chair:round": lambda: {"op": str(uuid.uuid4()), "action": "open", "round": 1},
+    "chair:vote": lambda: {
+        "op": str(uuid.uuid4()),
+        "action": "open",
+        "scope": "plenary",
+        "entries": ENTRY_IDS[:2],
+        "dots": 3,
+        "max_per_entry": 2,
+        "allow_own": False,
+    },
+    "vote:cast": lambda: {"op": str(uuid.uuid4()), "vote": 1, "dots": {ENTRY_IDS[0]: 1}},
     "topics:get": lambda: {"limit": 5},
     "feedback:update": lambda: {
         "op": str(uuid.uuid4()),

@@ -67,6 +67,24 @@ SNAPSHOT_TABLE = Shape(
     nested={"entries": ENTRY},
 )
 PERSON = _shape("id", "role", "name")
+# a vote (priorities): results and ballots are null until it is closed, except for the chairs
+RESULT = _shape("id", "count", "rank")
+VOTE = _shape(
+    "number",
+    "title",
+    "scope",
+    "table",
+    "items",
+    "dots",
+    "max_per_entry",
+    "allow_own",
+    "opened_at",
+    "closed_at",
+    "results",
+    "ballots",
+    items=_shape("id", "table", "text"),
+    results=RESULT,
+)
 
 # Server → client events and the shape of each payload.
 SERVER_EVENTS: dict[str, Shape] = {
@@ -77,9 +95,12 @@ SERVER_EVENTS: dict[str, Shape] = {
         "tables",
         "seq",
         "server_time",
-        optional=("author",),  # table roles: the tag of this device's key, to know its own entries
+        "votes",
+        # table roles: the tag of this device's key, to know its own entries; its ballots by vote
+        optional=("author", "ballots"),
         meeting=SNAPSHOT_MEETING,
         tables=SNAPSHOT_TABLE,
+        votes=VOTE,
     ),
     "entry": _shape("table", "entry", "seq", entry=ENTRY),
     "entry:deleted": _shape("table", "id", "seq"),
@@ -89,6 +110,8 @@ SERVER_EVENTS: dict[str, Shape] = {
     "ready": _shape("table", "ready", "since", "seq"),
     "presence": _shape("table", "people", people=PERSON),
     "meeting": _shape("meeting", "seq", meeting=MEETING_STATE),
+    "vote": _shape("vote", "seq", vote=VOTE),
+    "vote:tally": _shape("vote", "results", "ballots", "seq", results=RESULT),
     "refresh": _shape("reason"),
     "revoked": _shape("message"),
 }

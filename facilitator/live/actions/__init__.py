@@ -8,7 +8,7 @@ send on the socket, by event name.
 from __future__ import annotations
 
 from ..registry import ACTIONS, EMITS, Action, client_events
-from . import chair, entries, feedback, ready, report, rounds, session, table
+from . import chair, entries, feedback, ready, report, rounds, session, table, votes
 
 CLIENT_EVENTS: dict[str, Action] = client_events()
 
@@ -24,4 +24,5 @@ __all__ = [
     "rounds",
     "session",
     "table",
+    "votes",
 ]
