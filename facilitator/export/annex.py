@@ -58,6 +58,14 @@ class Words:
     default_title: str = DEFAULT_ANNEX_TITLE  # the default annex title, translated
     round_title: str = "Ronde %(number)s"  # a round's heading in a meeting of several
     no_entries: str = "Geen inbreng in deze ronde."
+    priorities: str = "Prioriteiten"  # the closed votes' section
+    vote_title: str = "Stemming %(number)s"
+    plenary: str = "plenair"
+    rank: str = "Positie"
+    entry: str = "Inbreng"
+    dots: str = "Stippen"
+    vote_summary: str = "%(ballots)s stemmen uitgebracht, elk met %(dots)s stippen."
+    tie: str = "gedeeld"
 
 
 def annex_words(lang: str = "nl") -> Words:
@@ -88,6 +96,15 @@ def annex_words(lang: str = "nl") -> Words:
         default_title=_("Bijlage: terugkoppeling tafels"),
         round_title=_("Ronde %(number)s"),
         no_entries=_("Geen inbreng in deze ronde."),
+        priorities=_("Prioriteiten"),
+        vote_title=_("Stemming %(number)s"),
+        plenary=_("plenair"),
+        rank=_("Positie"),
+        entry=_("Inbreng"),
+        dots=_("Stippen"),
+        vote_summary=_("%(ballots)s stemmen uitgebracht, elk met %(dots)s stippen."),
+        # a rank several entries share: "1 (gedeeld)"
+        tie=_("gedeeld"),
     )
 
 
@@ -109,6 +126,29 @@ class AnnexRound:
     question: str
     figure: Figure | None
     entries: list[str]  # a free round's visible entries, in the order they were added
+
+
+@dataclass
+class AnnexVoteRow:
+    """One ranked entry of a vote: its rank as printed ("1", "1 (gedeeld)"), text, table, dots."""
+
+    rank: str
+    text: str
+    table: int
+    count: int
+
+    def line(self, words: Words) -> str:
+        """The row as one line (DOCX, ODT), after its rank: "text — Tafel 3 — 4 stippen"."""
+        return f"{self.text} — {words.table} {self.table} — {self.count} {words.dots.lower()}"
+
+
+@dataclass
+class AnnexVote:
+    """A closed vote as printed under "Prioriteiten": heading, summary line, ranked entries."""
+
+    title: str  # "Stemming 1 (plenair): Wat eerst?"
+    summary: str
+    rows: list[AnnexVoteRow]
 
 
 @dataclass
@@ -185,6 +225,7 @@ class Annex:
     lang: str = "nl"
     description: str = ""
     style: AnnexStyle | None = None
+    priorities: list[AnnexVote] = dataclasses.field(default_factory=list)  # the closed votes
 
 
 def format_date(value: date, lang: str = "nl", long: bool = True) -> str:
@@ -334,7 +375,31 @@ def build_annex(
         lang=lang,
         description=data.agenda_item or "",
         style=style,
+        priorities=annex_votes(data, words),
     )
+
+
+def annex_votes(data: MeetingData, words: Words) -> list[AnnexVote]:
+    """The closed votes as printed: each entry ranked with its dots and table; a shared rank says so."""
+    out = []
+    for vote in data.votes:
+        where = words.plenary if vote.scope == "plenary" else f"{words.table.lower()} {vote.table}"
+        title = f"{words.vote_title % {'number': vote.number}} ({where})"
+        if vote.title:
+            title = f"{title}: {vote.title}"
+        ranks = [r.rank for r in vote.results]
+        rows = [
+            AnnexVoteRow(
+                f"{r.rank} ({words.tie})" if ranks.count(r.rank) > 1 else str(r.rank),
+                r.text,
+                r.table,
+                r.count,
+            )
+            for r in vote.results
+        ]
+        summary = words.vote_summary % {"ballots": vote.ballots, "dots": vote.dots}
+        out.append(AnnexVote(title=clean(title), summary=summary, rows=cleaned(rows)))
+    return out
 
 
 def table_rounds(
