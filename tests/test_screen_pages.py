@@ -121,7 +121,7 @@ def test_chair_link_renders_the_controls(client, meeting_links):
     assert 'id="chair-panel"' in html
     buttons = page.having("data-mode")
     assert sorted(a["data-mode"] for t, a in buttons if t == "button") == sorted(
-        ["overview", "combined", "topics", "coverage", "feedback"]
+        ["overview", "combined", "topics", "coverage", "feedback", "priorities"]
     )
     assert sorted(a["data-phase"] for t, a in page.having("data-phase") if t == "button") == sorted(
         ["preparation", "round", "feedback", "closed"]

@@ -24,7 +24,7 @@ from .shapes import SERVER_EVENTS, Shape  # noqa: F401 - the server events, decl
 
 NAMESPACE = "/live"
 
-SCREEN_MODES = ("overview", "combined", "topics", "coverage", "feedback")
+SCREEN_MODES = ("overview", "combined", "topics", "coverage", "feedback", "priorities")
 TIMER_ACTIONS = ("start", "pause", "resume", "extend", "reset")
 
 

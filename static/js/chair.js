@@ -8,6 +8,7 @@
 // server was.
 
 import { attachRounds } from "./chair-rounds.js";
+import { attachVotes } from "./chair-votes.js";
 import { feedbackPosition } from "./screen-feedback.js";
 import { moveInOrder, stepTable } from "./screen-state.js";
 import { format, h, isTypingTarget, uuid } from "./util.js";
@@ -15,7 +16,7 @@ import { format, h, isTypingTarget, uuid } from "./util.js";
 const ACK_MS = 10000;
 const MESSAGE_MS = 8000;
 const PANEL_KEY = "facilitator:chair-panel";
-const MODE_KEYS = { 1: "overview", 2: "combined", 3: "topics", 4: "coverage", 5: "feedback" };
+const MODE_KEYS = { 1: "overview", 2: "combined", 3: "topics", 4: "coverage", 5: "feedback", 6: "priorities" };
 
 export function attachChair(app) {
   return new ChairControls(app);
@@ -54,6 +55,7 @@ class ChairControls {
     app.hooks.push(() => this.render());
     app.timerHooks.push(() => this.renderTimer());
     attachRounds(this);
+    attachVotes(this);
     this.render();
   }
 

@@ -13,6 +13,7 @@ import { ReportEditor } from "./report-editor.js";
 import { renderDiagram } from "./table-diagram.js";
 import { setupUndoBar, stripView } from "./undo-bar.js";
 import { format, fromBase64, readJSON, uuid } from "./util.js";
+import { attachVoteCard } from "./vote-card.js";
 
 const data = readJSON("page-data");
 const strings = readJSON("capture-strings");
@@ -64,6 +65,8 @@ const live = new LiveClient({
     ...tableHandlers(() => live, strings, { setReadOnly, render }),
   },
 });
+
+const votes = attachVoteCard(live);
 
 // ------------------------------------------------------------------ entries
 
@@ -200,6 +203,7 @@ setupNameForm(document.getElementById("name-form"), {
 // ------------------------------------------------------------------ drawing
 
 function render() {
+  votes.render();
   const view = live.view();
   renderReady(view.ready);
   const [changed, signature] = changedSince(drawn, [view.entries, view.info]);

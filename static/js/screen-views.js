@@ -7,6 +7,7 @@ import { renderFeedback } from "./screen-feedback.js";
 import { entryLabel, fitDiagram, horizonLegend, renderCombinedDiagram } from "./screen-diagram.js";
 import { $, entryItem, listText, tableBadge, timeOfDay } from "./screen-parts.js";
 import { wordCount } from "./screen-state.js";
+import { renderPriorities } from "./screen-votes.js";
 import { format, h } from "./util.js";
 
 const TYPING_MS = 20000; // a report changed this recently "wordt nu getypt"
@@ -316,4 +317,5 @@ export const RENDERERS = {
   topics: renderTopics,
   coverage: renderCoverage,
   feedback: renderFeedback,
+  priorities: renderPriorities,
 };

@@ -184,9 +184,11 @@ def apply_cast(caller: Caller, command: CastBallot, table: RoundTable) -> Applie
     """Keep this device's ballot (replacing its last), checked against the vote's rules."""
     vote = _the_vote(table.meeting_id, command.vote)
     if vote.closed_at is not None:
-        raise ProtocolError("closed", _l("Deze stemming is gesloten; uw stippen zijn niet meer veranderd."))
+        # not "closed": a client takes that for the close of the whole meeting's input
+        raise ProtocolError("invalid", _l("Deze stemming is gesloten; uw stippen zijn niet meer veranderd."))
     if vote.scope == "table" and vote.table_number != table.number:
-        raise ProtocolError("forbidden", _l("Deze stemming is van een andere tafel."))
+        # not "forbidden": a client takes that for a revoked link
+        raise ProtocolError("invalid", _l("Deze stemming is van een andere tafel."))
     if caller.author is None:
         raise ProtocolError("invalid", _l("Dit apparaat kan niet stemmen: herlaad de pagina."))
     unknown = set(command.dots) - set(vote.entry_ids)
