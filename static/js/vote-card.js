@@ -31,7 +31,8 @@ export function attachVoteCard(live) {
 
   const acked = live.handlers.acked;
   live.handlers.acked = (op, ack) => {
-    if (op.event === "vote:cast") live.state.ballots = { ...(live.state.ballots || {}), [String(ack.vote)]: ack.ballot };
+    // the ack names the vote only (the server logs no dots): the ballot is what this device sent
+    if (op.event === "vote:cast") live.state.ballots = { ...(live.state.ballots || {}), [String(op.payload.vote)]: op.payload.dots };
     if (acked) acked(op, ack);
   };
 

@@ -51,6 +51,11 @@ class CastBallot(Change):
     vote: int
     dots: dict[str, int]
 
+    def logged(self) -> dict[str, Any]:
+        """The change log keeps which vote, never the dots: the log names who made each change,
+        so a ballot kept there would tie a person to their dots (the ballot is in `ballot`)."""
+        return {"vote": self.vote, "base": self.base}
+
 
 def _entry_ids(payload: dict[str, Any], key: str, required: bool) -> list[str]:
     value = payload.get(key)
@@ -219,7 +224,7 @@ def apply_cast(caller: Caller, command: CastBallot, table: RoundTable) -> Applie
     db.session.flush()
 
     def finish(seq: int) -> tuple[dict[str, Any], list[Event]]:
-        return {"vote": vote.number, "ballot": command.dots}, [tally_event(vote, seq)]
+        return {"vote": vote.number}, [tally_event(vote, seq)]
 
     return "ballot", finish
 
