@@ -7,7 +7,7 @@
 // `chair:vote` through the chair's controls (chair.js); the votes come back as `vote` and
 // `vote:tally` events (reducer.js).
 
-import { newestFirst, voteHeading } from "./screen-votes.js";
+import { ballotsText, newestFirst, voteHeading } from "./screen-votes.js";
 import { format, h } from "./util.js";
 
 export function attachVotes(controls) {
@@ -97,7 +97,7 @@ export function attachVotes(controls) {
           "li",
           { class: `vote-item ${open ? "is-open" : "is-closed"}` },
           h("span", { class: "vote-name", dir: "auto" }, voteHeading(vote, s)),
-          h("span", { class: "vote-state" }, `${open ? s.open_state : s.closed} · ${format(s.ballots, { n: vote.ballots || 0 })}`),
+          h("span", { class: "vote-state" }, `${open ? s.open_state : s.closed} · ${ballotsText(vote, s)}`),
           h(
             "ol",
             { class: "vote-tally" },

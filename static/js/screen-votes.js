@@ -20,6 +20,11 @@ export function voteHeading(vote, s) {
   return vote.title ? `${head}: ${vote.title}` : head;
 }
 
+/** "1 stem uitgebracht", "4 stemmen uitgebracht". */
+export function ballotsText(vote, s) {
+  return format(vote.ballots === 1 ? s.ballots_one : s.ballots, { n: vote.ballots || 0 });
+}
+
 /** The votes newest first. */
 export function newestFirst(state) {
   return [...((state && state.votes) || new Map()).values()].sort((a, b) => b.number - a.number);
@@ -63,7 +68,7 @@ export function renderPriorities(ctx) {
         { class: `vote-card ${vote.closed_at ? "is-closed" : "is-open"}${i === 0 ? " is-newest" : ""}` },
         h("h3", { class: "vote-heading", dir: "auto" }, voteHeading(vote, s)),
         vote.closed_at
-          ? h("p", { class: "vote-note" }, format(s.ballots, { n: vote.ballots || 0 }))
+          ? h("p", { class: "vote-note" }, ballotsText(vote, s))
           : h("p", { class: "vote-running" }, `${s.running} ${format(s.dots, { n: vote.dots })}`),
         vote.closed_at ? results(vote, s) : null,
       ),

@@ -74,7 +74,7 @@ def test_a_plenary_vote_from_the_shortlist_to_the_ranking(meeting, person, lang)
     # the count reaches the chair's panel, never the screen
     expect(chair.locator("#vote-list .vote-tally li").first).to_contain_text("2")
     expect(chair.locator("#vote-list .vote-state")).to_contain_text(
-        say("{n} stemmen uitgebracht", lang).format(n=1)
+        say("{n} stem uitgebracht", lang).format(n=1)
     )
 
     # offline: the last dot is kept on the phone, over a reload, and sent once back
