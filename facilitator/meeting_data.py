@@ -91,6 +91,49 @@ class TableData:
 
 
 @dataclass
+class VoteResultData:
+    """One entry of a closed vote, as ranked: its text, table, dots and rank (a tie shares it)."""
+
+    text: str
+    table: int
+    count: int
+    rank: int
+
+
+@dataclass
+class VoteData:
+    """A closed vote's outcome: what was asked, over what, and the entries ranked by dots."""
+
+    number: int
+    title: str
+    scope: str  # "table" or "plenary"
+    table: int | None
+    dots: int
+    ballots: int
+    results: list[VoteResultData] = field(default_factory=list)
+
+
+def votes_data(meeting: Meeting) -> list[VoteData]:
+    """The meeting's closed votes, ranked (their counts only: who voted what is never exported)."""
+    from .votes import meeting_votes, ranked, tally
+
+    out = []
+    for vote in meeting_votes(meeting.id):
+        if vote.closed_at is None:
+            continue
+        counts, ballots = tally(vote)
+        items = {item["id"]: item for item in vote.items}
+        results = [
+            VoteResultData(items[r["id"]]["text"], items[r["id"]]["table"], r["count"], r["rank"])
+            for r in ranked(vote.items, counts)
+        ]
+        out.append(
+            VoteData(vote.number, vote.title, vote.scope, vote.table_number, vote.dots, ballots, results)
+        )
+    return out
+
+
+@dataclass
 class MeetingData:
     """A whole meeting as plain, validated data: what a session file holds."""
 
@@ -112,6 +155,8 @@ class MeetingData:
     rounds: list[RoundData] = field(default_factory=list)
     groups: list[GroupData] = field(default_factory=list)  # [[groups]] of entries across tables
     style: StyleData | None = None  # the optional [style] section: the meeting's own house style
+    # the closed votes' results (priorities): counts only, never a ballot; not in the session file
+    votes: list[VoteData] = field(default_factory=list)
 
 
 def rounds_data(meeting: Meeting) -> list[RoundData]:
@@ -148,6 +193,7 @@ def meeting_to_data(meeting: Meeting) -> MeetingData:
         horizons=meeting.template_dict()["horizons"],
         style=effective_style(meeting),
         rounds=rounds_data(meeting),
+        votes=votes_data(meeting),
     )
     places: dict[str, tuple[int, int]] = {}
     for table in meeting.tables:

@@ -11,6 +11,7 @@ const plain = (state) => ({
   meeting: state.meeting,
   seq: state.seq,
   tables: [...state.tables.values()].map((t) => ({ info: t.info, report: t.report, ready: t.ready, entries: [...t.entries.values()] })),
+  votes: [...state.votes.values()],
 });
 
 const cases = JSON.parse(readFileSync(0, "utf8"));

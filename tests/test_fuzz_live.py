@@ -121,6 +121,16 @@ VALID = {
         "entries": ENTRY_IDS[:2],
     },
     "groups:suggest": lambda: {"limit": 5},
+    "chair:vote": lambda: {
+        "op": str(uuid.uuid4()),
+        "action": "open",
+        "scope": "plenary",
+        "entries": ENTRY_IDS[:2],
+        "dots": 3,
+        "max_per_entry": 2,
+        "allow_own": False,
+    },
+    "vote:cast": lambda: {"op": str(uuid.uuid4()), "vote": 1, "dots": {ENTRY_IDS[0]: 1}},
     "topics:get": lambda: {"limit": 5},
     "feedback:update": lambda: {
         "op": str(uuid.uuid4()),

@@ -93,6 +93,10 @@ def valid_payload(event: str, client_entry_id: str | None = None) -> dict:
         return {"op": uid(), "id": uid(), "name": "Samen", "entries": [client_entry_id]}
     if event == "groups:suggest":
         return {"limit": 5}
+    if event == "chair:vote":
+        return {"op": uid(), "action": "open", "scope": "table", "table": 1, "dots": 3}
+    if event == "vote:cast":
+        return {"op": uid(), "vote": 1, "dots": {client_entry_id: 1}}
     if event == "topics:get":
         return {}
     if event == "feedback:update":
@@ -188,6 +192,10 @@ def test_event_role_matrix(app, connect, event, role):
     if event == "entry:restore":
         assert send(owner, "entry:delete", {"op": uid(), "id": entry_id})["ok"]
     client = owner if role == "rapporteur" or own else connect(role, "1")
+    if event == "vote:cast":  # a vote over table 1's entries, cast from a device with a key
+        assert send(connect("chair"), "chair:vote", valid_payload("chair:vote"))["ok"]
+        if role in ("rapporteur", "participant"):
+            client = connect(role, "1", author="device-key-" + "v" * 20)
     ack = send(client, event, valid_payload(event, entry_id))
     if role in EVENT_ROLES[event] and event == "chair:round":  # the demo is one round (test_rounds.py)
         assert ack["error"] == "invalid" and "één ronde" in ack["message"], ack

@@ -303,7 +303,8 @@ def random_meeting(connect, rng: random.Random, steps: int) -> None:
     """Rapporteurs, participants and the chair make every kind of change, in random order."""
     chair = connect("chair")
     rapporteurs = {n: connect("rapporteur", n) for n in (1, 2, 3, 4, 5, 6)}
-    participants = {n: connect("participant", n) for n in (1, 4)}
+    participants = {n: connect("participant", n, author=f"device-key-{n:020d}") for n in (1, 4)}
+    votes: dict[int, list[str]] = {}  # the open votes' numbers and entries
     known: dict[int, list[str]] = {}
     reports: dict[int, Doc] = {}
     for n, client in rapporteurs.items():
@@ -375,10 +376,33 @@ def random_meeting(connect, rng: random.Random, steps: int) -> None:
                 "chair:timer",
                 {"op": uid(), "action": rng.choice(["start", "pause", "resume", "reset"]), "minutes": 5},
             )
+        elif kind < 0.97:
+            vote_step(rng, chair, participants, known, votes)
         else:
             send(
                 chair, "chair:phase", {"op": uid(), "phase": rng.choice(["preparation", "round", "feedback"])}
             )
+
+
+def vote_step(
+    rng: random.Random, chair, participants: dict, known: dict, votes: dict[int, list[str]]
+) -> None:
+    """The chair opens a plenary vote over a few entries or closes one; a participant casts."""
+    pool = [i for ids in known.values() for i in ids]
+    if not votes or rng.random() < 0.2:
+        payload = {"action": "open", "scope": "plenary", "entries": rng.sample(pool, min(3, len(pool)))}
+        ack = send(chair, "chair:vote", {"op": uid(), **payload, "dots": 3, "max_per_entry": 2})
+        if ack["ok"]:
+            votes[ack["vote"]["number"]] = [i["id"] for i in ack["vote"]["items"]]
+    elif rng.random() < 0.25:
+        number = min(votes)
+        del votes[number]
+        send(chair, "chair:vote", {"op": uid(), "action": "close", "vote": number})
+    else:
+        number = rng.choice(list(votes))
+        dots = {i: 1 for i in rng.sample(votes[number], rng.randint(0, len(votes[number])))}
+        client = participants[rng.choice(list(participants))]
+        send(client, "vote:cast", {"op": uid(), "vote": number, "dots": dots})
 
 
 @pytest.mark.parametrize("role", ["screen", "chair"])
@@ -390,7 +414,8 @@ def test_screen_snapshot_plus_events_equals_fresh_snapshot(connect, role):
     random_meeting(connect, random.Random(20230127), steps=300)
     events = received_events(page)
     kinds = {name for name, _ in events}
-    assert kinds >= {"entry", "entry:deleted", "report", "table", "ready", "meeting"}, kinds
+    assert kinds >= {"entry", "entry:deleted", "report", "table", "ready", "meeting", "vote"}, kinds
+    assert ("vote:tally" in kinds) is (role == "chair")
     mine, fresh = reduced((first, events), (snapshot_of(connect(role)), []))
     for table, other in zip(mine["tables"], fresh["tables"], strict=True):
         assert table == other, table["info"]["number"]

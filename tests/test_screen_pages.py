@@ -82,7 +82,7 @@ def test_page_basics_lang_title_one_h1(client, meeting_links, role):
     assert ("Voorzitter" if role == "chair" else "Scherm") in title
     assert page.count("h1") == 1
     # the five views, each with a real heading
-    for mode in ("overview", "combined", "topics", "coverage", "feedback", "groups"):
+    for mode in ("overview", "combined", "topics", "coverage", "feedback", "groups", "priorities"):
         assert f'id="view-{mode}"' in html
         assert f'id="view-{mode}-title"' in html
     assert "Herhaaldelijk genoemd" in html
@@ -121,7 +121,7 @@ def test_chair_link_renders_the_controls(client, meeting_links):
     assert 'id="chair-panel"' in html
     buttons = page.having("data-mode")
     assert sorted(a["data-mode"] for t, a in buttons if t == "button") == sorted(
-        ["overview", "combined", "topics", "coverage", "feedback", "groups"]
+        ["overview", "combined", "topics", "coverage", "feedback", "groups", "priorities"]
     )
     assert sorted(a["data-phase"] for t, a in page.having("data-phase") if t == "button") == sorted(
         ["preparation", "round", "feedback", "closed"]

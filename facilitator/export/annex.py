@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ..meeting_data import DEFAULT_ANNEX_TITLE, EntryData, GroupData, MeetingData, TableData, TemplateItem
+from ..meeting_data import DEFAULT_ANNEX_TITLE, MeetingData, TableData, TemplateItem
 from .figure import Figure, layout
 from .language import supported, translations, translator
 
@@ -62,6 +62,14 @@ class Words:
     and_word: str = "en"  # the last two of a list: "1, 3 en 5"
     round_title: str = "Ronde %(number)s"  # a round's heading in a meeting of several
     no_entries: str = "Geen inbreng in deze ronde."
+    priorities: str = "Prioriteiten"  # the closed votes' section
+    vote_title: str = "Stemming %(number)s"
+    plenary: str = "plenair"
+    rank: str = "Positie"
+    entry: str = "Inbreng"
+    dots: str = "Stippen"
+    vote_summary: str = "%(ballots)s stemmen uitgebracht, elk met %(dots)s stippen."
+    tie: str = "gedeeld"
 
 
 def annex_words(lang: str = "nl") -> Words:
@@ -97,6 +105,15 @@ def annex_words(lang: str = "nl") -> Words:
         and_word=_("en"),
         round_title=_("Ronde %(number)s"),
         no_entries=_("Geen inbreng in deze ronde."),
+        priorities=_("Prioriteiten"),
+        vote_title=_("Stemming %(number)s"),
+        plenary=_("plenair"),
+        rank=_("Positie"),
+        entry=_("Inbreng"),
+        dots=_("Stippen"),
+        vote_summary=_("%(ballots)s stemmen uitgebracht, elk met %(dots)s stippen."),
+        # a rank several entries share: "1 (gedeeld)"
+        tie=_("gedeeld"),
     )
 
 
@@ -127,6 +144,29 @@ class AnnexGroup:
     name: str
     tables: str  # "tafel 1, 3 en 5"
     entries: list[tuple[int, str]]  # (table number, text), visible entries only
+
+
+@dataclass
+class AnnexVoteRow:
+    """One ranked entry of a vote: its rank as printed ("1", "1 (gedeeld)"), text, table, dots."""
+
+    rank: str
+    text: str
+    table: int
+    count: int
+
+    def line(self, words: Words) -> str:
+        """The row as one line (DOCX, ODT), after its rank: "text — Tafel 3 — 4 stippen"."""
+        return f"{self.text} — {words.table} {self.table} — {self.count} {words.dots.lower()}"
+
+
+@dataclass
+class AnnexVote:
+    """A closed vote as printed under "Prioriteiten": heading, summary line, ranked entries."""
+
+    title: str  # "Stemming 1 (plenair): Wat eerst?"
+    summary: str
+    rows: list[AnnexVoteRow]
 
 
 @dataclass
@@ -204,6 +244,7 @@ class Annex:
     description: str = ""
     style: AnnexStyle | None = None
     groups: list[AnnexGroup] = dataclasses.field(default_factory=list)
+    priorities: list[AnnexVote] = dataclasses.field(default_factory=list)  # the closed votes
 
 
 def format_date(value: date, lang: str = "nl", long: bool = True) -> str:
@@ -274,6 +315,8 @@ def build_annex(
     ``words`` default to ``annex_words(lang)``. ``on_table(done, total)`` is called after each
     table's figure, for progress and so a cooperative server can let other requests run in between.
     """
+    from .annex_parts import annex_groups, annex_votes, table_rounds  # (they build on this module)
+
     lang = supported(lang or data.language)
     words = words or annex_words(lang)
     options = options or AnnexOptions()
@@ -354,49 +397,8 @@ def build_annex(
         description=data.agenda_item or "",
         style=style,
         groups=annex_groups(data.groups, raw_tables, words, lang),
+        priorities=annex_votes(data, words),
     )
-
-
-def annex_groups(
-    groups: list[GroupData], tables: list[TableData], words: Words, lang: str
-) -> list[AnnexGroup]:
-    """The meeting's groups as printed: hidden entries left out, a group left with none too."""
-    by_table = {t.number: t.entries for t in tables}
-    and_word = f" {words.and_word} "
-    out = []
-    for group in groups:
-        entries = [
-            (number, clean(by_table[number][n - 1].text))
-            for number, n in group.entries
-            if not by_table[number][n - 1].hidden and not by_table[number][n - 1].waiting
-        ]
-        if not entries:
-            continue
-        numbers = [str(n) for n in sorted({number for number, _ in entries})]
-        listed = numbers[0] if len(numbers) == 1 else ", ".join(numbers[:-1]) + and_word + numbers[-1]
-        label = words.group_table if len(numbers) == 1 else words.group_tables
-        out.append(AnnexGroup(name=clean(group.name), tables=label % {"list": listed}, entries=entries))
-    return out
-
-
-def table_rounds(
-    data: MeetingData, number: int, visible: list[EntryData], words: Words, lang: str
-) -> list[AnnexRound]:
-    """A table's rounds as printed (none without [[rounds]]): each round's figure of its entries,
-    or the list of a round of free entries; a round the table put nothing in keeps its question."""
-    out = []
-    for n, spec in enumerate(data.rounds, start=1):
-        mine = [e for e in visible if e.round == n]
-        title = words.round_title % {"number": n}
-        fig = None
-        if mine and spec.template != "none":
-            caption = f"{words.figure} {number}, {title[:1].lower()}{title[1:]}"
-            fig = layout(
-                caption, data.bollen, data.horizons, [(e.text, e.bollen, e.horizons) for e in mine], lang=lang
-            )
-        entries = [e.text for e in mine] if spec.template == "none" else []
-        out.append(AnnexRound(number=n, title=title, question=spec.question, figure=fig, entries=entries))
-    return out
 
 
 # ---------------------------------------------------------------------------------------------

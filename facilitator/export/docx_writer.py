@@ -59,7 +59,21 @@ def write_docx(annex: Annex, out: Path | str, progress: Callable[[int, int], Non
             tables.paragraph_format.keep_with_next = True
             for number, text in group.entries:
                 doc.add_paragraph(f"{number}: {text}", style="List Bullet")
+    _priorities(doc, annex)
     doc.save(str(out))
+
+
+def _priorities(doc, annex: Annex) -> None:
+    """The closed votes: per vote its heading, summary and ranked entries, one line each."""
+    words = annex.words
+    if annex.priorities:
+        heading = doc.add_paragraph(words.priorities, style="Heading 1")
+        heading.paragraph_format.page_break_before = True
+    for vote in annex.priorities:
+        doc.add_paragraph(vote.title, style="Heading 2").paragraph_format.keep_with_next = True
+        doc.add_paragraph(vote.summary)
+        for row in vote.rows:
+            _labelled(doc, row.rank, row.line(words))
 
 
 # Word 2010's copy of styles.xml, which python-docx's template carries and never updates: a

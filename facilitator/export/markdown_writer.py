@@ -44,6 +44,17 @@ def to_markdown(annex: Annex) -> str:
             out.append(f"### {escape_markdown(group.name)}")
             out.append(f"*{escape_markdown(group.tables)}*")
             out.append("\n".join(f"- {number}: {escape_markdown(text)}" for number, text in group.entries))
+    if annex.priorities:
+        out.append(f"## {escape_markdown(words.priorities)}")
+    for vote in annex.priorities:
+        out.append(f"### {escape_markdown(vote.title)}")
+        out.append(escape_markdown(vote.summary))
+        head = (words.rank, words.entry, words.table, words.dots)
+        lines = ["| " + " | ".join(escape_markdown(h) for h in head) + " |", "| --- | --- | --- | ---: |"]
+        for row in vote.rows:
+            cells = (row.rank, row.text, str(row.table), str(row.count))
+            lines.append("| " + " | ".join(escape_markdown(c) for c in cells) + " |")
+        out.append("\n".join(lines))
     return "\n\n".join(part for part in out if part) + "\n"
 
 

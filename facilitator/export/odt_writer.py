@@ -61,6 +61,13 @@ def write_odt(annex: Annex, out: Path | str, progress: Callable[[int, int], None
             for number, text in group.entries:
                 entries.append(ListItem(Paragraph(_text(f"{number}: {text}"), style="List_20_Contents")))
             body.append(entries)
+    if annex.priorities:
+        body.append(_heading(2, annex.words.priorities, style="Table_20_Heading"))
+    for vote in annex.priorities:
+        body.append(_heading(3, vote.title, style="Heading_20_3"))
+        body.append(Paragraph(vote.summary, style="Meta"))
+        for row in vote.rows:
+            _labelled(body, row.rank, row.line(annex.words), "Meta")
     saved = io.BytesIO()
     doc.save(saved)
     # strict ODF 1.3: the template's ODF 1.4 declaration, LibreOffice extensions and folders go

@@ -74,6 +74,8 @@ def publish(meeting_id: int, outcome: Outcome) -> dict[str, Any]:
             send(name, data, meeting_room(meeting_id))
         elif emit.audience == "minutes":
             send(name, data, minutes_room(meeting_id))
+        elif emit.audience == "chair":
+            send(name, data, chair_room(meeting_id))
         elif emit.screened is not None and (screens := emit.screened(data)) is not data:
             # the screens' copy differs (the chair hid the entry): the table and chairs get it whole
             send(name, data, [table_room(meeting_id, data["table"]), chair_room(meeting_id)])

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from ..rules import LIMITS, PARTICIPANT_ROLES
+from ..votes import MAX_DOTS, MAX_ITEMS
 from .actions import CLIENT_EVENTS
 from .actions.table import ATTENDANCE_ROLES
 from .errors import ERROR_CODES, REFUSALS, RETRYABLE
@@ -32,6 +33,8 @@ def as_data() -> dict[str, Any]:
         # table:update's fields; who must sit at the table to hold a role (rules.misplaced_roles)
         "ATTENDANCE_FIELDS": ["participants", *ATTENDANCE_ROLES],
         "SEATED_ROLES": list(PARTICIPANT_ROLES),
+        # a vote's bounds (priorities): dots per device, entries on its shortlist
+        "VOTE_LIMITS": {"dots": MAX_DOTS, "items": MAX_ITEMS},
     }
 
 

@@ -24,7 +24,7 @@ from .shapes import SERVER_EVENTS, Shape  # noqa: F401 - the server events, decl
 
 NAMESPACE = "/live"
 
-SCREEN_MODES = ("overview", "combined", "topics", "coverage", "feedback", "groups")
+SCREEN_MODES = ("overview", "combined", "topics", "coverage", "feedback", "groups", "priorities")
 TIMER_ACTIONS = ("start", "pause", "resume", "extend", "reset")
 
 

@@ -112,10 +112,11 @@ class Action:
 @dataclass(frozen=True)
 class Emit:
     """Who receives a server event: the table's room with the screens and chairs (``table``),
-    every client of the meeting (``meeting``) or the minute-takers (``minutes``); ``screened``
+    every client of the meeting (``meeting``), the minute-takers (``minutes``) or the chairs
+    (``chair``: a vote's results while it is open; replayed to chairs only); ``screened``
     gives the screens' copy when it differs (None: the same)."""
 
-    audience: Literal["table", "meeting", "minutes"]
+    audience: Literal["table", "meeting", "minutes", "chair"]
     screened: Screened | None = None
 
 
@@ -133,7 +134,7 @@ def register(*actions: Action) -> None:
 
 
 def emits(
-    name: str, audience: Literal["table", "meeting", "minutes"], screened: Screened | None = None
+    name: str, audience: Literal["table", "meeting", "minutes", "chair"], screened: Screened | None = None
 ) -> None:
     """Declare a server event a change emits and who receives it."""
     EMITS[name] = Emit(audience, screened)

@@ -71,6 +71,24 @@ SNAPSHOT_TABLE = Shape(
     nested={"entries": ENTRY},
 )
 PERSON = _shape("id", "role", "name")
+# a vote (priorities): results and ballots are null until it is closed, except for the chairs
+RESULT = _shape("id", "count", "rank")
+VOTE = _shape(
+    "number",
+    "title",
+    "scope",
+    "table",
+    "items",
+    "dots",
+    "max_per_entry",
+    "allow_own",
+    "opened_at",
+    "closed_at",
+    "results",
+    "ballots",
+    items=_shape("id", "table", "text"),
+    results=RESULT,
+)
 
 # Server → client events and the shape of each payload.
 SERVER_EVENTS: dict[str, Shape] = {
@@ -81,11 +99,14 @@ SERVER_EVENTS: dict[str, Shape] = {
         "tables",
         "seq",
         "server_time",
-        # table roles: the tag of this device's key, to know its own entries; in a meeting with a
-        # round every table sees (visibility "all"), the other tables' entries of such rounds
-        optional=("author", "others"),
+        "votes",
+        # table roles: the tag of this device's key, to know its own entries, and its ballots by
+        # vote; in a meeting with a round every table sees (visibility "all"), the other tables'
+        # entries of such rounds
+        optional=("author", "ballots", "others"),
         meeting=SNAPSHOT_MEETING,
         tables=SNAPSHOT_TABLE,
+        votes=VOTE,
         others=_shape("table", "entries", entries=ENTRY),
     ),
     "entry": _shape("table", "entry", "seq", entry=ENTRY),
@@ -97,6 +118,8 @@ SERVER_EVENTS: dict[str, Shape] = {
     "group": _shape("group", "seq", group=GROUP),
     "presence": _shape("table", "people", people=PERSON),
     "meeting": _shape("meeting", "seq", meeting=MEETING_STATE),
+    "vote": _shape("vote", "seq", vote=VOTE),
+    "vote:tally": _shape("vote", "results", "ballots", "seq", results=RESULT),
     "refresh": _shape("reason"),
     "revoked": _shape("message"),
 }

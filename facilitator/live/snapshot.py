@@ -19,6 +19,7 @@ from ..entry_groups import groups_state
 from ..extensions import db
 from ..models import Entry, Meeting, MeetingRound, Operation, Presence, RoundTable, utcnow
 from ..rules import LIMITS, author_tag
+from ..votes import Ballot, Vote, meeting_votes, ranked, tally, voter_key
 from .registry import ACTIONS, EMITS
 from .report import FEEDBACK, ensure_report_state
 
@@ -182,9 +183,65 @@ def snapshot(
         data["others"] = other  # a round every table sees: the other tables' entries
     if table_number is None:  # the screen, the chair, the minute-taker: the groups across tables
         data["meeting"] = {**cast(dict[str, Any], data["meeting"]), "groups": groups_state(meeting.id)}
+    votes = meeting_votes(meeting.id)
+    data["votes"] = [vote_state(v, with_results=role == "chair") for v in votes]
     if table_number is not None and author is not None:
         data["author"] = author_tag(author)
+        data["ballots"] = own_ballots(votes, author)
     return data
+
+
+# --- votes (priorities): what every client follows, and the results ---------------------------
+
+
+def vote_state(vote: Vote, with_results: bool = False) -> dict[str, Any]:
+    """A vote as the `vote` event and the snapshot carry it: its shortlist and rules; its
+    results (ranked, with the number of ballots) once it is closed, or for the chair (``with_results``)."""
+    state: dict[str, Any] = {
+        "number": vote.number,
+        "title": vote.title,
+        "scope": vote.scope,
+        "table": vote.table_number,
+        "items": [dict(item) for item in vote.items],
+        "dots": vote.dots,
+        "max_per_entry": vote.max_per_entry,
+        "allow_own": vote.allow_own,
+        "opened_at": _iso(vote.opened_at),
+        "closed_at": _iso(vote.closed_at),
+        "results": None,
+        "ballots": None,
+    }
+    if with_results or vote.closed_at is not None:
+        state.update(vote_results(vote))
+    return state
+
+
+def vote_results(vote: Vote) -> dict[str, Any]:
+    """The vote's results now: the shortlist ranked with its dots (ties share a rank), and ballots."""
+    counts, ballots = tally(vote)
+    return {"results": ranked(vote.items, counts), "ballots": ballots}
+
+
+def tally_event(vote: Vote, seq: int) -> tuple[str, dict[str, Any]]:
+    """`vote:tally`: the results while the vote is open, for the chairs only."""
+    return ("vote:tally", {"vote": vote.number, **vote_results(vote), "seq": seq})
+
+
+def vote_event(state: dict[str, Any], seq: int) -> tuple[str, dict[str, Any]]:
+    """`vote`: a vote opened or closed (its results once closed), for every client of the meeting."""
+    return ("vote", {"vote": state, "seq": seq})
+
+
+def own_ballots(votes: list[Vote], author: str) -> dict[str, dict[str, int]]:
+    """This device's ballot in each vote it voted in (by vote number): a reload shows its dots."""
+    out: dict[str, dict[str, int]] = {}
+    for vote in votes:
+        ballot = db.session.execute(
+            select(Ballot.dots).where(Ballot.vote_id == vote.id, Ballot.voter == voter_key(vote.id, author))
+        ).scalar_one_or_none()
+        if ballot is not None:
+            out[str(vote.number)] = dict(ballot)
+    return out
 
 
 # --- the events of a change, as broadcast and as replayed ---------------------------------
@@ -258,6 +315,8 @@ def events_since(
         if action.replay_roles is not None and role not in action.replay_roles:
             continue
         for name, data in action.replay(row):
+            if EMITS[name].audience == "chair" and role != "chair":
+                continue  # an event for the chairs only (a vote's results while it is open)
             screened = EMITS[name].screened
             if hidden_now is not None and screened is not None:
                 data = screened(data, hidden_now)

@@ -33,6 +33,7 @@ from ..models import (
     ReportVersion,
     utcnow,
 )
+from ..votes import Ballot, Vote
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +135,10 @@ def anonymise(meeting: Meeting) -> None:
         ).scalars():
             version.actor = _role_only(version.actor)
     db.session.execute(delete(Presence).where(Presence.meeting_id == meeting.id))
+    # a ballot's voter (a keyed hash of a device key) goes too; the counts stay
+    ballots = select(Ballot).join(Vote, Ballot.vote_id == Vote.id).where(Vote.meeting_id == meeting.id)
+    for ballot in db.session.execute(ballots).scalars():
+        ballot.voter = f"erased-{ballot.id}"
     for row in db.session.execute(select(Operation).where(Operation.meeting_id == meeting.id)).scalars():
         row.actor = _role_only(row.actor)
         row.payload = _scrub(row.payload or {})

@@ -9,6 +9,7 @@
 
 import { attachGroups } from "./chair-groups.js";
 import { attachRounds } from "./chair-rounds.js";
+import { attachVotes } from "./chair-votes.js";
 import { feedbackPosition } from "./screen-feedback.js";
 import { moveInOrder, stepTable } from "./screen-state.js";
 import { format, h, isTypingTarget, uuid } from "./util.js";
@@ -16,7 +17,7 @@ import { format, h, isTypingTarget, uuid } from "./util.js";
 const ACK_MS = 10000;
 const MESSAGE_MS = 8000;
 const PANEL_KEY = "facilitator:chair-panel";
-const MODE_KEYS = { 1: "overview", 2: "combined", 3: "topics", 4: "coverage", 5: "feedback", 6: "groups" };
+const MODE_KEYS = { 1: "overview", 2: "combined", 3: "topics", 4: "coverage", 5: "feedback", 6: "groups", 7: "priorities" };
 
 export function attachChair(app) {
   return new ChairControls(app);
@@ -56,6 +57,7 @@ class ChairControls {
     app.timerHooks.push(() => this.renderTimer());
     attachRounds(this);
     attachGroups(this);
+    attachVotes(this);
     this.render();
   }
 

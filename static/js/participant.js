@@ -12,6 +12,7 @@ import { registerServiceWorker } from "./offline-page.js";
 import { displayName } from "./outbox.js";
 import { renderDiagram } from "./table-diagram.js";
 import { setupUndoBar, stripView } from "./undo-bar.js";
+import { attachVoteCard } from "./vote-card.js";
 import { format, readJSON, uuid } from "./util.js";
 
 const data = readJSON("page-data");
@@ -33,6 +34,7 @@ const live = new LiveClient({
   },
 });
 
+const votes = attachVoteCard(live);
 const list = new EntryList(document.getElementById("entry-list"), {
   template,
   strings,
@@ -78,6 +80,7 @@ setupNameForm(document.getElementById("name-form"), {
 });
 
 function render() {
+  votes.render();
   const view = live.view();
   // which entries are this device's is known once the server's snapshot came
   const [changed, signature] = changedSince(drawn, [live.author, view.entries]);

@@ -14,6 +14,7 @@ import { ReportEditor } from "./report-editor.js";
 import { renderDiagram } from "./table-diagram.js";
 import { setupUndoBar, stripView } from "./undo-bar.js";
 import { format, fromBase64, readJSON, uuid } from "./util.js";
+import { attachVoteCard } from "./vote-card.js";
 
 const data = readJSON("page-data");
 const strings = readJSON("capture-strings");
@@ -65,6 +66,8 @@ const live = new LiveClient({
     ...tableHandlers(() => live, strings, { setReadOnly, render }),
   },
 });
+
+const votes = attachVoteCard(live);
 
 // ------------------------------------------------------------------ entries
 
@@ -202,6 +205,7 @@ setupNameForm(document.getElementById("name-form"), {
 // ------------------------------------------------------------------ drawing
 
 function render() {
+  votes.render();
   const view = live.view();
   renderReady(view.ready);
   const [changed, signature] = changedSince(drawn, [view.entries, view.info]);

@@ -2,12 +2,13 @@
 // table) and the screen and chair (every table), so an event means the same on both.
 // A snapshot plus its events equals a fresh snapshot (tests/test_screen_live.py).
 //
-// The state: {meeting, seq, meetingSeq, tables: Map<number, {info, report, ready, entries}>},
-// where entries is a Map by id in list order and ready is since when the table says its report
-// is ready for the report-back (null: not ready).
+// The state: {meeting, seq, meetingSeq, tables: Map<number, {info, report, ready, entries}>,
+// votes: Map<number, vote>}, where entries is a Map by id in list order, ready is since when the
+// table says its report is ready for the report-back (null: not ready), and a vote's results
+// are null until it is closed (the chair's: the count so far, from `vote:tally`).
 
-/** The server events about one table that applyEvent knows: every page listens to them. */
-export const TABLE_EVENTS = ["entry", "entry:deleted", "report", "table", "ready"];
+/** The server events that applyEvent knows besides `meeting`: every page listens to them. */
+export const TABLE_EVENTS = ["entry", "entry:deleted", "report", "table", "ready", "vote", "vote:tally"];
 // events of the whole meeting the screen and the chair follow (the groups of entries across tables)
 export const MEETING_EVENTS = ["group"];
 
@@ -35,6 +36,7 @@ export function stateFromSnapshot(snapshot) {
     seq,
     meetingSeq: seq,
     tables: new Map((snapshot.tables || []).map((t) => [t.number, tableFromSnapshot(t)])),
+    votes: new Map((snapshot.votes || []).map((v) => [v.number, v])),
   };
 }
 
@@ -48,6 +50,7 @@ export function applyEvent(state, name, data) {
   if (name === "meeting") return applyMeeting(state, data.meeting, data.seq) ? "meeting" : null;
   if (typeof data.seq === "number") state.seq = Math.max(state.seq, data.seq);
   if (name === "group") return applyGroup(state, data.group) ? "meeting" : null;
+  if (name === "vote" || name === "vote:tally") return applyVote(state, name, data) ? "votes" : null;
   const table = data.table != null ? state.tables.get(data.table) : null;
   if (!table) return null;
   if (name === "entry") table.entries.set(data.entry.id, data.entry);
@@ -79,7 +82,24 @@ export function ackEvent(event, payload, ack) {
   if (event === "entry:delete") return ["entry:deleted", { id: payload.id, seq }];
   if (ack.info) return ["table", { info: ack.info, seq }];
   if (event === "table:ready") return ["ready", { ready: ack.since != null, since: ack.since, seq }];
+  if (event === "chair:vote" && ack.vote) return ["vote", { vote: ack.vote, seq }];
   return null;
+}
+
+/** A vote opened or closed (`vote`: the whole vote), or an open vote's count (`vote:tally`, chairs). */
+function applyVote(state, name, data) {
+  if (!state.votes) state.votes = new Map();
+  if (name === "vote") {
+    const known = state.votes.get(data.vote.number);
+    // an ack's copy (results null) never hides the count a chair already has of an open vote
+    const keep = known && data.vote.results == null && !data.vote.closed_at;
+    state.votes.set(data.vote.number, keep ? { ...data.vote, results: known.results, ballots: known.ballots } : data.vote);
+    return true;
+  }
+  const vote = state.votes.get(data.vote);
+  if (!vote) return false;
+  state.votes.set(data.vote, { ...vote, results: data.results, ballots: data.ballots });
+  return true;
 }
 
 /**

@@ -8,6 +8,7 @@ import { renderGroups } from "./screen-groups.js";
 import { entryLabel, fitDiagram, horizonLegend, renderCombinedDiagram } from "./screen-diagram.js";
 import { $, entryItem, listText, tableBadge, timeOfDay } from "./screen-parts.js";
 import { wordCount } from "./screen-state.js";
+import { renderPriorities } from "./screen-votes.js";
 import { format, h } from "./util.js";
 
 const TYPING_MS = 20000; // a report changed this recently "wordt nu getypt"
@@ -318,4 +319,5 @@ export const RENDERERS = {
   coverage: renderCoverage,
   feedback: renderFeedback,
   groups: renderGroups,
+  priorities: renderPriorities,
 };

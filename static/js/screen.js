@@ -6,6 +6,7 @@
 
 import { MeetingStatus } from "./meeting-status.js";
 import { MEETING_EVENTS, TABLE_EVENTS } from "./reducer.js";
+import { renderVoteBanner } from "./screen-votes.js";
 import { ScreenState, shownRound } from "./screen-state.js";
 import { RENDERERS } from "./screen-views.js";
 import { pageIndicator, showPage } from "./screen-pages.js";
@@ -42,7 +43,7 @@ export class ScreenApp {
     this.pageKey = null;
     this.followed = null; // the page of the chair's screen (meeting.view.page) last followed
     this.onPage = null; // the chair's page: called with the page after the chair paged
-    this.hooks = [];
+    this.hooks = [renderVoteBanner]; // run after every render (the chair adds its own)
     this.timerHooks = [];
     this.connectionEl = document.getElementById("connection");
     this.messageEl = document.getElementById("screen-message");

@@ -20,6 +20,8 @@ export class TableState {
     // only this table: keyed by the page's table number, which every event names
     const table = (snapshot.tables && snapshot.tables[0]) || {};
     this.tables = new Map([[this.number, tableFromSnapshot(table)]]);
+    this.votes = state.votes; // the meeting's dot votes (vote-card.js)
+    this.ballots = { ...(snapshot.ballots || {}) }; // this device's ballot per vote, as the server keeps it
   }
 
   get table() {
@@ -58,6 +60,8 @@ export class TableState {
       meeting: this.meeting,
       seq: this.seq,
       tables: [{ ...this.info, report: this.report, ready: this.ready, entries: [...this.entries.values()] }],
+      votes: [...this.votes.values()],
+      ballots: this.ballots,
     };
   }
 

@@ -209,7 +209,7 @@ def test_an_empty_table_page_has_no_axe_violations(e2e_server, audited, lang):
         assert violations(page, f"{role}, empty") == []
 
 
-MODES = {"overview": "1", "combined": "2", "topics": "3", "coverage": "4", "feedback": "5"}
+MODES = {"overview": "1", "combined": "2", "topics": "3", "coverage": "4", "feedback": "5", "groups": "6", "priorities": "7"}
 
 
 def test_screen_and_chair_have_no_axe_violations_in_any_view(meeting, audited):
@@ -236,6 +236,56 @@ def test_screen_and_chair_have_no_axe_violations_in_any_view(meeting, audited):
     chair.keyboard.press("End")
     expect(screen.locator("#feedback-table")).to_have_attribute("data-table", "6")
     found += violations(screen, "screen report-back, table 6")
+    assert not found, "\n".join(found)
+
+
+def test_a_dot_vote_has_no_axe_violations_on_any_page_at_any_size(meeting, audited, lang):
+    """A plenary vote open (phone, laptop, the chair's panel and the screen at 1920×1080), with
+    dots put, then closed (the ranking on the screen and the tables' pages)."""
+    server, links = meeting
+    chair_token = links["chair"]["token"]
+    full_hd = {"viewport": {"width": 1920, "height": 1080}}
+    chair = audited(links["chair"]["url"], full_hd)
+    screen = audited(links["screen"]["url"], full_hd)
+    participant = audited(url(links, "participant"), PHONE)
+    rapporteur = audited(url(links, "rapporteur"), LAPTOP)
+    for page in (participant, rapporteur):
+        wait_saved(page, lang)
+    ids = chair.evaluate(
+        "() => [1, 2, 3].map((n) => [...window.facilitatorScreen.state.tables.get(n).entries.keys()][0])"
+    )
+    opened = chair_call(
+        server.url,
+        chair_token,
+        "chair:vote",
+        {
+            "action": "open",
+            "scope": "plenary",
+            "entries": ids,
+            "dots": 3,
+            "max_per_entry": 2,
+            "title": "Wat eerst?",
+        },
+    )
+    assert opened["ok"], opened
+    expect(participant.locator("#vote-card")).to_be_visible()
+    participant.locator("#vote-card button[data-dot=add]").first.click()
+    wait_saved(participant, lang)
+    expect(rapporteur.locator("#vote-card")).to_be_visible()
+    expect(chair.locator("#vote-list .vote-item.is-open")).to_have_count(1)
+    expect(screen.locator("#vote-banner")).to_be_visible()
+    found = violations(participant, "participant, vote open (phone)")
+    found += violations(rapporteur, "rapporteur, vote open (laptop)")
+    found += violations(chair, "chair's panel, vote open (1920×1080)")
+    found += violations(screen, "screen, vote running (1920×1080)")
+    assert chair_call(server.url, chair_token, "chair:vote", {"action": "close", "vote": 1})["ok"]
+    assert chair_call(server.url, chair_token, "chair:view", {"mode": "priorities"})["ok"]
+    expect(screen.locator("#priorities-board .vote-row")).to_have_count(3)
+    expect(participant.locator("#vote-card .vote-closed")).to_be_visible()
+    found += violations(screen, "screen, ranking (1920×1080)")
+    found += violations(chair, "chair, ranking (1920×1080)")
+    found += violations(participant, "participant, vote closed (phone)")
+    found += violations(rapporteur, "rapporteur, vote closed (laptop)")
     assert not found, "\n".join(found)
 
 

@@ -8,7 +8,7 @@ send on the socket, by event name.
 from __future__ import annotations
 
 from ..registry import ACTIONS, EMITS, Action, client_events
-from . import chair, entries, feedback, groups, ready, report, rounds, session, table
+from . import chair, entries, feedback, groups, ready, report, rounds, session, table, votes
 
 CLIENT_EVENTS: dict[str, Action] = client_events()
 
@@ -25,4 +25,5 @@ __all__ = [
     "rounds",
     "session",
     "table",
+    "votes",
 ]
