@@ -209,7 +209,15 @@ def test_an_empty_table_page_has_no_axe_violations(e2e_server, audited, lang):
         assert violations(page, f"{role}, empty") == []
 
 
-MODES = {"overview": "1", "combined": "2", "topics": "3", "coverage": "4", "feedback": "5", "groups": "6", "priorities": "7"}
+MODES = {
+    "overview": "1",
+    "combined": "2",
+    "topics": "3",
+    "coverage": "4",
+    "feedback": "5",
+    "groups": "6",
+    "priorities": "7",
+}
 
 
 def test_screen_and_chair_have_no_axe_violations_in_any_view(meeting, audited):
