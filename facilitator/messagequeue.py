@@ -16,6 +16,13 @@ of every meeting. Here (docs/architecture.md, "Scaling out"):
   to one process (deploy/nginx.conf, `?meeting=`), no other process receives its changes.
 - **An emit to a client of this process never leaves it** (the snapshot, answers to one
   client): it is emitted here, not published.
+- **Nothing is published that nobody else would read.** A meeting is *quiet* for a process
+  when Redis answered its last publish there with no subscriber but itself (PUBLISH returns
+  the count); its emits then stay in the process. A process that starts following a meeting
+  announces it on the control channel and waits (at most SUBSCRIBE_WAIT) until every other
+  process has answered — each one first drops the meeting from its quiet ones — before the
+  snapshot is read: a change committed after that read is published to it. After a Redis
+  restart nothing is quiet until Redis has answered again.
 - **A process skips its own messages unread.** Each message is the sender's host id (32
   hex characters) followed by the JSON; a process subscribed to a meeting gets its own
   publishes back from Redis and drops them on the prefix, without decoding them. Plain JSON
@@ -73,9 +80,13 @@ class PipelinedRedisManager(socketio.RedisManager):
         super().__init__(url, channel=channel, **kwargs)
         self.prefix = self.host_id.encode()
         self.subscriber: Any = None  # the listening connection's PubSub, once connected
-        self.followed: dict[str, threading.Event] = {}  # meeting id -> subscription confirmed
+        self.followed: dict[str, threading.Event] = {}  # meeting id -> subscribed and announced
+        self.subscribed: dict[str, threading.Event] = {}  # meeting id -> Redis confirmed the subscription
         self.idle: set[str] = set()  # followed meetings without local clients at the last sweep
         self.lock = threading.Lock()  # subscribing, unsubscribing, reconnecting the listener
+        self.quiet: set[str] = set()  # meetings no other process follows: emits not published
+        self.announced: dict[str, int] = {}  # meeting -> follow announcements received (a generation)
+        self.answers: dict[str, list[Any]] = {}  # meeting -> [answers awaited, Event] while announcing
 
     # -- where a message goes ---------------------------------------------------------------
 
@@ -95,6 +106,8 @@ class PipelinedRedisManager(socketio.RedisManager):
         room = kwargs.pop("to", None) or room
         if isinstance(room, str) and self.is_local(room, namespace or "/"):
             kwargs["ignore_queue"] = True  # one of this process's clients: nobody else to tell
+        elif kwargs.get("callback") is None and meeting_of_rooms(room) in self.quiet:
+            kwargs["ignore_queue"] = True  # no other process follows the meeting
         return super().emit(event, data, namespace=namespace, room=room, **kwargs)
 
     def is_local(self, sid: str, namespace: str) -> bool:
@@ -112,7 +125,10 @@ class PipelinedRedisManager(socketio.RedisManager):
         return result
 
     def follow(self, meeting: str) -> None:
-        """Subscribe to a meeting's channel (once) and wait until Redis has confirmed it."""
+        """Subscribe to a meeting's channel and announce it (once); wait until both are done.
+
+        Bounded by SUBSCRIBE_WAIT each: with Redis away a client connects all the same (and
+        misses the other processes' changes until Redis is back, as with RedisManager)."""
         self.idle.discard(meeting)
         ready = self.followed.get(meeting)
         if ready is None:
@@ -120,13 +136,60 @@ class PipelinedRedisManager(socketio.RedisManager):
                 ready = self.followed.get(meeting)
                 if ready is None:
                     ready = self.followed[meeting] = threading.Event()
+                    self.subscribed[meeting] = threading.Event()
                     if self.subscriber is not None:
                         try:
                             self.subscriber.subscribe(self.channel_of(meeting))
                         except Exception as exc:  # the listener subscribes again when it reconnects
                             log.warning("Cannot subscribe to meeting %s yet: %s", meeting, exc)
+                    mine = True
+                else:
+                    mine = False
+            if mine:
+                try:
+                    self.announce(meeting)
+                finally:
+                    ready.set()
         if not ready.is_set():
-            ready.wait(SUBSCRIBE_WAIT)
+            ready.wait(2 * SUBSCRIBE_WAIT)
+
+    def announce(self, meeting: str, wait: bool = True) -> None:
+        """Tell every process this one follows the meeting; wait (bounded) until each has answered."""
+        began = time.monotonic()
+        if wait and not self.subscribed[meeting].wait(SUBSCRIBE_WAIT):
+            return
+        done = threading.Event()
+        waiting: list[Any] = [0, done]
+        self.answers[meeting] = waiting
+        try:
+            message = {"method": "follow", "meeting": meeting, "host_id": self.host_id}
+            listeners = self.redis_client().publish(self.channel, self.encode(message))
+            waiting[0] += listeners - 1  # every process on the control channel but this one
+            if waiting[0] <= 0 or not wait:
+                return
+            done.clear()  # (set early if answers came before the count)
+            done.wait(max(0.0, SUBSCRIBE_WAIT - (time.monotonic() - began)))
+        except Exception as exc:  # Redis away: its restart makes every meeting loud again
+            log.warning("Cannot announce meeting %s: %s", meeting, exc)
+        finally:
+            self.answers.pop(meeting, None)
+
+    def redis_client(self) -> Any:
+        if not self.connected:
+            self._redis_connect()
+        return self.redis
+
+    def on_control(self, data: dict[str, Any]) -> None:
+        """Another process follows a meeting (publish its emits there from now), or answered."""
+        meeting = str(data.get("meeting"))
+        if data.get("method") == "follow":
+            self.announced[meeting] = self.announced.get(meeting, 0) + 1
+            self.quiet.discard(meeting)
+            self._publish({"method": "following", "meeting": meeting, "to": data.get("host_id")})
+        elif data.get("to") == self.host_id and (waiting := self.answers.get(meeting)) is not None:
+            waiting[0] -= 1
+            if waiting[0] <= 0:
+                waiting[1].set()
 
     def present(self) -> set[str]:
         """The meetings with a client of this process in one of their rooms."""
@@ -148,6 +211,7 @@ class PipelinedRedisManager(socketio.RedisManager):
                     if meeting in self.present():
                         continue
                     del self.followed[meeting]
+                    self.subscribed.pop(meeting, None)
                     self.idle.discard(meeting)
                     dropped.append(meeting)
                     if self.subscriber is not None:
@@ -162,6 +226,9 @@ class PipelinedRedisManager(socketio.RedisManager):
             self.server.sleep(UNFOLLOW_AFTER)
             try:
                 self.sweep()
+                # again, in case an announcement was lost (Redis restarted while it was on its way)
+                for meeting in list(self.followed):
+                    self.announce(meeting, wait=False)
             except Exception:  # never lose the sweeper
                 log.exception("unsubscribing idle meetings failed")
 
@@ -185,11 +252,18 @@ class PipelinedRedisManager(socketio.RedisManager):
             subscriber = redis.pubsub()
             subscriber.subscribe(self.channel, *(self.channel_of(m) for m in self.followed))
             self.subscriber = subscriber
+            # what Redis lost with its connections: every meeting loud until it answers again
+            for confirmed in self.subscribed.values():
+                confirmed.clear()
+            self.quiet.clear()
+        # and the others may have marked our meetings quiet while we were away: announce them
+        for meeting in list(self.followed):
+            self.announce(meeting, wait=False)
 
     def _listen(self) -> Any:
         """Every message of the followed channels not sent by this process (reconnecting as RedisManager)."""
         retry_sleep = 1.0
-        prefix, length = self.prefix, HOST_ID_LENGTH
+        prefix, length, control = self.prefix, HOST_ID_LENGTH, self.channel.encode()
         while True:
             try:
                 self._subscribe_all()
@@ -200,13 +274,21 @@ class PipelinedRedisManager(socketio.RedisManager):
                         data = message["data"]
                         if data[:1] == b"{":
                             yield data  # plain JSON: a write-only manager's
-                        elif data[:length] != prefix:
+                        elif data[:length] == prefix:
+                            continue
+                        elif message["channel"] == control:  # rare: read it here
+                            decoded = self.json.loads(data[length:])
+                            if decoded.get("method") in ("follow", "following"):
+                                self.on_control(decoded)
+                            else:
+                                yield decoded
+                        else:
                             yield data[length:]
                     elif kind == "subscribe":
                         channel = message["channel"].decode()
                         meeting = channel.rpartition(":")[2] if channel != self.channel else ""
-                        if (ready := self.followed.get(meeting)) is not None:
-                            ready.set()
+                        if (confirmed := self.subscribed.get(meeting)) is not None:
+                            confirmed.set()
             except Exception as exc:
                 log.error("Cannot receive from Redis, retrying in %g s: %s", retry_sleep, exc)
                 self.subscriber = None
@@ -221,6 +303,20 @@ class PipelinedRedisManager(socketio.RedisManager):
         self.outbox.put(data)
         return None
 
+    def hush(self, encoded: list[tuple[str, bytes]], listeners: list[Any], announced: dict[str, int]) -> None:
+        """Mark quiet the meetings whose publish reached no other process, unless one announced
+        following it meanwhile (its announcement was read after the publish was sent)."""
+        for (channel, _), count in zip(encoded, listeners, strict=False):
+            if channel == self.channel or not isinstance(count, int):
+                continue
+            meeting = channel.rpartition(":")[2]
+            confirmed = self.subscribed.get(meeting)
+            own = 1 if confirmed is not None and confirmed.is_set() else 0
+            if count > own:
+                self.quiet.discard(meeting)
+            elif self.announced.get(meeting, 0) == announced.get(meeting, 0):
+                self.quiet.add(meeting)
+
     def _publisher(self) -> None:
         while True:
             messages = [self.outbox.get()]
@@ -234,6 +330,7 @@ class PipelinedRedisManager(socketio.RedisManager):
     def _send(self, messages: list[Any]) -> None:
         """Publish the messages in one pipeline; reconnect and try once more as RedisManager does."""
         encoded = [(self.route(data), self.encode(data)) for data in messages]
+        announced = dict(self.announced)
         for retries_left in (1, 0):
             try:
                 if not self.connected:
@@ -241,7 +338,7 @@ class PipelinedRedisManager(socketio.RedisManager):
                 pipe = self.redis.pipeline(transaction=False)
                 for channel, payload in encoded:
                     pipe.publish(channel, payload)
-                pipe.execute()
+                self.hush(encoded, pipe.execute(), announced)
                 return
             except Exception as exc:
                 self.connected = False

@@ -112,7 +112,11 @@ def test_each_message_goes_on_its_meetings_channel_or_the_control_channel():
 def listening(url: str) -> tuple[PipelinedRedisManager, list[dict]]:
     """A manager whose listener runs in a thread (this process is not monkey-patched), and what it yields."""
     queue, got = manager(url), []
-    threading.Thread(target=lambda: got.extend(json.loads(m) for m in queue._listen()), daemon=True).start()
+
+    def listen() -> None:  # as PubSubManager._thread reads them: bytes of JSON, or a dict
+        got.extend(m if isinstance(m, dict) else json.loads(m) for m in queue._listen())
+
+    threading.Thread(target=listen, daemon=True).start()
     deadline = time.monotonic() + 5
     while queue.subscriber is None and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -160,3 +164,22 @@ def test_plain_json_from_a_write_only_manager_is_read(redis_url):  # noqa: F811
     _, got = listening(redis_url)
     redis.Redis.from_url(redis_url).publish("flask-socketio", json.dumps(emit(None, 9)))
     assert numbers(got, 1) == [9]
+
+
+def test_a_meeting_goes_quiet_when_redis_counts_no_other_listener_unless_announced_meanwhile():
+    queue = manager("redis://127.0.0.1:1/0")
+    sent = [
+        ("flask-socketio:7", b""),
+        ("flask-socketio:8", b""),
+        ("flask-socketio:9", b""),
+        ("flask-socketio", b""),
+    ]
+    queue.subscribed["8"] = threading.Event()
+    queue.subscribed["8"].set()  # this process follows 8: Redis counts it too
+    queue.announced["9"] = 1  # another process announced 9 after the publish left
+    queue.hush(sent, [0, 1, 0, 0], {})
+    assert queue.quiet == {"7", "8"}
+    queue.on_control({"method": "follow", "meeting": "7", "host_id": "other"})
+    assert queue.quiet == {"8"}  # published again from now on
+    queue.hush([("flask-socketio:8", b"")], [2], {})
+    assert queue.quiet == set()  # someone else listens after all
