@@ -61,8 +61,7 @@ export class ScreenApp {
 
   start() {
     this.render();
-    const meeting = this.data.snapshot.meeting.slug;
-    this.socket = openSocket(this.data.namespace, this.data.token, { meeting });
+    this.socket = openSocket(this.data.namespace, this.data.token);
     this.socket.on("connect", () => this.setConnection("connected"));
     this.socket.on("disconnect", () => this.setConnection("offline"));
     this.socket.on("connect_error", () => {

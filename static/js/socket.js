@@ -27,15 +27,12 @@ export function authorKey() {
  * A socket on the live namespace, authenticated by the page's link token (and the device's author key). WebSocket first,
  * long polling where a venue's network blocks it; quick reconnects with a short back-off.
  * autoConnect: false lets the caller attach its handlers (and read its cache) first.
- * The handshake carries the page's language (`<html lang>`), so refusals read in it, and the
- * meeting's slug: behind nginx every connection of one meeting goes to the same server process
- * (deploy/nginx.conf, docs/protocol.md).
+ * The handshake carries the page's language (`<html lang>`), so refusals read in it.
  */
-export function openSocket(namespace, token, { autoConnect = true, meeting } = {}) {
-  const lang = document.documentElement.lang || "nl";
+export function openSocket(namespace, token, { autoConnect = true } = {}) {
   return io(namespace, {
     auth: { token, author: authorKey() },
-    query: meeting ? { lang, meeting } : { lang },
+    query: { lang: document.documentElement.lang || "nl" },
     transports: ["websocket", "polling"],
     tryAllTransports: true,
     reconnectionDelay: 500,
