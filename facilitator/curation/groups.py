@@ -22,8 +22,8 @@ from ..auth.routes import current_user, login_required
 from ..entry_groups import EntryGroup, groups_state
 from ..extensions import db
 from ..live import broadcast, executor, protocol
+from ..live.actions.groups import suggest_off_loop
 from ..live.errors import ProtocolError
-from ..live.grouping import suggest_groups
 from ..live.registry import ACTIONS, Caller
 from ..models import Entry, RoundTable
 from ..validators import PlainText
@@ -84,7 +84,7 @@ def _page(meeting, new_form: NewGroupForm | None = None, status: int = 200):
     grouped = {e for g in groups for e in g["entries"]}
     labels = [b.label for b in meeting.bollen] + [h.label for h in meeting.horizons]
     free = [(e["id"], e["table"], e["text"]) for e in entries if e["id"] not in grouped]
-    suggestions = suggest_groups(free, meeting.language or "nl", ignore=labels)
+    suggestions = suggest_off_loop(free, meeting.language or "nl", ignore=labels)
     new_form = new_form or NewGroupForm()
     new_form.entries.choices = [SelectChoice(e["id"], e["text"]) for e in entries]
     text = {e["id"]: e for e in entries}
