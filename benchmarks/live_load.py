@@ -50,6 +50,7 @@ import time  # noqa: E402
 import uuid  # noqa: E402
 from collections import Counter, defaultdict  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
+from functools import partial  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -120,6 +121,7 @@ class Target:
     name = "?"
     url = ""
     links: dict[str, Any] = {}
+    meetings: list[dict[str, Any]] = []  # the links JSON of every meeting (links: the first)
 
     def server_pids(self) -> list[int]:
         raise NotImplementedError
@@ -158,6 +160,7 @@ class BareTarget(ProcessTarget):
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         self.links = bare_server.links(tables)
+        self.meetings = [self.links]
         self.log = open(work / "bare.log", "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "benchmarks.bare_server", "--port", str(port), "--tables", str(tables)],
@@ -168,21 +171,36 @@ class BareTarget(ProcessTarget):
         wait_for(port)
 
 
-def meeting_file(tables: int, work: Path) -> Path:
+def meeting_file(tables: int, work: Path, seed: int = 746) -> Path:
     """A generated meeting with empty tables (no entries, no report yet)."""
-    data = generated_meeting(tables)
+    data = generated_meeting(tables, seed=seed)
     for table in data.tables:
         table.entries = []
         table.report = ""
-    path = work / "meeting.toml"
+    path = work / f"meeting-{seed}.toml"
     path.write_text(sessionfile.dumps(data))
     return path
+
+
+def import_meetings(flask, meetings: int, tables: int, work: Path) -> list[dict[str, Any]]:
+    """Import `meetings` generated meetings of `tables` tables; their links JSON.
+
+    The first alone (it creates the schema), the others 4 at a time."""
+
+    def one(seed: int) -> dict[str, Any]:
+        return json.loads(flask("session", "import", str(meeting_file(tables, work, seed))))
+
+    first = one(746)
+    pool = Pool(4)
+    jobs = [pool.spawn(one, seed) for seed in range(747, 746 + meetings)]
+    pool.join()
+    return [first, *(job.get() for job in jobs)]
 
 
 class AppTarget(ProcessTarget):
     """`python -m facilitator` on a throwaway SQLite database."""
 
-    def __init__(self, tables: int, work: Path) -> None:
+    def __init__(self, tables: int, work: Path, meetings: int = 1) -> None:
         self.name = "app (1 process, SQLite)"
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
@@ -197,24 +215,15 @@ class AppTarget(ProcessTarget):
             "ANNEX_PRESTART": "0",
             "STORAGE_BUDGET_FACTOR": "100",  # a load test, not a test of the per-link budget
         }
-        imported = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "flask",
-                "--app",
-                "wsgi",
-                "session",
-                "import",
-                str(meeting_file(tables, work)),
-            ],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        self.links = json.loads(imported.stdout)
+
+        def flask(*args: str) -> str:
+            command = [sys.executable, "-m", "flask", "--app", "wsgi", *args]
+            return subprocess.run(
+                command, cwd=REPO, env=env, capture_output=True, text=True, check=True
+            ).stdout
+
+        self.meetings = import_meetings(flask, meetings, tables, work)
+        self.links = self.meetings[0]
         self.log = open(work / "app.log", "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "facilitator"],
@@ -229,13 +238,12 @@ class AppTarget(ProcessTarget):
 class ClusterTarget(Target):
     """deploy/cluster.py: N app processes on PostgreSQL + Redis, behind nginx."""
 
-    def __init__(self, tables: int, work: Path, processes: int) -> None:
+    def __init__(self, tables: int, work: Path, processes: int, queue: bool, meetings: int = 1) -> None:
         from deploy.cluster import Cluster
 
         # one process needs no message queue: the same as one process on PostgreSQL behind nginx
-        queue = processes > 1
         self.name = (
-            f"cluster ({processes} processes, PostgreSQL, Redis, nginx)"
+            f"cluster ({processes} process{'es' if processes > 1 else ''}, PostgreSQL, Redis, nginx)"
             if queue
             else "postgres (1 process, PostgreSQL, nginx, no message queue)"
         )
@@ -249,9 +257,8 @@ class ClusterTarget(Target):
         self.url = self.cluster.url
         try:
             self.cluster.start_services()
-            self.links = json.loads(
-                self.cluster.flask("session", "import", str(meeting_file(tables, work))).stdout
-            )
+            self.meetings = import_meetings(lambda *a: self.cluster.flask(*a).stdout, meetings, tables, work)
+            self.links = self.meetings[0]
             self.cluster.start_apps()
             self.cluster.start_proxy()
         except BaseException:
@@ -283,6 +290,7 @@ class Op:
     ok: bool | None = None
     seq: int | None = None
     error: str | None = None
+    meeting: int = 0  # which of the target's meetings
 
 
 @dataclass
@@ -298,6 +306,8 @@ class Member:
     sent_state: bytes = b""
     in_flight: bool = False
     typed: int = 0
+    meeting: int = 0  # which of the target's meetings
+    slug: str | None = None  # its slug, in the connect URL as the pages send it
 
 
 @dataclass
@@ -312,9 +322,10 @@ class Run:
     phase_ops: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     entry_seen: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     entry_members: Counter = field(default_factory=Counter)
-    report_seen: dict[tuple[int, int], list[float]] = field(default_factory=lambda: defaultdict(list))
+    report_seen: dict[tuple[int, int, int], list[float]] = field(default_factory=lambda: defaultdict(list))
     report_members: Counter = field(default_factory=Counter)
     received: int = 0
+    foreign: int = 0  # entries that reached a client of another meeting
     disconnects: int = 0
     connect_errors: list[str] = field(default_factory=list)
     deferred_reports: int = 0
@@ -328,6 +339,10 @@ class Run:
     def on_entry(self, member: Member, data: dict[str, Any]) -> None:
         t = now()
         self.received += 1
+        op = self.ops.get(data["entry"]["id"])
+        if op is not None and op.meeting != member.meeting:
+            self.foreign += 1  # another meeting's entry: a leak, never an event to count
+            return
         if member.role == "screen":
             self.entry_seen[data["entry"]["id"]].append(t)
         else:
@@ -336,7 +351,7 @@ class Run:
     def on_report(self, member: Member, data: dict[str, Any]) -> None:
         t = now()
         self.received += 1
-        key = (data["table"], data["seq"])
+        key = (member.meeting, data["table"], data["seq"])
         if member.role == "screen":
             self.report_seen[key].append(t)
         else:
@@ -377,7 +392,8 @@ class Run:
         client.on("disconnect", disconnect, namespace=NAMESPACE)
         try:
             if isinstance(client, LeanClient):
-                client.connect(self.target.url, NAMESPACE, auth={"token": member.token})
+                slug = member.slug if self.args.meeting_key else None
+                client.connect(self.target.url, NAMESPACE, auth={"token": member.token}, meeting=slug)
             else:
                 client.connect(
                     self.target.url,
@@ -409,14 +425,24 @@ class Run:
         pool.kill()
         return now() - began
 
-    def table_members(self, tables: range) -> list[Member]:
+    def table_members(self, tables: range, meeting: int = 0) -> list[Member]:
         per_table = []
+        links = self.target.meetings[meeting]
+        slug = links.get("meeting")
         for n in tables:
-            roles = self.target.links["tables"][str(n)]
-            per_table.append(Member("rapporteur", n, roles["rapporteur"]["token"]))
+            roles = links["tables"][str(n)]
+            per_table.append(
+                Member("rapporteur", n, roles["rapporteur"]["token"], meeting=meeting, slug=slug)
+            )
             for _ in range(self.args.clients_per_table - 1):
-                per_table.append(Member("participant", n, roles["participant"]["token"]))
+                per_table.append(
+                    Member("participant", n, roles["participant"]["token"], meeting=meeting, slug=slug)
+                )
         return per_table
+
+    def screens_at(self) -> Counter:
+        """The connected screens of each meeting."""
+        return Counter(s.meeting for s in self.screens if s.connected)
 
     # sending ---------------------------------------------------------------------------------
 
@@ -424,7 +450,7 @@ class Run:
         if not member.connected:
             return
         entry_id = uuid.uuid4().hex
-        op = Op("entry", member.table, phase, now())
+        op = Op("entry", member.table, phase, now(), meeting=member.meeting)
         self.ops[entry_id] = op
         self.phase_ops[phase].append(entry_id)
         payload = {
@@ -450,7 +476,7 @@ class Run:
         update = member.doc.get_update(member.sent_state)
         member.sent_state = member.doc.get_state()
         op_id = uuid.uuid4().hex
-        op = Op("report", member.table, phase, now())
+        op = Op("report", member.table, phase, now(), meeting=member.meeting)
         self.ops[op_id] = op
         self.phase_ops[phase].append(op_id)
         member.in_flight = True
@@ -543,7 +569,7 @@ class Run:
 
     def drain(self, phase: str, deadline: float) -> bool:
         """Wait (bounded) until every op of the phase is acknowledged and seen by every screen."""
-        screens = sum(1 for s in self.screens if s.connected)
+        screens = self.screens_at()
         keys = self.phase_ops[phase]
         while now() < deadline:
             if all(self.settled(key, screens) for key in keys):
@@ -551,7 +577,7 @@ class Run:
             gevent.sleep(0.1)
         return False
 
-    def settled(self, key: str, screens: int) -> bool:
+    def settled(self, key: str, screens: Counter) -> bool:
         """Acknowledged, and (when accepted) seen by every screen."""
         op = self.ops[key]
         if op.ok is None:
@@ -561,13 +587,13 @@ class Run:
         seen = (
             self.entry_seen.get(key, ())
             if op.kind == "entry"
-            else self.report_seen.get((op.table, op.seq), ())
+            else self.report_seen.get((op.meeting, op.table, op.seq), ())
         )
-        return len(seen) >= screens
+        return len(seen) >= screens[op.meeting]
 
     def summarise(self, phase: str, began: float, until: float) -> dict[str, Any]:
-        screens = sum(1 for s in self.screens if s.connected)
-        members_at = Counter(m.table for m in self.members if m.connected)
+        screens = self.screens_at()
+        members_at = Counter((m.meeting, m.table) for m in self.members if m.connected)
         entry_lat, report_lat, acks = [], [], []
         missing_screen = missing_table = timeouts = 0
         errors: Counter = Counter()
@@ -590,11 +616,11 @@ class Run:
                 seen, at_table = self.entry_seen.get(key, []), self.entry_members.get(key, 0)
                 entry_lat += [t - op.sent for t in seen]
             else:
-                seen = self.report_seen.get((op.table, op.seq), [])
-                at_table = self.report_members.get((op.table, op.seq), 0)
+                seen = self.report_seen.get((op.meeting, op.table, op.seq), [])
+                at_table = self.report_members.get((op.meeting, op.table, op.seq), 0)
                 report_lat += [t - op.sent for t in seen]
-            missing_screen += max(0, screens - len(seen))
-            missing_table += max(0, members_at[op.table] - at_table)
+            missing_screen += max(0, screens[op.meeting] - len(seen))
+            missing_table += max(0, members_at[(op.meeting, op.table)] - at_table)
 
         def ms(values: list[float], p: float) -> float:
             return percentile(values, p) * 1000
@@ -621,6 +647,7 @@ class Run:
             "missing_on_screens": missing_screen,
             "missing_at_tables": missing_table,
             "disconnects": self.disconnects,
+            "foreign_events": self.foreign,
         }
 
     # the whole run ---------------------------------------------------------------------------
@@ -637,10 +664,16 @@ class Run:
         pids = self.target.server_pids()
         rss_before = sum(rss_mb(p) for p in pids)
         watcher = gevent.spawn(self.watch_loop)
+        meetings = self.target.meetings
         self.screens = [
-            Member("screen", None, self.target.links["screen"]["token"]) for _ in range(args.screens)
+            Member("screen", None, links["screen"]["token"], meeting=n, slug=links.get("meeting"))
+            for n, links in enumerate(meetings)
+            for _ in range(args.screens)
         ]
-        self.members = self.table_members(range(1, args.tables + 1))
+        self.members = [
+            m for n in range(len(meetings)) for m in self.table_members(range(1, args.tables + 1), n)
+        ]
+        total_tables = args.tables * len(meetings)
         out: dict[str, Any] = {"target": self.target.name, "ramp": [], "saturation": []}
         connect_s = self.connect_all(self.screens)
         steps = max(1, args.ramp_steps)
@@ -648,7 +681,7 @@ class Run:
         overloaded = False
         per_table = args.clients_per_table
         for step in range(1, steps + 1):
-            tables = math.ceil(args.tables * step / steps)
+            tables = math.ceil(total_tables * step / steps)
             connect_s += self.connect_all(self.members[connected_tables * per_table : tables * per_table])
             connected_tables = tables
             if args.ramp_steps > 0 and not overloaded:
@@ -674,7 +707,7 @@ class Run:
             if args.warmup > 0:
                 # the first changes after a thousand connects meet cold caches (templates, budgets,
                 # prepared statements): a stall there would end the search at its first step
-                warm = self.phase("warm-up", args.tables, args.sat_start, args.warmup, args.drain_seconds)
+                warm = self.phase("warm-up", total_tables, args.sat_start, args.warmup, args.drain_seconds)
                 self.progress(warm)
                 out["warmup"] = warm
             factor, good, bad = args.sat_start, None, None
@@ -696,7 +729,7 @@ class Run:
             within = [r for r in out["saturation"] if r["entry_p95_ms"] <= args.p95_limit]
             out["saturation_changes_per_s"] = max((r["changes_per_s"] for r in within), default=0.0)
             out["saturation_reached"] = len(within) < len(out["saturation"])
-        out["main"] = self.phase("main", args.tables, 1.0, args.duration, args.drain_seconds * 3)
+        out["main"] = self.phase("main", total_tables, 1.0, args.duration, args.drain_seconds * 3)
         self.progress(out["main"])
         out["main"]["server_rss_end_mb"] = sum(rss_mb(p) for p in pids)
         self.closing = True
@@ -711,7 +744,9 @@ class Run:
 
     def saturation_step(self, name: str, factor: float, out: dict[str, Any]) -> dict[str, Any]:
         args = self.args
-        result = self.phase(name, args.tables, factor, args.step_seconds, args.drain_seconds)
+        result = self.phase(
+            name, args.tables * len(self.target.meetings), factor, args.step_seconds, args.drain_seconds
+        )
         out["saturation"].append(result)
         self.progress(result)
         self.recover(result)
@@ -752,7 +787,7 @@ def describe(result: dict[str, Any], args: argparse.Namespace) -> list[str]:
         f"  ack                    p50 {m['ack_p50_ms']:.1f} ms, p95 {m['ack_p95_ms']:.1f} ms; "
         f"ack timeouts {m['ack_timeouts']}; errors {m['errors'] or 0}",
         f"  missing events         {m['missing_on_screens']} on screens, {m['missing_at_tables']} at tables; "
-        f"disconnects {m['disconnects']}"
+        f"disconnects {m['disconnects']}; another meeting's entries {m['foreign_events']}"
         + ("" if m["drained"] else f" (not drained after {m['drain_s']:.0f} s)"),
         f"  server CPU             {m['server_cpu_s']:.1f} s = "
         f"{m['server_cpu_ms_per_change']:.2f} ms per change"
@@ -803,6 +838,28 @@ def ratios(app: dict[str, Any], bare: dict[str, Any]) -> str:
             else ""
         )
     )
+
+
+def scaling(results: list[dict[str, Any]]) -> list[str]:
+    """The app targets side by side: CPU per change against the first (one process on PostgreSQL),
+    and the changes per second one core of app processes (and one of everything) would carry."""
+    base = results[0]["main"]["server_cpu_ms_per_change"]
+    lines = [
+        f"per target, main phase (x = app CPU per change / {results[0]['target'].split(' (')[0]}'s):",
+        "  target                                                     done/s   p95 ms  app CPU/change       "
+        "+ services   changes/s per core: app, all   errors missing",
+    ]
+    for r in results:
+        m = r["main"]
+        app = m["server_cpu_ms_per_change"]
+        services = m["services_cpu_s"] / max(1, m["changes_ok"]) * 1000
+        lines.append(
+            f"  {r['target']:<58} {m['changes_per_s']:6.1f} {m['entry_p95_ms']:8.1f}  "
+            f"{app:5.2f} ms ({app / base:4.2f}x)   {services:5.2f} ms   {1000 / app:8.0f} "
+            f"{1000 / (app + services):6.0f}   {sum(m['errors'].values()) + m['ack_timeouts']:6d} "
+            f"{m['missing_on_screens'] + m['missing_at_tables']:7d}"
+        )
+    return lines
 
 
 def svg_plot(results: list[dict[str, Any]], limit: float) -> str:
@@ -894,9 +951,22 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.live_load", description=__doc__.splitlines()[0]
     )
-    parser.add_argument("--tables", type=int, default=100)
+    parser.add_argument(
+        "--hosted",
+        action="store_true",
+        help="the hosted service: --meetings 20 --tables 5 --screens 1 --cluster --processes 1,1q,2,3 "
+        "--no-bare --no-saturation --ramp-steps 0 (explicit options still win)",
+    )
+    parser.add_argument("--tables", type=int, default=100, help="tables per meeting")
+    parser.add_argument("--meetings", type=int, default=1, help="meetings side by side (app targets only)")
+    parser.add_argument(
+        "--no-meeting-key",
+        dest="meeting_key",
+        action="store_false",
+        help="connect without ?meeting=<slug> (nginx then spreads a meeting over the processes)",
+    )
     parser.add_argument("--clients-per-table", type=int, default=9, help="one rapporteur + participants")
-    parser.add_argument("--screens", type=int, default=10)
+    parser.add_argument("--screens", type=int, default=10, help="screens per meeting")
     parser.add_argument("--adders-per-table", type=int, default=3, help="participants adding entries")
     parser.add_argument(
         "--entry-interval", type=float, default=2.0, help="seconds between one adder's entries"
@@ -938,7 +1008,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--cluster", action="store_true", help="2 processes + PostgreSQL + Redis behind nginx"
     )
-    parser.add_argument("--processes", type=int, default=2, help="app processes with --cluster")
+    parser.add_argument(
+        "--processes",
+        default="2",
+        help="with --cluster, a comma list of targets run one after the other: N app processes "
+        "(with Redis when N > 1), or Nq (with Redis also for 1), e.g. 1,1q,2,3",
+    )
     parser.add_argument("--no-bare", dest="bare", action="store_false", help="skip the bare server")
     parser.add_argument("--no-app", dest="app", action="store_false", help="skip the app (bare server only)")
     parser.add_argument("--connect-concurrency", type=int, default=50)
@@ -951,10 +1026,19 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--json", type=Path, default=None, help="write every number to this file")
     parser.add_argument("--plot", type=Path, default=None, help="write clients-vs-p95 as SVG to this file")
     args = parser.parse_args(argv)
+    if args.hosted:
+        parser.set_defaults(
+            meetings=20, tables=5, screens=1, cluster=True, processes="1,1q,2,3", bare=False, saturation=False
+        )
+        parser.set_defaults(ramp_steps=0)
+        args = parser.parse_args(argv)
     args.typists_per_table = min(1, args.typists_per_table)
+    if args.meetings > 1:
+        args.bare = False  # the bare server has one meeting's rooms
+    clusters = [(int(item.rstrip("q")), item.endswith("q")) for item in args.processes.split(",")]
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = 4 * (args.tables * args.clients_per_table + args.screens) + 256
+    wanted = 4 * args.meetings * (args.tables * args.clients_per_table + args.screens) + 256
     if soft < wanted:  # every client is a socket here and in the server (children inherit this)
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, hard), hard))
 
@@ -962,12 +1046,14 @@ def main(argv: list[str]) -> int:
     command = "python -m benchmarks.live_load " + " ".join(argv)
     print(f"$ {command.strip()}")
     print(f"machine: {machine()}")
-    adders = args.tables * args.adders_per_table
+    tables = args.meetings * args.tables
+    adders = tables * args.adders_per_table
     print(
-        f"load: {args.tables} tables x {args.clients_per_table} clients + {args.screens} screens; "
+        f"load: {args.meetings} meeting{'s' if args.meetings > 1 else ''} x ({args.tables} tables x "
+        f"{args.clients_per_table} clients + {args.screens} screens); "
         f"{adders} adding an entry every {args.entry_interval:g} s "
         f"({adders / args.entry_interval:.0f} entries/s), "
-        f"{args.tables * args.typists_per_table} typing (a report update every {args.report_interval:g} s, "
+        f"{tables * args.typists_per_table} typing (a report update every {args.report_interval:g} s, "
         f"one in flight); main {args.duration:g} s",
         flush=True,
     )
@@ -975,21 +1061,28 @@ def main(argv: list[str]) -> int:
     try:
         if args.bare:
             results["bare"] = run_target(lambda: BareTarget(args.tables, work), args)
-        if args.app:
-            if args.cluster:
-                results["app"] = run_target(lambda: ClusterTarget(args.tables, work, args.processes), args)
-            else:
-                results["app"] = run_target(lambda: AppTarget(args.tables, work), args)
+        if args.app and args.cluster:
+            for processes, queue in clusters:
+                key = "app" if "app" not in results else f"app-{processes}{'q' if queue else ''}"
+                make = partial(
+                    ClusterTarget, args.tables, work, processes, queue or processes > 1, args.meetings
+                )
+                results[key] = run_target(make, args)
+        elif args.app:
+            results["app"] = run_target(lambda: AppTarget(args.tables, work, args.meetings), args)
     finally:
         if not os.environ.get("BENCH_KEEP"):
             shutil.rmtree(work, ignore_errors=True)
     results["machine_after"] = machine()
     print()
-    for key in ("bare", "app"):
+    apps = [key for key in results if key.startswith("app")]
+    for key in ("bare", *apps):
         if key in results:
             print("\n".join(describe(results[key], args)))
     if "bare" in results and "app" in results:
         print(ratios(results["app"], results["bare"]))
+    if len(apps) > 1:
+        print("\n".join(scaling([results[key] for key in apps])))
     print(f"after: {results['machine_after']}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1, default=str))
@@ -997,10 +1090,11 @@ def main(argv: list[str]) -> int:
         args.plot.write_text(svg_plot([results[k] for k in ("bare", "app") if k in results], args.p95_limit))
     failed = any(
         results[k]["main"]["missing_on_screens"]
+        or results[k]["main"]["foreign_events"]
         or results[k]["main"]["ack_timeouts"]
         or results[k]["main"]["errors"]
         or results[k]["connect_errors"]
-        for k in ("bare", "app")
+        for k in ("bare", *apps)
         if k in results
     )
     return 1 if failed else 0

@@ -24,7 +24,7 @@ import socket
 import struct
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import gevent
 from gevent.lock import Semaphore
@@ -63,16 +63,20 @@ class LeanClient:
         auth: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         timeout: float = 30.0,
+        meeting: str | None = None,
     ) -> None:
-        """Open the websocket, receive Engine.IO's open packet, connect the namespace with auth."""
+        """Open the websocket, receive Engine.IO's open packet, connect the namespace with auth.
+
+        ``meeting``: the slug in the query, as the pages send it (nginx routes by it)."""
         parts = urlsplit(url)
         host, port = parts.hostname or "127.0.0.1", parts.port or 80
         self.namespace = namespace
         sock = socket.create_connection((host, port), timeout=timeout)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         key = base64.b64encode(os.urandom(16)).decode()
+        query = f"meeting={quote(meeting)}&" if meeting else ""
         lines = [
-            "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1",
+            f"GET /socket.io/?{query}EIO=4&transport=websocket HTTP/1.1",
             f"Host: {host}:{port}",
             "Upgrade: websocket",
             "Connection: Upgrade",

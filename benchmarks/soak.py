@@ -326,7 +326,11 @@ class SoakClient:
         conn.on("snapshot", on_snapshot)
         conn.on("disconnect", on_disconnect)
         try:
-            conn.connect(self.soak.target.url, NAMESPACE, {"token": self.token}, timeout=5)
+            # the rapporteurs connect as the pages do, with the meeting's slug (nginx sends them all to
+            # the meeting's process); the participants without it, as an external client may
+            # (nginx spreads them): both routes, and the message queue between them
+            slug = self.soak.target.links.get("meeting") if self.role == "rapporteur" else None
+            conn.connect(self.soak.target.url, NAMESPACE, {"token": self.token}, timeout=5, meeting=slug)
             if not got.wait(10):
                 conn.disconnect()
                 raise TimeoutError("no snapshot")

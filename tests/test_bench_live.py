@@ -39,3 +39,26 @@ def test_bench_live_smoke_loses_nothing(tmp_path):
         assert result["warmup"]["phase"] == "warm-up" and result["warmup"]["ack_timeouts"] == 0
     assert "app / bare:" in run.stdout
     assert plot.read_text().startswith("<svg")
+
+
+def test_bench_live_many_meetings_keeps_each_meetings_books(tmp_path):
+    """--meetings: each meeting's screen counts only its own tables' changes (nothing missing, nothing extra)."""
+    out = tmp_path / "bench.json"
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.live_load",
+        *("--meetings", "3", "--tables", "2", "--clients-per-table", "2", "--screens", "1"),
+        *("--duration", "2", "--ramp-steps", "0", "--no-saturation", "--json", str(out)),
+    ]
+    run = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=240)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    results = json.loads(out.read_text())
+    assert "bare" not in results  # the bare server has one meeting's rooms
+    result = results["app"]
+    assert result["clients"] == result["clients_wanted"] == 3 * (2 * 2 + 1)
+    main = result["main"]
+    assert main["changes_ok"] == main["entries_sent"] + main["reports_sent"] > 0
+    assert main["missing_on_screens"] == main["missing_at_tables"] == 0
+    assert main["ack_timeouts"] == 0 and main["errors"] == {} and main["foreign_events"] == 0
+    assert "3 meetings x (2 tables x 2 clients + 1 screens)" in run.stdout

@@ -144,3 +144,48 @@ def test_the_cookie_names_the_process_and_newcomers_behind_one_address_spread(cl
     # a cookie nginx does not know (an old one, a forged one) is treated as none
     cookie, served = healthz(cluster, "127.0.0.1:5432")
     assert cookie == names[served]
+
+
+def test_the_connections_of_one_meeting_share_a_process_and_only_it_follows_the_meeting(cluster):
+    links = json.loads(cluster.flask("session", "links", "raad-nr-746-2023-01-27").stdout)
+    url = f"{cluster.url}?meeting={links['meeting']}"  # as static/js/socket.js connects
+    names = [process_name(n) for n in range(1, 4)]
+    # websockets opened directly, pinned by their cookies to every process: the meeting decides
+    clients = []
+    for n, name in enumerate(names, 1):
+        client = socketio.SimpleClient()
+        client.connect(
+            url,
+            namespace="/live",
+            transports=["websocket"],
+            headers={"Cookie": f"facilitator_node={name}"},
+            auth={"token": links["tables"][str(n)]["participant"]["token"]},
+        )
+        assert client.receive(timeout=10)[0] == "snapshot"
+        clients.append(client)
+    # a browser on long-polling, pinned elsewhere: its handshake goes to the meeting's process,
+    # the cookie moves there, and its later requests (with the session id) and upgrade follow
+    browser = socketio.SimpleClient()
+    browser.connect(url, namespace="/live", auth={"token": links["screen"]["token"]})
+    assert browser.receive(timeout=10)[0] == "snapshot"
+    clients.append(browser)
+    for client in clients:
+        client.disconnect()
+    served = served_by(cluster, f"meeting={links['meeting']}", count=4 + 2)  # 4 websockets, 2+ polls
+    assert len(served) == 1, f"one meeting's connections went to {served}"
+    # other meetings spread over the processes (consistent hashing on the key)
+    for n in range(12):
+        urllib.request.urlopen(f"{cluster.url}/healthz?meeting=vergadering-{n}", timeout=10).close()  # noqa: S310
+    assert served_by(cluster, "/healthz?meeting=vergadering-", count=12) == {
+        f"127.0.0.1:{port}" for port in cluster.app_ports
+    }
+
+
+def served_by(cluster: Cluster, request_part: str, count: int, timeout: float = 10.0) -> set[str]:
+    """The processes that served the requests containing request_part (once count are logged)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = [r for r in access_log(cluster) if request_part in r["request"]]
+        if len(rows) >= count or time.monotonic() > deadline:
+            return {r["upstream"] for r in rows}
+        time.sleep(0.1)

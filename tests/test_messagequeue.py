@@ -1,8 +1,10 @@
-"""facilitator/messagequeue.py: the Redis publishes of a server process, pipelined, in order."""
+"""facilitator/messagequeue.py: the Redis publishes of a server process, pipelined, in order;
+the message format (the sender's host id, then JSON) and the channel of each message."""
 
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import gevent
@@ -10,7 +12,8 @@ import gevent.queue
 import pytest
 import redis
 
-from facilitator.messagequeue import PipelinedRedisManager
+from facilitator.live import broadcast
+from facilitator.messagequeue import HOST_ID_LENGTH, PipelinedRedisManager
 
 from .conftest import free_port
 from .test_scale_out import redis_url  # noqa: F401 - the fixture
@@ -21,7 +24,7 @@ def received(pubsub, count: int, seconds: float = 5.0) -> list[dict]:
     while len(out) < count and time.monotonic() < deadline:
         message = pubsub.get_message(timeout=0.1)
         if message and message["type"] == "message":
-            out.append(json.loads(message["data"]))
+            out.append(json.loads(message["data"][HOST_ID_LENGTH:]))
     return out
 
 
@@ -86,3 +89,97 @@ def test_redis_gone_costs_the_messages_not_the_publisher(caplog, redis_url, subs
     queue.redis_url = redis_url  # Redis is back (as after a restart): the next batch goes out
     queue._send([{"method": "emit", "n": 2}])
     assert [m["n"] for m in received(subscriber, 1)] == [2]
+
+
+def test_each_message_goes_on_its_meetings_channel_or_the_control_channel():
+    queue = manager("redis://127.0.0.1:1/0")
+    for rooms in (broadcast.rooms_to_join(7, 3, "participant"), broadcast.rooms_to_join(7, None, "minutes")):
+        assert {queue.route({"method": "emit", "room": room}) for room in rooms} == {"flask-socketio:7"}
+    assert queue.route({"method": "emit", "room": broadcast.rooms_for_table(12, 1)}) == "flask-socketio:12"
+    assert queue.route({"method": "emit", "room": "table:12:1"}) == "flask-socketio:12"
+    # a client's own room (its sid), a mix of meetings, everyone, anything not an emit: every process
+    for data in (
+        {"method": "emit", "room": "x8Kq2Vn5bTz1aQ"},
+        {"method": "emit", "room": ["screen:7", "screen:8"]},
+        {"method": "emit", "room": None},
+        {"method": "emit", "room": "table:x:1"},
+        {"method": "disconnect", "sid": "screen:7"},
+        {"method": "callback", "host_id": "h", "sid": "s"},
+    ):
+        assert queue.route(data) == "flask-socketio", data
+
+
+def listening(url: str) -> tuple[PipelinedRedisManager, list[dict]]:
+    """A manager whose listener runs in a thread (this process is not monkey-patched), and what it yields."""
+    queue, got = manager(url), []
+
+    def listen() -> None:  # as PubSubManager._thread reads them: bytes of JSON, or a dict
+        got.extend(m if isinstance(m, dict) else json.loads(m) for m in queue._listen())
+
+    threading.Thread(target=listen, daemon=True).start()
+    deadline = time.monotonic() + 5
+    while queue.subscriber is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert queue.subscriber is not None
+    return queue, got
+
+
+def emit(room, n: int) -> dict:
+    return {"method": "emit", "event": "entry", "data": [{"n": n}], "room": room, "namespace": "/live"}
+
+
+def numbers(got: list[dict], count: int) -> list[int]:
+    deadline = time.monotonic() + 5
+    while len(got) < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.1)  # and nothing more arrives
+    return [m["data"][0]["n"] for m in got]
+
+
+def test_a_process_receives_a_meeting_only_while_it_follows_it_and_never_its_own(redis_url):  # noqa: F811
+    follower, got = listening(redis_url)
+    sender = manager(redis_url)
+    follower.follow("7")  # returns once Redis has confirmed the subscription
+    assert follower.followed["7"].is_set()
+    sender._send([emit("screen:7", 1), emit("screen:8", 2), emit("x8Kq2Vn5bTz1aQ", 3)])
+    follower._send([emit("screen:7", 4)])  # its own: dropped on the prefix, not decoded
+    sender._send([emit(broadcast.rooms_for_table(7, 2), 5)])
+    assert numbers(got, 3) == [1, 3, 5]
+    # no client of meeting 7 here (no rooms): idle at the first sweep, unsubscribed at the second
+    assert follower.sweep() == []
+    assert follower.sweep() == ["7"]
+    sender._send([emit("screen:7", 6), emit(None, 7)])
+    assert numbers(got, 4) == [1, 3, 5, 7]
+
+
+def test_a_meeting_with_a_client_here_stays_followed(redis_url):  # noqa: F811
+    follower, _ = listening(redis_url)
+    follower.follow("7")
+    follower.rooms = {"/live": {None: {"sid1": "eio1"}, "screen:7": {"sid1": "eio1"}}}
+    assert follower.sweep() == [] and follower.sweep() == []
+    assert set(follower.followed) == {"7"}
+
+
+def test_plain_json_from_a_write_only_manager_is_read(redis_url):  # noqa: F811
+    _, got = listening(redis_url)
+    redis.Redis.from_url(redis_url).publish("flask-socketio", json.dumps(emit(None, 9)))
+    assert numbers(got, 1) == [9]
+
+
+def test_a_meeting_goes_quiet_when_redis_counts_no_other_listener_unless_announced_meanwhile():
+    queue = manager("redis://127.0.0.1:1/0")
+    sent = [
+        ("flask-socketio:7", b""),
+        ("flask-socketio:8", b""),
+        ("flask-socketio:9", b""),
+        ("flask-socketio", b""),
+    ]
+    queue.subscribed["8"] = threading.Event()
+    queue.subscribed["8"].set()  # this process follows 8: Redis counts it too
+    queue.announced["9"] = 1  # another process announced 9 after the publish left
+    queue.hush(sent, [0, 1, 0, 0], {})
+    assert queue.quiet == {"7", "8"}
+    queue.on_control({"method": "follow", "meeting": "7", "host_id": "other"})
+    assert queue.quiet == {"8"}  # published again from now on
+    queue.hush([("flask-socketio:8", b"")], [2], {})
+    assert queue.quiet == set()  # someone else listens after all

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 import uuid
 
 import pytest
+import redis
 import socketio
 
 from .conftest import free_port, wait_for_port
@@ -159,3 +161,63 @@ def test_sync_misses_nothing_with_concurrent_writers_on_two_processes(live_serve
     assert sorted(s for s in seen if s >= min(acked)) == list(range(min(acked), max(seen) + 1))
     for c in [*writers, reader]:
         c.disconnect()
+
+
+def entry(text: str) -> dict:
+    return {
+        "op": str(uuid.uuid4()),
+        "id": str(uuid.uuid4()),
+        "text": text,
+        "bollen": ["sociaal"],
+        "horizons": [],
+    }
+
+
+@pytest.mark.postgres
+def test_a_quiet_meeting_is_published_again_once_another_process_has_a_client_of_it(
+    live_server, postgres, redis_url
+):
+    """The first process publishes nothing of a meeting no other process follows (facilitator/
+    messagequeue.py); a client of it connecting to the second must still get every later change."""
+    database = postgres.create_database()
+    first = live_server(database_url=database, extra_env={"SOCKETIO_MESSAGE_QUEUE": redis_url})
+    links = first.import_session()
+    second = live_server(database_url=database, extra_env={"SOCKETIO_MESSAGE_QUEUE": redis_url})
+    first.start()
+    second.start()
+    writer = socketio.SimpleClient()
+    writer.connect(
+        first.url,
+        namespace="/live",
+        transports=["websocket"],
+        auth={"token": links["tables"]["2"]["rapporteur"]["token"]},
+    )
+    assert writer.receive(timeout=10)[0] == "snapshot"
+    queue = redis.Redis.from_url(redis_url)
+    assert queue.pubsub_numsub("flask-socketio:1") == [(b"flask-socketio:1", 1)]  # the first, alone
+
+    def publishes() -> int:
+        return queue.info("commandstats").get("cmdstat_publish", {}).get("calls", 0)
+
+    # Redis answers the first publish: nobody else listens; the meeting goes quiet on the first
+    assert writer.call("entry:add", entry("Alleen hier"), timeout=10)["ok"]
+    time.sleep(0.5)
+    before = publishes()
+    for n in range(3):
+        assert writer.call("entry:add", entry(f"Alleen hier {n}"), timeout=10)["ok"]
+    time.sleep(0.5)
+    assert publishes() == before  # nothing of it went to Redis
+    screen = socketio.SimpleClient()
+    screen.connect(
+        second.url, namespace="/live", transports=["websocket"], auth={"token": links["screen"]["token"]}
+    )
+    assert screen.receive(timeout=10)[0] == "snapshot"
+    ack = writer.call("entry:add", entry("Nu ook daar"), timeout=10)
+    assert ack["ok"]
+    while True:
+        name, data = screen.receive(timeout=10)
+        if name == "entry":
+            break
+    assert data == {"table": 2, "entry": ack["entry"], "seq": ack["seq"]}
+    for client in (writer, screen):
+        client.disconnect()

@@ -76,7 +76,7 @@ export class LiveClient {
     this.status = new SaveStatus();
     store.onFail = () => this.message(strings.storageFull);
 
-    this.socket = openSocket(namespace, token, { autoConnect: false });
+    this.socket = openSocket(namespace, token, { autoConnect: false, meeting: meta.slug });
     this.socket.on("connect", () => this.onConnect());
     this.socket.on("disconnect", () => this.onDisconnect());
     this.socket.on("connect_error", (err) => this.onConnectError(err));

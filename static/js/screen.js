@@ -61,7 +61,8 @@ export class ScreenApp {
 
   start() {
     this.render();
-    this.socket = openSocket(this.data.namespace, this.data.token);
+    const meeting = this.data.snapshot.meeting.slug;
+    this.socket = openSocket(this.data.namespace, this.data.token, { meeting });
     this.socket.on("connect", () => this.setConnection("connected"));
     this.socket.on("disconnect", () => this.setConnection("offline"));
     this.socket.on("connect_error", () => {

@@ -27,12 +27,15 @@ export function authorKey() {
  * A socket on the live namespace, authenticated by the page's link token (and the device's author key). WebSocket first,
  * long polling where a venue's network blocks it; quick reconnects with a short back-off.
  * autoConnect: false lets the caller attach its handlers (and read its cache) first.
- * The handshake carries the page's language (`<html lang>`), so refusals read in it.
+ * The handshake carries the page's language (`<html lang>`), so refusals read in it, and the
+ * meeting's slug: behind nginx every connection of one meeting goes to the same server process
+ * (deploy/nginx.conf, docs/protocol.md).
  */
-export function openSocket(namespace, token, { autoConnect = true } = {}) {
+export function openSocket(namespace, token, { autoConnect = true, meeting } = {}) {
+  const lang = document.documentElement.lang || "nl";
   return io(namespace, {
     auth: { token, author: authorKey() },
-    query: { lang: document.documentElement.lang || "nl" },
+    query: meeting ? { lang, meeting } : { lang },
     transports: ["websocket", "polling"],
     tryAllTransports: true,
     reconnectionDelay: 500,
