@@ -156,8 +156,11 @@ class PipelinedRedisManager(socketio.RedisManager):
     def announce(self, meeting: str, wait: bool = True) -> None:
         """Tell every process this one follows the meeting; wait (bounded) until each has answered."""
         began = time.monotonic()
-        if wait and not self.subscribed[meeting].wait(SUBSCRIBE_WAIT):
-            return
+        confirmed = self.subscribed.get(meeting)
+        if wait and (confirmed is None or not confirmed.wait(SUBSCRIBE_WAIT)):
+            # Redis is slow to confirm (or away): announce all the same, without waiting. A
+            # publish nobody reads costs little; a meeting left quiet elsewhere loses events.
+            wait = False
         done = threading.Event()
         waiting: list[Any] = [0, done]
         self.answers[meeting] = waiting

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
 import socket
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from socketio import client as socketio_client
 
 from deploy.cluster import free_port
 from facilitator import TestingConfig, create_app
@@ -30,6 +32,11 @@ _FUZZ = {
 settings.register_profile("ci", database=None, derandomize=True, **_FUZZ)
 settings.register_profile("long", max_examples=20_000, **_FUZZ)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+# A Socket.IO test client that lost its server reconnects in a background thread, drawing its
+# jitter from the global `random`; Hypothesis fails any test during whose generation the global
+# random state moves ("Do not use the random module inside strategies"). So one timed-out client
+# would fail every fuzz test after it: the clients' jitter comes from their own generator.
+socketio_client.random = random.Random()  # type: ignore[attr-defined]
 SESSIONS = REPO / "sessions"
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 

@@ -6,6 +6,7 @@ request, so the test knows that the writer and the screen sit on different proce
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
@@ -73,44 +74,45 @@ def test_an_entry_reaches_a_screen_on_another_process_through_nginx(cluster):
 
     # the screen as a browser connects: long-polling first, then the websocket upgrade;
     # nginx's cookie keeps all of its requests on one process
-    screen = socketio.SimpleClient()
-    screen.connect(cluster.url, namespace="/live", auth={"token": links["screen"]["token"]})
-    assert screen.receive(timeout=10)[0] == "snapshot"
-    node = screen.client.eio.http.cookies.get("facilitator_node")
-    assert node, "nginx sets the sticky cookie on the first response"
-    served_screen = upstream_of(cluster, node, "transport=polling")
-    assert len(served_screen) == 1, f"the screen's requests went to {served_screen}"
+    with contextlib.ExitStack() as stack:
+        screen = socketio.SimpleClient()
+        stack.callback(screen.disconnect)  # also when it fails: no client left reconnecting
+        screen.connect(cluster.url, namespace="/live", auth={"token": links["screen"]["token"]})
+        assert screen.receive(timeout=10)[0] == "snapshot"
+        node = screen.client.eio.http.cookies.get("facilitator_node")
+        assert node, "nginx sets the sticky cookie on the first response"
+        served_screen = upstream_of(cluster, node, "transport=polling")
+        assert len(served_screen) == 1, f"the screen's requests went to {served_screen}"
 
-    # the cookie names the process that served the screen; a rapporteur pinned to another one
-    names = {f"127.0.0.1:{port}": process_name(n) for n, port in enumerate(cluster.app_ports, 1)}
-    assert node == names[next(iter(served_screen))]
-    other = next(name for address, name in names.items() if address not in served_screen)
-    writer = socketio.SimpleClient()
-    writer.connect(
-        cluster.url,
-        namespace="/live",
-        transports=["websocket"],
-        headers={"Cookie": f"facilitator_node={other}"},
-        auth={"token": links["tables"]["3"]["rapporteur"]["token"]},
-    )
-    assert writer.receive(timeout=10)[0] == "snapshot"
-    payload = {
-        "op": str(uuid.uuid4()),
-        "id": str(uuid.uuid4()),
-        "text": "Door nginx naar een ander proces",
-        "bollen": ["economisch"],
-        "horizons": [],
-    }
-    ack = writer.call("entry:add", payload, timeout=10)
-    assert ack["ok"], ack
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        name, data = screen.receive(timeout=10)
-        if name == "entry":
-            break
-    assert (name, data) == ("entry", {"table": 3, "entry": ack["entry"], "seq": ack["seq"]})
-    writer.disconnect()
-    screen.disconnect()
+        # the cookie names the process that served the screen; a rapporteur pinned to another one
+        names = {f"127.0.0.1:{port}": process_name(n) for n, port in enumerate(cluster.app_ports, 1)}
+        assert node == names[next(iter(served_screen))]
+        other = next(name for address, name in names.items() if address not in served_screen)
+        writer = socketio.SimpleClient()
+        stack.callback(writer.disconnect)
+        writer.connect(
+            cluster.url,
+            namespace="/live",
+            transports=["websocket"],
+            headers={"Cookie": f"facilitator_node={other}"},
+            auth={"token": links["tables"]["3"]["rapporteur"]["token"]},
+        )
+        assert writer.receive(timeout=10)[0] == "snapshot"
+        payload = {
+            "op": str(uuid.uuid4()),
+            "id": str(uuid.uuid4()),
+            "text": "Door nginx naar een ander proces",
+            "bollen": ["economisch"],
+            "horizons": [],
+        }
+        ack = writer.call("entry:add", payload, timeout=10)
+        assert ack["ok"], ack
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            name, data = screen.receive(timeout=10)
+            if name == "entry":
+                break
+        assert (name, data) == ("entry", {"table": 3, "entry": ack["entry"], "seq": ack["seq"]})
 
     # the websocket upgrade of each stayed with its process (nginx logs it when it closes)
     assert upstream_of(cluster, node, "transport=websocket") == served_screen
@@ -151,26 +153,28 @@ def test_the_connections_of_one_meeting_share_a_process_and_only_it_follows_the_
     url = f"{cluster.url}?meeting={links['meeting']}"  # as static/js/socket.js connects
     names = [process_name(n) for n in range(1, 4)]
     # websockets opened directly, pinned by their cookies to every process: the meeting decides
-    clients = []
-    for n, name in enumerate(names, 1):
-        client = socketio.SimpleClient()
-        client.connect(
-            url,
-            namespace="/live",
-            transports=["websocket"],
-            headers={"Cookie": f"facilitator_node={name}"},
-            auth={"token": links["tables"][str(n)]["participant"]["token"]},
-        )
-        assert client.receive(timeout=10)[0] == "snapshot"
-        clients.append(client)
-    # a browser on long-polling, pinned elsewhere: its handshake goes to the meeting's process,
-    # the cookie moves there, and its later requests (with the session id) and upgrade follow
-    browser = socketio.SimpleClient()
-    browser.connect(url, namespace="/live", auth={"token": links["screen"]["token"]})
-    assert browser.receive(timeout=10)[0] == "snapshot"
-    clients.append(browser)
-    for client in clients:
-        client.disconnect()
+    clients: list[socketio.SimpleClient] = []
+    try:
+        for n, name in enumerate(names, 1):
+            client = socketio.SimpleClient()
+            clients.append(client)
+            client.connect(
+                url,
+                namespace="/live",
+                transports=["websocket"],
+                headers={"Cookie": f"facilitator_node={name}"},
+                auth={"token": links["tables"][str(n)]["participant"]["token"]},
+            )
+            assert client.receive(timeout=10)[0] == "snapshot"
+        # a browser on long-polling, pinned elsewhere: its handshake goes to the meeting's process,
+        # the cookie moves there, and its later requests (with the session id) and upgrade follow
+        browser = socketio.SimpleClient()
+        clients.append(browser)
+        browser.connect(url, namespace="/live", auth={"token": links["screen"]["token"]})
+        assert browser.receive(timeout=10)[0] == "snapshot"
+    finally:  # also when it fails: no client left reconnecting
+        for client in clients:
+            client.disconnect()
     served = served_by(cluster, f"meeting={links['meeting']}", count=4 + 2)  # 4 websockets, 2+ polls
     assert len(served) == 1, f"one meeting's connections went to {served}"
     # other meetings spread over the processes (consistent hashing on the key)

@@ -183,3 +183,16 @@ def test_a_meeting_goes_quiet_when_redis_counts_no_other_listener_unless_announc
     assert queue.quiet == {"8"}  # published again from now on
     queue.hush([("flask-socketio:8", b"")], [2], {})
     assert queue.quiet == set()  # someone else listens after all
+
+
+def test_a_follow_redis_is_slow_to_confirm_is_announced_all_the_same(redis_url):  # noqa: F811
+    """Left unannounced, the meeting would stay quiet at the other processes, whose changes
+    to it would then never reach this one's clients (until the sweeper announced it again)."""
+    other, _ = listening(redis_url)
+    other.quiet.add("7")  # its last publish to meeting 7 reached nobody
+    slow = manager(redis_url)  # no listener yet: nobody confirms its subscription
+    slow.follow("7")
+    deadline = time.monotonic() + 5
+    while "7" in other.quiet and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert "7" not in other.quiet
