@@ -5,16 +5,13 @@ ticked entries, renamed, merged, dissolved and a change undone; the screen shows
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
+
+from .page_states import connected
 
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=15_000)
 FULL_HD = {"viewport": {"width": 1920, "height": 1080}}
-
-
-def connected(page: Page) -> Page:
-    expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
-    return page
 
 
 def test_the_chair_groups_entries_and_the_screen_shows_the_groups(meeting, person):

@@ -5,23 +5,14 @@ takes it back. In a real browser against a real server."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from .conftest import PHONE
+from .page_states import connected, saved
 
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=15_000)
 FULL_HD = {"viewport": {"width": 1920, "height": 1080}}
-
-
-def saved(page: Page) -> Page:
-    expect(page.locator("#save-status")).to_have_text("Opgeslagen")
-    return page
-
-
-def connected(page: Page) -> Page:
-    expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
-    return page
 
 
 def test_a_table_marked_ready_shows_on_the_screen_and_the_chairs_order(meeting, person):

@@ -7,12 +7,13 @@ question and entries, and the chair's filter shows every round."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from facilitator import operations, sessionfile
 from facilitator.extensions import db
 
 from .conftest import PHONE, SESSIONS
+from .page_states import connected, saved
 
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=15_000)
@@ -28,16 +29,6 @@ def rounds_meeting(e2e_server):
         links = operations.links(made, server.url)
         db.session.remove()
     return server, links
-
-
-def saved(page: Page) -> Page:
-    expect(page.locator("#save-status")).to_have_text("Opgeslagen")
-    return page
-
-
-def connected(page: Page) -> Page:
-    expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
-    return page
 
 
 def test_the_chair_opens_a_round_and_every_page_follows(rounds_meeting, person):

@@ -12,21 +12,12 @@ from playwright.sync_api import Page, expect
 from tests.i18n_check import say
 
 from .conftest import PHONE
+from .page_states import connected, saved
 from .test_capture_e2e import url
 
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=15_000)
 FULL_HD = {"viewport": {"width": 1920, "height": 1080}}
-
-
-def connected(page: Page) -> Page:
-    expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
-    return page
-
-
-def saved(page: Page, lang: str = "nl") -> Page:
-    expect(page.locator("#save-status")).to_have_text(say("Opgeslagen", lang))
-    return page
 
 
 def open_plenary_vote(chair: Page, lang: str, picks: int = 3) -> list[str]:
