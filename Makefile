@@ -91,11 +91,12 @@ run: install
 	$(PY) -m facilitator
 
 # The whole suite measures coverage ([tool.coverage] in pyproject.toml, subprocesses included) and
-# fails under its floor (fail_under there); a subset (PYTEST_ARGS) prints its figure without the floor
+# fails under its floor (fail_under there); a subset (PYTEST_ARGS) prints its figure without the floor.
+# The 30 slowest tests are listed at the end: where to look when CI grows towards its 45 minutes
 COV_ARGS = --cov --cov-report=term $(if $(strip $(PYTEST_ARGS)),--cov-fail-under=0)
 
 test: install
-	$(PY) -m pytest $(COV_ARGS) $(PYTEST_ARGS)
+	$(PY) -m pytest --durations=30 $(COV_ARGS) $(PYTEST_ARGS)
 
 # The long fuzz run: the fuzz tests of `make test` with 25 times their examples, new ones each run
 fuzz: install
