@@ -21,8 +21,9 @@ of every meeting. Here (docs/architecture.md, "Scaling out"):
   the count); its emits then stay in the process. A process that starts following a meeting
   announces it on the control channel and waits (at most SUBSCRIBE_WAIT) until every other
   process has answered — each one first drops the meeting from its quiet ones — before the
-  snapshot is read: a change committed after that read is published to it. After a Redis
-  restart nothing is quiet until Redis has answered again.
+  snapshot is read: a change committed after that read is published to it. (Should Redis
+  not confirm its subscription within SUBSCRIBE_WAIT, it announces without waiting.) After a
+  Redis restart nothing is quiet until Redis has answered again.
 - **A process skips its own messages unread.** Each message is the sender's host id (32
   hex characters) followed by the JSON; a process subscribed to a meeting gets its own
   publishes back from Redis and drops them on the prefix, without decoding them. Plain JSON
