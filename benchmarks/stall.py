@@ -4,10 +4,13 @@
 throwaway SQLite database, imports a generated meeting (100 tables by default: people,
 reports, entries), logs in as the secretariat and then, one after the other, downloads the
 table cards, the rapporteur cards and makes the annex PDF (the web's job: start, follow,
-download). Meanwhile one thread asks `/healthz` every 20 ms on a kept connection and another
-sends the live `sync` of a screen every 50 ms; for each step it prints how long those waited
-(max, p99, p50). A wait over 100 ms means the server's event loop ran something else that
-long. Exits non-zero when `/healthz` waited longer than --limit-ms during the work.
+download). Meanwhile one thread asks `/healthz` every 20 ms on a kept connection, another
+sends the live `sync` of a screen every 50 ms and a third adds an entry at a table every 100 ms
+(`entry:add`, a change through the live batch, timed to its acknowledgement); for each step it
+prints how long those waited (max, p99, p50), and the same probes for --baseline seconds
+before, with no export running, beside the work's. A wait over 100 ms means the server's event
+loop ran something else that long. Exits non-zero when `/healthz` waited longer than
+--limit-ms during the work.
 
 Traffic goes to 127.0.0.1 only; every loop is bounded in count and time.
 """
@@ -24,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,18 +86,37 @@ def healthz_probe(port: int) -> Probe:
     return probe
 
 
-def live_probe(url: str, token: str) -> tuple[Probe, socketio.SimpleClient]:
-    """A screen that sends `sync` (nothing missed: an empty answer) every 50 ms."""
+def live_probe(url: str, token: str, latest: dict[str, int]) -> tuple[Probe, socketio.SimpleClient]:
+    """A screen that sends `sync` every 50 ms since the latest change it knows of (``latest``, which
+    the entry:add probe moves on): an answer of a few events, as a screen that missed little."""
     client = socketio.SimpleClient()
     client.connect(url, namespace="/live", auth={"token": token}, transports=["websocket"])
     _, snapshot = client.receive(timeout=30)
-    seq = int(snapshot.get("seq", 0))
+    latest["seq"] = int(snapshot.get("seq", 0))
     probe = Probe(0.050)
 
     def ask() -> None:
-        ack = client.call("sync", {"since": seq}, timeout=30)
+        ack = client.call("sync", {"since": latest["seq"]}, timeout=30)
         if not ack.get("ok"):
             raise RuntimeError(str(ack))
+
+    threading.Thread(target=probe.run, args=(ask,), daemon=True).start()
+    return probe, client
+
+
+def ack_probe(url: str, token: str, latest: dict[str, int]) -> tuple[Probe, socketio.SimpleClient]:
+    """A participant that adds an entry every 100 ms, each timed to its acknowledgement."""
+    client = socketio.SimpleClient()
+    client.connect(url, namespace="/live", auth={"token": token}, transports=["websocket"])
+    client.receive(timeout=30)  # the snapshot
+    probe = Probe(0.100)
+
+    def ask() -> None:
+        entry = {"op": uuid.uuid4().hex, "id": uuid.uuid4().hex, "text": "Inbreng tijdens het exporteren"}
+        ack = client.call("entry:add", {**entry, "bollen": ["economisch"], "horizons": ["later"]}, timeout=30)
+        if not ack.get("ok"):
+            raise RuntimeError(str(ack))
+        latest["seq"] = max(latest["seq"], int(ack.get("seq", 0)))
 
     threading.Thread(target=probe.run, args=(ask,), daemon=True).start()
     return probe, client
@@ -143,6 +166,9 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.stall", description=__doc__.splitlines()[0])
     parser.add_argument("--tables", type=int, default=100)
     parser.add_argument("--limit-ms", type=float, default=100.0, help="the most /healthz may wait (target)")
+    parser.add_argument(
+        "--baseline", type=float, default=8.0, help="seconds of the same probes with no export, to compare"
+    )
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="facilitator-stall-bench-"))
@@ -156,6 +182,7 @@ def main(argv: list[str]) -> int:
         "PUBLIC_URL": url,
         "SECRET_KEY": "bench",
         "FACILITATOR_INSTANCE": str(work / "instance"),
+        "STORAGE_BUDGET_FACTOR": "100",  # the entry:add probe adds 10 a second at one table
     }
     session = work / "meeting.toml"
     session.write_text(sessionfile.dumps(generated_meeting(args.tables)))
@@ -193,13 +220,15 @@ def main(argv: list[str]) -> int:
             raise RuntimeError(f"login failed: {answer.status_code}")
         client.get(f"/secretariaat/vergaderingen/{slug}/bijlage")  # the export page starts a render child
         health = healthz_probe(port)
-        live, screen = live_probe(url, links["screen"]["token"])
-        probes = [health, live]
-        time.sleep(3)  # the spare render child warms up; then a quiet second to compare with
+        latest = {"seq": 0}
+        live, screen = live_probe(url, links["screen"]["token"], latest)
+        acks, participant = ack_probe(url, links["tables"]["1"]["participant"]["token"], latest)
+        probes = [health, live, acks]
+        time.sleep(3)  # the spare render child warms up; then the same probes with no export
         steps: list[tuple[str, float, float, str]] = []
         began = time.perf_counter()
-        time.sleep(1)
-        steps.append(("idle", began, time.perf_counter(), ""))
+        time.sleep(args.baseline)
+        steps.append(("no export", began, time.perf_counter(), ""))
         base = f"/secretariaat/vergaderingen/{slug}"
         for name, path in (("table cards", "tafelkaarten.pdf"), ("rapporteur cards", "verslagkaarten.pdf")):
             began = time.perf_counter()
@@ -215,6 +244,7 @@ def main(argv: list[str]) -> int:
         for probe in probes:
             probe.stop.set()
         screen.disconnect()
+        participant.disconnect()
 
         when = time.strftime("%Y-%m-%d %H:%M")
         print(f"Facilitator stall benchmark ({when}, Python {sys.version.split()[0]})")
@@ -224,7 +254,8 @@ def main(argv: list[str]) -> int:
             print(f"{name}: {end - start:.2f} s {note}".rstrip())
             print(line("/healthz every 20 ms", health.between(start, end)))
             print(line("live sync every 50 ms", live.between(start, end)))
-            if name != "idle":
+            print(line("entry:add every 100 ms", acks.between(start, end)))
+            if name != "no export":
                 work_waits += health.between(start, end)
         worst_at, worst = max(
             (sample for sample in health.samples if any(a <= sample[0] <= b for _, a, b, _ in steps[1:])),
@@ -237,9 +268,16 @@ def main(argv: list[str]) -> int:
         stage = next((stage for when, stage in reversed(stages) if when <= worst_at), "before the first poll")
         where = f"{step}, {offset:.2f} s in" + (f" (stage: {stage})" if step.startswith("annex") else "")
         print(f"longest /healthz wait: {worst * 1000:.0f} ms, {where}")
-        print("during all the work:")
-        print(line("/healthz", work_waits))
-        errors = health.errors + live.errors
+        busy = (steps[1][1], steps[-1][2])
+        quiet = (steps[0][1], steps[0][2])
+        print(f"beside the same probes with no export (cards and annex: {busy[1] - busy[0]:.1f} s):")
+        print(f"  {'':<22} {'no export':>20}   {'cards + annex':>20}")
+        for name, probe in (("/healthz", health), ("live sync ack", live), ("entry:add ack", acks)):
+            for label, pick in (("max", max), ("p99", lambda ms: percentile(ms, 99))):
+                cells = [probe.between(*span) for span in (quiet, busy)]
+                shown = [f"{pick([w * 1000 for w in c]):.1f} ms" if c else "-" for c in cells]
+                print(f"  {name + ' ' + label:<22} {shown[0]:>20}   {shown[1]:>20}")
+        errors = health.errors + live.errors + acks.errors
         if errors:
             print(f"errors: {len(errors)}, first: {errors[0]}")
         longest = max(work_waits) * 1000

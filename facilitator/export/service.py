@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app
 from sqlalchemy import select
@@ -39,6 +40,7 @@ ANNEX_FORMATS = ("pdf", "docx", "odt", "md")
 
 # progress: (fraction 0–1, stage) — the stage is a key the web page translates
 Progress = Callable[[float, str], None]
+T = TypeVar("T")
 
 
 class ExportError(Exception):
@@ -106,8 +108,9 @@ def export_annex(
     """Write the annex of ``data`` to ``out`` in ``fmt`` (pdf, docx, odt or md), in ``lang``
     (default: the meeting's language).
 
-    ``pause`` is called between tables so that a cooperative server (gevent) serves other
-    requests meanwhile; ``progress`` receives a fraction and a stage key. ``keep_spare``
+    Under the gevent server the figures and the HTML are made in a thread of the hub's pool
+    (``off_loop``); elsewhere ``pause`` is called between tables so that a cooperative server
+    serves other requests meanwhile; ``progress`` receives a fraction and a stage key. ``keep_spare``
     starts the next render child ahead (default: the ANNEX_PRESTART setting, on).
     """
     if keep_spare is None:
@@ -124,29 +127,38 @@ def export_annex(
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     breathe()  # between loading the meeting (the caller) and building the annex
+    # under the server the figures and the HTML are made in a thread (off_loop): no pauses there
+    between = None if on_gevent() else breathe
 
-    report(0.02, "figures")
+    def prepare() -> tuple[dict[str, Any], int]:
+        """The figures, the HTML (or the annex as JSON): CPU only, on plain data. Under the server it
+        runs in a thread of the hub's pool (``off_loop``), so it must not pause the loop itself."""
+        report(0.02, "figures")
 
-    def figure_done(done: int, total: int) -> None:
-        report(0.02 + 0.28 * done / max(total, 1), "figures")
-        breathe()
+        def figure_done(done: int, total: int) -> None:
+            report(0.02 + 0.28 * done / max(total, 1), "figures")
+            if between:
+                between()
 
-    annex = annex_module.build_annex(data, None, options or AnnexOptions(), lang=lang, on_table=figure_done)
+        annex = annex_module.build_annex(
+            data, None, options or AnnexOptions(), lang=lang, on_table=figure_done
+        )
+        if fmt == "md":
+            return {"format": "md", "markdown": markdown_writer.to_markdown(annex).encode("utf-8")}, 0
+        if fmt == "pdf":
+            job: dict[str, Any] = {"format": "pdf", "html": _html(annex, report, between)}
+            if annex.style and annex.style.logo_type:
+                # served to WeasyPrint by the child's fetcher under one fixed URL (fonts.logo_url)
+                job["logo"] = {"type": annex.style.logo_type, "data": annex.style.logo}
+            return job, _estimate_pages(annex)
+        return {"format": fmt, "annex": annex_module.to_json(annex)}, max(len(annex.tables), 1)
+
+    job, estimate = off_loop(prepare)
     timeout, memory_mb = limits()
     if fmt == "md":
-        write_atomic(out, markdown_writer.to_markdown(annex).encode("utf-8"))
+        write_atomic(out, job["markdown"])
         report(1.0, "done")
         return ExportResult(out, fmt, time.monotonic() - started)
-
-    if fmt == "pdf":
-        job: dict[str, Any] = {"format": "pdf", "html": _html(annex, report, breathe)}
-        if annex.style and annex.style.logo_type:
-            # served to WeasyPrint by the child's fetcher under one fixed URL (fonts.logo_url)
-            job["logo"] = {"type": annex.style.logo_type, "data": annex.style.logo}
-        estimate = _estimate_pages(annex)
-    else:
-        job = {"format": fmt, "annex": annex_module.to_json(annex)}
-        estimate = max(len(annex.tables), 1)
 
     def on_child(message: dict) -> None:
         if "page" in message:
@@ -175,12 +187,30 @@ def export_annex(
     )
 
 
-def _html(annex: Annex, report: Progress, breathe: Callable[[], None]) -> str:
+def _html(annex: Annex, report: Progress, breathe: Callable[[], None] | None) -> str:
     def table_done(done: int, total: int) -> None:
         report(0.3 + 0.05 * done / max(total, 1), "preparing")
-        breathe()
+        if breathe:
+            breathe()
 
     return html.annex_html(annex, on_table=table_done)
+
+
+def on_gevent() -> bool:
+    """Whether this process is the gevent server (threading patched: one event loop serves all)."""
+    monkey = sys.modules.get("gevent.monkey")  # not imported: not patched (the command line)
+    return bool(monkey and monkey.is_module_patched("threading"))
+
+
+def off_loop(work: Callable[[], T]) -> T:
+    """Run CPU-only ``work`` where it does not hold the server's event loop: under gevent in a thread
+    of the hub's pool (the loop takes the GIL back every few milliseconds, so /healthz and the
+    live acks go on answering), elsewhere (the command line, the tests) right here."""
+    if not on_gevent():
+        return work()
+    from gevent import get_hub
+
+    return get_hub().threadpool.apply(work)
 
 
 def _estimate_pages(annex: Annex) -> int:
