@@ -17,7 +17,7 @@ import time
 import requests
 
 from benchmarks.meetings import generated_meeting
-from facilitator import sessionfile
+from facilitator import offloop, sessionfile
 from facilitator.export import annex as annex_module
 from facilitator.export import html, service
 
@@ -102,7 +102,7 @@ def test_the_annex_figures_and_html_are_made_off_the_event_loop(app, tmp_path, m
 
     monkeypatch.setattr(annex_module, "build_annex", spy("figures", annex_module.build_annex))
     monkeypatch.setattr(html, "annex_html", spy("html", html.annex_html))
-    monkeypatch.setattr(service, "on_gevent", lambda: True)  # as under `python -m facilitator`
+    monkeypatch.setattr(offloop, "on_gevent", lambda: True)  # as under `python -m facilitator`
     out = tmp_path / "bijlage.pdf"
     with app.app_context():
         result = service.export_annex(

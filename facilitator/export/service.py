@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from .. import offloop
 from ..extensions import db
 from ..meeting_data import MeetingData, meeting_to_data
 from ..models import Meeting, RoundTable
@@ -40,7 +40,6 @@ ANNEX_FORMATS = ("pdf", "docx", "odt", "md")
 
 # progress: (fraction 0–1, stage) — the stage is a key the web page translates
 Progress = Callable[[float, str], None]
-T = TypeVar("T")
 
 
 class ExportError(Exception):
@@ -109,7 +108,7 @@ def export_annex(
     (default: the meeting's language).
 
     Under the gevent server the figures and the HTML are made in a thread of the hub's pool
-    (``off_loop``); elsewhere ``pause`` is called between tables so that a cooperative server
+    (``offloop.off_loop``); elsewhere ``pause`` is called between tables so that a cooperative server
     serves other requests meanwhile; ``progress`` receives a fraction and a stage key. ``keep_spare``
     starts the next render child ahead (default: the ANNEX_PRESTART setting, on).
     """
@@ -128,11 +127,11 @@ def export_annex(
     out.parent.mkdir(parents=True, exist_ok=True)
     breathe()  # between loading the meeting (the caller) and building the annex
     # under the server the figures and the HTML are made in a thread (off_loop): no pauses there
-    between = None if on_gevent() else breathe
+    between = None if offloop.on_gevent() else breathe
 
     def prepare() -> tuple[dict[str, Any], int]:
         """The figures, the HTML (or the annex as JSON): CPU only, on plain data. Under the server it
-        runs in a thread of the hub's pool (``off_loop``), so it must not pause the loop itself."""
+        runs in a thread of the hub's pool (``offloop.off_loop``), so it must not pause the loop itself."""
         report(0.02, "figures")
 
         def figure_done(done: int, total: int) -> None:
@@ -153,7 +152,7 @@ def export_annex(
             return job, _estimate_pages(annex)
         return {"format": fmt, "annex": annex_module.to_json(annex)}, max(len(annex.tables), 1)
 
-    job, estimate = off_loop(prepare)
+    job, estimate = offloop.off_loop(prepare)
     timeout, memory_mb = limits()
     if fmt == "md":
         write_atomic(out, job["markdown"])
@@ -194,23 +193,6 @@ def _html(annex: Annex, report: Progress, breathe: Callable[[], None] | None) ->
             breathe()
 
     return html.annex_html(annex, on_table=table_done)
-
-
-def on_gevent() -> bool:
-    """Whether this process is the gevent server (threading patched: one event loop serves all)."""
-    monkey = sys.modules.get("gevent.monkey")  # not imported: not patched (the command line)
-    return bool(monkey and monkey.is_module_patched("threading"))
-
-
-def off_loop(work: Callable[[], T]) -> T:
-    """Run CPU-only ``work`` where it does not hold the server's event loop: under gevent in a thread
-    of the hub's pool (the loop takes the GIL back every few milliseconds, so /healthz and the
-    live acks go on answering), elsewhere (the command line, the tests) right here."""
-    if not on_gevent():
-        return work()
-    from gevent import get_hub
-
-    return get_hub().threadpool.apply(work)
 
 
 def _estimate_pages(annex: Annex) -> int:
