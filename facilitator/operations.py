@@ -146,6 +146,7 @@ def import_meeting(data: MeetingData) -> Meeting:
         meeting.seq = seq
         _ensure_tokens(meeting)
         db.session.flush()
+        _import_round_reports(meeting, data)
         _import_groups(meeting, data)
         _log_import(meeting)
         if data.style is not None:
@@ -155,6 +156,20 @@ def import_meeting(data: MeetingData) -> Meeting:
         db.session.rollback()
         raise
     return meeting
+
+
+def _import_round_reports(meeting: Meeting, data: MeetingData) -> None:
+    """The file's reports of rounds after the first, each its history's first version."""
+    from .round_reports import RoundReport
+
+    ids = {t.number: t.id for t in meeting.tables}
+    for tdata in data.tables:
+        for number, text in sorted(tdata.reports.items()):
+            table_id = ids[tdata.number]
+            db.session.add(RoundReport(table_id=table_id, round_number=number, report=text))
+            db.session.add(
+                ReportVersion(table_id=table_id, seq=0, actor="import", text=text, round_number=number)
+            )
 
 
 def _import_groups(meeting: Meeting, data: MeetingData) -> None:
