@@ -375,4 +375,9 @@ def test_rounds_and_groups_have_no_axe_violations_at_every_size(e2e_server, audi
         expect(screen.locator("#view-groups .group-card").first).to_be_visible()
         found += violations(chair, f"chair with rounds and groups, {size}")
         found += violations(screen, f"screen groups, {size}")
+    # the report-back with every round: each round's report under its round's heading
+    view = {"mode": "feedback", "current": 1, "filters": {"round": 0}}
+    assert chair_call(server.url, chair_token, "chair:view", view)["ok"]
+    expect(screen.locator("#feedback-report h5.report-round").first).to_be_visible()
+    found += violations(screen, "screen report-back, every round's report")
     assert not found, "\n".join(found)

@@ -95,3 +95,36 @@ def test_the_rapporteur_types_round_twos_report(rounds_meeting, person):
         2: "Ronde twee: verdienvermogen. Offline getypt.",
         3: "Derde ronde.",
     }
+
+
+def test_the_screen_shows_the_report_of_the_round_on_screen(rounds_meeting, person):
+    server, app, links = rounds_meeting
+    chair = links["chair"]["token"]
+    page = saved(person().open(links["tables"]["6"]["rapporteur"]["url"]))
+    first = report(page).input_value().strip().splitlines()[0]
+    assert chair_call(server.url, chair, "chair:round", {"action": "open", "round": 2})["ok"]
+    expect(page.get_by_label("Verslag van")).to_have_value("2")
+    report(page).click()
+    report(page).press_sequentially("**Tweede ronde** aan tafel zes.")
+    saved(page)
+
+    screen = person({"viewport": {"width": 1920, "height": 1080}}).open(links["screen"]["url"])
+    view = {"mode": "feedback", "current": 6}
+    assert chair_call(server.url, chair, "chair:view", view)["ok"]
+    shown = screen.locator("#feedback-report")
+    expect(shown.locator("strong")).to_have_text("Tweede ronde")  # the round the tables are in
+    expect(shown).not_to_contain_text(first[:20])
+    assert chair_call(server.url, chair, "chair:view", {**view, "filters": {"round": 1}})["ok"]
+    expect(shown).to_contain_text(first[:20])
+    expect(shown).not_to_contain_text("Tweede ronde")
+    assert chair_call(server.url, chair, "chair:view", {**view, "filters": {"round": 3}})["ok"]
+    expect(shown).to_have_text("Nog geen verslag.")
+    # every round: each round's report under its heading; a round without one is left out
+    assert chair_call(server.url, chair, "chair:view", {**view, "filters": {"round": 0}})["ok"]
+    expect(shown.locator("h5.report-round")).to_have_count(2)
+    expect(shown.locator("h5.report-round").nth(1)).to_contain_text("Ronde 2")
+    expect(shown).to_contain_text(first[:20])
+    # typing goes on: the screen follows round 2's report live
+    report(page).press("End")
+    report(page).press_sequentially(" Nog een zin.")
+    expect(shown).to_contain_text("Nog een zin.")
