@@ -243,9 +243,17 @@ def update_meeting(meeting: Meeting, data: MeetingData) -> Meeting:
 
 
 def blocking_removals(meeting: Meeting, data: MeetingData) -> list[int]:
-    """Tables that ``data`` would remove although they hold entries or a report."""
+    """Tables that ``data`` would remove although they hold entries or a report (of any round)."""
+    from .round_reports import tables_round_reports
+
     keep = {t.number for t in data.tables}
-    return [t.number for t in meeting.tables if t.number not in keep and (t.live_entries or t.report.strip())]
+    gone = [t for t in meeting.tables if t.number not in keep]
+    later = tables_round_reports([t.id for t in gone]) if gone else {}
+    return [
+        t.number
+        for t in gone
+        if t.live_entries or t.report.strip() or any(r.report.strip() for r in later.get(t.id, []))
+    ]
 
 
 def template_keys_in_use(meeting: Meeting, data: MeetingData) -> list[str]:

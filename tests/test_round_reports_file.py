@@ -17,6 +17,7 @@ from docx import Document
 from facilitator import operations, sessionfile
 from facilitator.export import markdown_writer, service
 from facilitator.export.annex import AnnexOptions, build_annex
+from facilitator.export.datafiles import reports_sheet
 from facilitator.export.html import annex_html
 from facilitator.meeting_data import meeting_to_data
 from facilitator.sessionfile import SessionFileError
@@ -52,8 +53,11 @@ def test_import_then_export_keeps_every_rounds_report(app, import_session):
     written = sessionfile.dumps(with_reports())
     slug = import_session(written)
     with app.app_context():
-        exported = sessionfile.dumps(meeting_to_data(operations.get_meeting(slug)))
+        meeting = operations.get_meeting(slug)
+        exported = sessionfile.dumps(meeting_to_data(meeting))
+        sheet = reports_sheet(list(meeting.tables))  # the data files' reports sheet: every round's
     assert exported == written
+    assert [2, "report round 3", 1, ROUND_3] in sheet.rows
 
 
 @pytest.mark.parametrize("path", sorted(SESSIONS.glob("*.toml")), ids=lambda p: p.name)
@@ -145,3 +149,17 @@ def test_the_docx_and_odt_show_each_rounds_report_in_its_section(tmp_path):
         content = odt.read("content.xml").decode()
     assert content.index(">Ronde 2<") < content.index(ROUND_3)
     assert content.count(ROUND_3) == 1
+
+
+def test_a_table_with_only_a_later_rounds_report_is_not_removed_by_the_meeting_form(app, import_session):
+    data = with_reports()
+    table = next(t for t in data.tables if t.number == 2)
+    table.report, table.entries, data.groups = "", [], []
+    slug = import_session(sessionfile.dumps(data))
+    with app.app_context():
+        meeting = operations.get_meeting(slug)
+        without = dataclasses.replace(data, tables=[t for t in data.tables if t.number != 2])
+        assert operations.blocking_removals(meeting, without) == [2]
+        table.reports = {}
+        emptied = operations.import_meeting(data)
+        assert operations.blocking_removals(emptied, without) == []
