@@ -168,3 +168,18 @@ def test_a_meeting_without_rounds_knows_only_its_one_report(app, import_session)
     ack = send(rapporteur, "report:update", {"op": uid(), "update": update, "round": 1})
     assert ack["ok"] and "round" not in ack
     rapporteur.disconnect(namespace="/live")
+
+
+def test_a_rounds_report_counts_for_that_rounds_recurring_topics(app, connect):
+    screen = connect("screen")
+    for table in (1, 5):
+        rapporteur = connect("rapporteur", table)
+        update = typed(None, "Wij bespraken de kwantumcomputer uitgebreid.")[1]
+        assert send(rapporteur, "report:update", {"op": uid(), "update": update, "round": 2})["ok"]
+
+    def named(payload: dict) -> bool:
+        found = send(screen, "topics:get", {"limit": 100, **payload})["topics"]["across"]
+        return any("kwantumcomputer" in t["term"].lower() and t["tables"] == [1, 5] for t in found)
+
+    assert named({"round": 2}) and named({})  # that round's, and over all rounds
+    assert not named({"round": 1}) and not named({"round": 3})
