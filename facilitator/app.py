@@ -84,7 +84,7 @@ def create_app(test_config: Config | dict[str, Any] | None = None, *, pages: boo
         cors_allowed_origins=_allowed_origins(app),
     )
 
-    from . import cli, models, votes  # noqa: F401  (models register their tables)
+    from . import cli, models, round_reports, votes  # noqa: F401  (models register their tables)
     from .housestyle.cli import style_cli
     from .retention.cli import retention_cli
 

@@ -88,6 +88,8 @@ class TableData:
     report: str = ""
     feedback: str = ""
     entries: list[EntryData] = field(default_factory=list)
+    # a meeting held in rounds: the report of each round after the first ({round: text})
+    reports: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -176,7 +178,9 @@ def rounds_data(meeting: Meeting) -> list[RoundData]:
 def meeting_to_data(meeting: Meeting) -> MeetingData:
     """A meeting with all content typed so far, as plain data (for export)."""
     from .housestyle.store import effective_style  # the database side of the house style
+    from .round_reports import tables_round_reports  # the reports of rounds after the first
 
+    later = tables_round_reports([t.id for t in meeting.tables]) if len(meeting.rounds) > 1 else {}
     data = MeetingData(
         title=meeting.title,
         date=meeting.date,
@@ -207,6 +211,7 @@ def meeting_to_data(meeting: Meeting) -> MeetingData:
                 rapporteur=table.rapporteur,
                 spokesperson=table.spokesperson,
                 report=table.report or "",
+                reports={r.round_number: r.report for r in later.get(table.id, []) if r.report},
                 feedback=table.feedback or "",
                 entries=[
                     EntryData(

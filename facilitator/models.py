@@ -423,6 +423,7 @@ class ReportVersion(Model):
     seq: Mapped[int] = mapped_column(Integer)
     actor: Mapped[str] = mapped_column(String(120))
     text: Mapped[str] = mapped_column(Text)
+    round_number: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: round 1's report
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

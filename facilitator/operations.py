@@ -146,6 +146,7 @@ def import_meeting(data: MeetingData) -> Meeting:
         meeting.seq = seq
         _ensure_tokens(meeting)
         db.session.flush()
+        _import_round_reports(meeting, data)
         _import_groups(meeting, data)
         _log_import(meeting)
         if data.style is not None:
@@ -155,6 +156,20 @@ def import_meeting(data: MeetingData) -> Meeting:
         db.session.rollback()
         raise
     return meeting
+
+
+def _import_round_reports(meeting: Meeting, data: MeetingData) -> None:
+    """The file's reports of rounds after the first, each its history's first version."""
+    from .round_reports import RoundReport
+
+    ids = {t.number: t.id for t in meeting.tables}
+    for tdata in data.tables:
+        for number, text in sorted(tdata.reports.items()):
+            table_id = ids[tdata.number]
+            db.session.add(RoundReport(table_id=table_id, round_number=number, report=text))
+            db.session.add(
+                ReportVersion(table_id=table_id, seq=0, actor="import", text=text, round_number=number)
+            )
 
 
 def _import_groups(meeting: Meeting, data: MeetingData) -> None:
@@ -228,9 +243,17 @@ def update_meeting(meeting: Meeting, data: MeetingData) -> Meeting:
 
 
 def blocking_removals(meeting: Meeting, data: MeetingData) -> list[int]:
-    """Tables that ``data`` would remove although they hold entries or a report."""
+    """Tables that ``data`` would remove although they hold entries or a report (of any round)."""
+    from .round_reports import tables_round_reports
+
     keep = {t.number for t in data.tables}
-    return [t.number for t in meeting.tables if t.number not in keep and (t.live_entries or t.report.strip())]
+    gone = [t for t in meeting.tables if t.number not in keep]
+    later = tables_round_reports([t.id for t in gone]) if gone else {}
+    return [
+        t.number
+        for t in gone
+        if t.live_entries or t.report.strip() or any(r.report.strip() for r in later.get(t.id, []))
+    ]
 
 
 def template_keys_in_use(meeting: Meeting, data: MeetingData) -> list[str]:

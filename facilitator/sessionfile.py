@@ -31,7 +31,7 @@ from .rules import LANGUAGES, LIMITS, misplaced_roles, text_problem
 from .toml_fields import FieldReader, Raw, Where, type_name
 from .toml_groups import read_groups, write_groups
 from .toml_lines import TomlLines
-from .toml_rounds import entry_round, read_rounds, write_rounds
+from .toml_rounds import entry_round, read_rounds, table_reports, write_rounds, write_table_reports
 
 FORMAT = 1
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -48,6 +48,7 @@ TABLE_FIELDS = {
     "spokesperson",
     "report",
     "feedback",
+    "reports",
     "entries",
 }
 ENTRY_FIELDS = {"text", "bollen", "horizons", "hidden", "round", "waiting"}
@@ -205,6 +206,7 @@ class _Validator(FieldReader):
         self.people(raw, tp, table)
         table.report = self.text(raw, "report", tp, LIMITS["report"])
         table.feedback = self.text(raw, "feedback", tp, LIMITS["report"])
+        table.reports = table_reports(self, raw, tp, data.rounds)
         table.entries = self.entries(raw, tp, data)
         return table
 
@@ -476,6 +478,8 @@ def dumps(data: MeetingData) -> str:
         out["report"] = table.report
         if table.feedback:
             out["feedback"] = table.feedback
+        if reports := write_table_reports(table.reports):
+            out["reports"] = reports
         if table.entries:
             out["entries"] = []
             for entry in table.entries:

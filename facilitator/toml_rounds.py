@@ -15,6 +15,7 @@ from .rules import LIMITS, ROUND_MODERATION, ROUND_TEMPLATES, ROUND_VISIBILITY
 from .toml_fields import FieldReader, Raw, Where, type_name
 
 ROUND_FIELDS = {"question", "template", "minutes", "visibility", "moderation"}
+REPORT_FIELDS = {"round", "text"}
 DEFAULTS = RoundData(question="")
 
 
@@ -95,6 +96,47 @@ def entry_round(reader: FieldReader, raw: Raw, path: Where, rounds: list[RoundDa
         )
         return 1
     return value
+
+
+def table_reports(reader: FieldReader, raw: Raw, tp: Where, rounds: list[RoundData]) -> dict[int, str]:
+    """A table's ``[[tables.reports]]``: its report of a round after the first ({round: text});
+    round 1's report is the table's ``report``."""
+    items = raw.get("reports")
+    if items is None:
+        return {}
+    if not isinstance(items, list):
+        reader.problem(tp + ("reports",), _("moet een lijst van [[tables.reports]] zijn"))
+        return {}
+    out: dict[int, str] = {}
+    for i, item in enumerate(items[: LIMITS["rounds"] + 1]):
+        path: Where = tp + ("reports", i)
+        if not isinstance(item, dict):
+            reader.problem(path, _("moet een [[tables.reports]]-blok zijn"))
+            continue
+        reader.unknown(item, REPORT_FIELDS, path)
+        number, text = item.get("round"), reader.text(item, "text", path, LIMITS["report"], required=True)
+        if type(number) is not int or not 2 <= number <= len(rounds):
+            reader.problem(
+                path + ("round",),
+                _(
+                    "moet een ronde van 2 tot en met %(count)s zijn (ronde 1: report)",
+                    count=len(rounds),
+                )
+                if len(rounds) > 1
+                else _("dit bestand heeft geen tweede ronde: zet het verslag in report"),
+            )
+        elif number in out:
+            reader.problem(
+                path + ("round",), _("het verslag van ronde %(number)s staat er al", number=number)
+            )
+        else:
+            out[number] = text
+    return out
+
+
+def write_table_reports(reports: dict[int, str]) -> list[dict[str, Any]]:
+    """A table's [[tables.reports]] as a session file writes them: those with text, by round."""
+    return [{"round": n, "text": text} for n, text in sorted(reports.items()) if text]
 
 
 def write_rounds(rounds: list[RoundData]) -> list[dict[str, Any]]:

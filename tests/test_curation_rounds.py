@@ -46,3 +46,52 @@ def test_the_entries_table_of_a_meeting_in_rounds_saves_free_entries(app, slug, 
     refused = post_form(action, data=values)
     assert refused.status_code == 400 and "Kies ten minste één bol." in refused.get_data(as_text=True)
     assert table_entries(app, 4) == before
+
+
+def round_reports(app, number: int) -> dict[int, str]:
+    from facilitator.round_reports import RoundReport
+
+    with app.app_context():
+        table = db.session.query(Meeting).one().table(number)
+        rows = db.session.query(RoundReport).filter_by(table_id=table.id).all()
+        return {1: table.report} | {r.round_number: r.report for r in rows}
+
+
+def report_form(page: str) -> dict[str, str]:
+    import re
+
+    form = page.split('id="verslag"', 1)[1].split("</form>", 1)[0]
+    values = dict(re.findall(r'<input[^>]*name="(op|round)"[^>]*value="([^"]*)"', form))
+    return values | {"text": re.search(r"<textarea[^>]*>(.*?)</textarea>", form, re.S).group(1).strip()}
+
+
+def test_the_report_of_each_round_is_edited_and_restored_on_its_own(app, slug, logged_in, post_form):
+    url = f"/secretariaat/vergaderingen/{slug}/tafels/3/"
+    first = round_reports(app, 3)[1]
+    page = logged_in.get(url).get_data(as_text=True)
+    assert 'aria-current="page">Ronde 1</a>' in page and ">Ronde 3</a>" in page
+    assert report_form(page)["round"] == "1"
+
+    page = logged_in.get(url + "?ronde=2").get_data(as_text=True)
+    values = report_form(page)
+    assert values["round"] == "2" and values["text"] == ""
+    saved = post_form(url + "verslag", data={**values, "text": "Ronde twee, gecorrigeerd."})
+    assert saved.status_code == 302 and saved.headers["Location"].endswith("?ronde=2#verslag")
+    assert round_reports(app, 3) == {1: first, 2: "Ronde twee, gecorrigeerd."}
+    values = report_form(logged_in.get(url + "?ronde=2").get_data(as_text=True))
+    assert values["text"] == "Ronde twee, gecorrigeerd."
+    post_form(url + "verslag", data={**values, "text": "Ronde twee, nog eens."})
+
+    # the history of round 2's report: its versions only, and a restore goes back into round 2
+    history = logged_in.get(url + "verslag/geschiedenis?ronde=2").get_data(as_text=True)
+    assert "ronde 2" in history and "Ronde twee, gecorrigeerd." in history and first[:30] not in history
+    restore = history.split("Ronde twee, gecorrigeerd.", 1)[1].split('action="', 1)[1].split('"', 1)[0]
+    op = history.split('name="op" value="', 1)[1].split('"', 1)[0]
+    assert post_form(restore, data={"op": op}).status_code == 302
+    assert round_reports(app, 3) == {1: first, 2: "Ronde twee, gecorrigeerd."}
+    assert "Ronde twee" not in logged_in.get(url + "verslag/geschiedenis").get_data(as_text=True)
+
+    # a round the meeting does not have: refused with its reason, nothing changed
+    refused = post_form(url + "verslag", data={**values, "round": "9", "text": "Nee"}, follow_redirects=True)
+    assert "&#39;round&#39; moet een heel getal van 1 tot 3 zijn." in refused.get_data(as_text=True)
+    assert round_reports(app, 3) == {1: first, 2: "Ronde twee, gecorrigeerd."}

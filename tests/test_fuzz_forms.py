@@ -43,7 +43,7 @@ FORM_FIELDS = {
     ],
     "secretariat.import_session": ["file"],
     "export.start_export": ["format", "include_feedback", "skip_empty", "order"],
-    "curation.save_report": ["op", "text"],
+    "curation.save_report": ["op", "text", "round"],
     "curation.save_attendance": ["op", "participants", "leader", "rapporteur", "spokesperson"],
     "curation.add_entry": ["op", "new-op", "new-text", "new-bollen", "new-horizons"],
     "curation.update_entry": ["op", "text", "bollen", "horizons"],  # prefixed e-<id>- below
@@ -240,6 +240,11 @@ tables = st.fixed_dictionaries(
         "report": _maybe(tricky_text),
         "feedback": _maybe(tricky_text),
         "entries": st.lists(entries, max_size=3),
+        # a report per round after the first ([[tables.reports]])
+        "reports": st.lists(
+            st.fixed_dictionaries({"round": _maybe(st.integers(0, 4)), "text": _maybe(tricky_text)}),
+            max_size=3,
+        ),
         "extra": toml_scalars,
     },
 )

@@ -85,6 +85,7 @@ FIELDS = {
     "order": st.one_of(st.lists(st.integers(0, 8), max_size=8), json_values),
     "limit": st.one_of(st.integers(-1, 200), json_values),
     "table": st.one_of(st.integers(-1, 8), json_values),
+    "round": st.one_of(st.none(), st.integers(-1, 5), json_values),  # a report's round, an entry's
 }
 
 # a valid payload per event, to be mutated (an event missing here is still fuzzed from FIELDS)
@@ -99,7 +100,8 @@ VALID = {
     "entry:delete": lambda: {"op": str(uuid.uuid4()), "id": ENTRY_IDS[1]},
     "entry:restore": lambda: {"op": str(uuid.uuid4()), "id": ENTRY_IDS[1]},
     "entry:approve": lambda: {"op": str(uuid.uuid4()), "id": ENTRY_IDS[0]},
-    "report:update": lambda: {"op": str(uuid.uuid4()), "update": _report_update("Verslag. ")},
+    # round: the round whose report it edits (1: the table's own, as without the field)
+    "report:update": lambda: {"op": str(uuid.uuid4()), "update": _report_update("Verslag. "), "round": 1},
     "table:update": lambda: {
         "op": str(uuid.uuid4()),
         "participants": ["Ghorashi", "Fortuin"],

@@ -76,9 +76,18 @@ def meetings():
         "house-style-jpeg": dataclasses.replace(DEMO_DATA, style=house_style(cmyk_jpeg())),
         "english": sessionfile.loads(ENGLISH.encode()),
         "scripts": sessionfile.loads(scripts.encode()),
-        # a meeting of three rounds: a section per round, one of free entries (a list, no figure)
-        "rounds": sessionfile.loads((SESSIONS / "ser-raad-2023-01-27-rondes.toml").read_bytes()),
+        # a meeting of three rounds: a section per round, one of free entries (a list, no figure),
+        # each round's report in its section
+        "rounds": with_round_reports(
+            sessionfile.loads((SESSIONS / "ser-raad-2023-01-27-rondes.toml").read_bytes())
+        ),
     }
+
+
+def with_round_reports(data):
+    """Table 1 with a report of rounds 2 and 3 as well (a list, bold, a numbered list)."""
+    data.tables[0].reports = {2: "**Ronde twee.**\n\n- een\n- twee", 3: "1. Eerste punt\n2. Tweede punt"}
+    return data
 
 
 def export(tmp: Path, named: dict) -> dict[str, dict[str, Path]]:

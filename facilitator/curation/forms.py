@@ -73,6 +73,9 @@ class ReportForm(ChangeForm):
     """The report's text (Markdown)."""
 
     text = TextAreaField(_l("Verslag"), validators=[Length(max=LIMITS["report"]), PlainText(multiline=True)])
+    # a meeting held in rounds: the round whose report it is (1 or none: the table's own)
+    # (checked as the protocol checks a report:set's round: a wrong one is refused with its reason)
+    round = HiddenField()
 
 
 class AttendanceForm(ChangeForm):

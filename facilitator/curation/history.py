@@ -86,12 +86,17 @@ def entry_versions(meeting_id: int, entry_id: str) -> list[EntryVersion]:
     return versions
 
 
-def report_versions(table: RoundTable) -> list[ReportVersion]:
-    """The report's versions, newest first."""
+def report_versions(table: RoundTable, round_number: int = 1) -> list[ReportVersion]:
+    """The versions of the report of a round (1: the table's own), newest first."""
+    of_round = (
+        ReportVersion.round_number.is_(None)
+        if round_number == 1
+        else ReportVersion.round_number == round_number
+    )
     return list(
         db.session.execute(
             select(ReportVersion)
-            .where(ReportVersion.table_id == table.id)
+            .where(ReportVersion.table_id == table.id, of_round)
             .order_by(ReportVersion.seq.desc(), ReportVersion.id.desc())
         ).scalars()
     )

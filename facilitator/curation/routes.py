@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..access import meeting_or_404
@@ -18,6 +18,7 @@ from ..live.actions import ACTIONS
 from ..live.errors import ProtocolError
 from ..live.registry import Caller
 from ..models import Entry, ReportVersion
+from ..round_reports import round_report_row
 from . import history
 from .forms import ActionForm, AttendanceForm, EntriesForm, EntryForm, ReportForm
 from .transaction import one_transaction
@@ -31,6 +32,25 @@ def _load(slug: str, number: int):
     if table is None:
         abort(404)
     return meeting, table
+
+
+def _report_round(meeting) -> int:
+    """The round whose report the page shows and edits (``?ronde=n``; 1 without rounds)."""
+    number = request.args.get("ronde", type=int) or 1
+    return number if 1 <= number <= max(1, len(meeting.rounds)) else 1
+
+
+def _report_text(table, round_number: int) -> str:
+    """The table's report of a round (1: the table's own)."""
+    if round_number == 1:
+        return table.report or ""
+    row = round_report_row(table, round_number)
+    return row.report if row is not None else ""
+
+
+def _round_field(round_number: Any) -> dict[str, Any]:
+    """What a report:set carries about its round (none for round 1, the table's own report)."""
+    return {"round": round_number} if round_number is not None and round_number != 1 else {}
 
 
 def _caller(meeting, number: int) -> Caller:
@@ -90,7 +110,12 @@ def _page(meeting, table, problems: dict[int, list[str]] | None = None, **forms)
     by_id = {e.id: e for e in table.entries}
     rows = [(row, by_id.get(row.form.id.data)) for row in forms["entries_form"].entries]
     deleted = [e for e in table.entries if e.deleted_at is not None]
-    forms.setdefault("report_form", ReportForm(formdata=None, data={"text": table.report}))
+    report_round = forms.pop("report_round", None) or _report_round(meeting)
+    if not isinstance(report_round, int):
+        report_round = 1
+    if "report_form" not in forms:
+        data = {"text": _report_text(table, report_round), "round": str(report_round)}
+        forms["report_form"] = ReportForm(formdata=None, data=data)
     forms.setdefault(
         "attendance_form",
         AttendanceForm(
@@ -112,6 +137,7 @@ def _page(meeting, table, problems: dict[int, list[str]] | None = None, **forms)
         problems=problems or {},
         deleted=deleted,
         action_form=ActionForm(),
+        report_round=report_round,
         **forms,
     )
 
@@ -130,16 +156,20 @@ def save_report(slug: str, number: int):
     """Save the report's text (merged into the live document, so nobody's typing is lost)."""
     meeting, table = _load(slug, number)
     form = ReportForm()
+    raw_round = (form.round.data or "1").strip()
+    report_round: Any = int(raw_round) if raw_round.isdigit() else raw_round  # refused by report:set
     if not form.validate():
-        return _page(meeting, table, report_form=form), 400
+        return _page(meeting, table, report_form=form, report_round=report_round), 400
     if _apply(
         meeting,
         number,
         "report:set",
-        {"op": form.op.data, "text": form.text.data or ""},
+        {"op": form.op.data, "text": form.text.data or "", **_round_field(report_round)},
     ):
         flash(_("Het verslag is opgeslagen."), "success")
-    return _back(slug, number, "#verslag")
+    if not isinstance(report_round, int) or report_round == 1:
+        return _back(slug, number, "#verslag")
+    return redirect(url_for("curation.table", slug=slug, number=number, ronde=report_round) + "#verslag")
 
 
 @bp.post("/deelnemers")
@@ -377,11 +407,13 @@ def restore_entry_version(slug: str, number: int, entry_id: str, seq: int):
 def report_history(slug: str, number: int):
     """Every version of the report: who, when, what."""
     meeting, table = _load(slug, number)
+    report_round = _report_round(meeting)
     return render_template(
         "curation/report_history.html",
         meeting=meeting,
         table=table,
-        versions=history.report_versions(table),
+        report_round=report_round if len(meeting.rounds) > 1 else None,
+        versions=history.report_versions(table, report_round),
         who=history.who,
         action_form=ActionForm(),
     )
@@ -400,7 +432,8 @@ def restore_report_version(slug: str, number: int, version_id: int):
         meeting,
         number,
         "report:set",
-        {"op": form.op.data, "text": version.text},
+        {"op": form.op.data, "text": version.text, **_round_field(version.round_number)},
     ):
         flash(_("De eerdere versie van het verslag is teruggezet."), "success")
-    return redirect(url_for("curation.report_history", slug=slug, number=number))
+    back = url_for("curation.report_history", slug=slug, number=number)
+    return redirect(back + (f"?ronde={version.round_number}" if version.round_number else ""))

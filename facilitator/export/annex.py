@@ -135,6 +135,7 @@ class AnnexRound:
     question: str
     figure: Figure | None
     entries: list[str]  # a free round's visible entries, in the order they were added
+    report: str = ""  # the table's report of this round (Markdown, as richtext reads it)
 
 
 @dataclass
@@ -187,7 +188,8 @@ class AnnexTable:
     @property
     def is_empty(self) -> bool:
         """No report, no feedback and no visible entries."""
-        return not (self.report.strip() or self.feedback.strip() or self.entry_count)
+        reports = any(r.report.strip() for r in self.rounds)
+        return not (self.report.strip() or reports or self.feedback.strip() or self.entry_count)
 
 
 @dataclass
@@ -368,11 +370,12 @@ def build_annex(
             participants=[Person(name, name == table.leader) for name in table.participants],
             rapporteur=table.rapporteur,
             spokesperson=table.spokesperson,
-            report=table.report or "",
+            # a meeting held in rounds: each round's report is in that round's section
+            report="" if data.rounds else table.report or "",
             feedback=(table.feedback or "") if options.include_feedback else "",
             figure=fig,
             entry_count=len(visible),
-            rounds=table_rounds(data, table.number, visible, words, lang),
+            rounds=table_rounds(data, table, visible, words, lang),
         )
         if not (options.skip_empty and annex_table.is_empty):
             out.append(annex_table)

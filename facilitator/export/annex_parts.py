@@ -56,10 +56,12 @@ def annex_votes(data: MeetingData, words: Words) -> list[AnnexVote]:
 
 
 def table_rounds(
-    data: MeetingData, number: int, visible: list[EntryData], words: Words, lang: str
+    data: MeetingData, table: TableData, visible: list[EntryData], words: Words, lang: str
 ) -> list[AnnexRound]:
-    """A table's rounds as printed (none without [[rounds]]): each round's figure of its entries,
-    or the list of a round of free entries; a round the table put nothing in keeps its question."""
+    """A table's rounds as printed (none without [[rounds]]): each round's report, and the figure
+    of its entries or the list of a round of free entries; a round the table put nothing in keeps
+    its question."""
+    number, reports = table.number, {1: table.report, **table.reports}
     out = []
     for n, spec in enumerate(data.rounds, start=1):
         mine = [e for e in visible if e.round == n]
@@ -71,5 +73,6 @@ def table_rounds(
                 caption, data.bollen, data.horizons, [(e.text, e.bollen, e.horizons) for e in mine], lang=lang
             )
         entries = [e.text for e in mine] if spec.template == "none" else []
-        out.append(AnnexRound(number=n, title=title, question=spec.question, figure=fig, entries=entries))
+        report = clean(reports.get(n) or "")
+        out.append(AnnexRound(n, title, spec.question, fig, entries, report=report))
     return out

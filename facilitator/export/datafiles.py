@@ -100,9 +100,15 @@ def entries_sheet(meeting: Meeting, tables: list[RoundTable]) -> Sheet:
 
 
 def reports_sheet(tables: list[RoundTable]) -> Sheet:
+    from ..round_reports import tables_round_reports  # a meeting held in rounds: a report per round
+
+    later = tables_round_reports([i for t in tables if (i := getattr(t, "id", None)) is not None])
     rows: list[list[Value]] = []
     for table in tables:
-        for kind, text in (("report", table.report or ""), ("feedback", table.feedback or "")):
+        kinds = [("report", table.report or ""), ("feedback", table.feedback or "")]
+        later_rounds = later.get(getattr(table, "id", None), [])  # type: ignore[arg-type]
+        kinds += [(f"report round {r.round_number}", r.report) for r in later_rounds if r.report]
+        for kind, text in kinds:
             parts = [text[i : i + CELL_LIMIT] for i in range(0, len(text), CELL_LIMIT)] or [""]
             for part, chunk in enumerate(parts, start=1):
                 rows.append([table.number, kind, part, chunk])

@@ -199,11 +199,13 @@ def _table(doc, annex: Annex, table: AnnexTable) -> None:
         question = doc.add_paragraph()
         question.add_run(item.question).italic = True
         question.paragraph_format.keep_with_next = True
+        if report := richtext.parse(item.report):
+            _blocks(doc, report)
         if item.figure:
             _figure(doc, item.figure, words.legend)
         for text in item.entries:
             doc.add_paragraph(text, style="List Bullet")
-        if not item.figure and not item.entries:
+        if not item.figure and not item.entries and not report:
             doc.add_paragraph().add_run(words.no_entries).italic = True
     if table.feedback.strip():
         doc.add_paragraph(words.feedback, style="Heading 2")

@@ -78,6 +78,7 @@ def table_html(annex: Annex, index: int) -> Markup:
     feedback = richtext.to_html(table.feedback) if table.feedback.strip() else ""
     drawing = figure.to_html(table.figure) if table.figure else ""
     round_drawings = [Markup(figure.to_html(r.figure)) if r.figure else "" for r in table.rounds]  # noqa: S704 - escaped by figure.to_html
+    round_reports = [Markup(richtext.to_html(r.report)) if r.report.strip() else "" for r in table.rounds]  # noqa: S704 - escaped by richtext
     rendered = (
         environment()
         .get_template("annex/_table.html")
@@ -88,6 +89,7 @@ def table_html(annex: Annex, index: int) -> Markup:
             feedback_html=Markup(feedback),  # noqa: S704 - escaped by richtext
             drawing=Markup(drawing),  # noqa: S704 - escaped by figure.to_html
             round_drawings=round_drawings,
+            round_reports=round_reports,
         )
     )
     return Markup(rendered)  # noqa: S704 - rendered with autoescape on

@@ -92,11 +92,13 @@ def _table(annex: Annex, table: AnnexTable) -> list[str]:
     for item in table.rounds:
         out.append(f"### {escape_markdown(item.title)}")
         out.append(f"*{escape_markdown(item.question)}*")
+        if report := report_markdown(item.report):
+            out.append(report)
         if item.figure:
             out.append(_groups(item.figure))
         elif item.entries:
             out.append("\n".join(f"- {escape_markdown(text)}" for text in item.entries))
-        else:
+        elif not report:
             out.append(escape_markdown(words.no_entries))
     if table.feedback.strip():
         out.append(f"### {escape_markdown(words.feedback)}")

@@ -178,6 +178,8 @@ def _table(doc: Document, body, annex: Annex, table: AnnexTable) -> None:
     for item in table.rounds:
         body.append(_heading(3, item.title, style="Heading_20_3"))
         body.append(Paragraph(_text(item.question), style="No_20_Report"))
+        if report := richtext.parse(item.report):
+            _blocks(body, report)
         if item.figure:
             _figure(doc, body, item.figure, words.legend)
         elif item.entries:
@@ -185,7 +187,7 @@ def _table(doc: Document, body, annex: Annex, table: AnnexTable) -> None:
             for text in item.entries:
                 entries.append(ListItem(Paragraph(_text(text), style="List_20_Contents")))
             body.append(entries)
-        else:
+        elif not report:
             body.append(Paragraph(words.no_entries, style="No_20_Report"))
     if table.feedback.strip():
         body.append(_heading(3, words.feedback, style="Heading_20_3"))

@@ -91,6 +91,8 @@ class Report:
     text: str = ""
     new_state: bytes | None = None
     latest_version: Any = None
+    round_number: int = 1  # a round after the first: its row in round_report (``row_id``, None: new)
+    row_id: int | None = None
 
     def rebuild(self) -> None:
         """A refused update cannot be taken out of a CRDT document: make it again without it."""
@@ -106,6 +108,7 @@ class MeetingBatch:
     tables: dict[int, int]  # number -> id
     entries: dict[str, dict[str, Any]]  # the named entries as read, changed in place
     reports: dict[int, Report]
+    round_reports: dict[tuple[int, int], Report] = field(default_factory=dict)  # (table id, round)
     inserted: dict[str, dict[str, Any]] = field(default_factory=dict)
     changed: set[str] = field(default_factory=set)
     reseq: dict[str, int] = field(default_factory=dict)  # restored entries: their new created_seq
@@ -115,6 +118,7 @@ class MeetingBatch:
     # the round the tables are in, its template ("bollen", "none") and moderation ("live",
     # "approval"); both None without [[rounds]]
     current_round: tuple[int, str | None, str | None] = (1, None, None)
+    cache: bool = True  # reuse this process's report documents (apply's ``cache``)
     on_session: bool = True  # the batch runs on db.session's connection (else the writer's own)
     orm: Session | None = None  # the session of the changes made on models (``session()``)
     meeting: Meeting | None = None  # the meeting, locked (``locked_meeting()``)
@@ -167,6 +171,10 @@ class MeetingBatch:
             sql.ROUND_MODERATION, {"meeting": self.meeting_id, "number": number}
         ).scalar()
         return str(found) if found is not None else None
+
+    def all_reports(self) -> list[Report]:
+        """Every report the batch read: the tables' own and those of later rounds."""
+        return [*self.reports.values(), *self.round_reports.values()]
 
     def table_row(self, table_id: int) -> RoundTable:
         """A table of the meeting as a model, in the batch's session (read now)."""
@@ -235,14 +243,15 @@ def _transaction(jobs: list[Job], held: Any, cache: bool) -> list[Any]:
     _owner(held).commit()
     if cache:
         for reports in written:
-            for report in reports.values():
-                keep_doc(report.table_id, report.new_state or report.stored, report.doc)
+            for report in reports:
+                state = report.new_state or report.stored
+                keep_doc(report.table_id, state, report.doc, round_number=report.round_number)
     return [answers[id(job)] for job in jobs]
 
 
 def _meeting_batch(
     conn: Connection, meeting_id: int, jobs: list[Job], answers: dict[int, Any], cache: bool, on_session: bool
-) -> dict[int, Report]:
+) -> list[Report]:
     ops = [job.command.op for job in jobs]
     # the batch's tokens that still work, joined to their storage budgets (one query)
     tokens = sorted({job.caller.token for job in jobs if job.caller.token is not None})
@@ -270,6 +279,7 @@ def _meeting_batch(
     table_ids = {tables[n] for n in wanted if n is not None and n in tables}
     batch = MeetingBatch(conn, meeting_id, tables, entries, _lock_reports(conn, table_ids, cache))
     batch.on_session = on_session
+    batch.cache = cache
     batch.current_round = current_round
     usage = budget.BatchBudget(
         conn, {job.caller.token_id for job in jobs if job.caller.token in alive}, rows=usage_rows
@@ -286,7 +296,7 @@ def _meeting_batch(
         first = answers[id(job)]
         if isinstance(first, Job):
             answers[id(job)] = answers[id(first)]
-    return batch.reports
+    return batch.all_reports()
 
 
 def _model_table(job: Job) -> int | None:
@@ -384,6 +394,19 @@ def _lock_reports(conn: Connection, table_ids: set[int], cache: bool = True) -> 
     return out
 
 
+def _write_round_reports(batch: MeetingBatch, touched: list[Report]) -> None:
+    """The reports of rounds after the first: their rows updated, or made the first time."""
+    rows = [
+        {"report": r.text, "report_state": r.new_state, "updated_at": batch.now, "table_id": r.table_id}
+        | ({"b_id": r.row_id} if r.row_id is not None else {"round_number": r.round_number})
+        for r in touched
+    ]
+    if changed := [{k: v for k, v in row.items() if k != "table_id"} for row in rows if "b_id" in row]:
+        batch.conn.execute(sql.UPDATE_ROUND_REPORTS, changed)
+    if new := [row for row in rows if "b_id" not in row]:
+        batch.conn.execute(sql.INSERT_ROUND_REPORTS, new)
+
+
 def fresh_doc(text: str, state: bytes | None, updates: tuple[bytes, ...] | list[bytes] = ()) -> Doc[Text]:
     """A report's document from its stored state (or text), with updates merged after it."""
     doc: Doc[Text] = Doc()
@@ -407,17 +430,18 @@ def _write(
             sql.UPDATE_ENTRIES,
             [{"b_id": i, **{k: entries[i][k] for k in ENTRY_FIELDS}} for i in sorted(batch.changed)],
         )
-    touched = [r for r in batch.reports.values() if r.accepted]
+    touched = [r for r in batch.all_reports() if r.accepted]
     for report in touched:
         report.new_state = report.doc.get_update()
-    if touched:
+    if firsts := [r for r in touched if r.round_number == 1]:
         conn.execute(
             sql.UPDATE_REPORTS,
             [
                 {"b_id": r.table_id, "report": r.text, "report_state": r.new_state, "updated_at": batch.now}
-                for r in touched
+                for r in firsts
             ],
         )
+    _write_round_reports(batch, [r for r in touched if r.round_number != 1])
     # the meeting's lock is taken here and held only for the last inserts and the commit
     last = conn.execute(sql.TAKE_SEQ, {"meeting": batch.meeting_id, "count": len(accepted)}).scalar_one()
     log = []

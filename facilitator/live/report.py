@@ -22,6 +22,7 @@ from pycrdt import Doc, Text, get_update
 
 from ..extensions import db
 from ..models import RoundTable
+from ..round_reports import RoundReport
 from ..rules import LIMITS
 from .errors import ProtocolError
 
@@ -60,7 +61,7 @@ FEEDBACK = TextDoc(
 )
 
 
-def report_doc(table: RoundTable, kind: TextDoc = REPORT) -> Doc[Text]:
+def report_doc(table: RoundTable | RoundReport, kind: TextDoc = REPORT) -> Doc[Text]:
     """The table's report (or feedback) as a CRDT document (made from the plain text the first time)."""
     doc: Doc[Text] = Doc()
     text = doc.get(kind.key, type=Text)
@@ -76,7 +77,7 @@ def report_text(doc: Doc[Text], kind: TextDoc = REPORT) -> str:
     return str(doc.get(kind.key, type=Text))
 
 
-def ensure_report_state(table: RoundTable, kind: TextDoc = REPORT) -> bytes:
+def ensure_report_state(table: RoundTable | RoundReport, kind: TextDoc = REPORT) -> bytes:
     """The stored CRDT state, created from the text once so every client starts alike."""
     if getattr(table, kind.state) is None:
         setattr(table, kind.state, report_doc(table, kind).get_update())
@@ -190,25 +191,30 @@ def text_edit_update(doc: Doc[Text], new_text: str, kind: TextDoc = REPORT) -> b
 
 # --- the documents this process last wrote, so that a keystroke does not re-read the whole report ---
 
-_DOCS: dict[tuple[str, int], tuple[bytes, Doc[Text]]] = {}
+_DOCS: dict[tuple[str, int, int], tuple[bytes, Doc[Text]]] = {}
 _MAX_DOCS = 1000
 
 
-def cached_doc(table_id: int, stored: bytes | None, kind: TextDoc = REPORT) -> Doc[Text] | None:
-    """The table's document as this process last wrote it, if the stored state is still that one."""
-    hit = _DOCS.get((kind.key, table_id))
+def cached_doc(
+    table_id: int, stored: bytes | None, kind: TextDoc = REPORT, round_number: int = 1
+) -> Doc[Text] | None:
+    """The table's document (of a round: a report per round) as this process last wrote it, if the
+    stored state is still that one."""
+    hit = _DOCS.get((kind.key, table_id, round_number))
     if hit is None or stored is None or hit[0] != stored:
         return None  # another process (or curation) wrote since: read the stored state
     return hit[1]
 
 
-def keep_doc(table_id: int, state: bytes | None, doc: Doc[Text], kind: TextDoc = REPORT) -> None:
+def keep_doc(
+    table_id: int, state: bytes | None, doc: Doc[Text], kind: TextDoc = REPORT, round_number: int = 1
+) -> None:
     """Remember a document whose committed state is ``state``."""
     if state is None:
         return
     if len(_DOCS) >= _MAX_DOCS:
         _DOCS.clear()
-    _DOCS[(kind.key, table_id)] = (state, doc)
+    _DOCS[(kind.key, table_id, round_number)] = (state, doc)
 
 
 def forget_docs() -> None:

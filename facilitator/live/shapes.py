@@ -67,8 +67,9 @@ SNAPSHOT_MEETING = Shape(
 SNAPSHOT_TABLE = Shape(
     TABLE_INFO.keys | {"report", "entries", "ready"},
     # report_state: rapporteurs only; feedback and its state: minute-takers only
-    optional=frozenset({"report_state", "feedback", "feedback_state"}),
-    nested={"entries": ENTRY},
+    # round_reports: a meeting held in rounds, the reports of rounds after the first that exist
+    optional=frozenset({"report_state", "feedback", "feedback_state", "round_reports"}),
+    nested={"entries": ENTRY, "round_reports": _shape("round", "text", optional=("state",))},
 )
 PERSON = _shape("id", "role", "name")
 # a vote (priorities): results and ballots are null until it is closed, except for the chairs
@@ -111,7 +112,7 @@ SERVER_EVENTS: dict[str, Shape] = {
     ),
     "entry": _shape("table", "entry", "seq", entry=ENTRY),
     "entry:deleted": _shape("table", "id", "seq"),
-    "report": _shape("table", "update", "text", "seq"),
+    "report": _shape("table", "update", "text", "seq", optional=("round",)),
     "feedback": _shape("table", "update", "text", "seq"),
     "table": _shape("table", "info", "seq", info=TABLE_INFO),
     "ready": _shape("table", "ready", "since", "seq"),

@@ -18,6 +18,7 @@ from sqlalchemy import or_, select
 from ..entry_groups import groups_state
 from ..extensions import db
 from ..models import Entry, Meeting, MeetingRound, Operation, Presence, RoundTable, utcnow
+from ..round_reports import RoundReport, tables_round_reports
 from ..rules import LIMITS, author_tag
 from ..votes import Ballot, Vote, meeting_votes, ranked, tally, voter_key
 from .registry import ACTIONS, EMITS
@@ -109,8 +110,20 @@ def screen_entry(entry: dict[str, Any]) -> dict[str, Any]:
     return {**empty, "round": entry["round"], **({"waiting": True} if entry.get("waiting") else {})}
 
 
+def round_report_snapshot(report: RoundReport, with_state: bool) -> dict[str, Any]:
+    """A table's report of a round after the first, as the snapshot carries it."""
+    data: dict[str, Any] = {"round": report.round_number, "text": report.report or ""}
+    if with_state:
+        data["state"] = base64.b64encode(ensure_report_state(report)).decode()
+    return data
+
+
 def table_snapshot(
-    table: RoundTable, with_state: bool, for_screen: bool = False, with_feedback: bool = False
+    table: RoundTable,
+    with_state: bool,
+    for_screen: bool = False,
+    with_feedback: bool = False,
+    round_reports: list[RoundReport] | None = None,
 ) -> dict[str, Any]:
     """One table as the snapshot carries it (for a screen: hidden entries without content).
 
@@ -123,6 +136,8 @@ def table_snapshot(
     data["entries"] = [screen_entry(e) for e in entries] if for_screen else entries
     if with_state:
         data["report_state"] = base64.b64encode(ensure_report_state(table)).decode()
+    if round_reports:  # a report per round: those after the first
+        data["round_reports"] = [round_report_snapshot(r, with_state) for r in round_reports]
     if with_feedback:
         data["feedback"] = table.feedback or ""
         data["feedback_state"] = base64.b64encode(ensure_report_state(table, FEEDBACK)).decode()
@@ -156,6 +171,7 @@ def snapshot(
         tables = [t for t in meeting.tables if t.number == table_number]
     else:
         tables = list(meeting.tables)
+    later = tables_round_reports([t.id for t in tables]) if len(meeting.rounds) > 1 else {}
     data = {
         "role": role,
         "table": table_number,
@@ -173,6 +189,7 @@ def snapshot(
                 with_state=role == "rapporteur",
                 for_screen=role in ("screen", "minutes"),
                 with_feedback=role == "minutes",
+                round_reports=later.get(t.id),
             )
             for t in tables
         ],
@@ -257,12 +274,13 @@ def entry_deleted_event(table_number: int, entry_id: str, seq: int) -> tuple[str
     return ("entry:deleted", {"table": table_number, "id": entry_id, "seq": seq})
 
 
-def report_event(table_number: int, update: bytes, text: str, seq: int) -> tuple[str, dict[str, Any]]:
-    """`report`: a CRDT update to merge and the text it results in."""
-    return (
-        "report",
-        {"table": table_number, "update": base64.b64encode(update).decode(), "text": text, "seq": seq},
-    )
+def report_event(
+    table_number: int, update: bytes, text: str, seq: int, round_number: int = 1
+) -> tuple[str, dict[str, Any]]:
+    """`report`: a CRDT update to merge and the text it results in (of a round after the first:
+    ``round`` says which; absent, round 1's, the table's own report)."""
+    data = {"table": table_number, "update": base64.b64encode(update).decode(), "text": text, "seq": seq}
+    return ("report", data | ({"round": round_number} if round_number != 1 else {}))
 
 
 def feedback_event(table_number: int, update: bytes, text: str, seq: int) -> tuple[str, dict[str, Any]]:
@@ -300,17 +318,18 @@ def events_since(
     rows = db.session.execute(query.order_by(Operation.seq).limit(LIMITS["replay"] + 1)).scalars().all()
     if len(rows) > LIMITS["replay"]:
         return None
-    last: dict[tuple[str, int | None], int] = {}
+    last: dict[tuple[str, int | None, str | None], int] = {}
     for row in rows:
         if (action := ACTIONS.get(row.kind)) is not None and action.replay_last:
-            last[action.replay_last, row.table_number] = row.id
+            last[action.replay_last, row.table_number, _replayed_part(action.replay_last, row)] = row.id
     hidden_now = _hidden_entry_ids(meeting_id) if role in ("screen", "minutes") else None
     out = []
     for row in rows:
         action = ACTIONS.get(row.kind)
         if action is None or action.replay is None:
             continue  # not a broadcast (an entry's imported state starts its history)
-        if action.replay_last and last[action.replay_last, row.table_number] != row.id:
+        part = _replayed_part(action.replay_last, row) if action.replay_last else None
+        if action.replay_last and last[action.replay_last, row.table_number, part] != row.id:
             continue
         if action.replay_roles is not None and role not in action.replay_roles:
             continue
@@ -322,6 +341,11 @@ def events_since(
                 data = screened(data, hidden_now)
             out.append({"event": name, "data": data})
     return out
+
+
+def _replayed_part(replay_last: str, row: Operation) -> str | None:
+    """Which of a table's documents a replayed-last row is of: the report of each round apart."""
+    return row.subject if replay_last == "report" else None
 
 
 def _hidden_entry_ids(meeting_id: int) -> set[str]:

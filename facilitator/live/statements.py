@@ -24,6 +24,7 @@ from ..models import (
     RoundTable,
     TokenUsage,
 )
+from ..round_reports import RoundReport
 
 entry_table = cast(Table, Entry.__table__)
 table_table = cast(Table, RoundTable.__table__)
@@ -32,6 +33,7 @@ token_table = cast(Table, AccessToken.__table__)
 usage_table = cast(Table, TokenUsage.__table__)
 operation_table = cast(Table, Operation.__table__)
 version_table = cast(Table, ReportVersion.__table__)
+round_report_table = cast(Table, RoundReport.__table__)
 
 # the batch's tokens that still work, joined to their storage budgets — :tokens
 TOKENS_AND_BUDGETS = (
@@ -96,7 +98,7 @@ LOCK_ENTRIES = (
 _newest = version_table.alias("newest")
 _latest = (
     select(func.max(_newest.c.id))
-    .where(_newest.c.table_id == table_table.c.id)
+    .where(_newest.c.table_id == table_table.c.id, _newest.c.round_number.is_(None))
     .correlate(table_table)
     .scalar_subquery()
 )
@@ -119,6 +121,25 @@ LOCK_REPORTS = (
     # OF the table's row only (the version, on the nullable side of the join, is not locked)
     .with_for_update(key_share=True, of=table_table)
 )
+
+# a table's report of a round after the first (its table's row is locked already, by
+# LOCK_REPORTS), with the round's newest version — :table, :number
+_ROUND_REPORT_OF = (
+    round_report_table.c.table_id == bindparam("table"),
+    round_report_table.c.round_number == bindparam("number"),
+)
+ROUND_REPORT = select(
+    round_report_table.c.id, round_report_table.c.report, round_report_table.c.report_state
+).where(*_ROUND_REPORT_OF)
+ROUND_LATEST_VERSION = (
+    select(version_table.c.id, version_table.c.actor, version_table.c.updated_at)
+    .where(version_table.c.table_id == bindparam("table"))
+    .where(version_table.c.round_number == bindparam("number"))
+    .order_by(version_table.c.id.desc())
+    .limit(1)
+)
+INSERT_ROUND_REPORTS = insert(round_report_table)
+UPDATE_ROUND_REPORTS = update(round_report_table).where(round_report_table.c.id == bindparam("b_id"))
 
 # the meeting's row locked to the commit, as the sequence UPDATE locks it, before a batch reads
 # the models a meeting-level change alters — :meeting. An UPDATE, not a SELECT … FOR UPDATE: on

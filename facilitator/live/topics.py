@@ -352,14 +352,20 @@ def recurring_topics(
 
 def meeting_topics(meeting: Any, limit: int = 30, round_number: int | None = None) -> dict[str, Any]:
     """Recurring topics of a meeting from its visible entries and reports; of one round: from
-    that round's entries (a report belongs to no one round)."""
+    that round's entries and report (round 1's being the table's own)."""
+    from ..round_reports import tables_round_reports
+
+    rounds = len(getattr(meeting, "rounds", None) or [])
+    later = tables_round_reports([t.id for t in meeting.tables]) if rounds > 1 else {}
     texts: dict[int, list[str]] = {}
     for table in meeting.tables:
         entries = [e for e in table.live_entries if not e.hidden and not e.waiting]
+        reports = {1: table.report or ""} | {r.round_number: r.report for r in later.get(table.id, [])}
         if round_number is not None:
             texts[table.number] = [e.text for e in entries if e.round_number == round_number]
+            texts[table.number] += [reports[round_number]] if round_number in reports else []
         else:
-            texts[table.number] = [e.text for e in entries] + [table.report or ""]
+            texts[table.number] = [e.text for e in entries] + list(reports.values())
     labels = {word for item in (*meeting.bollen, *meeting.horizons) for word in WORD_RE.findall(item.label)}
     language = getattr(meeting, "language", None) or "nl"
     return {"topics": recurring_topics(texts, limit, ignore=labels, lang=language)}

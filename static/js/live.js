@@ -142,9 +142,10 @@ export class LiveClient {
     return op;
   }
 
-  /** Queue a report update (bytes), merged with the report update not yet sent. */
-  sendReport(update) {
-    this.outbox.pushReport(update, this.state.seq);
+  /** Queue a report update (bytes; of round `round` > 1: that round's report), merged with the
+   * report update of that round not yet sent. */
+  sendReport(update, round) {
+    this.outbox.pushReport(update, this.state.seq, round);
     this.changed();
     this.pump();
   }

@@ -8,7 +8,8 @@
 import { LiveClient } from "./live.js";
 import { renderMarkdown } from "./markdown.js";
 import { registerServiceWorker } from "./offline-page.js";
-import { applyEvent, stateFromSnapshot } from "./reducer.js";
+import { applyEvent, reportOf, stateFromSnapshot } from "./reducer.js";
+import { shownRound } from "./screen-state.js";
 import { ReportEditor } from "./report-editor.js";
 import { format, fromBase64, h, readJSON } from "./util.js";
 
@@ -100,6 +101,7 @@ const live = new LiveClient({
         if (editor && payload.update) editor.mergeBytes(fromBase64(payload.update));
       } else if (name === "meeting") {
         render();
+        for (const number of live.state.tables.keys()) renderTable(number); // the round on screen may have changed
       } else if (name === "report" || name === "table") {
         renderTable(payload.table);
       }
@@ -177,8 +179,11 @@ function renderTable(number, force = false) {
   if (!table) return;
   const report = document.getElementById(`report-${number}`);
   if (report) {
-    // the report sits below an h3 ("Verslag van de tafel"): its "#" is an h4
-    const drawn = table.report ? renderMarkdown(table.report, document, { headingTag: 4 }) : null;
+    // the report sits below an h3 ("Verslag van de tafel"): its "#" is an h4; in a meeting held in
+    // rounds, of the round on screen (every round shown: the round the tables are in)
+    const meeting = live.state.meeting;
+    const text = reportOf(table, shownRound(meeting) || (meeting && meeting.round) || 1);
+    const drawn = text ? renderMarkdown(text, document, { headingTag: 4 }) : null;
     report.replaceChildren(drawn || h("p", { class: "hint" }, strings.noReport));
   }
   const input = document.getElementById(`spokesperson-${number}`);

@@ -210,9 +210,12 @@ export class Outbox {
     return op;
   }
 
-  /** A report update: merged into the one report operation not yet sent, if there is one. */
-  pushReport(update, base) {
-    return this.pushUpdate("report:update", {}, update, base);
+  /**
+   * A report update (of round `round` > 1: that round's report, named in the payload): merged
+   * into the one report operation of that round not yet sent, if there is one.
+   */
+  pushReport(update, base, round) {
+    return this.pushUpdate("report:update", round > 1 ? { round } : {}, update, base);
   }
 
   /**
@@ -220,7 +223,10 @@ export class Outbox {
    * one such operation (of the same table) not yet sent, if there is one.
    */
   pushUpdate(event, fields, update, base) {
-    const open = this.ops.find((op) => op.event === event && !op.sent && op.payload.table === fields.table);
+    const open = this.ops.find(
+      (op) =>
+        op.event === event && !op.sent && op.payload.table === fields.table && op.payload.round === fields.round,
+    );
     if (open) {
       // keep the first base: the merged typing started before anything later was seen
       const merged = Y.mergeUpdates([fromBase64(open.payload.update), update]);

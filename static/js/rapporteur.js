@@ -10,10 +10,10 @@ import { roundField } from "./round-box.js";
 import { failedActions } from "./unsaved.js";
 import { registerServiceWorker } from "./offline-page.js";
 import { displayName } from "./outbox.js";
-import { ReportEditor } from "./report-editor.js";
+import { RoundReports } from "./report-rounds.js";
 import { renderDiagram } from "./table-diagram.js";
 import { setupUndoBar, stripView } from "./undo-bar.js";
-import { format, fromBase64, readJSON, uuid } from "./util.js";
+import { format, readJSON, uuid } from "./util.js";
 import { attachVoteCard } from "./vote-card.js";
 
 const data = readJSON("page-data");
@@ -33,28 +33,17 @@ const live = new LiveClient({
   handlers: {
     snapshot(fresh, seenBefore) {
       refreshAttendanceForm(false);
-      if (!editor) return;
-      // the server's report state replaces every report update still queued: what it
-      // lacks is computed from the merged document and sent as one update, with the
-      // oldest base of what it replaces (typing done offline before a close still counts)
-      const queued = live.outbox.ops.filter((op) => op.event === "report:update");
-      const bases = queued.map((op) => op.payload.base).filter((b) => typeof b === "number");
-      const base = bases.length ? Math.min(...bases) : seenBefore;
-      live.outbox.removeWhere((op) => op.event === "report:update");
-      const missing = editor.syncWithServer(fresh.tables[0] && fresh.tables[0].report_state);
-      if (missing) live.outbox.pushReport(missing, base);
+      // each round's report: the server's state replaces the queued updates, what it lacks is sent
+      if (editor) editor.resync(fresh, seenBefore);
     },
     outOfSync(op, ack) {
       // a report update that builds on one the server never got (lost on the way): every
       // queued report update is in the document, so send instead everything the server
       // lacks according to its state vector, with the oldest base of what it replaces
-      const queued = live.outbox.ops.filter((o) => o.event === "report:update");
-      const bases = [op, ...queued].map((o) => o.payload.base).filter((b) => typeof b === "number");
-      live.outbox.removeWhere((o) => o.event === "report:update");
-      if (editor) live.outbox.pushReport(editor.missingFor(ack.state), bases.length ? Math.min(...bases) : undefined);
+      if (editor) editor.outOfSync(op, ack);
     },
     event(name, payload) {
-      if (name === "report" && editor && payload.update) editor.mergeBytes(fromBase64(payload.update));
+      if (name === "report" && editor) editor.merge(payload);
       if (name === "table") refreshAttendanceForm(false);
     },
     acked(op) {
@@ -206,6 +195,7 @@ setupNameForm(document.getElementById("name-form"), {
 
 function render() {
   votes.render();
+  if (editor) editor.follow(live.state.meeting);
   const view = live.view();
   renderReady(view.ready);
   const [changed, signature] = changedSince(drawn, [view.entries, view.info]);
@@ -238,19 +228,20 @@ function setReadOnly(readOnly) {
 
 live.outbox.onAdopt = (ops) => {
   for (const op of ops) {
-    if (op.event === "report:update" && editor) editor.mergeBytes(fromBase64(op.payload.update));
+    if (op.event === "report:update" && editor) editor.merge(op.payload);
   }
   live.changed();
   live.pump();
 };
 
-editor = new ReportEditor({
+// the report "Verslag": of the round the table is in (a meeting held in rounds: one per round)
+editor = new RoundReports({
+  live,
   textarea: document.getElementById("report"),
   preview: document.getElementById("report-preview"),
   token: data.token,
-  serverState: snapshot.tables[0] && snapshot.tables[0].report_state,
-  pending: live.outbox.ops.filter((op) => op.event === "report:update").map((op) => fromBase64(op.payload.update)),
-  onLocalUpdate: (update) => live.sendReport(update),
+  snapshot,
+  chooser: document.getElementById("report-round"),
 });
 
 render();

@@ -2,10 +2,11 @@
 // table) and the screen and chair (every table), so an event means the same on both.
 // A snapshot plus its events equals a fresh snapshot (tests/test_screen_live.py).
 //
-// The state: {meeting, seq, meetingSeq, tables: Map<number, {info, report, ready, entries}>,
+// The state: {meeting, seq, meetingSeq, tables: Map<number, {info, report, reports, ready, entries}>,
 // votes: Map<number, vote>}, where entries is a Map by id in list order, ready is since when the
 // table says its report is ready for the report-back (null: not ready), and a vote's results
-// are null until it is closed (the chair's: the count so far, from `vote:tally`).
+// are null until it is closed (the chair's: the count so far, from `vote:tally`). A meeting held
+// in rounds has a report per round: `report` is round 1's, `reports` a Map round → text of the later.
 
 /** The server events that applyEvent knows besides `meeting`: every page listens to them. */
 export const TABLE_EVENTS = ["entry", "entry:deleted", "report", "table", "ready", "vote", "vote:tally"];
@@ -23,9 +24,21 @@ export function tableFromSnapshot(t) {
       spokesperson: t.spokesperson || null,
     },
     report: t.report || "",
+    reports: new Map((t.round_reports || []).map((r) => [r.round, r.text || ""])),
     ready: t.ready || null,
     entries: new Map((t.entries || []).map((e) => [e.id, e])),
   };
+}
+
+/** A table's report of a round (round 1, or none given: the table's own report). */
+export function reportOf(table, round) {
+  if (!table) return "";
+  return round > 1 ? (table.reports && table.reports.get(round)) || "" : table.report || "";
+}
+
+/** A table's reports of rounds after the first as a snapshot carries them (round_reports). */
+export function roundReports(table) {
+  return [...((table && table.reports) || new Map()).entries()].map(([round, text]) => ({ round, text }));
 }
 
 /** The state of a snapshot (its tables as given: one for a table page, all for the screen). */
@@ -55,6 +68,7 @@ export function applyEvent(state, name, data) {
   if (!table) return null;
   if (name === "entry") table.entries.set(data.entry.id, data.entry);
   else if (name === "entry:deleted") table.entries.delete(data.id);
+  else if (name === "report" && data.round > 1) table.reports.set(data.round, data.text || "");
   else if (name === "report") table.report = data.text || "";
   else if (name === "table") table.info = { ...table.info, ...data.info };
   else if (name === "ready") table.ready = data.ready ? data.since : null;

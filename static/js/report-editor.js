@@ -65,10 +65,23 @@ export class ReportEditor {
    * textarea: the "Verslag" field; preview: where the Markdown preview goes;
    * serverState: base64 Yjs state the page was rendered with; pending: Yjs updates
    * (bytes) still in the outbox; onLocalUpdate(update): a local change to send; root: the
-   * Y.Text's name; storeAs: the name of the local copy (one per document of a link).
+   * Y.Text's name; storeAs: the name of the local copy (one per document of a link); active:
+   * whether it is the document the textarea shows (a report per round: one editor per round
+   * shares the textarea, see report-rounds.js).
    */
-  constructor({ textarea, preview, token, serverState, pending = [], onLocalUpdate, root = "report", storeAs = "report" }) {
+  constructor({
+    textarea,
+    preview,
+    token,
+    serverState,
+    pending = [],
+    onLocalUpdate,
+    root = "report",
+    storeAs = "report",
+    active = true,
+  }) {
     this.textarea = textarea;
+    this.active = active;
     this.preview = preview;
     this.key = storageKey(storeAs, token);
     this.onLocalUpdate = onLocalUpdate;
@@ -95,10 +108,16 @@ export class ReportEditor {
       if (document.visibilityState === "hidden") this.saveNow();
     });
 
-    textarea.value = this.text.toString();
-    textarea.readOnly = false;
-    this.renderPreview();
+    if (active) this.activate();
     this.saveNow();
+  }
+
+  /** Show this document in the textarea (and its preview); typing goes to it from now on. */
+  activate() {
+    this.active = true;
+    this.textarea.value = this.text.toString();
+    this.textarea.readOnly = Boolean(this.readOnly);
+    this.renderPreview();
   }
 
   /** Merge a base64 Yjs update or state (from the server or storage) into the document. */
@@ -121,6 +140,7 @@ export class ReportEditor {
 
   /** The textarea changed: turn the difference into one Yjs transaction. */
   takeInput() {
+    if (!this.active) return;
     const before = this.text.toString();
     const after = this.textarea.value;
     if (before === after) return;
@@ -133,6 +153,7 @@ export class ReportEditor {
 
   /** Someone else's change: show it, keeping this person's caret and scroll position. */
   showRemote(delta) {
+    if (!this.active) return;
     const area = this.textarea;
     const focused = document.activeElement === area;
     const [start, end] = transformRange(delta, area.selectionStart, area.selectionEnd);
@@ -167,13 +188,19 @@ export class ReportEditor {
     return changed ? diff : null;
   }
 
+  /** The whole document as one update, or null when nothing was ever typed in it. */
+  everything() {
+    return Y.encodeStateVector(this.doc).length > 1 ? Y.encodeStateAsUpdate(this.doc) : null;
+  }
+
   /** Everything the server lacks, given its state vector (base64): the update of a resync. */
   missingFor(stateVector) {
     return Y.encodeStateAsUpdate(this.doc, fromBase64(stateVector));
   }
 
   setReadOnly(readOnly) {
-    this.textarea.readOnly = readOnly;
+    this.readOnly = readOnly;
+    if (this.active) this.textarea.readOnly = readOnly;
   }
 
   scheduleSave() {
@@ -192,6 +219,6 @@ export class ReportEditor {
   }
 
   renderPreview() {
-    if (this.preview) this.preview.replaceChildren(renderMarkdown(this.text.toString()));
+    if (this.preview && this.active) this.preview.replaceChildren(renderMarkdown(this.text.toString()));
   }
 }

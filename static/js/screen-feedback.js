@@ -3,6 +3,8 @@
 import { renderBollen } from "./bollen.js";
 import { renderMarkdown } from "./markdown.js";
 import { fitDiagram, horizonLegend } from "./screen-diagram.js";
+import { reportOf } from "./reducer.js";
+import { shownRound } from "./screen-state.js";
 import { $, entryItem, listText, tableBadge } from "./screen-parts.js";
 import { format, h } from "./util.js";
 
@@ -20,6 +22,26 @@ function peopleLine(ctx, info) {
   if (info.leader) parts.push(h("span", { class: "person" }, h("span", { class: "role" }, `${s.leader}: `), info.leader));
   if (info.rapporteur) parts.push(h("span", { class: "person" }, h("span", { class: "role" }, `${s.rapporteur}: `), info.rapporteur));
   return parts;
+}
+
+/**
+ * The table's report as the screen shows it: of the round on screen (the chair's filter, else the
+ * round the tables are in); with every round shown, each round's report under its question.
+ * It sits below an h4 ("Verslag"): its "#" is an h5 (an h6 under a round's heading).
+ */
+function reportNodes(ctx, table) {
+  const rounds = ctx.meeting.rounds || [];
+  const round = shownRound(ctx.meeting);
+  if (round !== null || rounds.length < 2) {
+    const text = reportOf(table, round || 1);
+    return text.trim() ? [renderMarkdown(text, document, { headingTag: 5 })] : [];
+  }
+  return rounds
+    .filter((r) => reportOf(table, r.number).trim())
+    .flatMap((r) => [
+      h("h5", { class: "report-round" }, format(ctx.strings.reportRound, { n: r.number }), h("span", { class: "round-question" }, ` · ${r.question}`)),
+      renderMarkdown(reportOf(table, r.number), document, { headingTag: 6 }),
+    ]);
 }
 
 export function renderFeedback(ctx, previous = {}) {
@@ -83,11 +105,8 @@ export function renderFeedback(ctx, previous = {}) {
   }), { minPx, legend: horizonLegend(ctx.state.template, s.horizonTitle) });
   const entries = $("feedback-entries");
   entries.replaceChildren(...(numbered.length ? numbered.map((item) => entryItem(ctx, item)) : [h("li", { class: "empty" }, s.noEntries)]));
-  const report = $("feedback-report");
-  const text = table.report || "";
-  // the report sits below an h4 ("Verslag"): its "#" is an h5, its "##" an h6
-  const drawn = text.trim() ? renderMarkdown(text, document, { headingTag: 5 }) : null;
-  report.replaceChildren(drawn || h("p", { class: "empty" }, s.reportNone));
+  const drawn = reportNodes(ctx, table);
+  $("feedback-report").replaceChildren(...(drawn.length ? drawn : [h("p", { class: "empty" }, s.reportNone)]));
 
   // say which table is on, once per change (not on every entry that arrives)
   if (previous.current !== current) {

@@ -7,7 +7,8 @@ import { renderFeedback } from "./screen-feedback.js";
 import { renderGroups } from "./screen-groups.js";
 import { entryLabel, fitDiagram, horizonLegend, renderCombinedDiagram } from "./screen-diagram.js";
 import { $, entryItem, listText, tableBadge, timeOfDay } from "./screen-parts.js";
-import { wordCount } from "./screen-state.js";
+import { reportOf } from "./reducer.js";
+import { shownRound, wordCount } from "./screen-state.js";
 import { renderPriorities } from "./screen-votes.js";
 import { format, h } from "./util.js";
 
@@ -63,7 +64,10 @@ function readyLine(ctx, number) {
 function reportLine(ctx, number) {
   const s = ctx.strings;
   const table = ctx.state.table(number);
-  const words = wordCount(table.report);
+  // the report of the round on screen (every round: all of the table's reports together)
+  const round = shownRound(ctx.meeting);
+  const rounds = round === null ? (ctx.meeting.rounds || []).map((r) => r.number) : [round];
+  const words = rounds.length ? rounds.reduce((sum, n) => sum + wordCount(reportOf(table, n)), 0) : wordCount(table.report);
   const at = ctx.state.reportAt.get(number);
   const typing = at && Date.now() - at < TYPING_MS;
   const line = h("p", { class: typing ? "report-line typing" : "report-line" });

@@ -1,7 +1,7 @@
 // The table of a table page as the server last told it (entries in order, people, phase,
 // sequence), and as it will be once this browser's pending operations are applied.
 
-import { applyEvent, stateFromSnapshot, tableFromSnapshot } from "./reducer.js";
+import { applyEvent, roundReports, stateFromSnapshot, tableFromSnapshot } from "./reducer.js";
 import { ATTENDANCE_FIELDS, SEATED_ROLES } from "./protocol.js";
 
 /** The state of one table; events change it through the shared reducer. */
@@ -59,7 +59,15 @@ export class TableState {
       table: this.number,
       meeting: this.meeting,
       seq: this.seq,
-      tables: [{ ...this.info, report: this.report, ready: this.ready, entries: [...this.entries.values()] }],
+      tables: [
+        {
+          ...this.info,
+          report: this.report,
+          round_reports: roundReports(this.table),
+          ready: this.ready,
+          entries: [...this.entries.values()],
+        },
+      ],
       votes: [...this.votes.values()],
       ballots: this.ballots,
     };

@@ -375,4 +375,24 @@ def test_rounds_and_groups_have_no_axe_violations_at_every_size(e2e_server, audi
         expect(screen.locator("#view-groups .group-card").first).to_be_visible()
         found += violations(chair, f"chair with rounds and groups, {size}")
         found += violations(screen, f"screen groups, {size}")
+    # the report-back with every round: each round's report under its round's heading
+    view = {"mode": "feedback", "current": 1, "filters": {"round": 0}}
+    assert chair_call(server.url, chair_token, "chair:view", view)["ok"]
+    expect(screen.locator("#feedback-report h5.report-round").first).to_be_visible()
+    found += violations(screen, "screen report-back, every round's report")
+    # curation: the report of round 2 (a chooser of the rounds) and its history
+    user = f"secretaris-rondes-{lang}"
+    with app.app_context():
+        operations.create_user(user, PASSWORD, "administrator")
+        db.session.remove()
+    page = audited(f"{server.url}/secretariaat/inloggen")
+    login(page, server.url, user, lang)
+    tables = f"{server.url}/secretariaat/vergaderingen/{links['meeting']}/tafels/1"
+    for name, path in (
+        ("curation, round 2's report", "/?ronde=2"),
+        ("round 2's report history", "/verslag/geschiedenis?ronde=2"),
+    ):
+        page.goto(tables + path)
+        expect(page.locator("h1")).to_have_count(1)
+        found += violations(page, name)
     assert not found, "\n".join(found)

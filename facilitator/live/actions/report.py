@@ -2,7 +2,9 @@
 (`report:set`, merged as CRDT edits so that nobody typing at that moment loses a keystroke).
 
 Both are staged in the batch (batch.py) on the table's document; each keeps the report's
-history of versions (per author, extended within VERSION_WINDOW).
+history of versions (per author, extended within VERSION_WINDOW). In a meeting held in rounds
+a table has a report per round: a change names its ``round`` (absent: round 1, the table's own
+report; a later round's lives in round_report, see facilitator/round_reports.py).
 """
 
 from __future__ import annotations
@@ -17,13 +19,23 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import Operation, RoundTable
+from ...round_reports import round_report_row
 from ...rules import LIMITS, text_problem
 from .. import fields
-from ..batch import Job, MeetingBatch, Report, Staged
+from .. import statements as sql
+from ..batch import Job, LatestVersion, MeetingBatch, Report, Staged, fresh_doc
 from ..errors import ProtocolError
 from ..protocol import Change, Template, change_fields
 from ..registry import Action, Event, emits, register
-from ..report import REPORT, ensure_report_state, merge_update, report_text, stored_state, text_edit_update
+from ..report import (
+    REPORT,
+    cached_doc,
+    ensure_report_state,
+    merge_update,
+    report_text,
+    stored_state,
+    text_edit_update,
+)
 from ..snapshot import aware, logged_table, report_event
 
 VERSION_WINDOW = timedelta(minutes=2)
@@ -35,10 +47,12 @@ class UpdateReport(Change):
 
     kind = "report:update"
     update: bytes
+    round: int | None = None  # the round whose report it edits (None: round 1's, the table's own)
 
     def logged(self) -> dict[str, Any]:
         """The update as the client sent it (base64)."""
-        return {"base": self.base, "update": base64.b64encode(self.update).decode()}
+        logged = {"base": self.base, "update": base64.b64encode(self.update).decode()}
+        return logged | ({"round": self.round} if (self.round or 1) != 1 else {})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,22 +61,52 @@ class SetReportText(Change):
 
     kind = "report:set"
     text: str
+    round: int | None = None
 
     def logged(self) -> dict[str, Any]:
         """Only the length: the text itself is kept in the report's versions."""
-        return {"text_length": len(self.text)}
+        return {"text_length": len(self.text)} | ({"round": self.round} if (self.round or 1) != 1 else {})
+
+
+def _round(payload: dict[str, Any], template: Template) -> int | None:
+    """The round a change names: one of the meeting's (None when it names none)."""
+    return fields.whole_number(payload, "round", 1, max(1, len(template.rounds)), required=False)
 
 
 def parse_update(payload: Any, template: Template) -> UpdateReport:
     """Read `report:update`."""
     payload, common = change_fields(payload)
-    return UpdateReport(**common, update=fields.crdt_update(payload))
+    return UpdateReport(**common, update=fields.crdt_update(payload), round=_round(payload, template))
 
 
 def parse_set(payload: Any, template: Template) -> SetReportText:
     """Read curation's new report text."""
     payload, common = change_fields(payload)
-    return SetReportText(**common, text=fields.report_text(payload))
+    return SetReportText(**common, text=fields.report_text(payload), round=_round(payload, template))
+
+
+def round_report(batch: MeetingBatch, table_id: int, number: int) -> Report:
+    """The table's report of round ``number`` in the batch: round 1's is the table's own (locked
+    and read with the batch); a later round's is read the first time (its table's row is locked)."""
+    if number == 1:
+        return batch.reports[table_id]
+    key = (table_id, number)
+    if key not in batch.round_reports:
+        conn, where = batch.conn, {"table": table_id, "number": number}
+        row = conn.execute(sql.ROUND_REPORT, where).first()
+        latest = conn.execute(sql.ROUND_LATEST_VERSION, where).first()
+        text, state = (row.report or "", row.report_state) if row is not None else ("", None)
+        cached = cached_doc(table_id, state, round_number=number) if batch.cache else None
+        batch.round_reports[key] = Report(
+            table_id,
+            cached or fresh_doc(text, state),
+            state,
+            text,
+            latest_version=LatestVersion(*latest) if latest is not None else None,
+            round_number=number,
+            row_id=row.id if row is not None else None,
+        )
+    return batch.round_reports[key]
 
 
 def checked_text(report: Report) -> str:
@@ -87,19 +131,22 @@ def _stage(
 ) -> Staged:
     report.accepted.append(update)
     report.text = text
-    number, label = job.table_number, job.caller.label
+    number, label, round_number = job.table_number, job.caller.label, report.round_number
+    extra = {"round": round_number} if round_number != 1 else {}
 
     def finish(seq: int) -> tuple[dict[str, Any], list[Event], int]:
         started = _version(batch, report, text, label, seq, new_version)
-        return {"length": len(text)}, [report_event(number, update, text, seq)], len(text.encode()) * started
+        event = report_event(number, update, text, seq, round_number)
+        return {"length": len(text), **extra}, [event], len(text.encode()) * started
 
-    return Staged(job, "report", finish)
+    return Staged(job, "report" if round_number == 1 else f"report:{round_number}", finish)
 
 
 def stage_update(batch: MeetingBatch, job: Job, table_id: int) -> Staged:
     """Merge a CRDT update into the table's report (refused out_of_sync when it builds on what
     the server lacks, invalid outside the text)."""
-    report, update = batch.reports[table_id], cast(UpdateReport, job.command).update
+    command = cast(UpdateReport, job.command)
+    report, update = round_report(batch, table_id, command.round or 1), command.update
     try:
         merge_update(report.doc, update)
         text = checked_text(report)
@@ -111,9 +158,10 @@ def stage_update(batch: MeetingBatch, job: Job, table_id: int) -> Staged:
 
 def stage_set(batch: MeetingBatch, job: Job, table_id: int) -> Staged:
     """Curation: turn the report into the new text with minimal CRDT edits; always a new version."""
-    report = batch.reports[table_id]
+    command = cast(SetReportText, job.command)
+    report = round_report(batch, table_id, command.round or 1)
     try:
-        update = text_edit_update(report.doc, cast(SetReportText, job.command).text)
+        update = text_edit_update(report.doc, command.text)
         text = checked_text(report)
     except ProtocolError:
         report.rebuild()
@@ -132,7 +180,9 @@ def _version(batch: MeetingBatch, report: Report, text: str, actor: str, seq: in
         elif latest is not None and latest.actor == actor and now - aware(latest.updated_at) < VERSION_WINDOW:
             batch.versions[latest.id] = {"b_id": latest.id, "text": text, "seq": seq, "updated_at": now}
             return False
+    round_number = report.round_number if report.round_number != 1 else None
     row = {"table_id": report.table_id, "seq": seq, "actor": actor, "text": text}
+    row["round_number"] = round_number
     row.update(created_at=now, updated_at=now)
     batch.new_versions.append(row)
     report.latest_version = row
@@ -148,7 +198,13 @@ def replay_report(row: Operation) -> list[Event]:
     ).scalar_one_or_none()
     if table is None:  # removed since (the secretariat's edit): the pages were asked to refresh
         return []
-    return [report_event(number, ensure_report_state(table, REPORT), table.report or "", row.seq)]
+    round_number = (row.payload or {}).get("round", 1)
+    if round_number == 1:
+        return [report_event(number, ensure_report_state(table, REPORT), table.report or "", row.seq)]
+    stored = round_report_row(table, round_number)
+    if stored is None:
+        return []
+    return [report_event(number, ensure_report_state(stored, REPORT), stored.report, row.seq, round_number)]
 
 
 emits("report", "table")

@@ -1,0 +1,130 @@
+"""A report per round, as a rapporteur meets it in a real browser against a real server: the
+"Verslag" field is the report of the round the table is in and follows the chair to the next
+round; typing in round 2 lands in round 2's report, also when typed offline and sent after the
+chair moved on to round 3; the chooser shows an earlier round's report again."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from facilitator import operations, sessionfile
+from facilitator.extensions import db
+from facilitator.models import RoundTable
+from facilitator.round_reports import RoundReport
+
+from .conftest import SESSIONS
+from .test_capture_e2e import chair_call, report
+
+pytestmark = pytest.mark.browser
+expect.set_options(timeout=15_000)
+ROUNDS = SESSIONS / "ser-raad-2023-01-27-rondes.toml"
+
+
+@pytest.fixture
+def rounds_meeting(e2e_server):
+    server, app = e2e_server
+    with app.app_context():
+        made = operations.import_meeting(sessionfile.loads(ROUNDS.read_bytes()))
+        links = operations.links(made, server.url)
+        db.session.remove()
+    return server, app, links
+
+
+def saved(page: Page) -> Page:
+    expect(page.locator("#save-status")).to_have_text("Opgeslagen")
+    return page
+
+
+def stored(app, slug: str, table: int) -> dict[int, str]:
+    with app.app_context():
+        meeting = operations.get_meeting(slug)
+        row = db.session.query(RoundTable).filter_by(meeting_id=meeting.id, number=table).one()
+        later = db.session.query(RoundReport).filter_by(table_id=row.id).all()
+        out = {1: row.report} | {r.round_number: r.report for r in later}
+        db.session.remove()
+        return out
+
+
+def test_the_rapporteur_types_round_twos_report(rounds_meeting, person):
+    server, app, links = rounds_meeting
+    slug, chair = links["meeting"], links["chair"]["token"]
+    laptop = person()
+    page = saved(laptop.open(links["tables"]["4"]["rapporteur"]["url"]))
+    first = report(page).input_value()
+    assert first.strip()  # round 1: the table's report from the file
+    chooser = page.get_by_label("Verslag van")
+    expect(chooser).to_have_value("1")
+
+    assert chair_call(server.url, chair, "chair:round", {"action": "open", "round": 2})["ok"]
+    expect(page.locator("#round-box")).to_contain_text("Ronde 2 van 3")
+    expect(chooser).to_have_value("2")
+    expect(report(page)).to_have_value("")  # round 2's report: nothing yet
+    report(page).click()
+    report(page).press_sequentially("Ronde twee: verdienvermogen.")
+    saved(page)
+    assert stored(app, slug, 4)[2] == "Ronde twee: verdienvermogen."
+    assert stored(app, slug, 4)[1] == first
+
+    # offline, still in round 2; meanwhile the chair opens round 3
+    laptop.context.set_offline(True)
+    expect(page.locator("#save-status")).to_have_attribute("data-state", "offline")
+    report(page).press("End")
+    report(page).press_sequentially(" Offline getypt.")
+    assert chair_call(server.url, chair, "chair:round", {"action": "open", "round": 3})["ok"]
+    laptop.context.set_offline(False)
+    saved(page)
+    expect(chooser).to_have_value("3")
+    expect(report(page)).to_have_value("")
+    assert stored(app, slug, 4)[2] == "Ronde twee: verdienvermogen. Offline getypt."
+    assert 3 not in stored(app, slug, 4)
+
+    # round 3's report, and round 2's again through the chooser, also after a reload
+    report(page).press_sequentially("Derde ronde.")
+    saved(page)
+    page.reload()
+    saved(page)
+    expect(report(page)).to_have_value("Derde ronde.")
+    chooser.select_option("2")
+    expect(report(page)).to_have_value("Ronde twee: verdienvermogen. Offline getypt.")
+    expect(page.locator("#report-preview")).to_contain_text("Offline getypt.")
+    chooser.select_option("1")
+    expect(report(page)).to_have_value(first)
+    assert stored(app, slug, 4) == {
+        1: first,
+        2: "Ronde twee: verdienvermogen. Offline getypt.",
+        3: "Derde ronde.",
+    }
+
+
+def test_the_screen_shows_the_report_of_the_round_on_screen(rounds_meeting, person):
+    server, app, links = rounds_meeting
+    chair = links["chair"]["token"]
+    page = saved(person().open(links["tables"]["6"]["rapporteur"]["url"]))
+    first = report(page).input_value().strip().splitlines()[0]
+    assert chair_call(server.url, chair, "chair:round", {"action": "open", "round": 2})["ok"]
+    expect(page.get_by_label("Verslag van")).to_have_value("2")
+    report(page).click()
+    report(page).press_sequentially("**Tweede ronde** aan tafel zes.")
+    saved(page)
+
+    screen = person({"viewport": {"width": 1920, "height": 1080}}).open(links["screen"]["url"])
+    view = {"mode": "feedback", "current": 6}
+    assert chair_call(server.url, chair, "chair:view", view)["ok"]
+    shown = screen.locator("#feedback-report")
+    expect(shown.locator("strong")).to_have_text("Tweede ronde")  # the round the tables are in
+    expect(shown).not_to_contain_text(first[:20])
+    assert chair_call(server.url, chair, "chair:view", {**view, "filters": {"round": 1}})["ok"]
+    expect(shown).to_contain_text(first[:20])
+    expect(shown).not_to_contain_text("Tweede ronde")
+    assert chair_call(server.url, chair, "chair:view", {**view, "filters": {"round": 3}})["ok"]
+    expect(shown).to_have_text("Nog geen verslag.")
+    # every round: each round's report under its heading; a round without one is left out
+    assert chair_call(server.url, chair, "chair:view", {**view, "filters": {"round": 0}})["ok"]
+    expect(shown.locator("h5.report-round")).to_have_count(2)
+    expect(shown.locator("h5.report-round").nth(1)).to_contain_text("Ronde 2")
+    expect(shown).to_contain_text(first[:20])
+    # typing goes on: the screen follows round 2's report live
+    report(page).press("End")
+    report(page).press_sequentially(" Nog een zin.")
+    expect(shown).to_contain_text("Nog een zin.")
