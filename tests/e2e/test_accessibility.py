@@ -375,4 +375,8 @@ def test_rounds_and_groups_have_no_axe_violations_at_every_size(e2e_server, audi
         expect(screen.locator("#view-groups .group-card").first).to_be_visible()
         found += violations(chair, f"chair with rounds and groups, {size}")
         found += violations(screen, f"screen groups, {size}")
+        chair.keyboard.press("5")  # the report-back names the round it steps through
+        expect(screen.locator("#feedback-round")).to_contain_text("3: ")
+        found += violations(chair, f"chair's report-back of a round, {size}")
+        found += violations(screen, f"screen's report-back of a round, {size}")
     assert not found, "\n".join(found)
