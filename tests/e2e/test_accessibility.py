@@ -128,6 +128,11 @@ def test_secretariat_pages_have_no_axe_violations(e2e_server, meeting, audited, 
         name=say("Scherm", lang),
     )
     expect(page.get_by_text(restored)).to_be_visible()
+    # the groups page after a suggestion was taken over: its flash and the undo button
+    page.goto(f"{base}/vergaderingen/{slug}/groepen/")
+    page.locator("#suggest-h ~ ul button[type=submit]").first.click()
+    expect(page.get_by_role("button", name=say("Laatste wijziging ongedaan maken", lang))).to_be_visible()
+    found += violations(page, "groups with undo")
     # the archive package, made: its progress page once the download is there
     page.goto(f"{base}/vergaderingen/{slug}/bijlage")
     page.locator("input[name=format][value=zip]").check()
