@@ -60,7 +60,7 @@ from gevent.event import Event  # noqa: E402
 from gevent.pool import Pool  # noqa: E402
 from pycrdt import Doc, Text  # noqa: E402
 
-from benchmarks import bare_server  # noqa: E402
+from benchmarks import bare_server, votes_load  # noqa: E402
 from benchmarks.live import cpu_seconds, free_port, wait_for  # noqa: E402
 from benchmarks.meetings import generated_meeting  # noqa: E402
 from benchmarks.sioclient import LeanClient  # noqa: E402
@@ -308,6 +308,7 @@ class Member:
     typed: int = 0
     meeting: int = 0  # which of the target's meetings
     slug: str | None = None  # its slug, in the connect URL as the pages send it
+    author: str | None = None  # a device key (voters only: a ballot needs one)
 
 
 @dataclass
@@ -333,6 +334,9 @@ class Run:
     closing: bool = False
     lag: list[tuple[float, float]] = field(default_factory=list)
     results: dict[str, Any] = field(default_factory=dict)
+    votes: Any = None  # votes_load.VoteLoad with --voters-per-table on the app
+    member_class = Member
+    clock = staticmethod(now)
 
     # events -------------------------------------------------------------------------------
 
@@ -390,15 +394,16 @@ class Run:
         client.on("entry", lambda data: self.on_entry(member, data), namespace=NAMESPACE)
         client.on("report", lambda data: self.on_report(member, data), namespace=NAMESPACE)
         client.on("disconnect", disconnect, namespace=NAMESPACE)
+        auth = {"token": member.token} | ({"author": member.author} if member.author else {})
         try:
             if isinstance(client, LeanClient):
                 slug = member.slug if self.args.meeting_key else None
-                client.connect(self.target.url, NAMESPACE, auth={"token": member.token}, meeting=slug)
+                client.connect(self.target.url, NAMESPACE, auth=auth, meeting=slug)
             else:
                 client.connect(
                     self.target.url,
                     namespaces=[NAMESPACE],
-                    auth={"token": member.token},
+                    auth=auth,
                     transports=["websocket"],
                     wait_timeout=30,
                 )
@@ -524,20 +529,39 @@ class Run:
         received_before = self.received
         began = now()
         until = began + seconds
+        voting = name == "main" and self.votes is not None and self.votes.number is not None
         gevent.joinall(
             [
                 gevent.spawn(self.open_loop, adders, entry_rate, until, self.send_entry, name),
                 gevent.spawn(self.open_loop, typists, report_rate, until, self.send_report, name),
+                *(
+                    [
+                        gevent.spawn(
+                            self.open_loop,
+                            self.votes.voters(),
+                            self.votes.rate(),
+                            until,
+                            self.votes.send,
+                            name,
+                        )
+                    ]
+                    if voting
+                    else []
+                ),
             ],
             timeout=seconds + 30,
         )
         gevent.sleep(max(0.0, until - now()))  # the last send is due before the end of the window
         sent_until = now()
         drained = self.drain(name, sent_until + drain)
+        if voting:
+            self.votes.drain(sent_until + drain)
         ended = now()
         cpu = cpu_of(pids) - cpu_before
         own = cpu_seconds(os.getpid()) - own_before
         result = self.summarise(name, began, sent_until)
+        if voting:
+            result["votes"] = self.votes.summary(sent_until - began, sent_until)
         result.update(
             tables=tables,
             clients=tables * self.args.clients_per_table + len(self.screens),
@@ -674,6 +698,9 @@ class Run:
             m for n in range(len(meetings)) for m in self.table_members(range(1, args.tables + 1), n)
         ]
         total_tables = args.tables * len(meetings)
+        if args.voters_per_table and not isinstance(self.target, BareTarget):
+            votes_load.VoteLoad.mark_voters(self)
+            self.votes = votes_load.VoteLoad(self)
         out: dict[str, Any] = {"target": self.target.name, "ramp": [], "saturation": []}
         connect_s = self.connect_all(self.screens)
         steps = max(1, args.ramp_steps)
@@ -729,6 +756,8 @@ class Run:
             within = [r for r in out["saturation"] if r["entry_p95_ms"] <= args.p95_limit]
             out["saturation_changes_per_s"] = max((r["changes_per_s"] for r in within), default=0.0)
             out["saturation_reached"] = len(within) < len(out["saturation"])
+        if self.votes is not None and not self.votes.open(now):
+            out["votes_problem"] = self.votes.problem
         out["main"] = self.phase("main", total_tables, 1.0, args.duration, args.drain_seconds * 3)
         self.progress(out["main"])
         out["main"]["server_rss_end_mb"] = sum(rss_mb(p) for p in pids)
@@ -801,6 +830,8 @@ def describe(result: dict[str, Any], args: argparse.Namespace) -> list[str]:
         f"{result['server_rss_after_mb']:.0f} MB "
         f"= {result['server_kb_per_client']:.0f} kB per client (end of run {m['server_rss_end_mb']:.0f} MB)",
     ]
+    if "votes" in m or result.get("votes_problem"):
+        lines.append(votes_load.describe(m.get("votes") or {"problem": result["votes_problem"]}))
     if args.saturation:
         steps = ", ".join(
             f"{r['offered_per_s']:.0f}/s->{r['entry_p95_ms']:.0f} ms" for r in result.get("saturation", [])
@@ -1023,6 +1054,15 @@ def main(argv: list[str]) -> int:
         default="lean",
         help="benchmarks/sioclient.py (default) or python-socketio's client (more CPU per message)",
     )
+    parser.add_argument(
+        "--voters-per-table",
+        type=int,
+        default=0,
+        help="participants per table casting dot-vote ballots in the main phase (app only; 0: none)",
+    )
+    parser.add_argument(
+        "--vote-interval", type=float, default=2.0, help="seconds between one voter's ballots"
+    )
     parser.add_argument("--json", type=Path, default=None, help="write every number to this file")
     parser.add_argument("--plot", type=Path, default=None, help="write clients-vs-p95 as SVG to this file")
     args = parser.parse_args(argv)
@@ -1035,6 +1075,8 @@ def main(argv: list[str]) -> int:
     args.typists_per_table = min(1, args.typists_per_table)
     if args.meetings > 1:
         args.bare = False  # the bare server has one meeting's rooms
+        if args.voters_per_table:
+            parser.error("--voters-per-table: one meeting only (the vote is the first meeting's)")
     clusters = [(int(item.rstrip("q")), item.endswith("q")) for item in args.processes.split(",")]
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -1093,6 +1135,9 @@ def main(argv: list[str]) -> int:
         or results[k]["main"]["foreign_events"]
         or results[k]["main"]["ack_timeouts"]
         or results[k]["main"]["errors"]
+        or results[k]["main"].get("votes", {}).get("errors")
+        or results[k]["main"].get("votes", {}).get("timeouts")
+        or results[k].get("votes_problem")
         or results[k]["connect_errors"]
         for k in ("bare", *apps)
         if k in results

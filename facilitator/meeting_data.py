@@ -115,6 +115,37 @@ class VoteData:
     results: list[VoteResultData] = field(default_factory=list)
 
 
+@dataclass
+class VoteRecord:
+    """A vote as the session file keeps it ([[votes]]): its settings, its shortlist's entries as
+    (table, place 1 … among the table's entries; 0: no longer there) with their text when it
+    opened, and its ballots as dots per entry in the shortlist's order — never who cast one."""
+
+    title: str
+    scope: str  # "table" or "plenary"
+    table: int | None
+    entries: list[tuple[int, int]]
+    texts: list[str]
+    dots: int
+    max_per_entry: int = 1
+    allow_own: bool = True
+    closed: bool = True
+    ballots: list[list[int]] = field(default_factory=list)
+
+    def results(self, number: int) -> VoteData:
+        """The vote's outcome as the annex ranks it (counts only)."""
+        from .votes import ranked
+
+        items = [{"id": str(i)} for i in range(len(self.entries))]
+        counts = {str(i): sum(b[i] for b in self.ballots) for i in range(len(self.entries))}
+        results = [
+            VoteResultData(self.texts[int(r["id"])], self.entries[int(r["id"])][0], r["count"], r["rank"])
+            for r in ranked(items, counts)
+        ]
+        cast = sum(1 for b in self.ballots if any(b))
+        return VoteData(number, self.title, self.scope, self.table, self.dots, cast, results)
+
+
 def votes_data(meeting: Meeting) -> list[VoteData]:
     """The meeting's closed votes, ranked (their counts only: who voted what is never exported)."""
     from .votes import meeting_votes, ranked, tally
@@ -157,8 +188,10 @@ class MeetingData:
     rounds: list[RoundData] = field(default_factory=list)
     groups: list[GroupData] = field(default_factory=list)  # [[groups]] of entries across tables
     style: StyleData | None = None  # the optional [style] section: the meeting's own house style
-    # the closed votes' results (priorities): counts only, never a ballot; not in the session file
+    # the closed votes' results (priorities): counts only, for the annex; [[votes]] is vote_records
     votes: list[VoteData] = field(default_factory=list)
+    # [[votes]]: every vote with its settings and anonymous ballots (what the file round-trips)
+    vote_records: list[VoteRecord] = field(default_factory=list)
 
 
 def rounds_data(meeting: Meeting) -> list[RoundData]:
@@ -227,6 +260,7 @@ def meeting_to_data(meeting: Meeting) -> MeetingData:
             )
         )
     data.groups = groups_data(meeting.id, places)
+    data.vote_records = vote_records(meeting.id, places)
     return data
 
 
@@ -239,4 +273,40 @@ def groups_data(meeting_id: int, places: dict[str, tuple[int, int]]) -> list[Gro
         entries = [places[e] for e in group.entry_ids if e in places]
         if entries:
             out.append(GroupData(name=group.name, entries=entries))
+    return out
+
+
+def vote_records(meeting_id: int, places: dict[str, tuple[int, int]]) -> list[VoteRecord]:
+    """The meeting's votes as the session file keeps them: each entry by its table and place (0
+    when it is gone), the ballots as dots per entry, sorted, so their order tells nothing either."""
+    from sqlalchemy import select
+
+    from .extensions import db
+    from .votes import Ballot, meeting_votes
+
+    out = []
+    for vote in meeting_votes(meeting_id):
+        ids = vote.entry_ids
+        ballots = sorted(
+            (
+                [int(dots.get(i, 0)) for i in ids]
+                for dots in db.session.execute(select(Ballot.dots).where(Ballot.vote_id == vote.id)).scalars()
+                if dots
+            ),
+            reverse=True,
+        )
+        out.append(
+            VoteRecord(
+                title=vote.title,
+                scope=vote.scope,
+                table=vote.table_number,
+                entries=[places.get(item["id"], (item["table"], 0)) for item in vote.items],
+                texts=[item["text"] for item in vote.items],
+                dots=vote.dots,
+                max_per_entry=vote.max_per_entry,
+                allow_own=vote.allow_own,
+                closed=vote.closed_at is not None,
+                ballots=ballots,
+            )
+        )
     return out

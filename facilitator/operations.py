@@ -148,6 +148,10 @@ def import_meeting(data: MeetingData) -> Meeting:
         db.session.flush()
         _import_round_reports(meeting, data)
         _import_groups(meeting, data)
+        if data.vote_records:
+            from .votes import import_votes
+
+            import_votes(meeting.id, {t.number: list(t.entries) for t in meeting.tables}, data.vote_records)
         _log_import(meeting)
         if data.style is not None:
             housestyle_store.set_meeting_style(meeting, data.style)

@@ -32,6 +32,7 @@ from .toml_fields import FieldReader, Raw, Where, type_name
 from .toml_groups import read_groups, write_groups
 from .toml_lines import TomlLines
 from .toml_rounds import entry_round, read_rounds, table_reports, write_rounds, write_table_reports
+from .toml_votes import read_votes, write_votes
 
 FORMAT = 1
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -39,7 +40,7 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 # value in a problem line) that recurses would fail far deeper than this with RecursionError
 MAX_NESTING = 16
 
-DOCUMENT_FIELDS = {"format", "meeting", "template", "rounds", "style", "tables", "groups"}
+DOCUMENT_FIELDS = {"format", "meeting", "template", "rounds", "style", "tables", "groups", "votes"}
 TABLE_FIELDS = {
     "number",
     "participants",
@@ -78,6 +79,8 @@ class _Validator(FieldReader):
         numbers = self.tables(doc, data)
         self.feedback_order(meeting if isinstance(meeting, dict) else {}, numbers, data)
         data.groups = read_groups(self, doc, data)
+        data.vote_records = read_votes(self, doc, data)
+        data.votes = [v.results(n) for n, v in enumerate(data.vote_records, start=1) if v.closed]
         data.style = read_style_section(doc.get("style"), self.problem)
         return data
 
@@ -492,6 +495,6 @@ def dumps(data: MeetingData) -> str:
                     e["waiting"] = True
                 out["entries"].append(e)
         doc["tables"].append(out)
-    if data.groups:
-        doc["groups"] = write_groups(data.groups)
+    doc |= {"groups": write_groups(data.groups)} if data.groups else {}
+    doc |= {"votes": write_votes(data.vote_records, data)} if data.vote_records else {}
     return tomli_w.dumps(doc, multiline_strings=True)

@@ -5,7 +5,8 @@ that table) or entries of several tables (a plenary vote, cast by every table de
 device has ``dots`` dots, at most ``max_per_entry`` on one entry, and none on an entry it added
 when ``allow_own`` is false. A device's ballot (`Ballot`) is kept under a keyed hash of its
 device key and the vote (``voter_key``): a ballot cannot be linked to an entry's author, to
-another vote's ballot, or to a person, and no export carries it — only the counts.
+another vote's ballot, or to a person, and no export carries the key: the annex has the counts,
+the session file ([[votes]]) each ballot as its dots alone, in an order that tells nothing.
 
 The shortlist's entries are kept as they were when the vote opened (``items``: id, table, text),
 so the results and the annex show what was voted on, even when an entry changes afterwards.
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
+import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -113,3 +116,37 @@ def meeting_votes(meeting_id: int) -> list[Vote]:
     return list(
         db.session.execute(select(Vote).where(Vote.meeting_id == meeting_id).order_by(Vote.number)).scalars()
     )
+
+
+def import_votes(meeting_id: int, entries: Mapping[int, list[Any]], records: Iterable[Any]) -> None:
+    """A session file's [[votes]] (meeting_data.VoteRecord) into a new meeting: each entry found by
+    its table and place (0: one no longer there, a fresh id), each ballot under a fresh random
+    voter key that matches no device, so no one's dots can be changed or linked after an import."""
+    for number, record in enumerate(records, start=1):
+        items = [
+            {
+                "id": entries[table][place - 1].id if place else str(uuid.uuid4()),
+                "table": table,
+                "text": text,
+            }
+            for (table, place), text in zip(record.entries, record.texts, strict=True)
+        ]
+        vote = Vote(
+            meeting_id=meeting_id,
+            number=number,
+            title=record.title,
+            scope=record.scope,
+            table_number=record.table,
+            items=items,
+            dots=record.dots,
+            max_per_entry=record.max_per_entry,
+            allow_own=record.allow_own,
+            opened_at=utcnow(),
+            closed_at=utcnow() if record.closed else None,
+        )
+        db.session.add(vote)
+        db.session.flush()
+        for ballot in record.ballots:
+            dots = {item["id"]: n for item, n in zip(items, ballot, strict=True) if n}
+            if dots:
+                db.session.add(Ballot(vote_id=vote.id, voter=secrets.token_hex(32), dots=dots))

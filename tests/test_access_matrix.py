@@ -74,6 +74,7 @@ EXPECT_HTTP: dict[str, tuple[str, object]] = {
     "GET /secretariaat/vergaderingen/<slug>/groepen/": (SECRETARIAT, 200),
     "POST /secretariaat/vergaderingen/<slug>/groepen/nieuw": (SECRETARIAT, 400),  # no name, no entries
     "POST /secretariaat/vergaderingen/<slug>/groepen/<key>/wijzigen": (SECRETARIAT, 404),  # no such group
+    "POST /secretariaat/vergaderingen/<slug>/groepen/ongedaan": (SECRETARIAT, 303),  # nothing to undo
     "GET /huisstijl/<token>.css": (TOKEN, ("screen", "chair")),
     "GET /secretariaat/huisstijl": (ADMIN, 200),
     "GET /secretariaat/logboek": (ADMIN, 200),

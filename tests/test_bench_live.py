@@ -62,3 +62,26 @@ def test_bench_live_many_meetings_keeps_each_meetings_books(tmp_path):
     assert main["missing_on_screens"] == main["missing_at_tables"] == 0
     assert main["ack_timeouts"] == 0 and main["errors"] == {} and main["foreign_events"] == 0
     assert "3 meetings x (2 tables x 2 clients + 1 screens)" in run.stdout
+
+
+def test_bench_live_casts_ballots_in_an_open_vote_and_prints_their_line(tmp_path):
+    """--voters-per-table: a chair opens a vote over the ramp's entries; the voters' ballots are
+    all acknowledged and counted apart from the entries, in a line of their own."""
+    out = tmp_path / "bench.json"
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.live_load",
+        *("--tables", "2", "--clients-per-table", "4", "--adders-per-table", "2", "--screens", "1"),
+        *("--no-bare", "--no-saturation"),
+        *("--duration", "2", "--ramp-steps", "1", "--step-seconds", "2", "--voters-per-table", "1"),
+        *("--vote-interval", "0.5", "--json", str(out)),
+    ]
+    run = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=240)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    main = json.loads(out.read_text())["app"]["main"]
+    votes = main["votes"]
+    assert votes["voters"] == 2 and votes["sent"] >= 4 and votes["ok"] == votes["sent"]
+    assert votes["errors"] == {} and votes["timeouts"] == 0 and not votes["problem"]
+    assert main["changes_ok"] == main["entries_sent"] + main["reports_sent"]  # ballots apart
+    assert "votes (vote:cast)      2 voters offered 4.0 ballots/s" in run.stdout

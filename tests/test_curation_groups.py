@@ -90,3 +90,42 @@ def test_bad_input_is_refused_with_a_reason_and_changes_nothing(app, slug, logge
     assert groups(app) == []
     english = logged_in.get(base + "/?lang=en").get_data(as_text=True)
     assert "Groups of entries" in english
+
+
+def test_the_last_change_of_the_groups_can_be_undone_and_the_screens_follow(app, slug, logged_in, post_form):
+    base = f"/secretariaat/vergaderingen/{slug}/groepen"
+    page = html.unescape(logged_in.get(base + "/").get_data(as_text=True))
+    assert "Laatste wijziging ongedaan maken" not in page  # nothing done yet
+    entries = re.findall(r'name="entries" value="([^"]+)"', page.split('id="new-h"', 1)[1])
+    one = {"op": str(uuid.uuid4()), "name": "Eerste", "entries": entries[:3]}
+    two = {"op": str(uuid.uuid4()), "name": "Tweede", "entries": entries[3:5]}
+    assert post_form(base + "/nieuw", data=one).status_code == 302
+    assert post_form(base + "/nieuw", data=two).status_code == 302
+    (first, _, _), (second, _, _) = groups(app)
+    change = {"op": str(uuid.uuid4()), "action": "merge", "into": first}
+    assert post_form(f"{base}/{second}/wijzigen", data=change).status_code == 302
+    assert [(name, len(e)) for _, name, e in groups(app)] == [("Eerste", 5)]
+    screen = screen_client(app, slug)
+
+    page = logged_in.get(base + "/").get_data(as_text=True)
+    assert "Laatste wijziging ongedaan maken" in page
+    undone = post_form(base + "/ongedaan", data={"op": str(uuid.uuid4())}, follow_redirects=True)
+    assert "De laatste wijziging van de groepen is ongedaan gemaakt." in html.unescape(
+        undone.get_data(as_text=True)
+    )
+    assert [(name, e) for _, name, e in groups(app)] == [("Eerste", entries[:3]), ("Tweede", entries[3:5])]
+    shown = {m["args"][0]["group"]["name"] for m in screen.get_received("/live") if m["name"] == "group"}
+    assert shown == {"Eerste", "Tweede"}
+    # once: a second undo finds nothing (the one before the merge is not undone with it)
+    again = post_form(base + "/ongedaan", data={"op": str(uuid.uuid4())})
+    assert again.status_code == 303 and len(groups(app)) == 2
+    assert "Laatste wijziging ongedaan maken" not in logged_in.get(base + "/").get_data(as_text=True)
+
+    # undo of a new group dissolves it
+    three = {"op": str(uuid.uuid4()), "name": "Derde", "entries": entries[5:7]}
+    assert post_form(base + "/nieuw", data=three).status_code == 302
+    assert post_form(base + "/ongedaan", data={"op": str(uuid.uuid4())}).status_code == 302
+    assert [name for _, name, _ in groups(app)] == ["Eerste", "Tweede"]
+    assert post_form(base + "/nieuw", data=three | {"op": str(uuid.uuid4())}).status_code == 302
+    english = logged_in.get(base + "/?lang=en").get_data(as_text=True)
+    assert "Undo the last change" in english

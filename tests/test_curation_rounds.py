@@ -95,3 +95,31 @@ def test_the_report_of_each_round_is_edited_and_restored_on_its_own(app, slug, l
     refused = post_form(url + "verslag", data={**values, "round": "9", "text": "Nee"}, follow_redirects=True)
     assert "&#39;round&#39; moet een heel getal van 1 tot 3 zijn." in refused.get_data(as_text=True)
     assert round_reports(app, 3) == {1: first, 2: "Ronde twee, gecorrigeerd."}
+
+
+@pytest.fixture
+def meeting_links(app, slug):
+    """The three-round meeting's links (the `connect` fixture connects to it)."""
+    from facilitator import operations
+
+    with app.app_context():
+        return operations.links(operations.get_meeting(slug), "http://x")
+
+
+def test_an_entry_s_history_names_the_round_of_each_change(app, slug, logged_in, connect):
+    from .live_support import send, uid
+
+    (entry_id, text, bollen, _round), *_ = table_entries(app, 4)
+    chair, rapporteur = connect("chair"), connect("rapporteur", 4)
+    assert send(chair, "chair:round", {"op": uid(), "action": "open", "round": 2})["ok"]
+    assert send(rapporteur, "entry:update", {"op": uid(), "id": entry_id, "text": text + " (ronde 2)"})["ok"]
+    assert send(chair, "chair:round", {"op": uid(), "action": "open", "round": 3})["ok"]
+    assert send(rapporteur, "entry:update", {"op": uid(), "id": entry_id, "text": text + " (ronde 3)"})["ok"]
+    url = f"/secretariaat/vergaderingen/{slug}/tafels/4/inbreng/{entry_id}/geschiedenis"
+    page = logged_in.get(url).get_data(as_text=True)
+    assert '<th scope="col">Ronde</th>' in page
+    rows = page.split("<tbody>", 1)[1].split("<tr>")[1:]
+    assert ["Ronde 3" in rows[0], "Ronde 2" in rows[1], "Ronde 1" in rows[2]] == [True, True, True]
+    assert "(ronde 3)" in rows[0] and "Geïmporteerd" in rows[2]
+    english = logged_in.get(url + "?lang=en").get_data(as_text=True)
+    assert '<th scope="col">Round</th>' in english and "Round 2" in english

@@ -269,3 +269,15 @@ def test_in_a_round_every_table_sees_the_tables_see_each_others_entries(connect)
     others = {o["table"]: [e["text"] for e in o["entries"]] for o in snap["others"]}
     assert 3 not in others and others[1] and all(isinstance(t, str) and t for t in others[1])
     assert "Alleen hier" not in others[1] and "Voor iedereen" not in others[1]  # round 1; deleted
+
+
+def test_opening_a_round_puts_the_screens_on_it_again(connect):
+    """The report-back chose round 1 (the screens' round filter); the chair opens round 3: every
+    screen shows round 3's entries again, other filters kept."""
+    chair, screen = connect("chair"), connect("screen")
+    view = {"op": uid(), "mode": "feedback", "current": 1, "filters": {"round": 1, "tables": [1, 2]}}
+    assert send(chair, "chair:view", view)["ok"]
+    received(screen, "meeting")
+    assert send(chair, "chair:round", {"op": uid(), "action": "open", "round": 3})["ok"]
+    (meeting,) = [m["meeting"] for m in received(screen, "meeting")][-1:]
+    assert meeting["round"] == 3 and meeting["view"]["filters"] == {"tables": [1, 2]}

@@ -78,4 +78,7 @@ def test_the_demo_run_as_three_rounds_with_a_vote_and_groups_ends_in_the_annex(a
     groups = markdown.split("## Groepen van inbreng\n", 1)[1]
     assert "### Door de voorzitter" in groups and "### Verdienvermogen" in groups
     priorities = markdown.split("## Prioriteiten\n", 1)[1]
-    assert "Stemming 1 (plenair)" in priorities and priorities.count("\n| ") >= 4  # header, rule, 3 rows
+    # the file's vote (number 1, its ballots imported without names) and the one held just now
+    assert "Stemming 1 (plenair): Wat pakt de SER als eerste op?" in priorities and number == 2
+    assert "6 stemmen uitgebracht, elk met 3 stippen." in priorities
+    assert "Stemming 2 (plenair)" in priorities and "2 stemmen uitgebracht" in priorities

@@ -248,3 +248,24 @@ def test_sync_replays_the_count_to_the_chair_only(connect):
     assert "vote" in names and "vote:tally" not in names
     tallies = [e["data"] for e in chairs["events"] if e["event"] == "vote:tally"]
     assert tallies and tallies[-1]["ballots"] == 1
+
+
+def test_a_table_vote_reaches_only_that_table_the_screens_and_the_chairs(connect):
+    """Another table neither hears of a table vote (live, on sync) nor finds it in its snapshot;
+    a plenary vote reaches every table."""
+    chair, screen = connect("chair"), connect("screen")
+    mine, other = connect("participant", 3, author=PHONE_A), connect("participant", 4, author=PHONE_B)
+    since = snapshot_of(other)["seq"]
+    for client in (chair, screen, mine, other):
+        client.get_received(NS)
+    table_vote = {"op": uid(), "action": "open", "scope": "table", "table": 3, "dots": 2}
+    assert send(chair, "chair:vote", table_vote)["ok"]
+    for client in (chair, screen, mine):
+        assert [e["vote"]["number"] for e in received(client, "vote")] == [1]
+    assert received(other, "vote") == []
+    assert "vote" not in [e["event"] for e in send(other, "sync", {"since": since})["events"]]
+    assert snapshot_of(connect("participant", 4)).get("votes") == []
+    assert [v["number"] for v in snapshot_of(connect("participant", 3))["votes"]] == [1]
+    ((_, e1),) = entries_of(connect, 1)
+    open_plenary(chair, [e1])
+    assert [e["vote"]["number"] for e in received(other, "vote")] == [2]

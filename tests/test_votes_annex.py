@@ -110,3 +110,14 @@ def test_the_pdf_docx_and_odt_print_the_priorities(files):
     with zipfile.ZipFile(files["odt"]) as odt:
         content = odt.read("content.xml").decode()
     assert ">Prioriteiten<" in content and "Wonen &lt;b&gt;&amp;amp;&lt;/b&gt; | *zorg* — één" in content
+
+
+def test_the_ballot_count_is_plural_aware_in_both_languages():
+    one = dataclasses.replace(VOTES[0], ballots=1, dots=1)
+    data = dataclasses.replace(DEMO_DATA, votes=[one, VOTES[0]])
+    dutch = markdown_writer.to_markdown(build_annex(data))
+    assert (
+        "1 stem uitgebracht, met één stip." in dutch and "4 stemmen uitgebracht, elk met 3 stippen." in dutch
+    )
+    english = markdown_writer.to_markdown(build_annex(dataclasses.replace(data, language="en")))
+    assert "1 ballot cast, with one dot." in english and "4 ballots cast, each with 3 dots." in english

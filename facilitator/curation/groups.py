@@ -1,14 +1,16 @@
 """Groups of entries across tables, for the secretariat after (or during) the meeting: the same
 changes as the chair's (`group:set` through the executor, as the logged-in secretariat member),
 from a page that works without JavaScript: make a group from ticked entries or from a suggestion,
-rename, merge, dissolve. Every change reaches the live screens and goes into the audit trail."""
+rename, merge, dissolve, and undo the last of these (kept in the member's session, as the chair's
+page keeps it: the groups it changed set back as they were, a group it made dissolved). Every
+change reaches the live screens and goes into the audit trail."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -31,6 +33,7 @@ from .forms import ChangeForm
 
 bp = Blueprint("groups", __name__, url_prefix="/secretariaat/vergaderingen/<slug>/groepen")
 NAME = [DataRequired(_l("Geef de groep een naam.")), Length(max=120), PlainText()]
+UNDO = "groups_undo"  # the session's last change of the groups: {meeting, previous, made}
 
 
 class NewGroupForm(ChangeForm):
@@ -62,18 +65,26 @@ def _entries(meeting) -> list[dict[str, Any]]:
     return [{"id": i, "text": t, "round": r, "table": n} for i, t, r, n in rows]
 
 
-def _set(meeting, group: dict[str, Any]) -> bool:
-    """One `group:set` as the secretariat member; a refusal is flashed, nothing changes."""
+def _set(meeting, group: dict[str, Any], remember: bool = True) -> bool:
+    """One `group:set` as the secretariat member; a refusal is flashed, nothing changes.
+    ``remember``: keep what the change replaced, for "Laatste wijziging ongedaan maken"."""
     user = current_user()
     assert user is not None  # login_required
     caller = Caller(meeting.id, "secretariat", None, name=user.name)
     try:
         command = ACTIONS["group:set"].parse(group, protocol.Template(meeting))
-        broadcast.publish(meeting.id, executor.execute(caller, command, direct=True))
+        ack = broadcast.publish(meeting.id, executor.execute(caller, command, direct=True))
     except ProtocolError as exc:
         db.session.rollback()
         flash(exc.message, "error")
         return False
+    if remember:
+        previous = [
+            {"id": g["id"], "name": g["name"], "entries": g["entries"]} for g in ack.get("previous", [])
+        ]
+        before = {g["id"] for g in previous}
+        made = [{"id": g["id"], "name": g["name"]} for g in ack.get("groups", []) if g["id"] not in before]
+        session[UNDO] = {"meeting": meeting.slug, "previous": previous, "made": made}
     record("curation_changed", meeting, change="group:set", group=group["name"], count=len(group["entries"]))
     return True
 
@@ -98,6 +109,7 @@ def _page(meeting, new_form: NewGroupForm | None = None, status: int = 200):
             suggestions=suggestions,
             new_form=new_form,
             change_form=GroupChangeForm(),
+            undo_form=ChangeForm() if (session.get(UNDO) or {}).get("meeting") == meeting.slug else None,
         ),
         status,
     )
@@ -152,4 +164,25 @@ def change(slug: str, key: str):
         done = _set(meeting, {"op": form.op.data, "id": into.key, "name": into.name, "entries": merged})
     if done:
         flash(_("De groepen zijn bijgewerkt."), "success")
+    return redirect(url_for(".page", slug=slug))
+
+
+@bp.post("/ongedaan")
+@login_required
+def undo(slug: str):
+    """Undo this member's last change of the groups: the groups it changed as they were, a group
+    it made dissolved (each a `group:set`, so the screens follow)."""
+    meeting = meeting_or_404(slug)
+    form = ChangeForm()
+    last = session.get(UNDO) or {}
+    if not form.validate_on_submit() or last.get("meeting") != meeting.slug:
+        flash(_("Er is geen wijziging van de groepen om ongedaan te maken."), "error")
+        return redirect(url_for(".page", slug=slug)), 303
+    changes = [{**g, "entries": []} for g in last.get("made", [])] + list(last.get("previous", []))
+    for i, group in enumerate(changes):
+        op = str(uuid.uuid5(uuid.NAMESPACE_URL, f"groups-undo:{form.op.data}:{i}"))
+        if not _set(meeting, {"op": op, **group}, remember=False):
+            return redirect(url_for(".page", slug=slug)), 303
+    session.pop(UNDO, None)
+    flash(_("De laatste wijziging van de groepen is ongedaan gemaakt."), "success")
     return redirect(url_for(".page", slug=slug))

@@ -50,6 +50,7 @@ class EntryVersion:
     what: str
     entry: dict[str, Any] | None  # None: the change deleted it
     restorable: bool
+    round: int = 1  # the round the meeting was in when the change was made (imported: the entry's)
 
 
 def entry_versions(meeting_id: int, entry_id: str) -> list[EntryVersion]:
@@ -63,6 +64,7 @@ def entry_versions(meeting_id: int, entry_id: str) -> list[EntryVersion]:
         .scalars()
         .all()
     )
+    opened = _rounds_opened(meeting_id)
     versions: list[EntryVersion] = []
     state: dict[str, Any] | None = None
     for row in rows:
@@ -78,12 +80,28 @@ def entry_versions(meeting_id: int, entry_id: str) -> list[EntryVersion]:
                 what=str(KIND_LABELS.get(row.kind, row.kind)),
                 entry=dict(state) if state else None,
                 restorable=state is not None,
+                round=(
+                    int((state or {}).get("round") or 1)
+                    if row.kind == "entry:import"
+                    else next((n for seq, n in reversed(opened) if seq < row.seq), 1)
+                ),
             )
         )
     versions.reverse()
     if versions:
         versions[0].restorable = False  # the newest is the current state
     return versions
+
+
+def _rounds_opened(meeting_id: int) -> list[tuple[int, int]]:
+    """(seq, round) of every round the chair opened, in order: the round a change was made in is
+    the last one opened before it (round 1 before any)."""
+    rows = db.session.execute(
+        select(Operation.seq, Operation.payload)
+        .where(Operation.meeting_id == meeting_id, Operation.kind == "chair:round")
+        .order_by(Operation.seq)
+    )
+    return [(seq, int(p["round"])) for seq, p in rows if p.get("action") == "open" and p.get("round")]
 
 
 def report_versions(table: RoundTable, round_number: int = 1) -> list[ReportVersion]:

@@ -68,7 +68,6 @@ class Words:
     rank: str = "Positie"
     entry: str = "Inbreng"
     dots: str = "Stippen"
-    vote_summary: str = "%(ballots)s stemmen uitgebracht, elk met %(dots)s stippen."
     tie: str = "gedeeld"
 
 
@@ -111,7 +110,6 @@ def annex_words(lang: str = "nl") -> Words:
         rank=_("Positie"),
         entry=_("Inbreng"),
         dots=_("Stippen"),
-        vote_summary=_("%(ballots)s stemmen uitgebracht, elk met %(dots)s stippen."),
         # a rank several entries share: "1 (gedeeld)"
         tie=_("gedeeld"),
     )
@@ -305,6 +303,24 @@ def ordered_tables(data: MeetingData, order: str) -> list[TableData]:
     return sorted(by_number, key=lambda t: (position.get(t.number, len(position)), t.number))
 
 
+def vote_summary(ballots: int, dots: int, lang: str) -> str:
+    """A closed vote's line under its heading: how many ballots, with how many dots (plural-aware)."""
+    ngettext = translations(lang).ngettext
+    if dots == 1:
+        text = ngettext(
+            "%(ballots)s stem uitgebracht, met één stip.",
+            "%(ballots)s stemmen uitgebracht, elk met één stip.",
+            ballots,
+        )
+    else:
+        text = ngettext(
+            "%(ballots)s stem uitgebracht, met %(dots)s stippen.",
+            "%(ballots)s stemmen uitgebracht, elk met %(dots)s stippen.",
+            ballots,
+        )
+    return text % {"ballots": ballots, "dots": dots}
+
+
 def build_annex(
     data: MeetingData,
     words: Words | None = None,
@@ -400,7 +416,7 @@ def build_annex(
         description=data.agenda_item or "",
         style=style,
         groups=annex_groups(data.groups, raw_tables, words, lang),
-        priorities=annex_votes(data, words),
+        priorities=annex_votes(data, words, lang),
     )
 
 

@@ -6,7 +6,7 @@ in annex.py, where the writers read them."""
 from __future__ import annotations
 
 from ..meeting_data import EntryData, GroupData, MeetingData, TableData
-from .annex import AnnexGroup, AnnexRound, AnnexVote, AnnexVoteRow, Words, clean, cleaned
+from .annex import AnnexGroup, AnnexRound, AnnexVote, AnnexVoteRow, Words, clean, cleaned, vote_summary
 from .figure import layout
 
 
@@ -32,7 +32,7 @@ def annex_groups(
     return out
 
 
-def annex_votes(data: MeetingData, words: Words) -> list[AnnexVote]:
+def annex_votes(data: MeetingData, words: Words, lang: str) -> list[AnnexVote]:
     """The closed votes as printed: each entry ranked with its dots and table; a shared rank says so."""
     out = []
     for vote in data.votes:
@@ -50,7 +50,7 @@ def annex_votes(data: MeetingData, words: Words) -> list[AnnexVote]:
             )
             for r in vote.results
         ]
-        summary = words.vote_summary % {"ballots": vote.ballots, "dots": vote.dots}
+        summary = vote_summary(vote.ballots, vote.dots, lang)
         out.append(AnnexVote(title=clean(title), summary=summary, rows=cleaned(rows)))
     return out
 

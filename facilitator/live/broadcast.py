@@ -71,7 +71,9 @@ def publish(meeting_id: int, outcome: Outcome) -> dict[str, Any]:
     for name, data in outcome.events:
         emit = EMITS[name]
         if emit.audience == "meeting":
-            send(name, data, meeting_room(meeting_id))
+            number = emit.table_of(data) if emit.table_of is not None else None
+            rooms = meeting_room(meeting_id) if number is None else rooms_for_table(meeting_id, number)
+            send(name, data, rooms)
         elif emit.audience == "minutes":
             send(name, data, minutes_room(meeting_id))
         elif emit.audience == "chair":

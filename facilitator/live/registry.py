@@ -118,6 +118,8 @@ class Emit:
 
     audience: Literal["table", "meeting", "minutes", "chair"]
     screened: Screened | None = None
+    # a "meeting" event about one table (a table vote): that table with the screens and chairs
+    table_of: Callable[[dict[str, Any]], int | None] | None = None
 
 
 ACTIONS: dict[str, Action] = {}  # every action by name (filled when live/actions/ is imported)
@@ -134,10 +136,13 @@ def register(*actions: Action) -> None:
 
 
 def emits(
-    name: str, audience: Literal["table", "meeting", "minutes", "chair"], screened: Screened | None = None
+    name: str,
+    audience: Literal["table", "meeting", "minutes", "chair"],
+    screened: Screened | None = None,
+    table_of: Callable[[dict[str, Any]], int | None] | None = None,
 ) -> None:
     """Declare a server event a change emits and who receives it."""
-    EMITS[name] = Emit(audience, screened)
+    EMITS[name] = Emit(audience, screened, table_of)
 
 
 def client_events() -> dict[str, Action]:

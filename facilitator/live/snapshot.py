@@ -200,7 +200,10 @@ def snapshot(
         data["others"] = other  # a round every table sees: the other tables' entries
     if table_number is None:  # the screen, the chair, the minute-taker: the groups across tables
         data["meeting"] = {**cast(dict[str, Any], data["meeting"]), "groups": groups_state(meeting.id)}
-    votes = meeting_votes(meeting.id)
+    # a table page: the plenary votes and its own table's (another table's vote is not for it)
+    votes = [
+        v for v in meeting_votes(meeting.id) if table_number is None or v.table_number in (None, table_number)
+    ]
     data["votes"] = [vote_state(v, with_results=role == "chair") for v in votes]
     if table_number is not None and author is not None:
         data["author"] = author_tag(author)
@@ -336,6 +339,9 @@ def events_since(
         for name, data in action.replay(row):
             if EMITS[name].audience == "chair" and role != "chair":
                 continue  # an event for the chairs only (a vote's results while it is open)
+            about = EMITS[name].table_of
+            if table_number is not None and about is not None and about(data) not in (None, table_number):
+                continue  # about another table (its table vote)
             screened = EMITS[name].screened
             if hidden_now is not None and screened is not None:
                 data = screened(data, hidden_now)

@@ -10,8 +10,9 @@
 import { attachGroups } from "./chair-groups.js";
 import { attachRounds } from "./chair-rounds.js";
 import { attachVotes } from "./chair-votes.js";
+import { canStep, stepReportBack } from "./feedback-rounds.js";
 import { feedbackPosition } from "./screen-feedback.js";
-import { moveInOrder, stepTable } from "./screen-state.js";
+import { moveInOrder, shownRound } from "./screen-state.js";
 import { format, h, isTypingTarget, uuid } from "./util.js";
 
 const ACK_MS = 10000;
@@ -121,13 +122,14 @@ class ChairControls {
     const meeting = this.app.meeting();
     const order = this.app.state.feedbackOrder(meeting);
     const view = meeting.view || {};
-    let target;
+    let target, round; // round: past a round's last table the next round's first (feedback-rounds.js)
     if (typeof kind === "number") target = kind;
     else if (view.mode !== "feedback" && view.current != null && (kind === "next" || kind === "prev")) {
       target = view.current; // back to the report-back where it was
-    } else target = stepTable(order, view.current, kind);
+    } else ({ current: target, round } = stepReportBack(meeting, order, kind));
     if (target == null) return;
-    this.setView({ mode: "feedback", current: target });
+    const filters = round === undefined ? {} : { filters: { ...(view.filters || {}), round } };
+    this.setView({ mode: "feedback", current: target, ...filters });
   }
 
   setOrder(order) {
@@ -291,14 +293,14 @@ class ChairControls {
     const s = this.strings;
     const { order, current, at } = feedbackPosition(this.app.state, meeting);
     let text = s.currentNone;
-    if (current != null && at) text = format(s.currentIs, { n: current, at, total: order.length });
+    const round = shownRound(meeting);
+    if (current != null && at) text = format(round ? s.currentIsRound : s.currentIs, { n: current, at, total: order.length, round });
     else if (current != null) text = format(s.currentSkipped, { n: current });
     if (this.currentEl.textContent !== text) this.currentEl.textContent = text;
     const prev = this.panel.querySelector("[data-step=prev]");
     const next = this.panel.querySelector("[data-step=next]");
-    const inFeedback = (meeting.view || {}).mode === "feedback";
-    prev.disabled = !order.length || (inFeedback && at === 1);
-    next.disabled = !order.length || (inFeedback && at === order.length);
+    prev.disabled = !canStep(meeting, order, "prev");
+    next.disabled = !canStep(meeting, order, "next");
   }
 
   renderOrder(meeting) {

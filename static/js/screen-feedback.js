@@ -1,6 +1,7 @@
 // The screen's report-back view: the order, the current table's entries, diagram and report.
 
 import { renderBollen } from "./bollen.js";
+import { renderFeedbackRound } from "./feedback-rounds.js";
 import { renderMarkdown } from "./markdown.js";
 import { fitDiagram, horizonLegend } from "./screen-diagram.js";
 import { reportOf } from "./reducer.js";
@@ -46,6 +47,7 @@ function reportNodes(ctx, table) {
 
 export function renderFeedback(ctx, previous = {}) {
   const s = ctx.strings;
+  renderFeedbackRound(ctx); // a meeting in rounds: which round's entries the report-back shows
   const { order, current, at } = feedbackPosition(ctx.state, ctx.meeting);
   const strip = $("feedback-order");
   strip.replaceChildren(

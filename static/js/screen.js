@@ -24,6 +24,7 @@ const PAGED = {
   topics: ["topics-across", "topics-pages"],
   feedback: ["feedback-flow", "feedback-pages"],
   groups: ["groups-list", "groups-pages"],
+  priorities: ["priorities-board", "priorities-pages"],
 };
 
 export class ScreenApp {

@@ -128,6 +128,11 @@ def test_secretariat_pages_have_no_axe_violations(e2e_server, meeting, audited, 
         name=say("Scherm", lang),
     )
     expect(page.get_by_text(restored)).to_be_visible()
+    # the groups page after a suggestion was taken over: its flash and the undo button
+    page.goto(f"{base}/vergaderingen/{slug}/groepen/")
+    page.locator("#suggest-h ~ ul button[type=submit]").first.click()
+    expect(page.get_by_role("button", name=say("Laatste wijziging ongedaan maken", lang))).to_be_visible()
+    found += violations(page, "groups with undo")
     # the archive package, made: its progress page once the download is there
     page.goto(f"{base}/vergaderingen/{slug}/bijlage")
     page.locator("input[name=format][value=zip]").check()
@@ -375,6 +380,10 @@ def test_rounds_and_groups_have_no_axe_violations_at_every_size(e2e_server, audi
         expect(screen.locator("#view-groups .group-card").first).to_be_visible()
         found += violations(chair, f"chair with rounds and groups, {size}")
         found += violations(screen, f"screen groups, {size}")
+        chair.keyboard.press("5")  # the report-back names the round it steps through
+        expect(screen.locator("#feedback-round")).to_contain_text("3: ")
+        found += violations(chair, f"chair's report-back of a round, {size}")
+        found += violations(screen, f"screen's report-back of a round, {size}")
     # the report-back with every round: each round's report under its round's heading
     view = {"mode": "feedback", "current": 1, "filters": {"round": 0}}
     assert chair_call(server.url, chair_token, "chair:view", view)["ok"]

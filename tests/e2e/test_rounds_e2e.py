@@ -123,3 +123,44 @@ def test_in_a_round_every_table_sees_a_table_page_shows_the_others_entries(round
         "ok"
     ]
     expect(participant.locator("#others-box")).to_be_hidden()
+
+
+def test_the_report_back_steps_round_by_round_on_every_screen(rounds_meeting, person):
+    """Rounds 1 and 2 held: the chair's keys step through round 1's tables, past the last one to
+    round 2's first (a screen opened apart follows and names the round), and back; round 3, not
+    held yet, is not stepped into."""
+    server, links = rounds_meeting
+    from tests.e2e.test_capture_e2e import chair_call
+
+    for number in (1, 2):
+        payload = {"action": "open", "round": number}
+        assert chair_call(server.url, links["chair"]["token"], "chair:round", payload)["ok"]
+    chair = connected(person().open(links["chair"]["url"]))
+    chair.locator("#filter-round").select_option("1")
+    chair.locator("body").press("5")
+    chair.locator("body").press("End")
+    current = chair.locator("#ctl-current")
+    expect(current).to_have_text("Nu: ronde 1, tafel 6 (5 van 5)")
+    screen = connected(person(FULL_HD).open(links["screen"]["url"]))  # opened apart, later
+    expect(screen.locator("#feedback-round")).to_contain_text("Ronde 1 van 3: Wat betekent brede welvaart")
+    expect(screen.locator("#feedback-table-title")).to_contain_text("Tafel 6")
+
+    chair.locator("[data-step=next]").focus()
+    chair.keyboard.press("Enter")
+    expect(current).to_have_text("Nu: ronde 2, tafel 1 (1 van 5)")
+    expect(screen.locator("#feedback-round")).to_contain_text("Ronde 2 van 3: Hoe zouden we brede welvaart")
+    expect(screen.locator("#feedback-table-title")).to_contain_text("Tafel 1")
+    expect(chair.locator("#filter-round")).to_have_value("2")
+    chair.locator("body").press("End")
+    expect(current).to_have_text("Nu: ronde 2, tafel 6 (5 van 5)")
+    expect(chair.locator("[data-step=next]")).to_be_disabled()  # round 3 is not held yet
+    chair.locator("body").press("Home")
+    expect(current).to_have_text("Nu: ronde 2, tafel 1 (1 van 5)")
+    chair.locator("[data-step=prev]").click()
+    expect(current).to_have_text("Nu: ronde 1, tafel 6 (5 van 5)")
+    expect(screen.locator("#feedback-round")).to_contain_text("Ronde 1 van 3")
+    # every round at once: the steps go through the tables only
+    chair.locator("#filter-round").select_option("0")
+    expect(screen.locator("#feedback-round")).to_have_text("Alle rondes")
+    expect(current).to_have_text("Nu: tafel 6 (5 van 5)")
+    expect(chair.locator("[data-step=next]")).to_be_disabled()

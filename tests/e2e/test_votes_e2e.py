@@ -99,3 +99,36 @@ def test_a_plenary_vote_from_the_shortlist_to_the_ranking(meeting, person, lang)
     # the ranking is large enough for the back of the room (1rem = 24px at 1920×1080)
     size = rows.nth(0).evaluate("el => parseFloat(getComputedStyle(el).fontSize)")
     assert size >= 24, size
+
+
+def test_a_long_ranking_is_paged_on_every_screen(e2e_server, person):
+    """A closed vote over 40 entries (from a session file) does not fit at 1920×1080: the
+    "Prioriteiten" view shows "1/2" and the chair's PageDown turns every screen's page."""
+    from facilitator import operations, sessionfile
+    from facilitator.extensions import db
+    from facilitator.meeting_data import VoteRecord
+
+    from .conftest import DEMO, SESSIONS
+
+    server, app = e2e_server
+    with app.app_context():
+        data = sessionfile.loads((SESSIONS / DEMO).read_bytes())
+        places = [(t.number, n) for t in data.tables for n in range(1, len(t.entries) + 1)][:40]
+        texts = [data.tables[[t.number for t in data.tables].index(t)].entries[n - 1].text for t, n in places]
+        ballots = [[1 if (i + b) % 7 == 0 else 0 for i in range(len(places))] for b in range(12)]
+        data.vote_records = [VoteRecord("Alles", "plenary", None, places, texts, 10, ballots=ballots)]
+        links = operations.links(operations.import_meeting(data), server.url)
+        db.session.remove()
+    screen = connected(person(FULL_HD).open(links["screen"]["url"]))
+    chair = connected(person(FULL_HD).open(links["chair"]["url"]))
+    chair.locator("body").press("7")
+    expect(screen.locator("#view-priorities .vote-row")).to_have_count(40)
+    pages = screen.locator("#priorities-pages")
+    expect(pages).to_be_visible()
+    expect(pages).to_have_attribute("data-page", "1")
+    total = int(pages.get_attribute("data-pages") or "0")
+    assert total >= 2
+    chair.locator("body").press("PageDown")
+    expect(pages).to_have_attribute("data-page", "2")
+    box = screen.locator("#priorities-board").bounding_box()
+    assert box and box["y"] + box["height"] <= 1080  # the view fits; the rest is on the next page

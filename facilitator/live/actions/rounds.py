@@ -59,6 +59,9 @@ def apply_round(caller: Caller, command: SetRound, meeting: Meeting) -> Applied:
     chosen.opened_at = chosen.opened_at or now
     chosen.closed_at = None
     meeting.current_round = chosen.number
+    if (meeting.screen_filters or {}).get("round") is not None:
+        # the screens follow the round the tables are now in (the report-back may have chosen one)
+        meeting.screen_filters = {k: v for k, v in meeting.screen_filters.items() if k != "round"}
     if meeting.phase != "round":
         meeting.phase, meeting.closed_seq = "round", None
     if chosen.minutes:

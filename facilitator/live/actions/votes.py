@@ -250,7 +250,13 @@ def _tally_now(meeting_id: int, number: int, seq: int) -> list[Event]:
     return [tally_event(vote, seq)] if vote is not None else []
 
 
-emits("vote", "meeting")
+def _vote_table(data: dict[str, Any]) -> int | None:
+    """A table vote's table (its `vote` event goes to that table, the screens and the chairs)."""
+    vote = data.get("vote") or {}
+    return vote.get("table") if vote.get("scope") == "table" else None
+
+
+emits("vote", "meeting", table_of=_vote_table)
 emits("vote:tally", "chair")
 register(
     Action(
