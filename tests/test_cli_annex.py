@@ -219,3 +219,31 @@ def test_the_command_line_annex_with_and_without_a_bar(tmp_path):
     assert bar.startswith("\r[") and error.startswith("fout: ") and "afgebroken" in error
     assert not (tmp_path / "late.pdf").exists()
     assert not [name for name in os.listdir(tmp_path) if name.endswith(".part")]
+
+
+def test_a_rendering_command_creates_then_checks_the_schema_on_postgresql(postgres, tmp_path):
+    """PostgreSQL: a fresh database (no alembic_version: the query fails, the upgrade runs in a
+    clean transaction) gets the whole schema from `annex`; the next `annex` finds it at the
+    newest migration. Both end at the unknown meeting, the one error."""
+    import psycopg
+
+    from facilitator.database import head_revisions
+
+    url, inst = postgres.create_database(), tmp_path / "instance"
+    for upgrades in (True, False):
+        failed = cli(
+            url,
+            "annex",
+            "geen-vergadering",
+            "--out",
+            str(tmp_path / "a.pdf"),
+            instance=inst,
+            env_extra={"PYTHONPROFILEIMPORTTIME": "1"},
+        )
+        errors = [line for line in failed.stderr.splitlines() if not line.startswith("import time:")]
+        assert failed.returncode == 1 and failed.stdout == ""
+        assert len(errors) == 1 and "geen-vergadering" in errors[0]
+        assert ("alembic" in imported(failed.stderr)) is upgrades  # Alembic only to upgrade
+        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+            found = {row[0] for row in conn.execute("SELECT version_num FROM alembic_version")}
+        assert found == head_revisions()
