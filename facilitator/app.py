@@ -12,10 +12,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import i18n
 from .config import INSTANCE_DIR, REPO_ROOT, Config
-from .database import MIGRATIONS_DIR
-from .extensions import babel, csrf, db, migrate, socketio
+from .database import init_migrations
+from .extensions import babel, csrf, db
 from .files import create_sqlite_privately, private_dir, tighten_sqlite
-from .messagequeue import PipelinedRedisManager
 
 
 @event.listens_for(Engine, "do_connect")
@@ -40,10 +39,12 @@ def _async_mode() -> Literal["gevent", "threading"]:
 def create_app(test_config: Config | dict[str, Any] | None = None, *, pages: bool = True) -> Flask:
     """Application factory: configuration, extensions, blueprints.
 
-    ``pages=False`` leaves out the pages and the live protocol (blueprints, Socket.IO
-    handlers, response headers) and keeps the extensions, the models and every command: for
-    a command that serves nothing, such as `flask --app wsgi annex …` (wsgi.py), so that it
-    does not import what only a server needs (about a third of the app's start-up).
+    ``pages=False`` leaves out the pages and the live protocol (blueprints, Flask-SocketIO,
+    response headers) and Flask-Migrate (whose `db` group it then lacks; ``ensure_schema``
+    binds it only when the database is behind), and keeps the other extensions, the models
+    and the app's own commands: for a command that serves nothing, such as `flask --app wsgi
+    annex …` (wsgi.py), so that it does not import what only a server needs (python-socketio,
+    Alembic: about half of the app's start-up).
     """
     app = Flask(
         __name__,
@@ -66,23 +67,12 @@ def create_app(test_config: Config | dict[str, Any] | None = None, *, pages: boo
         from .live import events  # noqa: F401
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
-    queue_url = app.config.get("SOCKETIO_MESSAGE_QUEUE")
-    queue = {}
-    if queue_url and queue_url.startswith(("redis://", "rediss://")):
-        # Flask-SocketIO's channel, so a command line process's emits still reach everyone
-        queue["client_manager"] = PipelinedRedisManager(queue_url, channel="flask-socketio")
-    socketio.init_app(
-        app,
-        async_mode=app.config.get("SOCKETIO_ASYNC_MODE") or _async_mode(),
-        message_queue=queue_url,
-        **queue,
-        max_http_buffer_size=app.config.get("SOCKETIO_MAX_BUFFER", 1_000_000),
-        cors_allowed_origins=_allowed_origins(app),
-    )
+    if pages:
+        init_migrations(app)
+        _init_socketio(app)
 
     from . import cli, models, round_reports, votes  # noqa: F401  (models register their tables)
     from .housestyle.cli import style_cli
@@ -94,6 +84,27 @@ def create_app(test_config: Config | dict[str, Any] | None = None, *, pages: boo
     if pages:
         _register_pages(app)
     return app
+
+
+def _init_socketio(app: Flask) -> None:
+    """Flask-SocketIO: the live protocol's server, and the message queue of a cluster."""
+    from .extensions import socketio
+
+    queue_url = app.config.get("SOCKETIO_MESSAGE_QUEUE")
+    queue = {}
+    if queue_url and queue_url.startswith(("redis://", "rediss://")):
+        from .messagequeue import PipelinedRedisManager
+
+        # Flask-SocketIO's channel, so a command line process's emits still reach everyone
+        queue["client_manager"] = PipelinedRedisManager(queue_url, channel="flask-socketio")
+    socketio.init_app(
+        app,
+        async_mode=app.config.get("SOCKETIO_ASYNC_MODE") or _async_mode(),
+        message_queue=queue_url,
+        **queue,
+        max_http_buffer_size=app.config.get("SOCKETIO_MAX_BUFFER", 1_000_000),
+        cors_allowed_origins=_allowed_origins(app),
+    )
 
 
 def _register_pages(app: Flask) -> None:

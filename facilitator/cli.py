@@ -13,6 +13,7 @@ import json
 import os
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import click
@@ -20,14 +21,18 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from . import operations, sessionfile
-from .audit.trail import record
+from .audit.trail import record  # also its guards: the trail is append-only
 from .console import fail, meeting_or_fail, one_line_errors
 from .database import ensure_schema
 from .export.cli import annex_command, archive_command, data_command, minutes_command
 from .extensions import db
-from .meeting_data import MeetingData, meeting_to_data
 from .models import USER_ROLES, Meeting, User
+
+if TYPE_CHECKING:
+    from .meeting_data import MeetingData
+
+# The session file (TOML) and the operations are imported by the commands
+# that use them: `annex` and `archive` (wsgi.py's lean app) start without what they never run.
 
 session_cli = AppGroup("session", help="Import, export and list links of meetings.")
 user_cli = AppGroup("user", help="Secretariat accounts.")
@@ -35,6 +40,8 @@ user_cli = AppGroup("user", help="Secretariat accounts.")
 
 def read_session_file(path: str) -> MeetingData:
     """Read and validate a session file from disk, or exit with its problems."""
+    from . import sessionfile
+
     file = Path(path)
     try:
         if file.stat().st_size > sessionfile.MAX_FILE_BYTES:
@@ -53,6 +60,8 @@ def read_session_file(path: str) -> MeetingData:
 @one_line_errors
 def session_import(path: str) -> None:
     """Import a session file as a new meeting; print its links JSON."""
+    from . import operations
+
     data = read_session_file(path)
     ensure_schema()
     meeting = operations.import_meeting(data)
@@ -65,6 +74,9 @@ def session_import(path: str) -> None:
 @one_line_errors
 def session_export(slug: str) -> None:
     """Print the meeting as a session file, with all content typed so far."""
+    from . import operations, sessionfile
+    from .meeting_data import meeting_to_data
+
     ensure_schema()
     meeting = meeting_or_fail(slug, operations.get_meeting)
     text = sessionfile.dumps(meeting_to_data(meeting))
@@ -77,6 +89,8 @@ def session_export(slug: str) -> None:
 @one_line_errors
 def session_links(slug: str) -> None:
     """Print the meeting's links JSON."""
+    from . import operations
+
     ensure_schema()
     meeting = meeting_or_fail(slug, operations.get_meeting)
     click.echo(json.dumps(operations.links(meeting, current_app.config["PUBLIC_URL"]), indent=2))
@@ -95,6 +109,8 @@ def session_links(slug: str) -> None:
 @one_line_errors
 def user_create(name: str, password: str | None, role: str) -> None:
     """Create an account of the secretariat."""
+    from . import operations
+
     ensure_schema()
     if password is None:
         password = click.prompt("Wachtwoord", hide_input=True, confirmation_prompt=True)
@@ -139,6 +155,8 @@ def prepare_first_run(app: Flask) -> list[str]:
 
     Returns the lines to print (credentials and links).
     """
+    from . import operations, sessionfile
+
     lines: list[str] = []
     ensure_schema()
     public = app.config["PUBLIC_URL"]

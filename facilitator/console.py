@@ -27,16 +27,23 @@ def one_line_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from alembic.util.exc import CommandError
-
         try:
             return command(*args, **kwargs)
-        except (SQLAlchemyError, CommandError) as exc:
+        except Exception as exc:
+            if not isinstance(exc, SQLAlchemyError) and not _migration_error(exc):
+                raise
             db.session.rollback()
             message = str(getattr(exc, "orig", None) or exc).strip().splitlines()
             fail(f"database: {message[0] if message else type(exc).__name__}")
 
     return wrapper
+
+
+def _migration_error(exc: Exception) -> bool:
+    """An Alembic failure: only possible once Alembic is imported (ensure_schema imports it
+    only for a database behind the newest migration), so a command need not import it to ask."""
+    alembic = sys.modules.get("alembic.util.exc")
+    return alembic is not None and isinstance(exc, alembic.CommandError)
 
 
 def meeting_or_fail(slug: str, load: Callable[[str], Found | None]) -> Found:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import sqlite3
 
 import pytest
 
@@ -12,7 +13,7 @@ from facilitator.export import child, process
 from facilitator.export.progressbar import ProgressBar, wanted
 
 from .annex_support import PdfReadBack
-from .cli_support import SER, SER_SLUG, cli, ok_json, sqlite_url
+from .cli_support import SER, SER_SLUG, cli, dispose, in_process_app, ok_json, sqlite_count, sqlite_url
 
 FLASK = "/srv/app/.venv/bin/flask"
 
@@ -69,8 +70,78 @@ def test_a_rendering_command_gets_the_app_without_its_pages(tmp_path):
     lean = create_app(TestingConfig(sqlite_url(tmp_path / "a.db")), pages=False)
     whole = create_app(TestingConfig(sqlite_url(tmp_path / "b.db")))
     assert lean.blueprints == {} and whole.blueprints
-    assert set(lean.cli.commands) == set(whole.cli.commands)
+    # every command of the app's own; not Flask-Migrate's `db` group, nor Flask-SocketIO
+    assert set(whole.cli.commands) - set(lean.cli.commands) == {"db"}
     assert {"annex", "archive", "session", "style", "retention"} <= set(lean.cli.commands)
+    assert {"migrate", "socketio"} <= set(whole.extensions)
+    assert not {"migrate", "socketio"} & set(lean.extensions)
+
+
+# the server's parts a rendering command must not import (about a quarter of its start-up)
+SERVER_ONLY = ("flask_socketio", "socketio", "engineio", "flask_migrate", "alembic", "requests", "redis")
+
+
+def imported(stderr: str) -> set[str]:
+    """The top-level packages a process imported, from its `-X importtime` lines."""
+    names = (line.split("|")[-1].strip() for line in stderr.splitlines() if line.startswith("import time:"))
+    return {name.split(".")[0] for name in names}
+
+
+def test_a_rendering_command_imports_no_server_parts(tmp_path):
+    """`annex` on a database at the newest migration: neither Socket.IO nor Alembic is
+    imported (ensure_schema asks the database with one query), and the PDF is whole; the
+    commands that keep them (here `session links`, with the whole app) still import them."""
+    url, inst = sqlite_url(tmp_path / "lean.db"), tmp_path / "instance"
+    ok_json(cli(url, "session", "import", str(SER), instance=inst))
+    profile = {"PYTHONPROFILEIMPORTTIME": "1"}
+    out = tmp_path / "lean.pdf"
+    annex = cli(url, "annex", SER_SLUG, "--out", str(out), instance=inst, env_extra=profile)
+    assert annex.returncode == 0 and annex.stdout == "", annex.stderr[-2000:]
+    modules = imported(annex.stderr)
+    assert {"flask", "sqlalchemy", "facilitator"} <= modules  # the profile is read right
+    assert not modules & set(SERVER_ONLY)
+    assert len(PdfReadBack(out).pages) > 10
+    links = cli(url, "session", "links", SER_SLUG, instance=inst, env_extra=profile)
+    assert links.returncode == 0 and {"flask_socketio", "alembic"} <= imported(links.stderr)
+
+
+def test_the_newest_migration_is_read_as_alembic_reads_it():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from facilitator.database import MIGRATIONS_DIR, head_revisions
+
+    config = Config()
+    config.set_main_option("script_location", MIGRATIONS_DIR)
+    script = ScriptDirectory.from_config(config)
+    assert head_revisions() == frozenset(script.get_heads()) and len(head_revisions()) == 1
+
+
+def test_a_rendering_command_upgrades_a_database_behind_the_newest_migration(tmp_path):
+    """A database at an older migration is upgraded by `annex` first (then the unknown
+    meeting is the one error), as by every other command: the lean app binds Alembic then."""
+    from flask_migrate import upgrade
+
+    from facilitator.database import MIGRATIONS_DIR, head_revisions
+
+    db_file, inst = tmp_path / "old.db", tmp_path / "instance"
+    url = sqlite_url(db_file)
+    app = in_process_app(url)
+    with app.app_context():
+        upgrade(directory=MIGRATIONS_DIR, revision="4e6a8c0b2d5f")  # rounds, before entry groups
+    dispose(app)
+    assert version(db_file) == "4e6a8c0b2d5f" and "4e6a8c0b2d5f" not in head_revisions()
+
+    failed = cli(url, "annex", "geen-vergadering", "--out", str(tmp_path / "a.pdf"), instance=inst)
+    assert failed.returncode == 1 and failed.stdout == ""
+    assert len(failed.stderr.splitlines()) == 1 and "geen-vergadering" in failed.stderr
+    assert {version(db_file)} == head_revisions()
+    assert sqlite_count(db_file, "entry_group") == 0  # the newer migrations' tables are there
+
+
+def version(db_file) -> str:
+    with sqlite3.connect(db_file) as conn:
+        return conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
 
 
 # --------------------------------------------------------------------------- the progress bar
@@ -148,3 +219,31 @@ def test_the_command_line_annex_with_and_without_a_bar(tmp_path):
     assert bar.startswith("\r[") and error.startswith("fout: ") and "afgebroken" in error
     assert not (tmp_path / "late.pdf").exists()
     assert not [name for name in os.listdir(tmp_path) if name.endswith(".part")]
+
+
+def test_a_rendering_command_creates_then_checks_the_schema_on_postgresql(postgres, tmp_path):
+    """PostgreSQL: a fresh database (no alembic_version: the query fails, the upgrade runs in a
+    clean transaction) gets the whole schema from `annex`; the next `annex` finds it at the
+    newest migration. Both end at the unknown meeting, the one error."""
+    import psycopg
+
+    from facilitator.database import head_revisions
+
+    url, inst = postgres.create_database(), tmp_path / "instance"
+    for upgrades in (True, False):
+        failed = cli(
+            url,
+            "annex",
+            "geen-vergadering",
+            "--out",
+            str(tmp_path / "a.pdf"),
+            instance=inst,
+            env_extra={"PYTHONPROFILEIMPORTTIME": "1"},
+        )
+        errors = [line for line in failed.stderr.splitlines() if not line.startswith("import time:")]
+        assert failed.returncode == 1 and failed.stdout == ""
+        assert len(errors) == 1 and "geen-vergadering" in errors[0]
+        assert ("alembic" in imported(failed.stderr)) is upgrades  # Alembic only to upgrade
+        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+            found = {row[0] for row in conn.execute("SELECT version_num FROM alembic_version")}
+        assert found == head_revisions()
