@@ -38,6 +38,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 # would fail every fuzz test after it: the clients' jitter comes from their own generator.
 socketio_client.random = random.Random()  # type: ignore[attr-defined]
 SESSIONS = REPO / "sessions"
+ROUNDS_FILE = SESSIONS / "ser-raad-2023-01-27-rondes.toml"  # the demo as a three-round meeting
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 
 
@@ -200,6 +201,16 @@ def import_session(app):
             return operations.import_meeting(sessionfile.loads(raw)).slug
 
     return _import
+
+
+@pytest.fixture
+def rounds_links(app, import_session) -> dict:
+    """The three-round demo imported: its links JSON (http://x) and its slug."""
+    from facilitator import operations
+
+    slug = import_session(ROUNDS_FILE)
+    with app.app_context():
+        return operations.links(operations.get_meeting(slug), "http://x") | {"slug": slug}
 
 
 @pytest.fixture

@@ -21,8 +21,6 @@ from facilitator.round_reports import RoundReport
 from .conftest import SESSIONS
 from .live_support import NS, received, send, uid
 
-ROUNDS_FILE = SESSIONS / "ser-raad-2023-01-27-rondes.toml"
-
 
 @pytest.fixture
 def database_url(both_database_url):
@@ -31,10 +29,9 @@ def database_url(both_database_url):
 
 
 @pytest.fixture
-def meeting_links(app, import_session):
-    slug = import_session(ROUNDS_FILE)
-    with app.app_context():
-        return operations.links(operations.get_meeting(slug), "http://x") | {"slug": slug}
+def meeting_links(rounds_links):
+    """The three-round demo (the `connect` fixture connects to it)."""
+    return rounds_links
 
 
 def typed(state: str | None, text: str) -> tuple[Doc, str]:

@@ -22,11 +22,10 @@ from facilitator.export.html import annex_html
 from facilitator.meeting_data import meeting_to_data
 from facilitator.sessionfile import SessionFileError
 
-from .conftest import SESSIONS
+from .conftest import ROUNDS_FILE, SESSIONS
 from .test_annex import dispose, make_app
 from .test_rounds_annex import table_section
 
-ROUNDS_FILE = SESSIONS / "ser-raad-2023-01-27-rondes.toml"
 ROUND_2 = "Ronde twee aan tafel 2:\n\n- **Verdienvermogen** als basis\n- <b>geen opmaak</b> uit tekst"
 ROUND_3 = "Drie verbeterpunten voor de SER."
 

@@ -18,10 +18,8 @@ from facilitator.meeting_data import meeting_to_data
 from facilitator.models import Entry, Meeting
 from facilitator.sessionfile import SessionFileError
 
-from .conftest import SESSIONS
+from .conftest import ROUNDS_FILE, SESSIONS
 from .live_support import NS, received, send, uid
-
-ROUNDS_FILE = SESSIONS / "ser-raad-2023-01-27-rondes.toml"
 
 
 @pytest.fixture
@@ -31,11 +29,9 @@ def database_url(both_database_url):
 
 
 @pytest.fixture
-def meeting_links(app, import_session):
-    """The three-round demo imported (the `connect` fixture connects to it)."""
-    slug = import_session(ROUNDS_FILE)
-    with app.app_context():
-        return operations.links(operations.get_meeting(slug), "http://x") | {"slug": slug}
+def meeting_links(rounds_links):
+    """The three-round demo (the `connect` fixture connects to it)."""
+    return rounds_links
 
 
 def _meeting(app, meeting_links) -> Meeting:

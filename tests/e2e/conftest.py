@@ -30,6 +30,7 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 DEMO = "ser-raad-2023-01-27.toml"
+ROUNDS = SESSIONS / "ser-raad-2023-01-27-rondes.toml"  # the demo as a three-round meeting
 LAPTOP = {"viewport": {"width": 1280, "height": 800}}
 PHONE = {
     "viewport": {"width": 390, "height": 844},
@@ -113,6 +114,17 @@ def meeting(e2e_server):
         links["minutes"] = operations.link_pair(made, server.url, "minutes")  # not in the links JSON
         db.session.remove()
     return server, links
+
+
+@pytest.fixture
+def rounds_meeting(e2e_server):
+    """The three-round demo imported on the module's server: (server, app, links)."""
+    server, app = e2e_server
+    with app.app_context():
+        made = operations.import_meeting(sessionfile.loads(ROUNDS.read_bytes()))
+        links = operations.links(made, server.url)
+        db.session.remove()
+    return server, app, links
 
 
 @pytest.fixture

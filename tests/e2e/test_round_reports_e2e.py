@@ -8,27 +8,15 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from facilitator import operations, sessionfile
+from facilitator import operations
 from facilitator.extensions import db
 from facilitator.models import RoundTable
 from facilitator.round_reports import RoundReport
 
-from .conftest import SESSIONS
 from .test_capture_e2e import chair_call, report
 
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=15_000)
-ROUNDS = SESSIONS / "ser-raad-2023-01-27-rondes.toml"
-
-
-@pytest.fixture
-def rounds_meeting(e2e_server):
-    server, app = e2e_server
-    with app.app_context():
-        made = operations.import_meeting(sessionfile.loads(ROUNDS.read_bytes()))
-        links = operations.links(made, server.url)
-        db.session.remove()
-    return server, app, links
 
 
 def saved(page: Page) -> Page:

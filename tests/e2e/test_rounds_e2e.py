@@ -9,30 +9,16 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from facilitator import operations, sessionfile
-from facilitator.extensions import db
-
-from .conftest import PHONE, SESSIONS
+from .conftest import PHONE
 from .page_states import connected, saved
 
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=15_000)
 FULL_HD = {"viewport": {"width": 1920, "height": 1080}}
-ROUNDS = SESSIONS / "ser-raad-2023-01-27-rondes.toml"
-
-
-@pytest.fixture
-def rounds_meeting(e2e_server):
-    server, app = e2e_server
-    with app.app_context():
-        made = operations.import_meeting(sessionfile.loads(ROUNDS.read_bytes()))
-        links = operations.links(made, server.url)
-        db.session.remove()
-    return server, links
 
 
 def test_the_chair_opens_a_round_and_every_page_follows(rounds_meeting, person):
-    _, links = rounds_meeting
+    _, _, links = rounds_meeting
     screen = connected(person(FULL_HD).open(links["screen"]["url"]))
     chair = connected(person().open(links["chair"]["url"]))
     phone = person(PHONE)
@@ -89,7 +75,7 @@ def test_the_chair_opens_a_round_and_every_page_follows(rounds_meeting, person):
 
 
 def test_english_pages_name_the_round_in_english(rounds_meeting, person):
-    _, links = rounds_meeting
+    _, _, links = rounds_meeting
     rapporteur = person(PHONE).open(links["tables"]["2"]["rapporteur"]["url"] + "?lang=en")
     expect(rapporteur.locator("#save-status")).to_have_text("Saved")
     expect(rapporteur.locator("#round-box")).to_contain_text("Round 1 of 3")
@@ -100,7 +86,7 @@ def test_english_pages_name_the_round_in_english(rounds_meeting, person):
 
 
 def test_in_a_round_every_table_sees_a_table_page_shows_the_others_entries(rounds_meeting, person):
-    server, links = rounds_meeting
+    server, _, links = rounds_meeting
     from tests.e2e.test_capture_e2e import chair_call
 
     participant = saved(person(PHONE).open(links["tables"]["3"]["participant"]["url"]))
@@ -129,7 +115,7 @@ def test_the_report_back_steps_round_by_round_on_every_screen(rounds_meeting, pe
     """Rounds 1 and 2 held: the chair's keys step through round 1's tables, past the last one to
     round 2's first (a screen opened apart follows and names the round), and back; round 3, not
     held yet, is not stepped into."""
-    server, links = rounds_meeting
+    server, _, links = rounds_meeting
     from tests.e2e.test_capture_e2e import chair_call
 
     for number in (1, 2):
