@@ -41,18 +41,29 @@ def _ephemeral_range() -> tuple[int, int]:
         return 32768, 60999
 
 
+# Ports Chromium refuses to open (net::ERR_UNSAFE_PORT; its kRestrictedPorts) above 1023: a
+# browser test whose server drew one could not load a page
+BROWSER_UNSAFE_PORTS = frozenset(
+    {1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, *range(6665, 6670), 6679, 6697, 10080}
+)
+_ports = random.Random()  # its own generator: never moves the global random state tests may watch
+
+
 def free_port() -> int:
     """A free TCP port on the loopback interface, below the kernel's ephemeral range.
 
     A port the kernel chose for a listener (bind to port 0) comes from the range it also
     gives to outgoing connections: in the seconds before a server binds it, one of the
     many connections to PostgreSQL and Redis may take it, and the server dies with
-    "Address already in use". Below that range only listeners take ports.
+    "Address already in use". Below that range only listeners take ports — and none
+    that a browser refuses to open.
     """
     low, _ = _ephemeral_range()
     first = 10_000 if low > 12_000 else 1_024
     for _ in range(200):
-        port = random.randrange(first, low)
+        port = _ports.randrange(first, low)
+        if port in BROWSER_UNSAFE_PORTS:
+            continue
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))

@@ -6,10 +6,8 @@ import os
 import random
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
@@ -17,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from socketio import client as socketio_client
 
-from deploy.cluster import free_port
+from deploy.cluster import free_port, wait_for_port
 from facilitator import TestingConfig, create_app
 from facilitator.database import ensure_schema
 
@@ -385,17 +383,6 @@ def post_form(logged_in):
     return _post
 
 
-def wait_for_port(port: int, timeout: float = 20.0) -> None:
-    """Wait until something listens on the loopback port."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on port {port}")
-
-
 class LiveServer:
     """`python -m facilitator` in a child process on a free port, with its own database."""
 
@@ -441,7 +428,11 @@ class LiveServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        wait_for_port(self.port)
+        try:  # a busy machine (CI beside other work) may take a while; a dead server fails at once
+            wait_for_port(self.port, 90, self.process)
+        except (RuntimeError, TimeoutError) as exc:
+            tail = self.log_path.read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"the test server did not start: {exc}\n{tail}") from exc
         return self
 
     def kill(self) -> None:

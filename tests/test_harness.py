@@ -24,3 +24,14 @@ def test_a_reconnecting_test_client_leaves_the_global_random_state_alone():
     client._handle_reconnect()
     assert len(attempts) == 3  # it did retry, drawing a jitter before each attempt
     assert random.getstate() == before
+
+
+def test_a_test_server_never_gets_a_port_the_browser_refuses(monkeypatch):
+    """Chromium will not open 127.0.0.1:10080 (ERR_UNSAFE_PORT): a browser test whose server drew
+    it failed to load its first page."""
+    from deploy import cluster
+
+    drawn = iter([10080, 6000, 10081])
+    monkeypatch.setattr(cluster._ports, "randrange", lambda low, high: next(drawn))
+    monkeypatch.setattr(cluster, "_ephemeral_range", lambda: (32768, 60999))
+    assert cluster.free_port() == 10081
