@@ -19,7 +19,7 @@ of every meeting. Here (docs/architecture.md, "Scaling out"):
 - **Nothing is published that nobody else would read.** A meeting is *quiet* for a process
   when Redis answered its last publish there with no subscriber but itself (PUBLISH returns
   the count); its emits then stay in the process. A process that starts following a meeting
-  announces it on the control channel and waits (at most SUBSCRIBE_WAIT) until every other
+  announces it on the control channel and waits (at most ANSWER_WAIT) until every other
   process has answered — each one first drops the meeting from its quiet ones — before the
   snapshot is read: a change committed after that read is published to it. (Should Redis
   not confirm its subscription within SUBSCRIBE_WAIT, it announces without waiting.) After a
@@ -46,6 +46,10 @@ log = logging.getLogger(__name__)
 
 MAX_PIPELINE = 500  # messages per round trip
 SUBSCRIBE_WAIT = 1.0  # seconds a first client of a meeting waits for the subscription at most
+# and then for the other processes' answers to its announcement (each answers as soon as it reads
+# it, in a millisecond or so; a process starting up or on a busy machine may take longer, and a
+# process that has not answered may still treat the meeting as quiet)
+ANSWER_WAIT = 3.0
 UNFOLLOW_AFTER = 30.0  # seconds between the sweeps that unsubscribe meetings without clients here
 # the rooms of one meeting: `<kind>:<meeting id>[:…]` (live/broadcast.py)
 MEETING_ROOM_KINDS = frozenset({"table", "screen", "chair", "minutes", "meeting"})
@@ -128,7 +132,7 @@ class PipelinedRedisManager(socketio.RedisManager):
     def follow(self, meeting: str) -> None:
         """Subscribe to a meeting's channel and announce it (once); wait until both are done.
 
-        Bounded by SUBSCRIBE_WAIT each: with Redis away a client connects all the same (and
+        Bounded by SUBSCRIBE_WAIT and ANSWER_WAIT: with Redis away a client connects all the same (and
         misses the other processes' changes until Redis is back, as with RedisManager)."""
         self.idle.discard(meeting)
         ready = self.followed.get(meeting)
@@ -152,11 +156,10 @@ class PipelinedRedisManager(socketio.RedisManager):
                 finally:
                     ready.set()
         if not ready.is_set():
-            ready.wait(2 * SUBSCRIBE_WAIT)
+            ready.wait(SUBSCRIBE_WAIT + ANSWER_WAIT)
 
     def announce(self, meeting: str, wait: bool = True) -> None:
         """Tell every process this one follows the meeting; wait (bounded) until each has answered."""
-        began = time.monotonic()
         confirmed = self.subscribed.get(meeting)
         if wait and (confirmed is None or not confirmed.wait(SUBSCRIBE_WAIT)):
             # Redis is slow to confirm (or away): announce all the same, without waiting. A
@@ -172,7 +175,7 @@ class PipelinedRedisManager(socketio.RedisManager):
             if waiting[0] <= 0 or not wait:
                 return
             done.clear()  # (set early if answers came before the count)
-            done.wait(max(0.0, SUBSCRIBE_WAIT - (time.monotonic() - began)))
+            done.wait(ANSWER_WAIT)
         except Exception as exc:  # Redis away: its restart makes every meeting loud again
             log.warning("Cannot announce meeting %s: %s", meeting, exc)
         finally:

@@ -61,8 +61,15 @@ class Browser:
         return self.sio.eio.http.cookies.get("facilitator_node") if self.sio.eio.http else None
 
     def run(self) -> None:
+        # as a page does: it waits for its first connection as long as it takes (python-socketio's
+        # default gives the namespace 1 s, which a process busy starting up can exceed) and retries
         self.sio.connect(
-            self.url, namespaces=["/live"], transports=self.transports, auth={"token": self.token}
+            self.url,
+            namespaces=["/live"],
+            transports=self.transports,
+            auth={"token": self.token},
+            wait_timeout=20,
+            retry=True,
         )
         while not self.stopping.is_set():
             change = {
