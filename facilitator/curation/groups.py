@@ -20,16 +20,14 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..access import meeting_or_404
 from ..audit.trail import record
-from ..auth.routes import current_user, login_required
+from ..auth.routes import login_required
 from ..entry_groups import EntryGroup, groups_state
 from ..extensions import db
-from ..live import broadcast, executor, protocol
 from ..live.actions.groups import suggest_off_loop
-from ..live.errors import ProtocolError
-from ..live.registry import ACTIONS, Caller
 from ..models import Entry, RoundTable
 from ..validators import PlainText
 from .forms import ChangeForm
+from .routes import as_secretariat
 
 bp = Blueprint("groups", __name__, url_prefix="/secretariaat/vergaderingen/<slug>/groepen")
 NAME = [DataRequired(_l("Geef de groep een naam.")), Length(max=120), PlainText()]
@@ -68,15 +66,8 @@ def _entries(meeting) -> list[dict[str, Any]]:
 def _set(meeting, group: dict[str, Any], remember: bool = True) -> bool:
     """One `group:set` as the secretariat member; a refusal is flashed, nothing changes.
     ``remember``: keep what the change replaced, for "Laatste wijziging ongedaan maken"."""
-    user = current_user()
-    assert user is not None  # login_required
-    caller = Caller(meeting.id, "secretariat", None, name=user.name)
-    try:
-        command = ACTIONS["group:set"].parse(group, protocol.Template(meeting))
-        ack = broadcast.publish(meeting.id, executor.execute(caller, command, direct=True))
-    except ProtocolError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    ack = as_secretariat(meeting, None, "group:set", group)
+    if ack is None:
         return False
     if remember:
         previous = [

@@ -53,20 +53,27 @@ def _round_field(round_number: Any) -> dict[str, Any]:
     return {"round": round_number} if round_number is not None and round_number != 1 else {}
 
 
-def _caller(meeting, number: int) -> Caller:
+def _caller(meeting, number: int | None) -> Caller:
     user = current_user()
     assert user is not None  # the routes are login_required
     return Caller(meeting.id, "secretariat", number, name=user.name)
 
 
-def _apply(meeting, number: int, action: str, payload: dict) -> bool:
-    """Parse a change as the protocol does, run it as the logged-in secretariat member, publish it."""
+def as_secretariat(meeting, number: int | None, action: str, payload: dict) -> dict[str, Any] | None:
+    """Parse a change as the protocol does, run it as the logged-in secretariat member (at table
+    ``number``, or the whole meeting), publish it; its ack, or None when refused (flashed, rolled back)."""
     try:
         command = ACTIONS[action].parse(payload, protocol.Template(meeting))
-        broadcast.publish(meeting.id, executor.execute(_caller(meeting, number), command, direct=True))
+        return broadcast.publish(meeting.id, executor.execute(_caller(meeting, number), command, direct=True))
     except ProtocolError as exc:
         db.session.rollback()
         flash(exc.message, "error")
+        return None
+
+
+def _apply(meeting, number: int, action: str, payload: dict) -> bool:
+    """A change at a table as the secretariat member (as_secretariat), kept in the audit trail."""
+    if as_secretariat(meeting, number, action, payload) is None:
         return False
     record(
         "curation_changed",
