@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import math
 
-from .rules import LIMITS
+from .limits import LIMITS  # not rules: the render child imports no Flask
 
 MIN_BOLLEN = LIMITS["bollen_min"]
 MAX_BOLLEN = LIMITS["bollen_max"]

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
 
-from ..rules import LANGUAGES
+from ..limits import LANGUAGES  # not rules: the render child imports no Flask
 
 DOMAIN = "annex"
 DEFAULT = LANGUAGES[0]

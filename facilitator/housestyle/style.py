@@ -5,9 +5,23 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass
+from typing import Any
 
-from flask_babel import format_decimal
-from flask_babel import gettext as _
+# Flask-Babel (and with it Flask) only when a problem is put into words: the annex's render
+# child imports this module through meeting_data and must not pay for Flask.
+
+
+def _(text: str, **variables: Any) -> str:
+    from flask_babel import gettext
+
+    return gettext(text, **variables)
+
+
+def format_decimal(number: float, decimal_format: str | None = None) -> str:
+    from flask_babel import format_decimal as babel_format_decimal
+
+    return babel_format_decimal(number, decimal_format)
+
 
 ACCENT_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
 # the app's own blue (static/css/app.css): what every annex and screen uses without a style
