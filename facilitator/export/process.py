@@ -16,7 +16,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # facilitator/
@@ -48,8 +48,10 @@ def key(memory_mb: int, timeout: float) -> Key:
     return (memory_mb, int(timeout))
 
 
-def command(memory_mb: int, timeout: float, warm: bool) -> list[str]:
-    """The render child's command line."""
+def command(memory_mb: int, timeout: float, warm: bool, formats: Iterable[str] | None = None) -> list[str]:
+    """The render child's command line; ``formats``: the only formats it will render, so that it
+    imports and warms up only what they need (None: every format, as a server's spare child)."""
+    scope = ["--formats", ",".join(sorted(formats))] if formats else []
     return [
         sys.executable,
         "-I",  # isolated: no PYTHON* variables, no user site, no current directory on the path
@@ -62,6 +64,7 @@ def command(memory_mb: int, timeout: float, warm: bool) -> list[str]:
         str(int(timeout) + 5),
         "--warm-up",
         "yes" if warm else "no",
+        *scope,
     ]
 
 
@@ -82,10 +85,12 @@ def child_env() -> dict[str, str]:
     return env
 
 
-def popen(memory_mb: int, timeout: float, warm: bool) -> subprocess.Popen:
+def popen(
+    memory_mb: int, timeout: float, warm: bool, formats: Iterable[str] | None = None
+) -> subprocess.Popen:
     """Start a render child (raises OSError when it cannot start)."""
     return subprocess.Popen(
-        command(memory_mb, timeout, warm),
+        command(memory_mb, timeout, warm, formats),
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -98,38 +103,47 @@ def popen(memory_mb: int, timeout: float, warm: bool) -> subprocess.Popen:
 # ---------------------------------------------------------------------------------------------
 # The command line: a render child started before the app is imported
 
-# the commands that render in a child, and the formats for which they do (None: every format)
-RENDERING_COMMANDS: dict[str, set[str] | None] = {"annex": {"pdf", "docx", "odt"}, "archive": None}
+# the commands that render in a child: the formats they may render there, and whether the format
+# is the command's --format (annex) or all of them (archive: the PDF and the ODT)
+RENDERING_COMMANDS: dict[str, tuple[frozenset[str], bool]] = {
+    "annex": (frozenset({"pdf", "docx", "odt"}), True),
+    "archive": (frozenset({"pdf", "odt"}), False),
+}
 # flask's own options that take a value (flask --app wsgi --env-file .env annex …)
 _VALUE_OPTIONS = ("--app", "-A", "--env-file", "-e")
 
 _early: tuple[Key, subprocess.Popen] | None = None
 
 
-def command_needs_child(argv: Sequence[str]) -> bool:
-    """Whether ``argv`` is the `flask` command line running a command that renders in a child."""
+def child_formats(argv: Sequence[str]) -> frozenset[str]:
+    """The formats ``argv``, a `flask` command line, renders in a child (empty: none)."""
     program = argv[0] if argv else ""
     if Path(program).name != "flask" and not program.endswith(os.path.join("flask", "__main__.py")):
-        return False
+        return frozenset()
     words = list(argv[1:])
     if any(word in ("--help", "-h", "--version") for word in words):
-        return False
+        return frozenset()
     while words and words[0].startswith("-"):
         option = words.pop(0)
         if option in _VALUE_OPTIONS and words:
             words.pop(0)
     if not words or words[0] not in RENDERING_COMMANDS:
-        return False
-    formats = RENDERING_COMMANDS[words[0]]
-    if formats is None:
-        return True
+        return frozenset()
+    formats, by_option = RENDERING_COMMANDS[words[0]]
+    if not by_option:
+        return formats
     fmt = "pdf"
     for i, word in enumerate(words):
         if word == "--format" and i + 1 < len(words):
             fmt = words[i + 1]
         elif word.startswith("--format="):
             fmt = word.split("=", 1)[1]
-    return fmt in formats
+    return formats & {fmt}
+
+
+def command_needs_child(argv: Sequence[str]) -> bool:
+    """Whether ``argv`` is the `flask` command line running a command that renders in a child."""
+    return bool(child_formats(argv))
 
 
 def start_for_command(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> bool:
@@ -138,13 +152,15 @@ def start_for_command(argv: Sequence[str] | None = None, env: Mapping[str, str] 
     the tests), nor with ANNEX_PRESTART=0."""
     global _early
     env = os.environ if env is None else env
-    if _early is not None or not command_needs_child(sys.argv if argv is None else argv):
+    formats = child_formats(sys.argv if argv is None else argv)
+    if _early is not None or not formats:
         return False
     if env.get("ANNEX_PRESTART", "1") in ("0", "false", "no"):
         return False
     try:
         timeout, memory_mb = limits_from(env)
-        _early = (key(memory_mb, timeout), popen(memory_mb, timeout, warm=True))
+        # a child for these formats only: a DOCX needs no WeasyPrint, a PDF no python-docx
+        _early = (key(memory_mb, timeout), popen(memory_mb, timeout, warm=True, formats=formats))
     except (OSError, ValueError):  # only an optimisation: the export starts its own and reports
         return False
     return True

@@ -74,8 +74,8 @@ def render_pdf(job: dict[str, Any], out: Path) -> dict[str, Any]:
     return {"pages": pages, "refused": fetcher.refused}
 
 
-def _warm_up() -> None:
-    """Render a small annex once, before any job arrives.
+def _warm_up(cards: bool = True) -> None:
+    """Render a small annex once (and the table cards' HTML, with ``cards``), before any job arrives.
 
     A process's first render pays for setting up fontconfig, the user-agent stylesheets,
     the Dutch hyphenation dictionary, the annex fonts and its stylesheet; a spare child
@@ -90,7 +90,6 @@ def _warm_up() -> None:
     from ..meeting_data import EntryData, MeetingData, TableData
     from .annex import AnnexOptions, Words, build_annex
     from .archival import PDF_OPTIONS, mark_archival, write_archival
-    from .cards import cards_html
     from .fetcher import ASSET_BASE, AnnexFetcher
     from .html import annex_html
 
@@ -103,6 +102,10 @@ def _warm_up() -> None:
     document = HTML(string=html, base_url=ASSET_BASE, url_fetcher=AnnexFetcher()).render(**PDF_OPTIONS)
     mark_archival(document)
     write_archival(document, BytesIO())
+    if not cards:
+        return
+    from .cards import cards_html
+
     # the table cards' template and QR encoder, so a spare child makes the cards warm too
     link = {"url": "http://127.0.0.1:5000/deelnemer/warm"}
     card = {"number": 1, "participants": ["A"], "leader": "A", "rapporteur": "B"}
@@ -156,27 +159,44 @@ def render_odt(job: dict[str, Any], out: Path) -> dict[str, Any]:
     return {"tables": len(annex.tables)}
 
 
-def main(argv: list[str]) -> int:
-    """Run one job: argv is --memory-mb N --cpu-seconds N [--warm-up yes]."""
-    options = dict(zip(argv[::2], argv[1::2], strict=False))
-    _limit(int(options.get("--memory-mb", "0")), int(options.get("--cpu-seconds", "0")))
-    try:
-        # import before the job arrives: a spare child is warm by the time it is used
-        import docx  # noqa: F401
+def _prepare(formats: set[str] | None, warm: bool) -> None:
+    """Import (and with ``warm`` warm up) what jobs of these formats need before one arrives:
+    a spare child is warm by the time it is used. ``formats`` None: every format (a server's
+    spare child); the command line knows its own (a DOCX needs no WeasyPrint). A job of
+    another format still renders: its writer imports what it needs."""
+
+    def wants(*kinds: str) -> bool:
+        return formats is None or bool(formats.intersection(kinds))
+
+    if wants("pdf", "cards"):
         import weasyprint  # noqa: F401
 
-        from . import archival, docx_writer, fetcher  # noqa: F401
+        from . import archival, fetcher  # noqa: F401
+    if wants("docx"):
+        import docx  # noqa: F401
+
+        from . import docx_writer  # noqa: F401
+    if not warm:
+        return
+    try:
+        if wants("odt"):  # a spare child waits anyway (a cold child imports it only for an ODT)
+            from . import odt_writer  # noqa: F401
+        if wants("pdf"):
+            _warm_up(cards=formats is None)
+    except Exception:  # only an optimisation: the job itself reports real problems
+        logging.getLogger(__name__).debug("warm-up failed", exc_info=True)
+
+
+def main(argv: list[str]) -> int:
+    """Run one job: argv is --memory-mb N --cpu-seconds N [--warm-up yes] [--formats pdf,odt]."""
+    options = dict(zip(argv[::2], argv[1::2], strict=False))
+    _limit(int(options.get("--memory-mb", "0")), int(options.get("--cpu-seconds", "0")))
+    formats = set(options["--formats"].split(",")) if options.get("--formats") else None
+    try:
+        _prepare(formats, options.get("--warm-up") == "yes")
     except MemoryError:
         _say(error="memory")
         return 3
-    if options.get("--warm-up") == "yes":
-        try:
-            # a spare child waits anyway: the ODT writer too (a cold child imports it only for an ODT)
-            from . import odt_writer  # noqa: F401
-
-            _warm_up()
-        except Exception:  # only an optimisation: the job itself reports real problems
-            logging.getLogger(__name__).debug("warm-up failed", exc_info=True)
     raw = sys.stdin.buffer.read()
     started = time.monotonic()
     before = resource.getrusage(resource.RUSAGE_SELF)
