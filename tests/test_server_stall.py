@@ -85,11 +85,15 @@ def test_healthz_answers_while_the_cards_of_30_tables_are_made(live_server, tmp_
     assert max(during) < 0.25, f"/healthz waited {max(during) * 1000:.0f} ms while the cards were made"
 
 
-def test_the_annex_figures_and_html_are_made_off_the_event_loop(app, tmp_path, monkeypatch):
-    """Under the gevent server an annex job builds its figures and HTML (0.5 s of CPU for 100
-    tables, one table's figure with hundreds of entries alone 2 s) in a thread of the hub's pool,
-    not on the loop that answers /healthz and the live events; the job's cooperative pauses stay
-    on the loop's own thread (a pause from the pool's thread would start a second hub there)."""
+def test_under_the_server_the_render_child_builds_the_annex(app, tmp_path, monkeypatch):
+    """Under the gevent server an annex job's figures and HTML (0.5 s of CPU for 100 tables,
+    one table's figure with hundreds of entries alone 2 s) are made in the render child, a
+    process of its own that shares neither the GIL nor the garbage collector with the loop
+    that answers /healthz and the live events: the server process builds nothing. The PDF
+    and the DOCX are those of the command line's path (which builds them in its own process,
+    while the child starts); the progress still reports the figures. A Markdown annex (no
+    child) is made in a thread of the hub's pool, and the job's cooperative pauses stay on the
+    loop's own thread (a pause from the pool's thread would start a second hub there)."""
     loop = threading.get_ident()
     ran_in: dict[str, set[int]] = {"figures": set(), "html": set(), "pause": set()}
 
@@ -100,15 +104,32 @@ def test_the_annex_figures_and_html_are_made_off_the_event_loop(app, tmp_path, m
 
         return wrapped
 
+    def export(fmt: str, gevent: bool, stages: list[str] | None = None):
+        monkeypatch.setattr(offloop, "on_gevent", lambda: gevent)  # as under `python -m facilitator`
+        out = tmp_path / f"bijlage-{gevent}.{fmt}"
+        with app.app_context():
+            result = service.export_annex(
+                DEMO_DATA,
+                fmt,
+                out,
+                keep_spare=False,
+                pause=spy("pause", lambda: None),
+                progress=lambda fraction, stage: stages.append(stage) if stages is not None else None,
+            )
+        return result, out
+
+    alone, alone_pdf = export("pdf", gevent=False)
     monkeypatch.setattr(annex_module, "build_annex", spy("figures", annex_module.build_annex))
     monkeypatch.setattr(html, "annex_html", spy("html", html.annex_html))
-    monkeypatch.setattr(offloop, "on_gevent", lambda: True)  # as under `python -m facilitator`
-    out = tmp_path / "bijlage.pdf"
-    with app.app_context():
-        result = service.export_annex(
-            DEMO_DATA, "pdf", out, keep_spare=False, pause=spy("pause", lambda: None)
-        )
-    assert result.pages and out.read_bytes().startswith(b"%PDF")
-    assert ran_in["figures"] and loop not in ran_in["figures"]
-    assert ran_in["html"] and loop not in ran_in["html"]
+    stages: list[str] = []
+    served, served_pdf = export("pdf", gevent=True, stages=stages)
+    assert ran_in["figures"] == set() and ran_in["html"] == set()  # nothing built in the server
+    assert served.pages == alone.pages > 10
+    assert pdf_text(served_pdf.read_bytes(), tmp_path) == pdf_text(alone_pdf.read_bytes(), tmp_path)
+    assert {"figures", "preparing", "layout", "writing", "done"} <= set(stages)
+    docx, docx_file = export("docx", gevent=True)
+    assert ran_in["figures"] == set() and docx_file.read_bytes().startswith(b"PK")
+    markdown, md_file = export("md", gevent=True)
+    assert ran_in["figures"] and loop not in ran_in["figures"]  # a thread of the hub's pool
+    assert "Tafel 1" in md_file.read_text(encoding="utf-8")
     assert ran_in["pause"] == {loop}

@@ -424,6 +424,15 @@ def build_annex(
 # JSON round trip (the DOCX is written in the render child)
 
 
+def estimate_pages(annex: Annex) -> int:
+    """A rough page count for the progress bar: a table's text, plus a page per figure."""
+    pages = 1
+    for table in annex.tables:
+        text = len(table.report) + len(table.feedback)
+        pages += 1 + text // 4500 + (1 if table.figure else 0)
+    return pages
+
+
 def to_json(annex: Annex) -> dict[str, Any]:
     """The annex as JSON-ready data."""
     return dataclasses.asdict(annex)

@@ -23,7 +23,9 @@ from typing import Any
 
 from ..i18n import N_
 from . import process
-from .render import TAG
+from .render import TAG, pack_build
+
+__all__ = ["RenderError", "pack_build", "prestart", "run"]
 
 # the child's command, environment and default limits (process.py, importable without the app)
 DEFAULT_TIMEOUT, DEFAULT_MEMORY_MB = process.DEFAULT_TIMEOUT, process.DEFAULT_MEMORY_MB

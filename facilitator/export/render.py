@@ -7,9 +7,11 @@ with ``@@ `` followed by JSON: progress, then a result or an error.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import logging
+import pickle
 import resource
 import sys
 import time
@@ -22,6 +24,38 @@ TAG = "@@ "
 def _say(**message: Any) -> None:
     sys.stderr.write(TAG + json.dumps(message) + "\n")
     sys.stderr.flush()
+
+
+def pack_build(data: Any, options: Any, lang: str | None) -> str:
+    """What the parent sends for the child to build the annex itself: the meeting's plain data
+    (``meeting_data.MeetingData``), the options and the language, pickled (parent and child are
+    the same code; nothing but the parent writes to the child's stdin)."""
+    return base64.b64encode(pickle.dumps((data, options, lang), protocol=pickle.HIGHEST_PROTOCOL)).decode()
+
+
+def _build(job: dict[str, Any]) -> None:
+    """Fill in the job from its "build": the annex with its figures, then the HTML for a PDF
+    (or the annex itself for a DOCX or an ODT), with progress for each table."""
+    from .annex import build_annex, estimate_pages, to_json
+    from .html import annex_html
+
+    data, options, lang = pickle.loads(base64.b64decode(job.pop("build")))  # noqa: S301 - from our parent
+    annex = build_annex(
+        data,
+        None,
+        options,
+        lang=lang,
+        on_table=lambda done, total: _say(progress="figures", done=done, total=total),
+    )
+    if job["format"] != "pdf":
+        job["annex"] = to_json(annex)
+        return
+    _say(estimate=estimate_pages(annex))
+    job["html"] = annex_html(
+        annex, on_table=lambda done, total: _say(progress="preparing", done=done, total=total)
+    )
+    if annex.style and annex.style.logo_type:
+        job["logo"] = {"type": annex.style.logo_type, "data": annex.style.logo}
 
 
 def _limit(memory_mb: int, cpu_seconds: int) -> None:
@@ -204,6 +238,8 @@ def main(argv: list[str]) -> int:
         job = json.loads(raw)
         out = Path(job["out"])
         kind = job["format"]
+        if "build" in job:
+            _build(job)
         if kind == "pdf":
             result = render_pdf(job, out)
         elif kind == "docx":

@@ -107,9 +107,10 @@ def export_annex(
     """Write the annex of ``data`` to ``out`` in ``fmt`` (pdf, docx, odt or md), in ``lang``
     (default: the meeting's language).
 
-    Under the gevent server the figures and the HTML are made in a thread of the hub's pool
-    (``offloop.off_loop``); elsewhere ``pause`` is called between tables so that a cooperative server
-    serves other requests meanwhile; ``progress`` receives a fraction and a stage key. ``keep_spare``
+    Under the gevent server the render child makes the figures and the HTML too (the job carries
+    the meeting's data, ``render.pack_build``), a Markdown annex is made in a thread of the hub's
+    pool (``offloop.off_loop``); elsewhere they are made here, while the child starts, and ``pause``
+    is called between tables so that a cooperative server serves other requests meanwhile; ``progress`` receives a fraction and a stage key. ``keep_spare``
     starts the next render child ahead (default: the ANNEX_PRESTART setting, on).
     """
     if keep_spare is None:
@@ -126,48 +127,43 @@ def export_annex(
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     breathe()  # between loading the meeting (the caller) and building the annex
-    # under the server the figures and the HTML are made in a thread (off_loop): no pauses there
-    between = None if offloop.on_gevent() else breathe
-
-    def prepare() -> tuple[dict[str, Any], int]:
-        """The figures, the HTML (or the annex as JSON): CPU only, on plain data. Under the server it
-        runs in a thread of the hub's pool (``offloop.off_loop``), so it must not pause the loop itself."""
-        report(0.02, "figures")
-
-        def figure_done(done: int, total: int) -> None:
-            report(0.02 + 0.28 * done / max(total, 1), "figures")
-            if between:
-                between()
-
-        annex = annex_module.build_annex(
-            data, None, options or AnnexOptions(), lang=lang, on_table=figure_done
-        )
-        if fmt == "md":
-            return {"format": "md", "markdown": markdown_writer.to_markdown(annex).encode("utf-8")}, 0
-        if fmt == "pdf":
-            job: dict[str, Any] = {"format": "pdf", "html": _html(annex, report, between)}
-            if annex.style and annex.style.logo_type:
-                # served to WeasyPrint by the child's fetcher under one fixed URL (fonts.logo_url)
-                job["logo"] = {"type": annex.style.logo_type, "data": annex.style.logo}
-            return job, _estimate_pages(annex)
-        return {"format": fmt, "annex": annex_module.to_json(annex)}, max(len(annex.tables), 1)
-
-    job, estimate = offloop.off_loop(prepare)
     timeout, memory_mb = limits()
     if fmt == "md":
-        write_atomic(out, job["markdown"])
+        # under the server in a thread of the hub's pool, which must not pause the loop itself
+        quiet = (lambda: None) if offloop.on_gevent() else breathe
+        markdown = offloop.off_loop(_markdown, data, options, lang, quiet, report)
+        write_atomic(out, markdown)
         report(1.0, "done")
         return ExportResult(out, fmt, time.monotonic() - started)
+    if offloop.on_gevent():
+        # under the server the render child builds the annex too (figures, HTML): a process of its
+        # own, which shares no GIL with the event loop (issue 20 part 5)
+        job: dict[str, Any] = {
+            "format": fmt,
+            "build": child.pack_build(data, options or AnnexOptions(), lang),
+        }
+        estimate = [max(2 * len(data.tables), 1)]
+    else:
+        # on the command line here, while the render child starts up beside it
+        job, pages = _prepare(data, fmt, options, lang, breathe, report)
+        estimate = [pages]
 
     def on_child(message: dict) -> None:
-        if "page" in message:
-            report(0.35 + 0.5 * min(message["page"] / estimate, 1.0), "layout")
+        if "estimate" in message:
+            estimate[0] = max(int(message["estimate"]), 1)
+        elif message.get("progress") == "figures":
+            report(0.02 + 0.28 * message["done"] / max(message["total"], 1), "figures")
+        elif message.get("progress") == "preparing":
+            report(0.3 + 0.05 * message["done"] / max(message["total"], 1), "preparing")
+        elif "page" in message:
+            report(0.35 + 0.5 * min(message["page"] / estimate[0], 1.0), "layout")
         elif message.get("progress") == "table":
             report(0.35 + 0.6 * message["done"] / max(message["total"], 1), "tables")
         elif message.get("progress") in ("Creating PDF", "Adding PDF metadata"):
             report(0.9, "writing")
 
-    report(0.35, "layout" if fmt == "pdf" else "tables")
+    if "build" not in job:
+        report(0.35, "layout" if fmt == "pdf" else "tables")
     try:
         result = child.run(
             job, out, timeout=timeout, memory_mb=memory_mb, on_progress=on_child, keep_spare=keep_spare
@@ -186,22 +182,55 @@ def export_annex(
     )
 
 
-def _html(annex: Annex, report: Progress, breathe: Callable[[], None] | None) -> str:
-    def table_done(done: int, total: int) -> None:
-        report(0.3 + 0.05 * done / max(total, 1), "preparing")
-        if breathe:
+def _built(
+    data: MeetingData,
+    options: AnnexOptions | None,
+    lang: str | None,
+    breathe: Callable[[], None],
+    report: Progress,
+) -> Annex:
+    """The annex with its figures, pausing for a cooperative server between tables."""
+    report(0.02, "figures")
+
+    def figure_done(done: int, total: int) -> None:
+        report(0.02 + 0.28 * done / max(total, 1), "figures")
+        breathe()
+
+    return annex_module.build_annex(data, None, options or AnnexOptions(), lang=lang, on_table=figure_done)
+
+
+def _markdown(
+    data: MeetingData,
+    options: AnnexOptions | None,
+    lang: str | None,
+    breathe: Callable[[], None],
+    report: Progress,
+) -> bytes:
+    return markdown_writer.to_markdown(_built(data, options, lang, breathe, report)).encode("utf-8")
+
+
+def _prepare(
+    data: MeetingData,
+    fmt: str,
+    options: AnnexOptions | None,
+    lang: str | None,
+    breathe: Callable[[], None],
+    report: Progress,
+) -> tuple[dict[str, Any], int]:
+    """The render child's job made here: the figures, then the HTML (or the annex as JSON)."""
+    annex = _built(data, options, lang, breathe, report)
+    if fmt == "pdf":
+
+        def table_done(done: int, total: int) -> None:
+            report(0.3 + 0.05 * done / max(total, 1), "preparing")
             breathe()
 
-    return html.annex_html(annex, on_table=table_done)
-
-
-def _estimate_pages(annex: Annex) -> int:
-    """A rough page count for the progress bar: a table's text, plus a page per figure."""
-    pages = 1
-    for table in annex.tables:
-        text = len(table.report) + len(table.feedback)
-        pages += 1 + text // 4500 + (1 if table.figure else 0)
-    return pages
+        job: dict[str, Any] = {"format": "pdf", "html": html.annex_html(annex, on_table=table_done)}
+        if annex.style and annex.style.logo_type:
+            # served to WeasyPrint by the child's fetcher under one fixed URL (fonts.logo_url)
+            job["logo"] = {"type": annex.style.logo_type, "data": annex.style.logo}
+        return job, annex_module.estimate_pages(annex)
+    return {"format": fmt, "annex": annex_module.to_json(annex)}, max(len(annex.tables), 1)
 
 
 def write_atomic(path: Path, content: bytes) -> None:
