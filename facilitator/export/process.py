@@ -27,7 +27,7 @@ BOOTSTRAP = (
     "import sys, types; "
     "package = types.ModuleType('facilitator'); package.__path__ = [sys.argv[1]]; "
     "sys.modules['facilitator'] = package; "
-    "from facilitator.export.render import main; sys.exit(main(sys.argv[2:]))"
+    "from facilitator.export.render import main, exit_now; exit_now(main(sys.argv[2:]))"
 )
 
 DEFAULT_TIMEOUT = 300.0

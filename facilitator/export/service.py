@@ -110,8 +110,9 @@ def export_annex(
     Under the gevent server the render child makes the figures and the HTML too (the job carries
     the meeting's data, ``render.pack_build``), a Markdown annex is made in a thread of the hub's
     pool (``offloop.off_loop``); elsewhere they are made here, while the child starts, and ``pause``
-    is called between tables so that a cooperative server serves other requests meanwhile; ``progress`` receives a fraction and a stage key. ``keep_spare``
-    starts the next render child ahead (default: the ANNEX_PRESTART setting, on).
+    is called between tables so that a cooperative server serves other requests meanwhile.
+    ``progress`` receives a fraction and a stage key. ``keep_spare`` starts the next render child
+    ahead (default: the ANNEX_PRESTART setting, on).
     """
     if keep_spare is None:
         keep_spare = bool(current_app.config.get("ANNEX_PRESTART", True))
