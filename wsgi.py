@@ -5,7 +5,7 @@ import sys
 from facilitator.export.process import command_needs_child, start_for_command
 
 # `flask --app wsgi annex …` (or archive) renders in a child process: that child starts now
-# and warms up while the app imports, and the app leaves out its pages and the live
+# and imports what it needs while the app imports, and the app leaves out its pages and the live
 # protocol, which a command that serves nothing never uses. A server, the tests and every
 # other command get the whole app.
 RENDERING = command_needs_child(sys.argv)

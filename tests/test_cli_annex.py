@@ -108,9 +108,9 @@ def test_a_rendering_command_imports_no_server_parts(tmp_path):
 
 
 def child_imports(formats: set[str] | None) -> set[str]:
-    """The packages a warm render child imports (``formats``: the command line's scope), given
-    an empty job, which it refuses after its warm-up."""
-    command = process.command(1536, 60, warm=True, formats=formats)
+    """The packages a render child imports, given an empty job, which it refuses: the server's
+    spare (every format, warmed up) or the command line's (``formats``, no warm-up)."""
+    command = process.command(1536, 60, warm=formats is None, formats=formats)
     command[1:1] = ["-X", "importtime"]  # -I ignores PYTHONPROFILEIMPORTTIME
     run = subprocess.run(command, input=b"{}", capture_output=True, env=process.child_env(), timeout=120)
     assert run.returncode == 1 and b"KeyError" in run.stderr

@@ -2,10 +2,12 @@
 
 Imports nothing of the app (no Flask, no SQLAlchemy), so that ``wsgi.py`` can start the
 render child for `flask --app wsgi annex …` before the app itself is imported: the child
-imports WeasyPrint and renders its small warm-up annex on the second core while this process
-imports Flask, SQLAlchemy and the app (about a second either way), and the export finds it
-ready (``child._take``). What runs in the child: ``render.py``; the rest of the machinery
-(the spare child, the deadline, the outcome): ``child.py``.
+imports WeasyPrint (only what the command's format needs) on the second core while this
+process imports Flask, SQLAlchemy and the app and makes the HTML, and the export finds it
+ready (``child._take``). It renders no warm-up annex: the job is there by the time the
+imports are done, so a warm-up would only delay it (docs/performance.md). What runs in the
+child: ``render.py``; the rest of the machinery (the spare child, the deadline, the outcome):
+``child.py``.
 """
 
 from __future__ import annotations
@@ -147,8 +149,8 @@ def command_needs_child(argv: Sequence[str]) -> bool:
 
 
 def start_for_command(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> bool:
-    """For `flask … annex …` (and the archive): start the render child now, warming up while
-    the app imports. Returns whether one was started; does nothing elsewhere (a server,
+    """For `flask … annex …` (and the archive): start the render child now, importing what
+    it needs while the app imports. Returns whether one was started; does nothing elsewhere (a server,
     the tests), nor with ANNEX_PRESTART=0."""
     global _early
     env = os.environ if env is None else env
@@ -159,8 +161,10 @@ def start_for_command(argv: Sequence[str] | None = None, env: Mapping[str, str] 
         return False
     try:
         timeout, memory_mb = limits_from(env)
-        # a child for these formats only: a DOCX needs no WeasyPrint, a PDF no python-docx
-        _early = (key(memory_mb, timeout), popen(memory_mb, timeout, warm=True, formats=formats))
+        # a child for these formats only (a DOCX needs no WeasyPrint, a PDF no python-docx), and
+        # no warm-up: the command's job arrives about when the imports are done (a warm-up's
+        # small annex would delay it: 1.76x -> 1.58x WeasyPrint alone without it, at load 3.4)
+        _early = (key(memory_mb, timeout), popen(memory_mb, timeout, warm=False, formats=formats))
     except (OSError, ValueError):  # only an optimisation: the export starts its own and reports
         return False
     return True
