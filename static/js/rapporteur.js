@@ -242,6 +242,8 @@ editor = new RoundReports({
   token: data.token,
   snapshot,
   chooser: document.getElementById("report-round"),
+  notice: document.getElementById("report-round-notice"),
+  strings,
 });
 
 render();

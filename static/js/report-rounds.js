@@ -6,14 +6,21 @@
 // update typed in round 2 still lands in round 2's report after the chair has moved on, also
 // offline and after a reload (each round's document is kept in local storage on its own).
 //
-// Use: new RoundReports({live, textarea, preview, token, snapshot, chooser}); then resync(fresh,
-// seen) on a snapshot, outOfSync(op, ack), merge(payload) on a `report` event, follow(meeting)
-// on every change, setReadOnly(readOnly).
+// When the chair opens another round while the rapporteur is typing (the field has the focus and
+// was typed in within the last TYPING_MS), the report stays on the round being typed in and a
+// notice offers the new round's report: it follows once the rapporteur leaves the field, stops
+// typing for IDLE_MS, or presses the notice's button — never in mid-sentence.
+//
+// Use: new RoundReports({live, textarea, preview, token, snapshot, chooser, notice, strings});
+// then resync(fresh, seen) on a snapshot, outOfSync(op, ack), merge(payload) on a `report`
+// event, follow(meeting) on every change, setReadOnly(readOnly).
 
 import { ReportEditor } from "./report-editor.js";
-import { fromBase64 } from "./util.js";
+import { format, fromBase64 } from "./util.js";
 
 const REPORT = "report:update";
+const TYPING_MS = 10000; // typed this recently, with the focus in the field: still typing
+const IDLE_MS = 20000; // a deferred switch happens after this long without typing
 const roundOf = (op) => (op.payload.round > 1 ? op.payload.round : 1);
 
 /** The server's CRDT state of a round's report in a snapshot's table (base64; none yet: undefined). */
@@ -29,9 +36,23 @@ function oldestBase(ops, fallback) {
 }
 
 export class RoundReports {
-  constructor({ live, textarea, preview, token, snapshot, chooser = null }) {
+  constructor({ live, textarea, preview, token, snapshot, chooser = null, notice = null, strings = {} }) {
     this.live = live;
     this.chooser = chooser;
+    this.textarea = textarea;
+    this.notice = notice;
+    this.strings = strings;
+    this.typedAt = 0;
+    this.idleTimer = null;
+    textarea.addEventListener("input", () => {
+      this.typedAt = Date.now();
+      if (this.shown !== this.round) this.armIdle();
+    });
+    textarea.addEventListener("blur", (event) => {
+      // leaving the field for the notice's own button: that button decides (and keeps the focus)
+      if (!(notice && notice.contains(event.relatedTarget))) this.catchUp();
+    });
+    if (notice) notice.querySelector("button").addEventListener("click", () => this.catchUp(true));
     const meeting = snapshot.meeting || {};
     const count = Math.max(1, (meeting.rounds || []).length);
     this.round = count > 1 ? meeting.round || 1 : 1; // the round the table is in
@@ -67,8 +88,9 @@ export class RoundReports {
     return this.editors.get(round > 1 ? round : 1);
   }
 
-  /** Show a round's report in the textarea. */
+  /** Show a round's report in the textarea (the notice goes: the choice is made). */
   show(round) {
+    this.hideNotice();
     const editor = this.editors.get(round);
     if (!editor) return;
     if (round !== this.shown) {
@@ -79,12 +101,55 @@ export class RoundReports {
     if (this.chooser && this.chooser.value !== String(round)) this.chooser.value = String(round);
   }
 
-  /** The meeting's state changed: when the chair opened another round, show its report. */
+  /** The meeting's state changed: when the chair opened another round, show its report — after
+   * the sentence, when the rapporteur is typing in the one shown. */
   follow(meeting) {
     const round = meeting && meeting.rounds && meeting.rounds.length > 1 ? meeting.round || 1 : 1;
     if (round === this.round) return;
+    const was = this.round;
     this.round = round;
-    this.show(round);
+    if (this.typing() && this.shown === was) {
+      this.showNotice();
+      this.armIdle();
+    } else {
+      this.show(round);
+    }
+  }
+
+  /** Whether the rapporteur is typing in the report now. */
+  typing() {
+    return document.activeElement === this.textarea && Date.now() - this.typedAt < TYPING_MS;
+  }
+
+  /** Go to the round the table is in, if a switch was held back (``now``: whatever the typing). */
+  catchUp(now = false) {
+    if (this.shown === this.round || !this.notice || this.notice.hidden) return;
+    if (!now && this.typing() && document.activeElement === this.textarea) return;
+    this.show(this.round);
+    if (now) this.textarea.focus();
+  }
+
+  armIdle() {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      if (Date.now() - this.typedAt >= IDLE_MS) this.catchUp(true);
+      else this.armIdle();
+    }, IDLE_MS);
+  }
+
+  showNotice() {
+    if (!this.notice) return this.show(this.round);
+    this.notice.querySelector(".text").textContent = format(this.strings.roundOpened, {
+      n: this.round,
+      m: this.shown,
+    });
+    this.notice.querySelector("button").textContent = format(this.strings.roundGo, { n: this.round });
+    this.notice.hidden = false;
+  }
+
+  hideNotice() {
+    clearTimeout(this.idleTimer);
+    if (this.notice) this.notice.hidden = true;
   }
 
   /**

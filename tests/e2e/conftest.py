@@ -76,7 +76,7 @@ def person(browser: Browser):
     people: list[Person] = []
 
     def _make(device: dict | None = None) -> Person:
-        context = browser.new_context(**(device or LAPTOP), locale="nl-NL")
+        context = browser.new_context(**{"locale": "nl-NL", **(device or LAPTOP)})  # Dutch unless told
         context.set_default_timeout(15_000)
         someone = Person(context)
         people.append(someone)

@@ -353,7 +353,12 @@ def test_rounds_and_groups_have_no_axe_violations_at_every_size(e2e_server, audi
     expect(participant.locator("#others-box")).to_be_visible()  # a round every table sees
     found += violations(participant, "participant, the other tables' entries")
     found += violations(rapporteur, "rapporteur, the other tables' entries")
+    # the chair opens round 3 while the rapporteur types: a notice instead of a switch
+    rapporteur.locator("#report").click()
+    rapporteur.locator("#report").press_sequentially("Nog bezig")
     assert chair_call(server.url, chair_token, "chair:round", {"action": "open", "round": 3})["ok"]
+    expect(rapporteur.locator("#report-round-notice")).to_be_visible()
+    found += violations(rapporteur, "rapporteur, a new round while typing")
     expect(participant.locator("#entry-form")).to_have_attribute("data-free", "")
     # round 3 waits for the rapporteur's approval: the author's entry waits, the rapporteur approves
     participant.locator("#entry-text").fill("Wacht op de verslaglegger")

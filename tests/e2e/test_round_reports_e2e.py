@@ -1,9 +1,12 @@
 """A report per round, as a rapporteur meets it in a real browser against a real server: the
 "Verslag" field is the report of the round the table is in and follows the chair to the next
-round; typing in round 2 lands in round 2's report, also when typed offline and sent after the
-chair moved on to round 3; the chooser shows an earlier round's report again."""
+round, but not in mid-sentence: while the rapporteur types, a notice offers the new round instead;
+typing in round 2 lands in round 2's report, also when typed offline and sent after the chair
+moved on to round 3; the chooser shows an earlier round's report again."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -54,16 +57,25 @@ def test_the_rapporteur_types_round_twos_report(rounds_meeting, person):
     assert stored(app, slug, 4)[2] == "Ronde twee: verdienvermogen."
     assert stored(app, slug, 4)[1] == first
 
-    # offline, still in round 2; meanwhile the chair opens round 3
+    # offline, still in round 2; meanwhile the chair opens round 3 while the rapporteur types:
+    # the field stays on round 2 (no switch in mid-sentence) and a notice offers round 3
     laptop.context.set_offline(True)
     expect(page.locator("#save-status")).to_have_attribute("data-state", "offline")
     report(page).press("End")
-    report(page).press_sequentially(" Offline getypt.")
+    report(page).press_sequentially(" Offline getypt")
     assert chair_call(server.url, chair, "chair:round", {"action": "open", "round": 3})["ok"]
     laptop.context.set_offline(False)
+    notice = page.locator("#report-round-notice")
+    expect(notice).to_contain_text("De voorzitter heeft ronde 3 geopend")
+    report(page).press_sequentially(".")  # the sentence ends where it was typed
+    expect(chooser).to_have_value("2")
+    expect(report(page)).to_have_value("Ronde twee: verdienvermogen. Offline getypt.")
     saved(page)
+    notice.get_by_role("button", name="Naar het verslag van ronde 3").click()
+    expect(notice).to_be_hidden()
     expect(chooser).to_have_value("3")
     expect(report(page)).to_have_value("")
+    expect(report(page)).to_be_focused()
     assert stored(app, slug, 4)[2] == "Ronde twee: verdienvermogen. Offline getypt."
     assert 3 not in stored(app, slug, 4)
 
@@ -116,3 +128,25 @@ def test_the_screen_shows_the_report_of_the_round_on_screen(rounds_meeting, pers
     report(page).press("End")
     report(page).press_sequentially(" Nog een zin.")
     expect(shown).to_contain_text("Nog een zin.")
+
+
+def test_a_held_back_round_follows_when_the_rapporteur_leaves_the_field(rounds_meeting, person):
+    """The notice's other way out: the rapporteur stops typing and leaves the field (here to
+    the entries), and the report follows the chair's round; a British browser reads it in English."""
+    server, app, links = rounds_meeting
+    chair = links["chair"]["token"]
+    page = person({"locale": "en-GB"}).open(links["tables"]["2"]["rapporteur"]["url"])
+    field = page.locator("#report")
+    expect(page.locator("#save-status")).to_have_text("Saved")
+    field.click()
+    field.press("Control+End")
+    field.press_sequentially(" Still typing")
+    assert chair_call(server.url, chair, "chair:round", {"action": "open", "round": 2})["ok"]
+    notice = page.locator("#report-round-notice")
+    expect(notice).to_contain_text("The chair has opened round 2")
+    expect(notice.get_by_role("button")).to_have_text("Go to the report of round 2")
+    expect(field).to_have_value(re.compile(r"Still typing\s*$"))
+    page.locator("#entries-heading").click()  # the field loses the focus
+    expect(notice).to_be_hidden()
+    expect(page.locator("#report-round")).to_have_value("2")
+    expect(field).to_have_value("")
