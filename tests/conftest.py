@@ -40,6 +40,40 @@ ROUNDS_FILE = SESSIONS / "ser-raad-2023-01-27-rondes.toml"  # the demo as a thre
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 
 
+# pytest-xdist (`make test` runs the suite on WORKERS processes, then the ALONE modules by themselves):
+# what measures time or load (a stall probe, failover within nginx's fail_timeout, the soak and bench
+# short forms, two processes under concurrent writers) runs alone after the parallel pass; the other
+# multi-process crash and cluster tests share one worker, so two of them never overlap; a module whose
+# tests share a module-scoped fixture (an export, a server process) runs on one worker, made once.
+ALONE = {"test_server_stall", "test_cluster_failover", "test_soak", "test_scale_out", "test_bench_live"}
+SERVERS = {
+    "test_cluster",
+    "test_live_crash",
+    "test_votes_crash",
+    "test_live_db_restart",
+    "test_live_executor_server",
+}
+
+
+def shares_a_module_fixture(item: pytest.Item) -> bool:
+    fixtures = getattr(item, "_fixtureinfo", None)  # a doctest or other non-function item has none
+    return fixtures is not None and any(
+        d.scope == "module" for defs in fixtures.name2fixturedefs.values() for d in defs
+    )
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects and xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        module = item.path.stem
+        if module in ALONE:
+            item.add_marker(pytest.mark.alone)
+        elif module in SERVERS:
+            item.add_marker(pytest.mark.xdist_group("servers"))
+        elif shares_a_module_fixture(item):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
 class PostgresServer:
     """A throwaway PostgreSQL cluster on a free loopback port, run as the postgres user."""
 
