@@ -43,8 +43,9 @@ PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 # pytest-xdist (`make test` runs the suite on WORKERS processes, then the ALONE modules by themselves):
 # what measures time or load (a stall probe, failover within nginx's fail_timeout, the soak and bench
 # short forms, two processes under concurrent writers) runs alone after the parallel pass; the other
-# multi-process crash and cluster tests share one worker, so two of them never overlap; a module whose
-# tests share a module-scoped fixture (an export, a server process) runs on one worker, made once.
+# multi-process crash and cluster tests share one worker, so two of them never overlap, and so do the
+# browser tests (tests/e2e); a module whose tests share a module-scoped fixture (an export, a server
+# process) runs on one worker, made once.
 ALONE = {"test_server_stall", "test_cluster_failover", "test_soak", "test_scale_out", "test_bench_live"}
 SERVERS = {
     "test_cluster",
@@ -70,6 +71,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.alone)
         elif module in SERVERS:
             item.add_marker(pytest.mark.xdist_group("servers"))
+        elif "e2e" in item.path.parts:  # one Chromium at a time: two lost a chair's key on 2 cores
+            item.add_marker(pytest.mark.xdist_group("browser"))
         elif shares_a_module_fixture(item):
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
