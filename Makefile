@@ -94,9 +94,22 @@ run: install
 # fails under its floor (fail_under there); a subset (PYTEST_ARGS) prints its figure without the floor.
 # The 30 slowest tests are listed at the end: where to look when CI grows towards its 45 minutes
 COV_ARGS = --cov --cov-report=term $(if $(strip $(PYTEST_ARGS)),--cov-fail-under=0)
+# Parallel by default (pytest-xdist): WORKERS processes share out the tests (in units of work that
+# tests/conftest.py's xdist_scope chooses), then the tests marked `alone` (they
+# measure time or load) run by themselves, appending to the same coverage, whose floor is checked
+# after both passes. `make test WORKERS=0` runs everything in one serial pass, as before.
+# A pass that selects nothing (exit code 5, e.g. PYTEST_ARGS names one file) is no failure.
+WORKERS ?= 2
 
 test: install
+ifeq ($(strip $(WORKERS)),0)
 	$(PY) -m pytest --durations=30 $(COV_ARGS) $(PYTEST_ARGS)
+else
+	$(PY) -m pytest -n $(WORKERS) -m "not alone" --durations=30 \
+		--cov --cov-report= --cov-fail-under=0 $(PYTEST_ARGS); first=$$?; \
+	$(PY) -m pytest -m alone --durations=30 --cov-append $(COV_ARGS) $(PYTEST_ARGS); second=$$?; \
+	[ $$first -eq 0 -o $$first -eq 5 ] && [ $$second -eq 0 -o $$second -eq 5 ]
+endif
 
 # The long fuzz run: the fuzz tests of `make test` with 25 times their examples, new ones each run
 fuzz: install

@@ -49,6 +49,20 @@ BROWSER_UNSAFE_PORTS = frozenset(
 _ports = random.Random()  # its own generator: never moves the global random state tests may watch
 
 
+def _worker_slice(first: int, low: int) -> tuple[int, int]:
+    """Under pytest-xdist, worker N of M (and the processes it starts, which inherit its environment)
+    draws from the N-th of M slices: two workers never pick the same port in the moment before a bind."""
+    try:
+        index = int(os.environ.get("PYTEST_XDIST_WORKER", "").removeprefix("gw"))
+        count = int(os.environ["PYTEST_XDIST_WORKER_COUNT"])
+    except (KeyError, ValueError):
+        return first, low
+    if not 0 <= index < count:
+        return first, low
+    width = (low - first) // count
+    return first + index * width, first + (index + 1) * width
+
+
 def free_port() -> int:
     """A free TCP port on the loopback interface, below the kernel's ephemeral range.
 
@@ -60,6 +74,7 @@ def free_port() -> int:
     """
     low, _ = _ephemeral_range()
     first = 10_000 if low > 12_000 else 1_024
+    first, low = _worker_slice(first, low)
     for _ in range(200):
         port = _ports.randrange(first, low)
         if port in BROWSER_UNSAFE_PORTS:

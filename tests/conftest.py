@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import re
@@ -38,6 +39,57 @@ socketio_client.random = random.Random()  # type: ignore[attr-defined]
 SESSIONS = REPO / "sessions"
 ROUNDS_FILE = SESSIONS / "ser-raad-2023-01-27-rondes.toml"  # the demo as a three-round meeting
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+# pytest-xdist (`make test` runs the suite on WORKERS processes, then the ALONE modules by themselves):
+# what measures time or load (a stall probe, failover within nginx's fail_timeout, the soak and bench
+# short forms, two processes under concurrent writers) runs alone after the parallel pass. In the
+# parallel pass a worker takes a unit of work at a time (xdist_scope): all the browser tests (tests/e2e)
+# are one unit (one Chromium at a time), so are the other multi-process crash and cluster tests (never
+# two clusters at once), and so is each module with a module-scoped fixture (an export, a server
+# process: made once); any other test is a unit by itself. (xdist's own --dist loadgroup cannot do
+# this under pytest 9.2: it renames item._nodeid, which pytest no longer reads.)
+ALONE = {"test_server_stall", "test_cluster_failover", "test_soak", "test_scale_out", "test_bench_live"}
+SERVERS = {
+    "test_cluster",
+    "test_live_crash",
+    "test_votes_crash",
+    "test_live_db_restart",
+    "test_live_executor_server",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.stem in ALONE:
+            item.add_marker(pytest.mark.alone)
+
+
+@functools.cache
+def has_module_fixture(path: str) -> bool:
+    return 'scope="module"' in (REPO / path).read_text(encoding="utf-8")
+
+
+def xdist_scope(nodeid: str) -> str:
+    """The unit of work a test belongs to in the parallel pass (tests that share one run in turn)."""
+    path = nodeid.split("::", 1)[0]
+    if path.startswith("tests/e2e/"):
+        return "browser"
+    if Path(path).stem in SERVERS:
+        return "servers"
+    return path if has_module_fixture(path) else nodeid
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: unknown when it is not loaded
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Units(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_scope(nodeid)
+
+    return Units(config, log)
 
 
 class PostgresServer:
