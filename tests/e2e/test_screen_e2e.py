@@ -73,6 +73,7 @@ def test_entries_typed_at_two_tables_appear_on_the_screen(links, person):
 
     # the same entries in the combined picture, told apart by table number
     chair = live(person(FULL_HD).open(links["chair"]["url"]))
+    chair.locator("#main").focus()  # keys go to the page, not to a control
     chair.keyboard.press(MODE_KEYS["combined"])
     showing(screen, "combined")
     # every entry of table 5 (8 from the session file and the new one) carries its table
@@ -99,6 +100,7 @@ def test_a_topic_named_at_two_tables_is_herhaaldelijk_genoemd(empty_links, perso
     links = empty_links  # no earlier content, so the new topic is the only one
     screen = live(person(FULL_HD).open(links["screen"]["url"]))
     chair = live(person().open(links["chair"]["url"]))
+    chair.locator("#main").focus()  # keys go to the page, not to a control
     chair.keyboard.press(MODE_KEYS["topics"])
     showing(screen, "topics")
     expect(screen.locator("#topics-across")).to_contain_text("Nog geen onderwerpen")
