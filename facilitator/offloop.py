@@ -1,8 +1,8 @@
 """CPU-only work off the server's event loop: one place for it.
 
 Under `python -m facilitator` (gevent, monkey-patched) one event loop answers every request and
-live event; a piece of pure computation that runs for tenths of a second there (an annex's
-figures and HTML, the suggested groups) holds all of them up. ``off_loop`` runs it in a thread
+live event; a piece of pure computation that runs for tenths of a second there (a Markdown
+annex, the suggested groups) holds all of them up. ``off_loop`` runs it in a thread
 of the gevent hub's pool instead: the loop takes the GIL back every few milliseconds, so
 /healthz and the live acks go on answering. Elsewhere (the command line, the tests) it runs in
 place. The work must not touch the loop itself (no greenlet switches, no database session).

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -117,3 +118,13 @@ def annex_html(annex: Annex, on_table: Callable[[int, int], None] | None = None)
             logo_src=logo_url(annex.style.logo_type) if annex.style and annex.style.logo_type else "",
         )
     )
+
+
+def pdf_job(annex: Annex, on_table: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """What the render child needs of an annex for its PDF: the HTML, and the logo (served to
+    WeasyPrint by the child's fetcher under one fixed URL, fonts.logo_url). Made by the command
+    line before it sends the job, or by the child itself from the meeting's data."""
+    job: dict[str, Any] = {"html": annex_html(annex, on_table=on_table)}
+    if annex.style and annex.style.logo_type:
+        job["logo"] = {"type": annex.style.logo_type, "data": annex.style.logo}
+    return job

@@ -38,7 +38,7 @@ def _build(job: dict[str, Any]) -> None:
     """Fill in the job from its "build": the annex with its figures, then the HTML for a PDF
     (or the annex itself for a DOCX or an ODT), with progress for each table."""
     from .annex import build_annex, estimate_pages, to_json
-    from .html import annex_html
+    from .html import pdf_job
 
     data, options, lang = pickle.loads(base64.b64decode(job.pop("build")))  # noqa: S301 - from our parent
     annex = build_annex(
@@ -52,11 +52,9 @@ def _build(job: dict[str, Any]) -> None:
         job["annex"] = to_json(annex)
         return
     _say(estimate=estimate_pages(annex))
-    job["html"] = annex_html(
-        annex, on_table=lambda done, total: _say(progress="preparing", done=done, total=total)
+    job.update(
+        pdf_job(annex, on_table=lambda done, total: _say(progress="preparing", done=done, total=total))
     )
-    if annex.style and annex.style.logo_type:
-        job["logo"] = {"type": annex.style.logo_type, "data": annex.style.logo}
 
 
 def _limit(memory_mb: int, cpu_seconds: int) -> None:

@@ -226,11 +226,9 @@ def _prepare(
             report(0.3 + 0.05 * done / max(total, 1), "preparing")
             breathe()
 
-        job: dict[str, Any] = {"format": "pdf", "html": html.annex_html(annex, on_table=table_done)}
-        if annex.style and annex.style.logo_type:
-            # served to WeasyPrint by the child's fetcher under one fixed URL (fonts.logo_url)
-            job["logo"] = {"type": annex.style.logo_type, "data": annex.style.logo}
-        return job, annex_module.estimate_pages(annex)
+        return {"format": "pdf", **html.pdf_job(annex, on_table=table_done)}, annex_module.estimate_pages(
+            annex
+        )
     return {"format": fmt, "annex": annex_module.to_json(annex)}, max(len(annex.tables), 1)
 
 
