@@ -248,7 +248,14 @@ export class ScreenApp {
 
 const app = new ScreenApp();
 window.facilitatorScreen = app; // for a person debugging at the venue (and the tests)
-app.start();
+// The chair's controls are in place before the page connects: "connected" means the keys and
+// the clicker work (a key pressed in between would be lost). Should the module not load, the
+// page still shows the meeting.
 if (app.chair) {
-  import("./chair.js").then((module) => module.attachChair(app));
+  import("./chair.js")
+    .then((module) => module.attachChair(app))
+    .catch(() => {})
+    .finally(() => app.start());
+} else {
+  app.start();
 }

@@ -42,6 +42,27 @@ def test_the_report_back_heading_reads_as_table_then_position(short_links, perso
     expect(title).to_have_accessible_name("Tafel 3, 2 van 5")
 
 
+def test_the_chair_page_says_connected_only_once_its_keys_work(short_links, person):
+    """The chair's controls load as a module of their own; until they are in place the page does
+    not say "Verbonden", so a key pressed once it does is never lost (a CI run once lost one)."""
+    screen = live(person(FULL_HD).open(short_links["screen"]["url"]))
+    someone = person(FULL_HD)
+    held = []
+    someone.context.route("**/js/chair.js*", lambda route: held.append(route))  # a slow network
+    chair = someone.context.new_page()
+    chair.goto(short_links["chair"]["url"], wait_until="commit")
+    expect(chair.locator("#main")).to_be_attached()
+    chair.wait_for_timeout(1500)
+    assert held, "the chair's controls were not asked for"
+    expect(chair.locator("#connection")).not_to_have_attribute("data-state", "connected")
+    for route in held:
+        route.continue_()
+    live(chair)
+    chair.locator("#main").focus()
+    chair.keyboard.press("ArrowRight")
+    showing(screen, "feedback")
+
+
 def test_four_bollen_names_do_not_run_into_each_other(import_meeting, person):
     four = import_meeting(SESSIONS / "veiligheid-vier-bollen.toml")
     screen = live(person(FULL_HD).open(four["screen"]["url"]))
