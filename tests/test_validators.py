@@ -388,3 +388,34 @@ def test_minutes_docx_passes_openxml_audit(name, tmp_path):
     out = tmp_path / f"{name}-minutes.docx"
     minutes.write_docx(meetings()[name], out)
     assert not docx_errors(out)
+
+
+# WeasyPrint leaves its sRGB profile's file to the garbage collector: not ours to close
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_page_references_made_once_write_the_same_bytes(monkeypatch):
+    """The cached page references (archival.page_references_once) change no byte of the PDF,
+    are made once however often WeasyPrint asks, and pydyf's own property is back after."""
+    from weasyprint import HTML
+
+    pages = "".join(
+        f'<section id="t{n}" style="break-before: page"><h2>Tafel {n}</h2><p><a href="#t{n % 5 + 1}">verder</a></p>'
+        f"<ul><li>Inbreng {n}.1</li><li>Inbreng {n}.2</li></ul></section>"
+        for n in range(1, 6)
+    )
+    document = HTML(string=f"<html lang='nl'><title>Bijlage</title><body>{pages}</body></html>").render(
+        **archival.PDF_OPTIONS
+    )
+    archival.mark_archival(document)
+    cached, plain = io.BytesIO(), io.BytesIO()
+    own = pydyf.PDF.page_references
+    asked, made = [], []
+    use, make = archival._page_references, archival._PAGE_REFERENCES.fget
+    monkeypatch.setattr(archival, "_page_references", lambda pdf: asked.append(1) or use(pdf))
+    monkeypatch.setattr(archival, "_PAGE_REFERENCES", property(lambda pdf: made.append(1) or make(pdf)))
+    archival.write_archival(document, cached)
+    assert pydyf.PDF.page_references is own
+    assert len(asked) > 10 and len(made) == 1, (len(asked), len(made))
+    with archival.unambiguous_stream_ends():
+        document.write_pdf(plain, finisher=archival.wrap_list_bodies, **archival.PDF_OPTIONS)
+    assert len(document.pages) == 5
+    assert cached.getvalue() == plain.getvalue()

@@ -121,7 +121,7 @@ def mark_archival(document) -> None:
 
 def write_archival(document, target, options: dict[str, Any] | None = None) -> None:
     """Write a rendered document as PDF/A-2a + PDF/UA-1 (call ``mark_archival`` first)."""
-    with unambiguous_stream_ends():
+    with unambiguous_stream_ends(), page_references_once():
         document.write_pdf(target, finisher=wrap_list_bodies, **(options or PDF_OPTIONS))
 
 
@@ -194,3 +194,33 @@ def unambiguous_stream_ends() -> Iterator[None]:
         yield
     finally:
         pydyf.Stream.data = original
+
+
+def _page_references(pdf: pydyf.PDF) -> tuple[bytes, ...]:
+    """pydyf's ``page_references``, kept until a page is added (pages are only ever appended)."""
+    kids = pdf.pages["Kids"]
+    cached = pdf.__dict__.get("_page_references")
+    if cached is None or cached[0] != len(kids):
+        cached = (len(kids), _PAGE_REFERENCES.fget(pdf))
+        pdf.__dict__["_page_references"] = cached
+    return cached[1]
+
+
+_PAGE_REFERENCES = pydyf.PDF.page_references
+
+
+@contextmanager
+def page_references_once() -> Iterator[None]:
+    """While writing, ``pdf.page_references`` is made once, not at every use.
+
+    pydyf builds the tuple of every page's reference anew each time WeasyPrint asks for one
+    page's: for each element of the structure tree (PDF/UA) and each link. For 100 tables
+    (201 pages, some 4,000 tagged elements) that was a tenth of the render
+    (docs/performance.md). Same result, kept per document until its page count changes.
+    """
+    original = pydyf.PDF.page_references
+    pydyf.PDF.page_references = property(_page_references)
+    try:
+        yield
+    finally:
+        pydyf.PDF.page_references = original
