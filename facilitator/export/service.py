@@ -74,9 +74,13 @@ def load_meeting(slug: str) -> Meeting | None:
 
 
 def load_meeting_data(slug: str) -> MeetingData | None:
-    """The meeting with all its content as plain data, loaded in a few queries, or None."""
-    meeting = load_meeting(slug)
-    return meeting_to_data(meeting) if meeting is not None else None
+    """The meeting with all its content as plain data, loaded in a few queries, or None.
+
+    The ORM objects die as it returns: the garbage collector waits (offloop.collection_deferred).
+    """
+    with offloop.collection_deferred():
+        meeting = load_meeting(slug)
+        return meeting_to_data(meeting) if meeting is not None else None
 
 
 def download_name(slug: str, fmt: str) -> str:
