@@ -28,7 +28,7 @@ def test_config_reads_environment(monkeypatch):
 
 def test_the_live_batch_window_comes_from_the_environment(monkeypatch):
     monkeypatch.delenv("LIVE_BATCH_WINDOW_MS", raising=False)
-    assert round(Config().LIVE_BATCH_WINDOW, 6) == 0.004
+    assert round(Config().LIVE_BATCH_WINDOW, 6) == 0.001
     monkeypatch.setenv("LIVE_BATCH_WINDOW_MS", "8")
     assert round(Config().LIVE_BATCH_WINDOW, 6) == 0.008
     for wrong in ("-1", "101", "twee", ""):

@@ -62,7 +62,7 @@ class Writer:
     def _run(self, app: Any) -> None:
         import gevent
 
-        window = app.config.get("LIVE_BATCH_WINDOW", 0.004)
+        window = app.config.get("LIVE_BATCH_WINDOW", 0.001)
         with app.app_context():
             while True:
                 waiting = [self.queue.get()]
