@@ -8,7 +8,7 @@
 import { LiveClient } from "./live.js";
 import { renderMarkdown } from "./markdown.js";
 import { registerServiceWorker } from "./offline-page.js";
-import { applyEvent, reportOf, stateFromSnapshot } from "./reducer.js";
+import { applyEvent, keepEvent, replayNewer, reportOf, stateFromSnapshot } from "./reducer.js";
 import { shownRound } from "./screen-state.js";
 import { ReportEditor } from "./report-editor.js";
 import { format, fromBase64, h, readJSON } from "./util.js";
@@ -29,6 +29,7 @@ class MinutesState {
   load(snap) {
     Object.assign(this, stateFromSnapshot(snap));
     this.number = null;
+    replayNewer(this, (name, payload) => this.apply(name, payload)); // what crossed the snapshot (reducer.js)
   }
 
   get phase() {
@@ -38,6 +39,7 @@ class MinutesState {
   /** An event, or an acknowledgement's result (a `table` result names its table in `info`). */
   apply(name, payload) {
     const named = payload && payload.table == null && payload.info ? { ...payload, table: payload.info.number } : payload;
+    keepEvent(this, name, named);
     return applyEvent(this, name, named);
   }
 

@@ -130,3 +130,25 @@ export function applyMeeting(state, meeting, seq) {
   state.meeting = { ...state.meeting, ...meeting };
   return true;
 }
+
+// A snapshot's sequence number is read before its content, and the server joins a connecting
+// client to its rooms before it reads the snapshot. So an event broadcast while the snapshot is
+// being read (on PostgreSQL the reads let other work run) can reach the client first and yet be
+// missing from the snapshot, which then replaces the state. A state keeps the last events it
+// applied, and applies those newer than a snapshot again, in their order, once it has loaded it.
+const KEPT_EVENTS = 200;
+
+/** Keep an applied event that carries the meeting's sequence number (see above). */
+export function keepEvent(state, name, data) {
+  if (!data || typeof data.seq !== "number") return;
+  if (!state.recent) state.recent = [];
+  state.recent.push([name, data]);
+  if (state.recent.length > KEPT_EVENTS) state.recent.shift();
+}
+
+/** After a snapshot is loaded into ``state``: the kept events newer than it, applied again. */
+export function replayNewer(state, apply) {
+  const newer = (state.recent || []).filter(([, data]) => data.seq > state.seq);
+  state.recent = [];
+  for (const [name, data] of newer) apply(name, data);
+}

@@ -1,7 +1,7 @@
 // What the screen knows: every table of the meeting from the snapshot, kept current by the
 // live events through the reducer the table pages use too (reducer.js).
 
-import { applyEvent, applyMeeting, stateFromSnapshot } from "./reducer.js";
+import { applyEvent, applyMeeting, keepEvent, replayNewer, stateFromSnapshot } from "./reducer.js";
 
 /** Every table of one meeting, as the screen and the chair see it. */
 export class ScreenState {
@@ -18,6 +18,7 @@ export class ScreenState {
     Object.assign(this, stateFromSnapshot(snapshot)); // meeting, seq, meetingSeq, tables
     this.template = this.meeting.template || { bollen: [], horizons: [] };
     this.serverTime = snapshot.server_time || null;
+    replayNewer(this, (name, data) => this.apply(name, data)); // what crossed the snapshot (reducer.js)
   }
 
   /** Presence as fetched: {"3": [{id, role, name}]}; `since` keeps newer live events. */
@@ -32,6 +33,7 @@ export class ScreenState {
   /** Apply a server event; returns the table it touched (or null). */
   apply(name, data) {
     if (!data) return null;
+    keepEvent(this, name, data);
     if (name === "presence") {
       this.presence.set(data.table, data.people || []);
       this.presenceAt.set(data.table, Date.now());
@@ -45,6 +47,7 @@ export class ScreenState {
 
   /** A meeting state from an event or a chair's acknowledgement; older ones are ignored. */
   applyMeeting(meeting, seq) {
+    keepEvent(this, "meeting", { meeting, seq });
     return applyMeeting(this, meeting, seq);
   }
 

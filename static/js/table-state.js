@@ -1,7 +1,7 @@
 // The table of a table page as the server last told it (entries in order, people, phase,
 // sequence), and as it will be once this browser's pending operations are applied.
 
-import { applyEvent, roundReports, stateFromSnapshot, tableFromSnapshot } from "./reducer.js";
+import { applyEvent, keepEvent, replayNewer, roundReports, stateFromSnapshot, tableFromSnapshot } from "./reducer.js";
 import { ATTENDANCE_FIELDS, SEATED_ROLES } from "./protocol.js";
 
 /** The state of one table; events change it through the shared reducer. */
@@ -22,6 +22,7 @@ export class TableState {
     this.tables = new Map([[this.number, tableFromSnapshot(table)]]);
     this.votes = state.votes; // the meeting's dot votes (vote-card.js)
     this.ballots = { ...(snapshot.ballots || {}) }; // this device's ballot per vote, as the server keeps it
+    replayNewer(this, (name, data) => this.apply(name, data)); // what crossed the snapshot (reducer.js)
   }
 
   get table() {
@@ -50,6 +51,7 @@ export class TableState {
 
   /** Apply a server event (or an acknowledgement's result) for this table or the meeting. */
   apply(name, data) {
+    keepEvent(this, name, data);
     return applyEvent(this, name, { table: this.number, ...data });
   }
 

@@ -331,3 +331,35 @@ def test_screen_logic_in_the_browser(links, person):
     assert [t["seconds"] for t in result["timer"]] == [300, 10, 0, 42, None, 600]
     assert result["clock"] == ["00:00", "00:59", "10:00", "1:02:05"]
     assert result["announce"] == [True, True, True, False, True, False, True]
+
+
+def test_an_entry_that_crossed_a_snapshot_stays_on_the_screen(links, person):
+    """An event can reach a (re)connecting page before a snapshot read just before that change
+    (PostgreSQL lets other work run while the snapshot is read): the page applies the events
+    newer than the snapshot again once it has loaded it, so nothing shown disappears."""
+    screen = live(person(FULL_HD).open(links["screen"]["url"]))
+    table2 = live_table(person().open(table_url(links, 2)))
+    add_entry(table2, "Een woning voor elke starter", ("Sociaal",))
+    expect(tile(screen, 2)).to_contain_text("Een woning voor elke starter")
+    # the snapshot the page was served with, from before the entry, arrives late
+    screen.evaluate("() => { const s = window.facilitatorScreen; s.onSnapshot(s.data.snapshot); }")
+    screen.wait_for_timeout(500)  # its render
+    expect(tile(screen, 2)).to_contain_text("Een woning voor elke starter")
+
+    # the same rule in the table page's state: newer events again, older ones not over a newer snapshot
+    result = screen.evaluate(
+        """async () => {
+        const { TableState } = await import("/static/js/table-state.js");
+        const entry = { id: 7, text: "Water", bollen: [], horizons: [] };
+        const snap = (seq, entries) => ({ table: 2, seq, meeting: { phase: "round" }, tables: [{ number: 2, entries }] });
+        const state = new TableState(snap(4, []));
+        state.apply("entry", { entry, seq: 5 });
+        state.load(snap(4, []));                     // read before the entry: it stays
+        const kept = [...state.entries.keys()];
+        state.apply("entry:deleted", { id: 7, seq: 6 });
+        state.apply("entry", { entry: { ...entry, id: 8 }, seq: 7 });
+        state.load(snap(6, []));                     // read after the delete, before entry 8
+        return { kept, after: [...state.entries.keys()], seq: state.seq };
+      }"""
+    )
+    assert result == {"kept": [7], "after": [8], "seq": 7}
