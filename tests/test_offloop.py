@@ -1,4 +1,5 @@
-"""The garbage collector held back while a meeting loads (offloop.collection_deferred)."""
+"""Loading a meeting for an export: the garbage collector held back (offloop.collection_deferred),
+the tables in parts with pauses between them (service.load_meeting_in_parts)."""
 
 from __future__ import annotations
 
@@ -60,3 +61,31 @@ def test_a_collector_turned_off_elsewhere_stays_off():
     with offloop.collection_deferred():
         pass
     assert not gc.isenabled()
+
+
+def test_a_meeting_loaded_in_parts_is_the_same_meeting(app):
+    """The annex job loads a large meeting 20 tables at a time, pausing between the parts (so the
+    server's loop serves others): the same data as in one go."""
+    from sqlalchemy import event
+
+    from benchmarks.meetings import generated_meeting
+    from facilitator import operations
+    from facilitator.extensions import db
+
+    pauses, statements = [], []
+    with app.app_context():
+        slug = operations.import_meeting(generated_meeting(45)).slug
+        whole = service.load_meeting_data(slug)
+        db.session.remove()
+        count = lambda *args: statements.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            parts = service.load_meeting_data(slug, pause=lambda: pauses.append(gc.isenabled()))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        assert service.load_meeting_data("bestaat-niet", pause=lambda: pauses.append("none")) is None
+    assert whole is not None and len(whole.tables) == 45
+    assert sum(len(t.entries) for t in whole.tables) > 45  # entries, people: the parts' content
+    assert parts == whole
+    assert pauses == [False, False, False, False]  # before each of 3 parts and after; collector held
+    assert len(statements) < 30  # the parts filled the tables' people and entries: no load per table

@@ -106,7 +106,7 @@ def _run(app: Flask, directory: Path, job_id: str) -> None:
         try:
             with _slots:
                 progress(0.01, "loading")
-                data = service.load_meeting_data(status["slug"])
+                data = service.load_meeting_data(status["slug"], pause=_breathe)
                 if data is None:
                     raise ExportError(N_("Deze vergadering bestaat niet meer."))
                 out = directory / f"{job_id}{service.FORMATS[status['format']][1]}"

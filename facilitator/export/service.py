@@ -73,13 +73,41 @@ def load_meeting(slug: str) -> Meeting | None:
     ).scalar_one_or_none()
 
 
-def load_meeting_data(slug: str) -> MeetingData | None:
-    """The meeting with all its content as plain data, loaded in a few queries, or None.
+TABLES_PER_PART = 20
+
+
+def load_meeting_in_parts(slug: str, pause: Callable[[], None]) -> Meeting | None:
+    """As ``load_meeting``, the tables' people and entries ``TABLES_PER_PART`` tables at a time,
+    with ``pause()`` between the parts: a server loading a 100-table meeting for an export holds
+    its loop 4–7 ms at a time instead of 40–60 ms (docs/performance.md, part 5). The parts fill
+    the relationships of the tables the first query loaded (the session's identity map)."""
+    meeting = db.session.execute(
+        select(Meeting)
+        .where(Meeting.slug == slug)
+        .options(selectinload(Meeting.bollen), selectinload(Meeting.horizons), selectinload(Meeting.tables))
+    ).scalar_one_or_none()
+    if meeting is None:
+        return None
+    ids = [table.id for table in meeting.tables]
+    for start in range(0, len(ids), TABLES_PER_PART):
+        pause()
+        db.session.execute(
+            select(RoundTable)
+            .where(RoundTable.id.in_(ids[start : start + TABLES_PER_PART]))
+            .options(selectinload(RoundTable.participants), selectinload(RoundTable.entries))
+        ).scalars().all()
+    pause()
+    return meeting
+
+
+def load_meeting_data(slug: str, pause: Callable[[], None] | None = None) -> MeetingData | None:
+    """The meeting with all its content as plain data, loaded in a few queries, or None;
+    with ``pause``, in parts with ``pause()`` between them (``load_meeting_in_parts``).
 
     The ORM objects die as it returns: the garbage collector waits (offloop.collection_deferred).
     """
     with offloop.collection_deferred():
-        meeting = load_meeting(slug)
+        meeting = load_meeting(slug) if pause is None else load_meeting_in_parts(slug, pause)
         return meeting_to_data(meeting) if meeting is not None else None
 
 
