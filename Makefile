@@ -131,7 +131,8 @@ bench-grouping: install
 	$(PY) -m benchmarks.grouping $(BENCH_ARGS)
 
 # the live write path at summit scale (docs/performance.md); BENCH_ARGS="--cluster", "--tables 10 --duration 10";
-# the hosted service, 20 meetings x 5 tables, on 1 process without Redis and 1, 2, 3 with it: BENCH_ARGS=--hosted
+# the hosted service, 20 meetings x 5 tables, on 1 process without Redis and 1, 2, 3 with it, and one
+# process at the rate each of 2 and 3 carries (--same-rate): BENCH_ARGS=--hosted
 bench-live: install
 	$(PY) -m benchmarks.live_load $(BENCH_ARGS)
 

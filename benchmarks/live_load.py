@@ -890,6 +890,16 @@ def scaling(results: list[dict[str, Any]]) -> list[str]:
             f"{1000 / (app + services):6.0f}   {sum(m['errors'].values()) + m['ack_timeouts']:6d} "
             f"{m['missing_on_screens'] + m['missing_at_tables']:7d}"
         )
+    # --same-rate: N processes against one process that carries what each of them carries
+    for alone in (r for r in results if r.get("share", 1) > 1):
+        n = alone["share"]
+        for r in (r for r in results if r.get("processes") == n and r.get("share", 1) == 1):
+            own = alone["main"]["server_cpu_ms_per_change"]
+            cluster = r["main"]["server_cpu_ms_per_change"]
+            lines.append(
+                f"  {n} processes against one process at the same rate per process: "
+                f"{cluster:.2f} / {own:.2f} ms = {cluster / own:.2f}x"
+            )
     return lines
 
 
@@ -1045,6 +1055,12 @@ def main(argv: list[str]) -> int:
         help="with --cluster, a comma list of targets run one after the other: N app processes "
         "(with Redis when N > 1), or Nq (with Redis also for 1), e.g. 1,1q,2,3",
     )
+    parser.add_argument(
+        "--same-rate",
+        action="store_true",
+        help="with --cluster: for each N > 1 in --processes, also one process without Redis carrying "
+        "1/N of the meetings (the rate each of the N carries), to compare N processes with",
+    )
     parser.add_argument("--no-bare", dest="bare", action="store_false", help="skip the bare server")
     parser.add_argument("--no-app", dest="app", action="store_false", help="skip the app (bare server only)")
     parser.add_argument("--connect-concurrency", type=int, default=50)
@@ -1068,7 +1084,14 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if args.hosted:
         parser.set_defaults(
-            meetings=20, tables=5, screens=1, cluster=True, processes="1,1q,2,3", bare=False, saturation=False
+            meetings=20,
+            tables=5,
+            screens=1,
+            cluster=True,
+            processes="1,1q,2,3",
+            same_rate=True,
+            bare=False,
+            saturation=False,
         )
         parser.set_defaults(ramp_steps=0)
         args = parser.parse_args(argv)
@@ -1077,7 +1100,10 @@ def main(argv: list[str]) -> int:
         args.bare = False  # the bare server has one meeting's rooms
         if args.voters_per_table:
             parser.error("--voters-per-table: one meeting only (the vote is the first meeting's)")
-    clusters = [(int(item.rstrip("q")), item.endswith("q")) for item in args.processes.split(",")]
+    # (processes, with Redis, share): share N > 1 is one process with 1/N of the meetings (--same-rate)
+    clusters = [(int(item.rstrip("q")), item.endswith("q"), 1) for item in args.processes.split(",")]
+    if args.same_rate:
+        clusters += [(1, False, n) for n in sorted({p for p, _, _ in clusters if p > 1})]
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = 4 * args.meetings * (args.tables * args.clients_per_table + args.screens) + 256
@@ -1104,12 +1130,21 @@ def main(argv: list[str]) -> int:
         if args.bare:
             results["bare"] = run_target(lambda: BareTarget(args.tables, work), args)
         if args.app and args.cluster:
-            for processes, queue in clusters:
+            for processes, queue, share in clusters:
                 key = "app" if "app" not in results else f"app-{processes}{'q' if queue else ''}"
-                make = partial(
-                    ClusterTarget, args.tables, work, processes, queue or processes > 1, args.meetings
-                )
-                results[key] = run_target(make, args)
+                meetings = max(1, round(args.meetings / share))
+                run_args = args
+                if share > 1:
+                    key = f"app-1of{share}"
+                    run_args = argparse.Namespace(**{**vars(args), "meetings": meetings})
+                make = partial(ClusterTarget, args.tables, work, processes, queue or processes > 1, meetings)
+                results[key] = run_target(make, run_args)
+                results[key].update(processes=processes, share=share)
+                if share > 1:
+                    name = (
+                        f"postgres (1 process, {meetings} of {args.meetings} meetings: 1 of {share}'s rate)"
+                    )
+                    results[key]["target"] = name
         elif args.app:
             results["app"] = run_target(lambda: AppTarget(args.tables, work, args.meetings), args)
     finally:

@@ -85,3 +85,28 @@ def test_bench_live_casts_ballots_in_an_open_vote_and_prints_their_line(tmp_path
     assert votes["errors"] == {} and votes["timeouts"] == 0 and not votes["problem"]
     assert main["changes_ok"] == main["entries_sent"] + main["reports_sent"]  # ballots apart
     assert "votes (vote:cast)      2 voters offered 4.0 ballots/s" in run.stdout
+
+
+def test_bench_live_same_rate_sets_a_cluster_beside_one_process_at_its_rate(tmp_path):
+    """--same-rate: for N processes, one process carrying 1/N of the meetings (the rate each of the
+    N carries) runs too, and the line comparing them is printed (docs/performance.md, issue 20)."""
+    out = tmp_path / "bench.json"
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.live_load",
+        *("--cluster", "--processes", "2", "--same-rate", "--no-bare"),
+        *("--meetings", "2", "--tables", "2", "--clients-per-table", "2", "--screens", "1"),
+        *("--duration", "2", "--ramp-steps", "0", "--no-saturation", "--json", str(out)),
+    ]
+    run = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=400)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    results = json.loads(out.read_text())
+    cluster, alone = results["app"], results["app-1of2"]
+    assert (cluster["processes"], cluster["share"], alone["processes"], alone["share"]) == (2, 1, 1, 2)
+    assert cluster["clients"] == 2 * (2 * 2 + 1) and alone["clients"] == 2 * 2 + 1  # one meeting of two
+    assert alone["target"].startswith("postgres (1 process, 1 of 2 meetings")
+    for result in (cluster, alone):
+        main = result["main"]
+        assert main["changes_ok"] > 0 and main["missing_on_screens"] == main["missing_at_tables"] == 0
+    assert "2 processes against one process at the same rate per process:" in run.stdout
