@@ -8,7 +8,7 @@
 import { LiveClient } from "./live.js";
 import { renderMarkdown } from "./markdown.js";
 import { registerServiceWorker } from "./offline-page.js";
-import { applyEvent, keepEvent, replayNewer, reportOf, stateFromSnapshot } from "./reducer.js";
+import { applyEvent, replayNewer, reportOf, stateFromSnapshot } from "./reducer.js";
 import { shownRound } from "./screen-state.js";
 import { ReportEditor } from "./report-editor.js";
 import { format, fromBase64, h, readJSON } from "./util.js";
@@ -39,7 +39,6 @@ class MinutesState {
   /** An event, or an acknowledgement's result (a `table` result names its table in `info`). */
   apply(name, payload) {
     const named = payload && payload.table == null && payload.info ? { ...payload, table: payload.info.number } : payload;
-    keepEvent(this, name, named);
     return applyEvent(this, name, named);
   }
 

@@ -61,6 +61,7 @@ export function stateFromSnapshot(snapshot) {
 export function applyEvent(state, name, data) {
   if (!data) return null;
   if (name === "meeting") return applyMeeting(state, data.meeting, data.seq) ? "meeting" : null;
+  keepEvent(state, name, data);
   if (typeof data.seq === "number") state.seq = Math.max(state.seq, data.seq);
   if (name === "group") return applyGroup(state, data.group) ? "meeting" : null;
   if (name === "vote" || name === "vote:tally") return applyVote(state, name, data) ? "votes" : null;
@@ -121,6 +122,7 @@ function applyVote(state, name, data) {
  * the state has; an older one (a smaller seq, it crossed a newer one on the way) is ignored.
  */
 export function applyMeeting(state, meeting, seq) {
+  keepEvent(state, "meeting", { meeting, seq });
   if (!meeting) return false;
   if (typeof seq === "number") {
     if (seq < state.meetingSeq) return false;
@@ -138,8 +140,8 @@ export function applyMeeting(state, meeting, seq) {
 // applied, and applies those newer than a snapshot again, in their order, once it has loaded it.
 const KEPT_EVENTS = 200;
 
-/** Keep an applied event that carries the meeting's sequence number (see above). */
-export function keepEvent(state, name, data) {
+/** Keep an event that carries the meeting's sequence number (applyEvent and applyMeeting do). */
+function keepEvent(state, name, data) {
   if (!data || typeof data.seq !== "number") return;
   if (!state.recent) state.recent = [];
   state.recent.push([name, data]);

@@ -1,7 +1,7 @@
 // What the screen knows: every table of the meeting from the snapshot, kept current by the
 // live events through the reducer the table pages use too (reducer.js).
 
-import { applyEvent, applyMeeting, keepEvent, replayNewer, stateFromSnapshot } from "./reducer.js";
+import { applyEvent, applyMeeting, replayNewer, stateFromSnapshot } from "./reducer.js";
 
 /** Every table of one meeting, as the screen and the chair see it. */
 export class ScreenState {
@@ -33,7 +33,6 @@ export class ScreenState {
   /** Apply a server event; returns the table it touched (or null). */
   apply(name, data) {
     if (!data) return null;
-    keepEvent(this, name, data);
     if (name === "presence") {
       this.presence.set(data.table, data.people || []);
       this.presenceAt.set(data.table, Date.now());
@@ -47,7 +46,6 @@ export class ScreenState {
 
   /** A meeting state from an event or a chair's acknowledgement; older ones are ignored. */
   applyMeeting(meeting, seq) {
-    keepEvent(this, "meeting", { meeting, seq });
     return applyMeeting(this, meeting, seq);
   }
 

@@ -1,7 +1,7 @@
 // The table of a table page as the server last told it (entries in order, people, phase,
 // sequence), and as it will be once this browser's pending operations are applied.
 
-import { applyEvent, keepEvent, replayNewer, roundReports, stateFromSnapshot, tableFromSnapshot } from "./reducer.js";
+import { applyEvent, replayNewer, roundReports, stateFromSnapshot, tableFromSnapshot } from "./reducer.js";
 import { ATTENDANCE_FIELDS, SEATED_ROLES } from "./protocol.js";
 
 /** The state of one table; events change it through the shared reducer. */
@@ -51,7 +51,6 @@ export class TableState {
 
   /** Apply a server event (or an acknowledgement's result) for this table or the meeting. */
   apply(name, data) {
-    keepEvent(this, name, data);
     return applyEvent(this, name, { table: this.number, ...data });
   }
 
