@@ -196,6 +196,9 @@ def unambiguous_stream_ends() -> Iterator[None]:
         pydyf.Stream.data = original
 
 
+_PAGE_REFERENCES = pydyf.PDF.page_references  # pydyf's own
+
+
 def _page_references(pdf: pydyf.PDF) -> tuple[bytes, ...]:
     """pydyf's ``page_references``, kept until a page is added (pages are only ever appended)."""
     kids = pdf.pages["Kids"]
@@ -204,9 +207,6 @@ def _page_references(pdf: pydyf.PDF) -> tuple[bytes, ...]:
         cached = (len(kids), _PAGE_REFERENCES.fget(pdf))
         pdf.__dict__["_page_references"] = cached
     return cached[1]
-
-
-_PAGE_REFERENCES = pydyf.PDF.page_references
 
 
 @contextmanager

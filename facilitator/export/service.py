@@ -258,9 +258,8 @@ def _prepare(
             report(0.3 + 0.05 * done / max(total, 1), "preparing")
             breathe()
 
-        return {"format": "pdf", **html.pdf_job(annex, on_table=table_done)}, annex_module.estimate_pages(
-            annex
-        )
+        job = {"format": "pdf", **html.pdf_job(annex, on_table=table_done)}
+        return job, annex_module.estimate_pages(annex)
     return {"format": fmt, "annex": annex_module.to_json(annex)}, max(len(annex.tables), 1)
 
 
