@@ -12,20 +12,23 @@ import sys
 from .conftest import REPO
 
 
-def test_bench_live_smoke_loses_nothing(tmp_path):
+def bench(tmp_path, *options: str, timeout: int = 240) -> tuple[dict, str]:
+    """Run `python -m benchmarks.live_load` with ``options``; its JSON results and what it printed."""
     out = tmp_path / "bench.json"
+    command = [sys.executable, "-m", "benchmarks.live_load", *options, "--json", str(out)]
+    run = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return json.loads(out.read_text()), run.stdout
+
+
+def test_bench_live_smoke_loses_nothing(tmp_path):
     plot = tmp_path / "p95.svg"
-    command = [
-        sys.executable,
-        "-m",
-        "benchmarks.live_load",
+    results, stdout = bench(
+        tmp_path,
         *("--tables", "2", "--clients-per-table", "3", "--screens", "2"),
         *("--duration", "2", "--ramp-steps", "2", "--step-seconds", "1", "--sat-steps", "1", "--warmup", "1"),
-        *("--json", str(out), "--plot", str(plot)),
-    ]
-    run = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=240)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    results = json.loads(out.read_text())
+        *("--plot", str(plot)),
+    )
     for target in ("bare", "app"):
         result = results[target]
         assert result["clients"] == result["clients_wanted"] == 8
@@ -37,23 +40,17 @@ def test_bench_live_smoke_loses_nothing(tmp_path):
         assert result["ramp"][0]["clients"] == 5  # 1 table x 3 + 2 screens, then all 8
         assert len(result["saturation"]) == 1
         assert result["warmup"]["phase"] == "warm-up" and result["warmup"]["ack_timeouts"] == 0
-    assert "app / bare:" in run.stdout
+    assert "app / bare:" in stdout
     assert plot.read_text().startswith("<svg")
 
 
 def test_bench_live_many_meetings_keeps_each_meetings_books(tmp_path):
     """--meetings: each meeting's screen counts only its own tables' changes (nothing missing, nothing extra)."""
-    out = tmp_path / "bench.json"
-    command = [
-        sys.executable,
-        "-m",
-        "benchmarks.live_load",
+    results, stdout = bench(
+        tmp_path,
         *("--meetings", "3", "--tables", "2", "--clients-per-table", "2", "--screens", "1"),
-        *("--duration", "2", "--ramp-steps", "0", "--no-saturation", "--json", str(out)),
-    ]
-    run = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=240)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    results = json.loads(out.read_text())
+        *("--duration", "2", "--ramp-steps", "0", "--no-saturation"),
+    )
     assert "bare" not in results  # the bare server has one meeting's rooms
     result = results["app"]
     assert result["clients"] == result["clients_wanted"] == 3 * (2 * 2 + 1)
@@ -61,47 +58,37 @@ def test_bench_live_many_meetings_keeps_each_meetings_books(tmp_path):
     assert main["changes_ok"] == main["entries_sent"] + main["reports_sent"] > 0
     assert main["missing_on_screens"] == main["missing_at_tables"] == 0
     assert main["ack_timeouts"] == 0 and main["errors"] == {} and main["foreign_events"] == 0
-    assert "3 meetings x (2 tables x 2 clients + 1 screens)" in run.stdout
+    assert "3 meetings x (2 tables x 2 clients + 1 screens)" in stdout
 
 
 def test_bench_live_casts_ballots_in_an_open_vote_and_prints_their_line(tmp_path):
     """--voters-per-table: a chair opens a vote over the ramp's entries; the voters' ballots are
     all acknowledged and counted apart from the entries, in a line of their own."""
-    out = tmp_path / "bench.json"
-    command = [
-        sys.executable,
-        "-m",
-        "benchmarks.live_load",
+    results, stdout = bench(
+        tmp_path,
         *("--tables", "2", "--clients-per-table", "4", "--adders-per-table", "2", "--screens", "1"),
         *("--no-bare", "--no-saturation"),
         *("--duration", "2", "--ramp-steps", "1", "--step-seconds", "2", "--voters-per-table", "1"),
-        *("--vote-interval", "0.5", "--json", str(out)),
-    ]
-    run = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=240)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    main = json.loads(out.read_text())["app"]["main"]
+        *("--vote-interval", "0.5"),
+    )
+    main = results["app"]["main"]
     votes = main["votes"]
     assert votes["voters"] == 2 and votes["sent"] >= 4 and votes["ok"] == votes["sent"]
     assert votes["errors"] == {} and votes["timeouts"] == 0 and not votes["problem"]
     assert main["changes_ok"] == main["entries_sent"] + main["reports_sent"]  # ballots apart
-    assert "votes (vote:cast)      2 voters offered 4.0 ballots/s" in run.stdout
+    assert "votes (vote:cast)      2 voters offered 4.0 ballots/s" in stdout
 
 
 def test_bench_live_same_rate_sets_a_cluster_beside_one_process_at_its_rate(tmp_path):
     """--same-rate: for N processes, one process carrying 1/N of the meetings (the rate each of the
     N carries) runs too, and the line comparing them is printed (docs/performance.md, issue 20)."""
-    out = tmp_path / "bench.json"
-    command = [
-        sys.executable,
-        "-m",
-        "benchmarks.live_load",
+    results, stdout = bench(
+        tmp_path,
         *("--cluster", "--processes", "2", "--same-rate", "--no-bare"),
         *("--meetings", "2", "--tables", "2", "--clients-per-table", "2", "--screens", "1"),
-        *("--duration", "2", "--ramp-steps", "0", "--no-saturation", "--json", str(out)),
-    ]
-    run = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=400)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    results = json.loads(out.read_text())
+        *("--duration", "2", "--ramp-steps", "0", "--no-saturation"),
+        timeout=400,
+    )
     cluster, alone = results["app"], results["app-1of2"]
     assert (cluster["processes"], cluster["share"], alone["processes"], alone["share"]) == (2, 1, 1, 2)
     assert cluster["clients"] == 2 * (2 * 2 + 1) and alone["clients"] == 2 * 2 + 1  # one meeting of two
@@ -109,4 +96,4 @@ def test_bench_live_same_rate_sets_a_cluster_beside_one_process_at_its_rate(tmp_
     for result in (cluster, alone):
         main = result["main"]
         assert main["changes_ok"] > 0 and main["missing_on_screens"] == main["missing_at_tables"] == 0
-    assert "2 processes against one process at the same rate per process:" in run.stdout
+    assert "2 processes against one process at the same rate per process:" in stdout
