@@ -13,8 +13,7 @@ from sqlalchemy import insert, text
 
 from facilitator import operations
 from facilitator.extensions import db
-from facilitator.live import batch
-from facilitator.live.actions.entries import DeleteEntry
+from facilitator.live import batch, statements
 from facilitator.models import Entry, RoundTable, utcnow
 
 pytestmark = pytest.mark.postgres
@@ -39,7 +38,7 @@ def test_a_locked_report_does_not_block_an_entry_insert_for_its_table(app, meeti
             b.begin()
             batch._lock_reports(b, {table_id})  # process B: the report's row, locked for its update
             if entry_id is not None:
-                batch._lock_entries(b, [DeleteEntry(op="x", id=entry_id)])
+                b.execute(statements.LOCK_ENTRIES, {"ids": [entry_id]})  # an entry it changes
             a.begin()
             a.execute(text("SET LOCAL lock_timeout = '2s'"))
             now = utcnow()

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import Meeting, RoundTable, utcnow
-from . import budget
+from . import budget, roundtrips
 from . import statements as sql
 from .errors import ProtocolError, TokenRevoked
 from .protocol import Change
@@ -240,9 +240,14 @@ def _transaction(jobs: list[Job], held: Any, cache: bool) -> list[Any]:
         _meeting_batch(conn, meeting_id, group, answers, cache, held is None)
         for meeting_id, group in by_meeting.items()
     ]
+    with roundtrips.pipeline(conn) as pipe:  # the rest of the writes with the COMMIT: one round trip
+        for _, rest in written:
+            rest()
+        if held is not None:  # the session commits itself (it may still have to flush)
+            pipe.commit()
     _owner(held).commit()
     if cache:
-        for reports in written:
+        for reports, _ in written:
             for report in reports:
                 state = report.new_state or report.stored
                 keep_doc(report.table_id, state, report.doc, round_number=report.round_number)
@@ -251,30 +256,34 @@ def _transaction(jobs: list[Job], held: Any, cache: bool) -> list[Any]:
 
 def _meeting_batch(
     conn: Connection, meeting_id: int, jobs: list[Job], answers: dict[int, Any], cache: bool, on_session: bool
-) -> list[Report]:
-    ops = [job.command.op for job in jobs]
-    # the batch's tokens that still work, joined to their storage budgets (one query)
+) -> tuple[list[Report], Callable[[], None]]:
+    # the batch's tokens that still work, joined to their storage budgets; the resent changes;
+    # the meeting's phase with the batch's tables; the entries it names, locked in id order
+    # (PostgreSQL) against concurrent writers: sent together, one round trip (roundtrips.py)
     tokens = sorted({job.caller.token for job in jobs if job.caller.token is not None})
-    alive: set[str | None] = {None}  # curation: no link to check
-    usage_rows = []
-    for row in conn.execute(sql.TOKENS_AND_BUDGETS, {"tokens": tokens}).mappings() if tokens else ():
-        alive.add(row["token"])
-        if row["token_id"] is not None:
-            usage_rows.append(row)
-    stored = dict(conn.execute(sql.STORED_OPS, {"meeting": meeting_id, "ops": ops}).all())
-    # the meeting's phase with the batch's tables (one query)
     # the tables whose rows a change on models writes (attendance, the feedback): locked with
     # the reports, before the meeting's row, in the order every batch takes its locks
     on_models = {
         n for job in jobs if ACTIONS[job.command.kind].apply is not None and (n := _model_table(job))
     }
     numbers = {n for job in jobs if (n := job.caller.table_number) is not None} | on_models
-    rows = conn.execute(sql.PHASE_AND_TABLES, {"meeting": meeting_id, "numbers": sorted(numbers)}).all()
-    phase, closed_seq = rows[0].phase, rows[0].closed_seq
-    tables = {row.number: row.id for row in rows if row.id is not None}
-    current_round = (rows[0].current_round or 1, rows[0].round_template, rows[0].round_moderation)
     locks = [(ACTIONS[job.command.kind].locks, job) for job in jobs]
-    entries = _lock_entries(conn, [job.command for lock, job in locks if lock == "entry"])
+    entry_ids = sorted({job.command.id for lock, job in locks if lock == "entry"})  # type: ignore[attr-defined]
+    queries: list[roundtrips.Query] = [
+        (sql.STORED_OPS, {"meeting": meeting_id, "ops": [job.command.op for job in jobs]}),
+        (sql.PHASE_AND_TABLES, {"meeting": meeting_id, "numbers": sorted(numbers)}),
+        *([(sql.TOKENS_AND_BUDGETS, {"tokens": tokens})] if tokens else []),
+        *([(sql.LOCK_ENTRIES, {"ids": entry_ids})] if entry_ids else []),
+    ]
+    stored_rows, rows, *more = roundtrips.reads(conn, queries)
+    token_rows = more.pop(0) if tokens else []
+    entries = {row["id"]: dict(row) for row in more.pop(0)} if entry_ids else {}
+    alive: set[str | None] = {None, *(row["token"] for row in token_rows)}  # None: curation, no link
+    usage_rows = [row for row in token_rows if row["token_id"] is not None]
+    stored = {row["op_id"]: row["result"] for row in stored_rows}
+    phase, closed_seq = rows[0]["phase"], rows[0]["closed_seq"]
+    tables = {row["number"]: row["id"] for row in rows if row["id"] is not None}
+    current_round = (rows[0]["current_round"] or 1, rows[0]["round_template"], rows[0]["round_moderation"])
     wanted = {job.caller.table_number for lock, job in locks if lock == "report"} | on_models
     table_ids = {tables[n] for n in wanted if n is not None and n in tables}
     batch = MeetingBatch(conn, meeting_id, tables, entries, _lock_reports(conn, table_ids, cache))
@@ -284,11 +293,11 @@ def _meeting_batch(
     usage = budget.BatchBudget(
         conn, {job.caller.token_id for job in jobs if job.caller.token in alive}, rows=usage_rows
     )
-    written = False
+    written, rest = False, _nothing
     try:
         accepted = _stage_all(batch, jobs, alive, stored, (phase, closed_seq), usage, answers)
         if accepted:
-            _write(batch, accepted, answers, usage)
+            rest = _write(batch, accepted, answers, usage)
         written = True
     finally:
         batch.close(written)
@@ -296,7 +305,11 @@ def _meeting_batch(
         first = answers[id(job)]
         if isinstance(first, Job):
             answers[id(job)] = answers[id(first)]
-    return batch.all_reports()
+    return batch.all_reports(), rest
+
+
+def _nothing() -> None:
+    """No writes left: a batch whose changes were all refused or resent."""
 
 
 def _model_table(job: Job) -> int | None:
@@ -368,15 +381,6 @@ def _stage_model_change(batch: MeetingBatch, job: Job, action: Any, table_id: in
     return Staged(job, subject, finished)
 
 
-def _lock_entries(conn: Connection, commands: list[Any]) -> dict[str, dict[str, Any]]:
-    """The entries the batch names, locked in id order (PostgreSQL) against concurrent writers."""
-    ids = sorted({c.id for c in commands})
-    if not ids:
-        return {}
-    rows = conn.execute(sql.LOCK_ENTRIES, {"ids": ids}).mappings()
-    return {row["id"]: dict(row) for row in rows}
-
-
 def _lock_reports(conn: Connection, table_ids: set[int], cache: bool = True) -> dict[int, Report]:
     """The reports the batch changes, locked, each as a CRDT document (cached when still current)."""
     if not table_ids:
@@ -422,28 +426,29 @@ def fresh_doc(text: str, state: bytes | None, updates: tuple[bytes, ...] | list[
 
 def _write(
     batch: MeetingBatch, accepted: list[Staged], answers: dict[int, Any], usage: budget.BatchBudget
-) -> None:
-    """Take the sequence numbers last, write everything with executemany, answer each change."""
+) -> Callable[[], None]:
+    """Take the sequence numbers last and answer each change; return the writes that remain
+    (executemany), which the batch sends with its COMMIT."""
     conn, entries = batch.conn, batch.entries
-    if batch.changed:
-        conn.execute(
-            sql.UPDATE_ENTRIES,
-            [{"b_id": i, **{k: entries[i][k] for k in ENTRY_FIELDS}} for i in sorted(batch.changed)],
-        )
     touched = [r for r in batch.all_reports() if r.accepted]
     for report in touched:
         report.new_state = report.doc.get_update()
-    if firsts := [r for r in touched if r.round_number == 1]:
-        conn.execute(
-            sql.UPDATE_REPORTS,
-            [
-                {"b_id": r.table_id, "report": r.text, "report_state": r.new_state, "updated_at": batch.now}
-                for r in firsts
-            ],
+    firsts = [r for r in touched if r.round_number == 1]
+    with roundtrips.pipeline(conn) as pipe:  # the updates and the sequence numbers: one round trip
+        if batch.changed:
+            conn.execute(
+                sql.UPDATE_ENTRIES,
+                [{"b_id": i, **{k: entries[i][k] for k in ENTRY_FIELDS}} for i in sorted(batch.changed)],
+            )
+        if firsts:
+            reports = [{"b_id": r.table_id, "report": r.text, "report_state": r.new_state} for r in firsts]
+            conn.execute(sql.UPDATE_REPORTS, [row | {"updated_at": batch.now} for row in reports])
+        _write_round_reports(batch, [r for r in touched if r.round_number != 1])
+        # the meeting's lock is taken here and held only for the last inserts and the commit
+        taken = pipe.read(
+            sql.TAKE_SEQ, {"meeting": batch.meeting_id, "count": len(accepted), "updated_at": batch.now}
         )
-    _write_round_reports(batch, [r for r in touched if r.round_number != 1])
-    # the meeting's lock is taken here and held only for the last inserts and the commit
-    last = conn.execute(sql.TAKE_SEQ, {"meeting": batch.meeting_id, "count": len(accepted)}).scalar_one()
+    last = taken[0]["seq"]
     log = []
     for seq, change in enumerate(accepted, start=last - len(accepted) + 1):
         job = change.job
@@ -471,16 +476,20 @@ def _write(
         )
     if batch.orm is not None:
         batch.orm.flush()  # what the changes on models did once they had their seq
-    usage.write(conn)
-    if batch.inserted:
-        conn.execute(sql.INSERT_ENTRIES, list(batch.inserted.values()))
-    if batch.reseq:
-        # a restored entry comes back at the end: its created_seq is the restore's
-        conn.execute(
-            sql.UPDATE_ENTRIES, [{"b_id": i, "created_seq": s} for i, s in sorted(batch.reseq.items())]
-        )
-    if batch.versions:
-        conn.execute(sql.UPDATE_VERSIONS, list(batch.versions.values()))
-    if batch.new_versions:
-        conn.execute(sql.INSERT_VERSIONS, batch.new_versions)
-    conn.execute(sql.INSERT_OPS, log)
+
+    def rest() -> None:  # sent with the commit (_transaction)
+        usage.write(conn)
+        if batch.inserted:
+            conn.execute(sql.INSERT_ENTRIES, list(batch.inserted.values()))
+        if batch.reseq:
+            # a restored entry comes back at the end: its created_seq is the restore's
+            conn.execute(
+                sql.UPDATE_ENTRIES, [{"b_id": i, "created_seq": s} for i, s in sorted(batch.reseq.items())]
+            )
+        if batch.versions:
+            conn.execute(sql.UPDATE_VERSIONS, list(batch.versions.values()))
+        if batch.new_versions:
+            conn.execute(sql.INSERT_VERSIONS, batch.new_versions)
+        conn.execute(sql.INSERT_OPS, log)
+
+    return rest

@@ -138,7 +138,7 @@ ROUND_LATEST_VERSION = (
     .order_by(version_table.c.id.desc())
     .limit(1)
 )
-INSERT_ROUND_REPORTS = insert(round_report_table)
+INSERT_ROUND_REPORTS = insert(round_report_table).inline()
 UPDATE_ROUND_REPORTS = update(round_report_table).where(round_report_table.c.id == bindparam("b_id"))
 
 # the meeting's row locked to the commit, as the sequence UPDATE locks it, before a batch reads
@@ -166,9 +166,10 @@ UPDATE_ENTRIES = update(entry_table).where(entry_table.c.id == bindparam("b_id")
 UPDATE_REPORTS = update(table_table).where(table_table.c.id == bindparam("b_id"))
 UPDATE_VERSIONS = update(version_table).where(version_table.c.id == bindparam("b_id"))
 
-INSERT_ENTRIES = insert(entry_table)
-INSERT_VERSIONS = insert(version_table)
-INSERT_OPS = insert(operation_table)
+# inline(): without RETURNING the new ids (which nobody reads), so that they can be pipelined
+INSERT_ENTRIES = insert(entry_table).inline()
+INSERT_VERSIONS = insert(version_table).inline()
+INSERT_OPS = insert(operation_table).inline()
 
 # the storage budgets (budget.py): read by token ids (:ids; the batch reads them with
 # TOKENS_AND_BUDGETS instead), written whole by :b_id when their window moved on

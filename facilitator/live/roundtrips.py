@@ -1,0 +1,133 @@
+"""PostgreSQL: a batch's statements in fewer round trips (psycopg's pipeline mode).
+
+A one-change batch sent eight statements and a COMMIT, each its own round trip. At a low rate
+per process each round trip costs the process a wake-up, and that, not the statements, was
+most of a change's CPU (docs/performance.md, "Fewer round trips"). On psycopg:
+
+- ``reads(conn, queries)`` sends the reads a batch needs together and waits once;
+- ``pipeline(conn)`` sends the writes made in its block, its reads (``Pipe.read``) and its
+  COMMIT (``Pipe.commit``) without waiting for each, and waits once at the block's end.
+
+Elsewhere (SQLite, in the same process) both run the statements one by one, as before. The
+engine's cursor events fire for the reads as for any statement, so what watches or tests the
+statements sees them. A database error comes out as SQLAlchemy's (IntegrityError,
+OperationalError …), and a lost connection is invalidated, as SQLAlchemy does for its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, cast
+
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql import Executable
+
+Query = tuple[Executable, Mapping[str, Any]]
+
+_compiled: dict[tuple[int, str], tuple[Executable, Any]] = {}  # (id, dialect) -> (statement, compiled)
+
+
+def _driver(conn: Connection) -> Any:
+    """The psycopg connection under ``conn``, in the batch's transaction; None for another driver."""
+    if conn.dialect.driver != "psycopg":
+        return None
+    if not conn.in_transaction():
+        conn.begin()  # SQLAlchemy's commit must know a transaction began with a read of ours
+    return conn.connection.driver_connection
+
+
+def reads(conn: Connection, queries: Sequence[Query]) -> list[list[Mapping[str, Any]]]:
+    """Each query's rows (as mappings), all sent before the first is waited for."""
+    with pipeline(conn) as pipe:
+        rows = [pipe.read(statement, values) for statement, values in queries]
+    return rows
+
+
+class Pipe:
+    """What a ``pipeline`` block sends: reads whose rows come at its end, and the COMMIT."""
+
+    def __init__(self, conn: Connection, raw: Any) -> None:
+        self.conn, self.raw = conn, raw
+        self.pending: list[tuple[Any, list[Mapping[str, Any]]]] = []
+
+    def read(self, statement: Executable, values: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        """The statement's rows: at once elsewhere, on psycopg filled in when the block ends."""
+        if self.raw is None:
+            return cast(list[Mapping[str, Any]], list(self.conn.execute(statement, dict(values)).mappings()))
+        from psycopg.rows import dict_row
+
+        sql, params = _expanded(self.conn, statement, values)
+        cursor = self.raw.cursor(row_factory=dict_row)
+        # the engine's listeners see it as any statement (none: an empty call)
+        self.conn.dispatch.before_cursor_execute(self.conn, cursor, sql, params, None, False)
+        cursor.execute(sql, params)
+        rows: list[Mapping[str, Any]] = []
+        self.pending.append((cursor, rows))
+        return rows
+
+    def commit(self) -> None:
+        """Commit with what the block sent (psycopg: queued last, in the block's one round trip).
+
+        For a connection of one's own (not a Session's): its commit() after the block then
+        only ends SQLAlchemy's transaction, since the database's has ended (nothing is sent)."""
+        if self.raw is None:
+            self.conn.commit()
+        else:
+            self.raw.cursor().execute("COMMIT")
+
+    def _fetch(self) -> None:
+        for cursor, rows in self.pending:
+            rows.extend(cursor.fetchall())
+
+
+@contextlib.contextmanager
+def pipeline(conn: Connection) -> Iterator[Pipe]:
+    """Statements in the block go out without waiting each for its answer; the block's end waits once.
+
+    Writes through ``conn.execute`` belong in it only when nobody reads their result (no
+    RETURNING, no SELECT: through SQLAlchemy those would see no rows); reads go through
+    ``Pipe.read``.
+    """
+    raw = _driver(conn)
+    pipe = Pipe(conn, raw)
+    if raw is None:
+        yield pipe
+        return
+    from psycopg import Error
+
+    try:
+        with raw.pipeline():
+            yield pipe
+        pipe._fetch()
+    except Error as exc:  # an error found when the answers came (at the block's end)
+        raise _wrapped(conn, raw, exc, "(pipelined)", None) from exc
+
+
+def _expanded(conn: Connection, statement: Executable, values: Mapping[str, Any]) -> tuple[str, Any]:
+    """The SQL and parameters of a statement, its lists (expanding parameters) rendered for these."""
+    key = (id(statement), conn.dialect.name)
+    known = _compiled.get(key)
+    if known is None or known[0] is not statement:
+        known = _compiled[key] = (statement, statement.compile(dialect=conn.dialect))  # type: ignore[attr-defined]
+    compiled = known[1]
+    # SQLAlchemy fills a column's Python-side default (onupdate=…) only in its own execution
+    missing = [c.key for c in (*compiled.insert_prefetch, *compiled.update_prefetch) if c.key not in values]
+    if missing:
+        raise ValueError(f"{', '.join(missing)}: give the value (its default is SQLAlchemy's)")
+    state = compiled.construct_expanded_state(dict(values))
+    return state.statement, state.parameters
+
+
+def _wrapped(conn: Connection, raw: Any, exc: Any, statement: str, params: Any) -> Exception:
+    """The driver's error as SQLAlchemy raises it; a lost connection invalidated first."""
+    from psycopg import Error
+
+    lost = conn.dialect.is_disconnect(exc, raw, None)
+    if lost:
+        conn.invalidate(exc)
+    error: Exception = DBAPIError.instance(
+        statement, params, exc, Error, connection_invalidated=lost, dialect=conn.dialect
+    )
+    return error

@@ -1,0 +1,187 @@
+"""PostgreSQL: a batch waits for the database as few times as it can (live/roundtrips.py).
+
+A one-change batch sent eight statements and a COMMIT, each a round trip. A counting proxy
+between the app and PostgreSQL sees each time the app sends and then waits: a round trip.
+The reads go out together, the writes are pipelined; what the batch writes is the same.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import uuid
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from pycrdt import Doc, Text
+from sqlalchemy.exc import IntegrityError
+
+from facilitator import operations
+from facilitator.extensions import db
+from facilitator.live import batch, roundtrips, statements
+from facilitator.live.actions.entries import AddEntry, UpdateEntry
+from facilitator.live.actions.report import UpdateReport
+from facilitator.live.registry import Caller, Outcome
+from facilitator.models import AccessToken, Entry, Meeting, Operation, RoundTable
+
+pytestmark = pytest.mark.postgres
+
+
+class CountingProxy:
+    """A TCP proxy that counts round trips: the app sending after it has had an answer.
+
+    While counting, answers are held back a little (``delay``), so that what the app sends
+    without waiting has all gone out before the first answer comes back, however the
+    pipelined statements are split.
+    """
+
+    def __init__(self, port: int) -> None:
+        self.target = port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.trips = 0
+        self.delay = 0.0
+        self.answered = True
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            client, _ = self.listener.accept()
+            server = socket.create_connection(("127.0.0.1", self.target))
+            threading.Thread(target=self._send, args=(client, server), daemon=True).start()
+            threading.Thread(target=self._answer, args=(server, client), daemon=True).start()
+
+    def _send(self, client: socket.socket, server: socket.socket) -> None:
+        while data := client.recv(65536):
+            if self.answered:
+                self.trips += 1
+                self.answered = False
+            server.sendall(data)
+        server.close()
+
+    def _answer(self, server: socket.socket, client: socket.socket) -> None:
+        while data := server.recv(65536):
+            time.sleep(self.delay)
+            self.answered = True
+            client.sendall(data)
+        client.close()
+
+
+@pytest.fixture
+def proxy(postgres):
+    return CountingProxy(postgres.port)
+
+
+@pytest.fixture
+def database_url(postgres, proxy):
+    parts = urlsplit(postgres.create_database())
+    return urlunsplit(parts._replace(netloc=f"postgres@127.0.0.1:{proxy.port}"))
+
+
+def uid() -> str:
+    return uuid.uuid4().hex
+
+
+@pytest.fixture
+def rapporteur(app, meeting_links):
+    with app.app_context():
+        meeting = operations.get_meeting(meeting_links["meeting"])
+        token = meeting_links["tables"]["1"]["rapporteur"]["token"]
+        token_id = db.session.execute(db.select(AccessToken.id).filter_by(token=token)).scalar_one()
+        db.session.remove()
+        return Caller(meeting.id, "rapporteur", 1, token_id=token_id, name="Rapporteur", token=token)
+
+
+def counted(proxy, conn, caller, command) -> tuple[int, object]:
+    """Round trips of one change applied on the writer's own connection, and its answer."""
+    proxy.delay, before = 0.03, proxy.trips
+    job = batch.Job(caller, command)
+    batch.apply([job], conn)
+    proxy.delay = 0.0
+    return proxy.trips - before, job.result
+
+
+def test_a_change_waits_for_the_database_four_times_and_is_written_whole(app, proxy, rapporteur):
+    doc = Doc()
+    text = doc.get("report", type=Text)
+    with app.app_context(), db.engine.connect() as conn:
+        entry = uid()
+        counted(
+            proxy,
+            conn,
+            rapporteur,
+            AddEntry(op=uid(), id=uid(), text="warm", bollen=["economisch"], horizons=[]),
+        )
+        trips, added = counted(
+            proxy,
+            conn,
+            rapporteur,
+            AddEntry(op=uid(), id=entry, text="Inbreng", bollen=["economisch"], horizons=[]),
+        )
+        # the reads (link, resends, phase and tables, the entry) · the sequence · the writes · COMMIT
+        assert isinstance(added, Outcome) and trips == 4
+        trips, updated = counted(
+            proxy,
+            conn,
+            rapporteur,
+            UpdateEntry(op=uid(), id=entry, text="Beter", bollen=[], horizons=["elders"]),
+        )
+        assert isinstance(updated, Outcome) and trips == 4  # the entry's UPDATE goes with the sequence's
+        before = doc.get_state()
+        text += "Verslag"
+        trips, report = counted(
+            proxy, conn, rapporteur, UpdateReport(op=uid(), update=doc.get_update(before), base=0)
+        )
+        # the report's row is locked once the reads have named its table: one more
+        assert isinstance(report, Outcome) and trips == 5, report
+    with app.app_context():
+        stored = db.session.get(Entry, entry)
+        assert (stored.text, stored.bollen, stored.horizons) == ("Beter", [], ["elders"])
+        assert stored.created_seq == added.ack["seq"]
+        meeting = db.session.get(Meeting, rapporteur.meeting_id)
+        assert meeting.seq == report.ack["seq"] and meeting.updated_at is not None
+        table = db.session.execute(
+            db.select(RoundTable).filter_by(meeting_id=meeting.id, number=1)
+        ).scalar_one()
+        assert table.report.count("Verslag") == 1 and len(table.report) == report.ack["length"]
+        logged = db.session.execute(db.select(Operation.seq).filter_by(meeting_id=meeting.id)).scalars().all()
+        assert {added.ack["seq"], updated.ack["seq"], report.ack["seq"]} <= set(logged)
+
+
+def test_a_resend_is_answered_as_before_and_a_duplicate_fails_as_sqlalchemys_error(app, rapporteur):
+    with app.app_context(), db.engine.connect() as conn:
+        command = AddEntry(op=uid(), id=uid(), text="Eén keer", bollen=["economisch"], horizons=[])
+        first, again = batch.Job(rapporteur, command), batch.Job(rapporteur, command)
+        batch.apply([first], conn)
+        batch.apply([again], conn)
+        assert again.result.ack == first.result.ack
+        # the pipelined writes fail at their end: the error is SQLAlchemy's, and the batch's retry
+        # (apply) answers it as a failure without losing the connection
+        duplicate = AddEntry(op=uid(), id=command.id, text="Zelfde id", bollen=["economisch"], horizons=[])
+        with pytest.raises(IntegrityError), roundtrips.pipeline(conn):
+            conn.execute(statements.INSERT_ENTRIES, [{"id": command.id, "table_id": 0, "text": ""}])
+        conn.rollback()
+        job = batch.Job(rapporteur, duplicate)
+        batch.apply([job], conn)
+        assert not isinstance(job.result, Outcome)  # refused or failed, not applied twice
+        later = batch.Job(
+            rapporteur, AddEntry(op=uid(), id=uid(), text="Daarna", bollen=["economisch"], horizons=[])
+        )
+        batch.apply([later], conn)
+        assert isinstance(later.result, Outcome)
+
+
+def test_the_reads_give_what_sqlalchemy_gives(app, rapporteur):
+    with app.app_context(), db.engine.connect() as conn:
+        queries = [
+            (statements.TOKENS_AND_BUDGETS, {"tokens": [rapporteur.token, "no-such-link"]}),
+            (statements.PHASE_AND_TABLES, {"meeting": rapporteur.meeting_id, "numbers": [1, 2, 99]}),
+            (statements.STORED_OPS, {"meeting": rapporteur.meeting_id, "ops": ["x"]}),
+        ]
+        together = roundtrips.reads(conn, queries)
+        one_by_one = [[dict(r) for r in conn.execute(q, dict(p)).mappings()] for q, p in queries]
+        assert [[dict(r) for r in rows] for rows in together] == one_by_one
+        assert len(together[1]) == 2 and together[2] == []
+        with pytest.raises(ValueError, match="updated_at"):  # a default SQLAlchemy would have filled in
+            roundtrips.reads(conn, [(statements.TAKE_SEQ, {"meeting": rapporteur.meeting_id, "count": 1})])
