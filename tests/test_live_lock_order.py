@@ -13,7 +13,7 @@ from sqlalchemy import insert, text
 
 from facilitator import operations
 from facilitator.extensions import db
-from facilitator.live import batch, statements
+from facilitator.live import statements
 from facilitator.models import Entry, RoundTable, utcnow
 
 pytestmark = pytest.mark.postgres
@@ -36,7 +36,8 @@ def test_a_locked_report_does_not_block_an_entry_insert_for_its_table(app, meeti
         db.session.remove()
         with db.engine.connect() as b, db.engine.connect() as a:
             b.begin()
-            batch._lock_reports(b, {table_id})  # process B: the report's row, locked for its update
+            # process B: the report's row, locked for its update
+            b.execute(statements.LOCK_REPORTS, {"meeting": meeting.id, "numbers": [1]})
             if entry_id is not None:
                 b.execute(statements.LOCK_ENTRIES, {"ids": [entry_id]})  # an entry it changes
             a.begin()

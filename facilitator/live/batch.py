@@ -257,9 +257,10 @@ def _transaction(jobs: list[Job], held: Any, cache: bool) -> list[Any]:
 def _meeting_batch(
     conn: Connection, meeting_id: int, jobs: list[Job], answers: dict[int, Any], cache: bool, on_session: bool
 ) -> tuple[list[Report], Callable[[], None]]:
-    # the batch's tokens that still work, joined to their storage budgets; the resent changes;
-    # the meeting's phase with the batch's tables; the entries it names, locked in id order
-    # (PostgreSQL) against concurrent writers: sent together, one round trip (roundtrips.py)
+    # the resent changes; the meeting's phase with the batch's tables; the batch's tokens that
+    # still work, joined to their storage budgets; the entries, then the reports it changes,
+    # locked in id order (PostgreSQL) against concurrent writers: sent together, one round
+    # trip (roundtrips.py)
     tokens = sorted({job.caller.token for job in jobs if job.caller.token is not None})
     # the tables whose rows a change on models writes (attendance, the feedback): locked with
     # the reports, before the meeting's row, in the order every batch takes its locks
@@ -269,24 +270,27 @@ def _meeting_batch(
     numbers = {n for job in jobs if (n := job.caller.table_number) is not None} | on_models
     locks = [(ACTIONS[job.command.kind].locks, job) for job in jobs]
     entry_ids = sorted({job.command.id for lock, job in locks if lock == "entry"})  # type: ignore[attr-defined]
+    wanted = sorted(
+        {n for lock, job in locks if lock == "report" and (n := job.caller.table_number)} | on_models
+    )
     queries: list[roundtrips.Query] = [
         (sql.STORED_OPS, {"meeting": meeting_id, "ops": [job.command.op for job in jobs]}),
         (sql.PHASE_AND_TABLES, {"meeting": meeting_id, "numbers": sorted(numbers)}),
         *([(sql.TOKENS_AND_BUDGETS, {"tokens": tokens})] if tokens else []),
         *([(sql.LOCK_ENTRIES, {"ids": entry_ids})] if entry_ids else []),
+        *([(sql.LOCK_REPORTS, {"meeting": meeting_id, "numbers": wanted})] if wanted else []),
     ]
     stored_rows, rows, *more = roundtrips.reads(conn, queries)
     token_rows = more.pop(0) if tokens else []
     entries = {row["id"]: dict(row) for row in more.pop(0)} if entry_ids else {}
+    reports = _reports(more.pop(0), cache) if wanted else {}
     alive: set[str | None] = {None, *(row["token"] for row in token_rows)}  # None: curation, no link
     usage_rows = [row for row in token_rows if row["token_id"] is not None]
     stored = {row["op_id"]: row["result"] for row in stored_rows}
     phase, closed_seq = rows[0]["phase"], rows[0]["closed_seq"]
     tables = {row["number"]: row["id"] for row in rows if row["id"] is not None}
     current_round = (rows[0]["current_round"] or 1, rows[0]["round_template"], rows[0]["round_moderation"])
-    wanted = {job.caller.table_number for lock, job in locks if lock == "report"} | on_models
-    table_ids = {tables[n] for n in wanted if n is not None and n in tables}
-    batch = MeetingBatch(conn, meeting_id, tables, entries, _lock_reports(conn, table_ids, cache))
+    batch = MeetingBatch(conn, meeting_id, tables, entries, reports)
     batch.on_session = on_session
     batch.cache = cache
     batch.current_round = current_round
@@ -381,20 +385,15 @@ def _stage_model_change(batch: MeetingBatch, job: Job, action: Any, table_id: in
     return Staged(job, subject, finished)
 
 
-def _lock_reports(conn: Connection, table_ids: set[int], cache: bool = True) -> dict[int, Report]:
-    """The reports the batch changes, locked, each as a CRDT document (cached when still current)."""
-    if not table_ids:
-        return {}
-    rows = conn.execute(sql.LOCK_REPORTS, {"tables": sorted(table_ids)}).all()
-    versions = {
-        row.id: LatestVersion(row.version_id, row.actor, row.updated_at)
-        for row in rows
-        if row.version_id is not None
-    }
+def _reports(rows: list[Any], cache: bool = True) -> dict[int, Report]:
+    """The reports the batch changes, read locked (LOCK_REPORTS), each as a CRDT document
+    (this process's cached one when still current)."""
     out = {}
-    for table_id, text, state, *_ in rows:
-        doc = (cached_doc(table_id, state) if cache else None) or fresh_doc(text, state)
-        out[table_id] = Report(table_id, doc, state, text or "", latest_version=versions.get(table_id))
+    for row in rows:
+        table_id, state, version = row["id"], row["report_state"], row["version_id"]
+        latest = LatestVersion(version, row["actor"], row["updated_at"]) if version is not None else None
+        doc = (cached_doc(table_id, state) if cache else None) or fresh_doc(row["report"], state)
+        out[table_id] = Report(table_id, doc, state, row["report"] or "", latest_version=latest)
     return out
 
 

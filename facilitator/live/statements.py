@@ -102,7 +102,8 @@ _latest = (
     .correlate(table_table)
     .scalar_subquery()
 )
-# the reports the batch changes, locked, each with its newest version — :tables
+# the reports the batch changes (by the tables' numbers), locked, each with its newest version
+# — :meeting, :numbers
 LOCK_REPORTS = (
     select(
         table_table.c.id,
@@ -113,7 +114,10 @@ LOCK_REPORTS = (
         version_table.c.updated_at,
     )
     .select_from(table_table.outerjoin(version_table, version_table.c.id == _latest))
-    .where(table_table.c.id.in_(bindparam("tables", expanding=True)))
+    .where(
+        table_table.c.meeting_id == bindparam("meeting"),
+        table_table.c.number.in_(bindparam("numbers", expanding=True)),
+    )
     .order_by(table_table.c.id)
     # FOR NO KEY UPDATE, as the UPDATE of the report takes: a FOR UPDATE here would block the
     # foreign-key check (FOR KEY SHARE) of another process's entry insert for this table,
