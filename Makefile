@@ -10,7 +10,7 @@ LANGUAGES := en
 PO_FILES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: install run test fuzz bench bench-stall bench-grouping bench-live soak cluster lint lint-js format messages clean
+.PHONY: bench-batch install run test fuzz bench bench-stall bench-grouping bench-live soak cluster lint lint-js format messages clean
 
 # The "annex" domain: the published documents' words (annex, minutes, table cards, figure) in the
 # meeting's language, whatever the visitor's (facilitator/export/language.py; its own babel-annex.cfg).
@@ -125,6 +125,11 @@ bench: install
 # /healthz every 20 ms and a live sync every 50 ms meanwhile; fails when /healthz waits > 100 ms
 bench-stall: install
 	$(PY) -m benchmarks.stall $(BENCH_ARGS)
+
+# the database path of one change alone: CPU and wall per one-change batch on PostgreSQL, the
+# writer's connection (pipelined, BEGIN and COMMIT with the statements) beside plain and unpipelined
+bench-batch: install
+	$(PY) -m benchmarks.batch $(BENCH_ARGS)
 
 # the suggested groups of 100 tables × 10 entries (docs/performance.md); fails when a run takes > 2 s
 bench-grouping: install

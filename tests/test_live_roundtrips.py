@@ -21,6 +21,7 @@ from facilitator import operations
 from facilitator.extensions import db
 from facilitator.live import batch, roundtrips, statements
 from facilitator.live.actions.entries import AddEntry, UpdateEntry
+from facilitator.live.actions.ready import ReadyTable
 from facilitator.live.actions.report import UpdateReport
 from facilitator.live.registry import Caller, Outcome
 from facilitator.models import AccessToken, Entry, Meeting, Operation, RoundTable
@@ -102,10 +103,10 @@ def counted(proxy, conn, caller, command) -> tuple[int, object]:
     return proxy.trips - before, job.result
 
 
-def test_a_change_waits_for_the_database_four_times_and_is_written_whole(app, proxy, rapporteur):
+def test_a_change_waits_for_the_database_three_times_and_is_written_whole(app, proxy, rapporteur):
     doc = Doc()
     text = doc.get("report", type=Text)
-    with app.app_context(), db.engine.connect() as conn:
+    with app.app_context(), roundtrips.own(db.engine.connect()) as conn:  # as the writer's
         entry = uid()
         counted(
             proxy,
@@ -119,23 +120,23 @@ def test_a_change_waits_for_the_database_four_times_and_is_written_whole(app, pr
             rapporteur,
             AddEntry(op=uid(), id=entry, text="Inbreng", bollen=["economisch"], horizons=[]),
         )
-        # psycopg's BEGIN · the reads (resends, phase and tables, link, the entry) · the sequence
-        # · the writes with the COMMIT
-        assert isinstance(added, Outcome) and trips == 4
+        # BEGIN with the reads (resends, phase and tables, link, the entry) · the sequence · the
+        # writes with the COMMIT
+        assert isinstance(added, Outcome) and trips == 3
         trips, updated = counted(
             proxy,
             conn,
             rapporteur,
             UpdateEntry(op=uid(), id=entry, text="Beter", bollen=[], horizons=["elders"]),
         )
-        assert isinstance(updated, Outcome) and trips == 4  # the entry's UPDATE goes with the sequence's
+        assert isinstance(updated, Outcome) and trips == 3  # the entry's UPDATE goes with the sequence's
         before = doc.get_state()
         text += "Verslag"
         trips, report = counted(
             proxy, conn, rapporteur, UpdateReport(op=uid(), update=doc.get_update(before), base=0)
         )
         # the report's row is locked with the reads, by the table's number
-        assert isinstance(report, Outcome) and trips == 4, report
+        assert isinstance(report, Outcome) and trips == 3, report
     with app.app_context():
         stored = db.session.get(Entry, entry)
         assert (stored.text, stored.bollen, stored.horizons) == ("Beter", [], ["elders"])
@@ -150,8 +151,77 @@ def test_a_change_waits_for_the_database_four_times_and_is_written_whole(app, pr
         assert {added.ack["seq"], updated.ack["seq"], report.ack["seq"]} <= set(logged)
 
 
+def test_on_the_writers_connection_a_failed_batch_leaves_nothing_and_the_next_one_works(app, rapporteur):
+    """The writer's connection is in autocommit mode and its batches send BEGIN themselves: what a
+    batch wrote before its last statement failed must roll back with it."""
+    engine_failures = []
+
+    def fail(conn, cursor, statement, *args):
+        if statement.lstrip().startswith("INSERT INTO operation") and not engine_failures:
+            engine_failures.append(statement)
+            raise RuntimeError("the server failed here")
+
+    with app.app_context():
+        seq = db.session.get(Meeting, rapporteur.meeting_id).seq
+        entries = db.session.query(Entry).count()
+        db.session.remove()
+        db.event.listen(db.engine, "before_cursor_execute", fail)
+        try:
+            with roundtrips.own(db.engine.connect()) as conn:
+                job = batch.Job(
+                    rapporteur, AddEntry(op=uid(), id=uid(), text="Weg", bollen=["economisch"], horizons=[])
+                )
+                with pytest.raises(RuntimeError):
+                    batch.apply([job], conn)
+                # the sequence UPDATE and the entry's INSERT went out before the failure: rolled back
+                with db.engine.connect() as other:
+                    assert other.scalar(db.select(Meeting.seq).filter_by(id=rapporteur.meeting_id)) == seq
+                    assert other.scalar(db.select(db.func.count()).select_from(Entry)) == entries
+                again = batch.Job(rapporteur, job.command)  # the client resends it
+                batch.apply([again], conn)
+                assert isinstance(again.result, Outcome) and again.result.ack["seq"] == seq + 1
+        finally:
+            db.event.remove(db.engine, "before_cursor_execute", fail)
+        assert db.session.query(Entry).count() == entries + 1
+
+
+def test_a_change_on_the_models_commits_on_the_writers_connection_and_rolls_back_with_its_batch(
+    app, rapporteur
+):
+    """The actions that change models run in a savepoint of the batch's transaction, which the
+    writer's connection opens itself: what they flushed is kept with the batch, or undone with it."""
+
+    def ready_at(conn) -> object:
+        return conn.scalar(
+            db.select(RoundTable.ready_at).filter_by(meeting_id=rapporteur.meeting_id, number=1)
+        )
+
+    def fail(conn, cursor, statement, *args):
+        if statement.lstrip().startswith("INSERT INTO operation"):
+            raise RuntimeError("the server failed here")
+
+    with app.app_context(), roundtrips.own(db.engine.connect()) as conn, db.engine.connect() as other:
+        job = batch.Job(rapporteur, ReadyTable(op=uid(), ready=True))
+        batch.apply([job], conn)
+        assert isinstance(job.result, Outcome) and job.result.ack["since"]
+        since = ready_at(other)
+        assert since is not None
+        other.rollback()
+        db.event.listen(db.engine, "before_cursor_execute", fail)
+        try:
+            with pytest.raises(RuntimeError):
+                batch.apply([batch.Job(rapporteur, ReadyTable(op=uid(), ready=False))], conn)
+        finally:
+            db.event.remove(db.engine, "before_cursor_execute", fail)
+        assert ready_at(other) == since  # the flushed UPDATE went with the failed batch
+        other.rollback()
+        job = batch.Job(rapporteur, ReadyTable(op=uid(), ready=False))
+        batch.apply([job], conn)
+        assert isinstance(job.result, Outcome) and ready_at(other) is None
+
+
 def test_a_resend_is_answered_as_before_and_a_duplicate_fails_as_sqlalchemys_error(app, rapporteur):
-    with app.app_context(), db.engine.connect() as conn:
+    with app.app_context(), roundtrips.own(db.engine.connect()) as conn:
         command = AddEntry(op=uid(), id=uid(), text="Eén keer", bollen=["economisch"], horizons=[])
         first, again = batch.Job(rapporteur, command), batch.Job(rapporteur, command)
         batch.apply([first], conn)

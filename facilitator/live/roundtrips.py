@@ -6,7 +6,9 @@ most of a change's CPU (docs/performance.md, "Fewer round trips"). On psycopg:
 
 - ``reads(conn, queries)`` sends the reads a batch needs together and waits once;
 - ``pipeline(conn)`` sends the writes made in its block, its reads (``Pipe.read``) and its
-  COMMIT (``Pipe.commit``) without waiting for each, and waits once at the block's end.
+  COMMIT (``Pipe.commit``) without waiting for each, and waits once at the block's end;
+- on a connection of one's own (``own``: the writer's), the transaction's BEGIN goes with
+  the first pipeline's statements instead of taking a round trip of its own (psycopg's).
 
 Elsewhere (SQLite, in the same process) both run the statements one by one, as before. The
 engine's cursor events fire for the reads as for any statement, so what watches or tests the
@@ -27,6 +29,16 @@ from sqlalchemy.sql import Executable
 Query = tuple[Executable, Mapping[str, Any]]
 
 _compiled: dict[tuple[int, str], tuple[Executable, Any]] = {}  # (id, dialect) -> (statement, compiled)
+
+
+def own(conn: Connection) -> Connection:
+    """A connection kept for batches (the writer's): on psycopg in autocommit mode, so that a
+    batch's pipelines send its BEGIN and COMMIT themselves. SQLAlchemy restores the mode when
+    the connection goes back to the pool; a batch always commits or rolls back (which psycopg
+    sends whenever a transaction is open, autocommit or not)."""
+    if conn.dialect.driver == "psycopg":
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+    return conn
 
 
 def _driver(conn: Connection) -> Any:
@@ -80,6 +92,7 @@ class Pipe:
     def _fetch(self) -> None:
         for cursor, rows in self.pending:
             rows.extend(cursor.fetchall())
+            cursor.close()
 
 
 @contextlib.contextmanager
@@ -96,9 +109,12 @@ def pipeline(conn: Connection) -> Iterator[Pipe]:
         yield pipe
         return
     from psycopg import Error
+    from psycopg.pq import TransactionStatus
 
     try:
         with raw.pipeline():
+            if raw.autocommit and raw.pgconn.transaction_status == TransactionStatus.IDLE:
+                raw.cursor().execute("BEGIN")  # a batch on a connection of its own (``own``)
             yield pipe
         pipe._fetch()
     except Error as exc:  # an error found when the answers came (at the block's end)

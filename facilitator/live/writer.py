@@ -15,7 +15,7 @@ from typing import Any
 from flask import current_app
 
 from ..extensions import db, socketio
-from . import batch
+from . import batch, roundtrips
 from .registry import Caller, Outcome
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ class Writer:
         new one (batch._with_retries), so a restart still costs a retry, not the text.
         """
         if self.conn is None or self.conn.closed:
-            self.conn = db.engine.connect()
+            self.conn = roundtrips.own(db.engine.connect())
         return self.conn
 
     def _drop_connection(self) -> None:
