@@ -43,6 +43,7 @@ import os  # noqa: E402
 import platform  # noqa: E402
 import resource  # noqa: E402
 import shutil  # noqa: E402
+import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -980,6 +981,58 @@ def svg_plot(results: list[dict[str, Any]], limit: float) -> str:
 # -- main -----------------------------------------------------------------------------------------
 
 
+def run_clusters(
+    clusters: list[tuple[int, bool, int]], args: argparse.Namespace, work: Path
+) -> dict[str, dict[str, Any]]:
+    """One round of --cluster targets, one after the other: each one's results by key ("app",
+    "app-2", "app-1q", "app-1of2" …)."""
+    results: dict[str, dict[str, Any]] = {}
+    for processes, queue, share in clusters:
+        key = "app" if "app" not in results else f"app-{processes}{'q' if queue else ''}"
+        meetings = max(1, round(args.meetings / share))
+        run_args = args
+        if share > 1:
+            key = f"app-1of{share}"
+            run_args = argparse.Namespace(**{**vars(args), "meetings": meetings})
+        make = partial(ClusterTarget, args.tables, work, processes, queue or processes > 1, meetings)
+        results[key] = run_target(make, run_args)
+        results[key].update(processes=processes, share=share)
+        if share > 1:
+            results[key]["target"] = (
+                f"postgres (1 process, {meetings} of {args.meetings} meetings: 1 of {share}'s rate)"
+            )
+    return results
+
+
+def medians(rounds: list[dict[str, dict[str, Any]]], apps: list[str]) -> list[str]:
+    """Each target's app CPU per change against the round's first target, as the median over the
+    rounds of the ratios taken within each round (a machine that drifts between rounds moves both)."""
+    first = apps[0]
+    lines = [f"median over {len(rounds)} rounds (app CPU per change, each ratio within its round):"]
+    for key in apps[1:]:
+        each = [
+            r[key]["main"]["server_cpu_ms_per_change"] / r[first]["main"]["server_cpu_ms_per_change"]
+            for r in rounds
+        ]
+        spread = ", ".join(f"{x:.2f}" for x in each)
+        lines.append(f"  {rounds[0][key]['target']:<58} {statistics.median(each):.2f}x ({spread})")
+    for key in (k for k in apps if rounds[0][k].get("share", 1) > 1):
+        n = rounds[0][key]["share"]
+        for cluster in (
+            k for k in apps if rounds[0][k].get("processes") == n and rounds[0][k].get("share") == 1
+        ):
+            each = [
+                r[cluster]["main"]["server_cpu_ms_per_change"] / r[key]["main"]["server_cpu_ms_per_change"]
+                for r in rounds
+            ]
+            spread = ", ".join(f"{x:.2f}" for x in each)
+            lines.append(
+                f"  {n} processes against one process at the same rate per process: "
+                f"{statistics.median(each):.2f}x ({spread})"
+            )
+    return lines
+
+
 def run_target(make, args: argparse.Namespace) -> dict[str, Any]:
     target = make()
     try:
@@ -1061,6 +1114,13 @@ def main(argv: list[str]) -> int:
         help="with --cluster: for each N > 1 in --processes, also one process without Redis carrying "
         "1/N of the meetings (the rate each of the N carries), to compare N processes with",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="with --cluster: run the targets this many times in turn and print each ratio's median "
+        "over the rounds (each ratio taken within its round)",
+    )
     parser.add_argument("--no-bare", dest="bare", action="store_false", help="skip the bare server")
     parser.add_argument("--no-app", dest="app", action="store_false", help="skip the app (bare server only)")
     parser.add_argument("--connect-concurrency", type=int, default=50)
@@ -1130,21 +1190,10 @@ def main(argv: list[str]) -> int:
         if args.bare:
             results["bare"] = run_target(lambda: BareTarget(args.tables, work), args)
         if args.app and args.cluster:
-            for processes, queue, share in clusters:
-                key = "app" if "app" not in results else f"app-{processes}{'q' if queue else ''}"
-                meetings = max(1, round(args.meetings / share))
-                run_args = args
-                if share > 1:
-                    key = f"app-1of{share}"
-                    run_args = argparse.Namespace(**{**vars(args), "meetings": meetings})
-                make = partial(ClusterTarget, args.tables, work, processes, queue or processes > 1, meetings)
-                results[key] = run_target(make, run_args)
-                results[key].update(processes=processes, share=share)
-                if share > 1:
-                    name = (
-                        f"postgres (1 process, {meetings} of {args.meetings} meetings: 1 of {share}'s rate)"
-                    )
-                    results[key]["target"] = name
+            rounds = [run_clusters(clusters, args, work) for _ in range(max(1, args.rounds))]
+            results.update(rounds[0])
+            if len(rounds) > 1:
+                results["rounds"] = rounds
         elif args.app:
             results["app"] = run_target(lambda: AppTarget(args.tables, work, args.meetings), args)
     finally:
@@ -1159,23 +1208,29 @@ def main(argv: list[str]) -> int:
     if "bare" in results and "app" in results:
         print(ratios(results["app"], results["bare"]))
     if len(apps) > 1:
-        print("\n".join(scaling([results[key] for key in apps])))
+        for number, each in enumerate(results.get("rounds", [results]), start=1):
+            if "rounds" in results:
+                print(f"round {number} of {len(results['rounds'])}:")
+            print("\n".join(scaling([each[key] for key in apps])))
+    if "rounds" in results:
+        print("\n".join(medians(results["rounds"], apps)))
     print(f"after: {results['machine_after']}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1, default=str))
     if args.plot:
         args.plot.write_text(svg_plot([results[k] for k in ("bare", "app") if k in results], args.p95_limit))
+    every = [results[k] for k in ("bare", *apps) if k in results]
+    every += [each[k] for each in results.get("rounds", [])[1:] for k in apps]
     failed = any(
-        results[k]["main"]["missing_on_screens"]
-        or results[k]["main"]["foreign_events"]
-        or results[k]["main"]["ack_timeouts"]
-        or results[k]["main"]["errors"]
-        or results[k]["main"].get("votes", {}).get("errors")
-        or results[k]["main"].get("votes", {}).get("timeouts")
-        or results[k].get("votes_problem")
-        or results[k]["connect_errors"]
-        for k in ("bare", *apps)
-        if k in results
+        r["main"]["missing_on_screens"]
+        or r["main"]["foreign_events"]
+        or r["main"]["ack_timeouts"]
+        or r["main"]["errors"]
+        or r["main"].get("votes", {}).get("errors")
+        or r["main"].get("votes", {}).get("timeouts")
+        or r.get("votes_problem")
+        or r["connect_errors"]
+        for r in every
     )
     return 1 if failed else 0
 

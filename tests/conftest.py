@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -482,10 +483,33 @@ class LiveServer:
             )
         try:  # a busy machine (CI beside other work) may take a while; a dead server fails at once
             wait_for_port(self.port, 90, self.process)
-        except (RuntimeError, TimeoutError) as exc:
+            self._wait_until_it_answers()
+        except (RuntimeError, TimeoutError, OSError) as exc:
             tail = self.log_path.read_text(errors="replace")[-3000:]
             raise RuntimeError(f"the test server did not start: {exc}\n{tail}") from exc
         return self
+
+    def _wait_until_it_answers(self, timeout: float = 60) -> None:
+        """Until /healthz answers 200: the port is open, and the server handles a request."""
+        import urllib.request
+
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=5) as response:  # noqa: S310
+                    if response.status == 200:
+                        return
+            except OSError:
+                if time.monotonic() > deadline or (self.process and self.process.poll() is not None):
+                    raise
+            time.sleep(0.05)
+
+    def log_tail(self, size: int = 3000) -> str:
+        """The end of the server's log (shown with a failed test's output)."""
+        try:
+            return self.log_path.read_text(errors="replace")[-size:]
+        except OSError:
+            return ""
 
     def kill(self) -> None:
         """SIGKILL: no shutdown, no flush — what a crash looks like."""
@@ -516,6 +540,8 @@ def live_server(tmp_path):
     yield _make
     for server in servers:
         server.stop()
+        # pytest shows this only for a test that failed: what each server said
+        print(f"--- the server at {server.url}, its log's end ---\n{server.log_tail()}")
 
 
 @pytest.fixture

@@ -81,10 +81,11 @@ def test_bench_live_casts_ballots_in_an_open_vote_and_prints_their_line(tmp_path
 
 def test_bench_live_same_rate_sets_a_cluster_beside_one_process_at_its_rate(tmp_path):
     """--same-rate: for N processes, one process carrying 1/N of the meetings (the rate each of the
-    N carries) runs too, and the line comparing them is printed (docs/performance.md, issue 20)."""
+    N carries) runs too, and the line comparing them is printed (docs/performance.md, issue 20).
+    --rounds 2: both run twice in turn, and the median of the two rounds' ratios is printed."""
     results, stdout = bench(
         tmp_path,
-        *("--cluster", "--processes", "2", "--same-rate", "--no-bare"),
+        *("--cluster", "--processes", "2", "--same-rate", "--no-bare", "--rounds", "2"),
         *("--meetings", "2", "--tables", "2", "--clients-per-table", "2", "--screens", "1"),
         *("--duration", "2", "--ramp-steps", "0", "--no-saturation"),
         timeout=400,
@@ -97,6 +98,17 @@ def test_bench_live_same_rate_sets_a_cluster_beside_one_process_at_its_rate(tmp_
         main = result["main"]
         assert main["changes_ok"] > 0 and main["missing_on_screens"] == main["missing_at_tables"] == 0
     assert "2 processes against one process at the same rate per process:" in stdout
+    assert [sorted(each) for each in results["rounds"]] == [["app", "app-1of2"]] * 2
+    assert results["rounds"][0]["app"]["main"] == cluster["main"]
+    second = results["rounds"][1]
+    assert all(second[key]["main"]["changes_ok"] > 0 for key in second)
+    ratios = [
+        each["app"]["main"]["server_cpu_ms_per_change"] / each["app-1of2"]["main"]["server_cpu_ms_per_change"]
+        for each in results["rounds"]
+    ]
+    assert "round 2 of 2:" in stdout and "median over 2 rounds" in stdout
+    median_line = next(line for line in stdout.splitlines() if line.endswith(")") and "same rate" in line)
+    assert median_line.endswith(f"{sum(ratios) / 2:.2f}x ({ratios[0]:.2f}, {ratios[1]:.2f})")
 
 
 def test_bench_batch_prints_each_connection_against_the_writers(tmp_path):
