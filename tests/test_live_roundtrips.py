@@ -48,30 +48,49 @@ class CountingProxy:
 
     def _accept(self) -> None:
         while True:
-            client, _ = self.listener.accept()
-            server = socket.create_connection(("127.0.0.1", self.target))
-            threading.Thread(target=self._send, args=(client, server), daemon=True).start()
-            threading.Thread(target=self._answer, args=(server, client), daemon=True).start()
+            try:
+                client, _ = self.listener.accept()
+            except OSError:  # closed at the test's end
+                return
+            try:
+                server = socket.create_connection(("127.0.0.1", self.target))
+            except OSError:  # the database is gone: so is this connection
+                client.close()
+                continue
+            threading.Thread(target=self._pump, args=(client, server, self._sent), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client, self._answering), daemon=True).start()
 
-    def _send(self, client: socket.socket, server: socket.socket) -> None:
-        while data := client.recv(65536):
-            if self.answered:
-                self.trips += 1
-                self.answered = False
-            server.sendall(data)
-        server.close()
+    def _sent(self) -> None:
+        if self.answered:
+            self.trips += 1
+            self.answered = False
 
-    def _answer(self, server: socket.socket, client: socket.socket) -> None:
-        while data := server.recv(65536):
-            time.sleep(self.delay)
-            self.answered = True
-            client.sendall(data)
-        client.close()
+    def _answering(self) -> None:
+        time.sleep(self.delay)
+        self.answered = True
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket, seen) -> None:
+        """Forward what ``source`` sends until either side closes (then close both)."""
+        try:
+            while data := source.recv(65536):
+                seen()
+                sink.sendall(data)
+        except OSError:  # the other direction closed the sockets first
+            pass
+        finally:
+            for end in (source, sink):
+                end.close()
+
+    def close(self) -> None:
+        self.listener.close()
 
 
 @pytest.fixture
 def proxy(postgres):
-    return CountingProxy(postgres.port)
+    counting = CountingProxy(postgres.port)
+    yield counting
+    counting.close()
 
 
 @pytest.fixture
