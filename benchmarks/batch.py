@@ -27,7 +27,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -125,7 +125,7 @@ def measure(links: dict[str, Any], batches: int, rounds: int) -> list[str]:
         times: dict[tuple[str, str], list[tuple[float, float]]] = {}
         for round_number in range(rounds + 1):  # the first round warms up (prepared statements, caches)
             for side, connect in sides.items():
-                with unpipelined() if side == "unpipelined" else _nothing(), connect() as conn:
+                with unpipelined() if side == "unpipelined" else nullcontext(), connect() as conn:
                     for kind, change in (("entry", entry), ("report update", report)):
                         for _ in range(20):
                             change(conn)
@@ -148,11 +148,6 @@ def measure(links: dict[str, Any], batches: int, rounds: int) -> list[str]:
         ratios = f"{cpu / cpu0:.2f}x, {wall / wall0:.2f}x"
         lines.append(f"  {side:<13} {kind:<14} {cpu:7.3f} {wall:7.3f}   {ratios}")
     return lines
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
 
 
 if __name__ == "__main__":

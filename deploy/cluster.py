@@ -103,6 +103,21 @@ def wait_for_port(port: int, timeout: float = 60.0, process: subprocess.Popen | 
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout:.0f} s")
 
 
+def wait_for_health(url: str, timeout: float = 30.0, process: subprocess.Popen | None = None) -> None:
+    """Wait until ``url``/healthz answers 200: the server handles a request and reaches its database
+    (or the process that should serve it has died)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=5) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:
+            if time.monotonic() > deadline or (process is not None and process.poll() is not None):
+                raise
+        time.sleep(0.05)
+
+
 def children(pid: int) -> list[int]:
     """The direct child processes of pid (from /proc)."""
     found = []
@@ -357,16 +372,7 @@ http {{
             raise RuntimeError("nginx configuration: " + check.stderr.strip())
         self.nginx = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for_port(self.port, 20, self.nginx)
-        deadline = time.monotonic() + 30
-        while True:  # through nginx to an app process and its database
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=5) as response:  # noqa: S310
-                    if response.status == 200:
-                        return
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-            time.sleep(0.1)
+        wait_for_health(self.url, 30)  # through nginx to an app process and its database
 
     # -- the whole -----------------------------------------------------------------------
 

@@ -9,7 +9,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from socketio import client as socketio_client
 
-from deploy.cluster import free_port, wait_for_port
+from deploy.cluster import free_port, wait_for_health, wait_for_port
 from facilitator import TestingConfig, create_app
 from facilitator.database import ensure_schema
 
@@ -483,26 +482,11 @@ class LiveServer:
             )
         try:  # a busy machine (CI beside other work) may take a while; a dead server fails at once
             wait_for_port(self.port, 90, self.process)
-            self._wait_until_it_answers()
+            wait_for_health(self.url, 60, self.process)  # and it handles a request
         except (RuntimeError, TimeoutError, OSError) as exc:
             tail = self.log_path.read_text(errors="replace")[-3000:]
             raise RuntimeError(f"the test server did not start: {exc}\n{tail}") from exc
         return self
-
-    def _wait_until_it_answers(self, timeout: float = 60) -> None:
-        """Until /healthz answers 200: the port is open, and the server handles a request."""
-        import urllib.request
-
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=5) as response:  # noqa: S310
-                    if response.status == 200:
-                        return
-            except OSError:
-                if time.monotonic() > deadline or (self.process and self.process.poll() is not None):
-                    raise
-            time.sleep(0.05)
 
     def log_tail(self, size: int = 3000) -> str:
         """The end of the server's log (shown with a failed test's output)."""
