@@ -4,6 +4,7 @@ cannot hold: test_annex_exports.py)."""
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 import zipfile
@@ -426,3 +427,29 @@ def test_weasyprint_is_at_a_version_with_the_advisories_fixed():
 
     # 68.0 fixed the redirect SSRF bypass, 70.0 the fetcher SSRF (CVE-2026-55073)
     assert int(weasyprint.__version__.split(".")[0]) >= 70
+
+
+# WeasyPrint subsets every embedded font with HarfBuzz when Debian's libharfbuzz-subset0 is
+# there (.ci/run installs it), with fontTools when not: pure Python, about a quarter of the
+# 100-table annex's time (docs/performance.md). Without it WeasyPrint warns for each font it subsets.
+FONTTOOLS_WARNING = "Using fontTools instead of HarfBuzz-Subset"
+
+
+def test_weasyprint_warns_when_it_subsets_without_harfbuzz(monkeypatch, caplog):
+    """What the next test looks for is what WeasyPrint says when the library is missing."""
+    from weasyprint import HTML
+    from weasyprint.pdf import fonts
+
+    monkeypatch.setattr(fonts, "harfbuzz_subset", None)
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        HTML(string="<html lang=nl><title>t</title><p>hallo</p>").write_pdf()
+    assert any(FONTTOOLS_WARNING in r.getMessage() for r in caplog.records)
+
+
+def test_the_render_child_subsets_the_fonts_with_harfbuzz(tmp_path):
+    from facilitator.export import child
+
+    html = "<html lang=nl><title>t</title><p>hallo <b>vet</b> <i>schuin</i></p>"
+    result = child.run({"format": "pdf", "html": html}, tmp_path / "x.pdf", keep_spare=False)
+    assert result.result["pages"] == 1
+    assert not [line for line in result.log if FONTTOOLS_WARNING in line], result.log
