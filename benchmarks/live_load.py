@@ -892,16 +892,26 @@ def scaling(results: list[dict[str, Any]]) -> list[str]:
             f"{m['missing_on_screens'] + m['missing_at_tables']:7d}"
         )
     # --same-rate: N processes against one process that carries what each of them carries
-    for alone in (r for r in results if r.get("share", 1) > 1):
-        n = alone["share"]
-        for r in (r for r in results if r.get("processes") == n and r.get("share", 1) == 1):
-            own = alone["main"]["server_cpu_ms_per_change"]
-            cluster = r["main"]["server_cpu_ms_per_change"]
-            lines.append(
-                f"  {n} processes against one process at the same rate per process: "
-                f"{cluster:.2f} / {own:.2f} ms = {cluster / own:.2f}x"
-            )
+    for n, alone, cluster in same_rate(dict(enumerate(results))):
+        own = results[alone]["main"]["server_cpu_ms_per_change"]
+        theirs = results[cluster]["main"]["server_cpu_ms_per_change"]
+        lines.append(
+            f"  {n} processes against one process at the same rate per process: "
+            f"{theirs:.2f} / {own:.2f} ms = {theirs / own:.2f}x"
+        )
     return lines
+
+
+def same_rate(targets: dict[Any, dict[str, Any]]) -> list[tuple[int, Any, Any]]:
+    """(N, alone, cluster) for --same-rate: the key of one process that carries 1/N of the
+    meetings, and the key of the N processes that carry them all."""
+    return [
+        (alone["share"], a, c)
+        for a, alone in targets.items()
+        if alone.get("share", 1) > 1
+        for c, cluster in targets.items()
+        if cluster.get("processes") == alone["share"] and cluster.get("share", 1) == 1
+    ]
 
 
 def svg_plot(results: list[dict[str, Any]], limit: float) -> str:
@@ -1016,20 +1026,16 @@ def medians(rounds: list[dict[str, dict[str, Any]]], apps: list[str]) -> list[st
         ]
         spread = ", ".join(f"{x:.2f}" for x in each)
         lines.append(f"  {rounds[0][key]['target']:<58} {statistics.median(each):.2f}x ({spread})")
-    for key in (k for k in apps if rounds[0][k].get("share", 1) > 1):
-        n = rounds[0][key]["share"]
-        for cluster in (
-            k for k in apps if rounds[0][k].get("processes") == n and rounds[0][k].get("share") == 1
-        ):
-            each = [
-                r[cluster]["main"]["server_cpu_ms_per_change"] / r[key]["main"]["server_cpu_ms_per_change"]
-                for r in rounds
-            ]
-            spread = ", ".join(f"{x:.2f}" for x in each)
-            lines.append(
-                f"  {n} processes against one process at the same rate per process: "
-                f"{statistics.median(each):.2f}x ({spread})"
-            )
+    for n, alone, cluster in same_rate({k: rounds[0][k] for k in apps}):
+        each = [
+            r[cluster]["main"]["server_cpu_ms_per_change"] / r[alone]["main"]["server_cpu_ms_per_change"]
+            for r in rounds
+        ]
+        spread = ", ".join(f"{x:.2f}" for x in each)
+        lines.append(
+            f"  {n} processes against one process at the same rate per process: "
+            f"{statistics.median(each):.2f}x ({spread})"
+        )
     return lines
 
 

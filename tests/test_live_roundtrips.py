@@ -275,3 +275,30 @@ def test_the_reads_give_what_sqlalchemy_gives(app, rapporteur):
         assert len(together[1]) == 2 and together[2] == []
         with pytest.raises(ValueError, match="updated_at"):  # a default SQLAlchemy would have filled in
             roundtrips.reads(conn, [(statements.TAKE_SEQ, {"meeting": rapporteur.meeting_id, "count": 1})])
+
+
+def test_the_template_is_read_in_two_round_trips_and_is_the_meetings(app, proxy, rapporteur):
+    """The parsers' template is read again every few seconds per meeting and process. Through the
+    models that was the meeting and four lazy loads, one round trip each; now psycopg's BEGIN
+    on the session's connection, then the four reads together."""
+    from facilitator.live import protocol, shared
+
+    def seen(t: protocol.Template) -> tuple:
+        return (t.bollen, t.horizons, t.tables, t.rounds, t.shared_rounds)
+
+    def trips(read) -> tuple[int, protocol.Template]:
+        db.session.remove()
+        db.session.connection()  # the pool's checkout (and its ping) before counting
+        proxy.delay, before = 0.03, proxy.trips
+        template = read()
+        seen(template)
+        proxy.delay, count = 0.0, proxy.trips - before
+        db.session.remove()
+        return count, template
+
+    meeting_id = rapporteur.meeting_id
+    with app.app_context():
+        by_models, expected = trips(lambda: protocol.Template(db.session.get(Meeting, meeting_id)))
+        by_rows, template = trips(lambda: shared.read_template(meeting_id))
+    assert seen(template) == seen(expected) and template.tables == (1, 2, 3, 4, 5, 6)
+    assert (by_models, by_rows) == (6, 2)

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
 from facilitator.live import protocol
 
 
-def meeting(*numbers: int) -> SimpleNamespace:
-    return SimpleNamespace(
-        bollen=[SimpleNamespace(key="economisch")],
-        horizons=[SimpleNamespace(key="kort")],
-        tables=[SimpleNamespace(number=n) for n in numbers],
-        rounds=[],
+def meeting(*numbers: int) -> protocol.Template:
+    """A template as shared.read_template makes it: from rows."""
+    return protocol.Template.of(
+        [{"key": "economisch"}], [{"key": "kort"}], [{"number": n} for n in numbers], []
     )
 
 
@@ -63,3 +59,20 @@ def test_a_forgotten_template_is_read_at_once():
     protocol.template_of(7, lambda: meeting(1))
     protocol.forget_template(7)
     assert protocol.template_of(7, lambda: meeting(5)).tables == (5,)
+
+
+def test_a_template_from_rows_is_what_the_meeting_says():
+    from types import SimpleNamespace as Row
+
+    rounds = [
+        Row(number=1, template="bollen", visibility="own"),
+        Row(number=2, template="none", visibility="all"),
+    ]
+    rows = [{"number": r.number, "template": r.template, "visibility": r.visibility} for r in rounds]
+    of_meeting = protocol.Template(
+        Row(bollen=[Row(key="b")], horizons=[Row(key="h")], tables=[Row(number=3)], rounds=rounds)
+    )
+    of_rows = protocol.Template.of([{"key": "b"}], [{"key": "h"}], [{"number": 3}], rows)
+    for name in ("bollen", "horizons", "tables", "rounds", "shared_rounds"):
+        assert getattr(of_rows, name) == getattr(of_meeting, name), name
+    assert of_rows.rounds == ("bollen", "none") and of_rows.shared_rounds == frozenset({2})

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from ..extensions import db, socketio
 from ..models import AccessToken
 from ..rules import author_hash
-from . import broadcast, connections, executor, presence, protocol, snapshot
+from . import broadcast, connections, executor, presence, shared, snapshot
 from .actions import CLIENT_EVENTS
 from .errors import ProtocolError, TokenRevoked, unavailable
 from .protocol import NAMESPACE
@@ -69,7 +69,7 @@ def _handler(action: Action) -> Callable[..., dict[str, Any]]:
                 raise ProtocolError("forbidden")
             if not connections.rate_ok(connections.current_sid()):
                 raise ProtocolError("rate_limited")
-            command = action.parse(payload, protocol.template_of(caller.meeting_id, lambda: caller.meeting))
+            command = action.parse(payload, shared.template(caller.meeting_id))
             if action.handle is not None:
                 return action.handle(caller, command)
             return broadcast.publish(caller.meeting_id, executor.execute(caller, command))

@@ -67,6 +67,17 @@ class Template:
         """The rounds whose entries every table sees (visibility "all")."""
         return frozenset(r.number for r in self._meeting.rounds if r.visibility == "all")
 
+    @classmethod
+    def of(cls, bollen: Any, horizons: Any, tables: Any, rounds: Any) -> Template:
+        """A template from rows as read (statements.TEMPLATE_READS), with no meeting object."""
+        template = cls()
+        template.bollen = tuple(r["key"] for r in bollen)
+        template.horizons = tuple(r["key"] for r in horizons)
+        template.tables = tuple(r["number"] for r in tables)
+        template.rounds = tuple(r["template"] for r in rounds)
+        template.shared_rounds = frozenset(r["number"] for r in rounds if r["visibility"] == "all")
+        return template
+
 
 # The template of each meeting, for the parsers: read at most every few seconds per process
 # (the secretariat changes it before a meeting; broadcast.refresh forgets it at once here).
@@ -77,8 +88,8 @@ _templates: dict[int, tuple[float, Template]] = {}
 _loading: set[int] = set()
 
 
-def template_of(meeting_id: int, load: Callable[[], Any]) -> Template:
-    """The meeting's template as recently read (``load`` fetches the meeting when it is not).
+def template_of(meeting_id: int, load: Callable[[], Template]) -> Template:
+    """The meeting's template as recently read (``load`` reads it when it is not: shared.template).
 
     One handler at a time reads it again when it is older than TEMPLATE_SECONDS; the others
     go on with the one they have meanwhile. (Under gevent the read yields: on PostgreSQL
@@ -91,8 +102,7 @@ def template_of(meeting_id: int, load: Callable[[], Any]) -> Template:
         return hit[1]
     _loading.add(meeting_id)
     try:
-        template = Template(load())
-        template.bollen, template.horizons, template.tables, template.rounds, template.shared_rounds  # noqa: B018 - read now, while the meeting is loaded
+        template = load()
     finally:
         _loading.discard(meeting_id)
     _templates[meeting_id] = (now, template)

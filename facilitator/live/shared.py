@@ -10,13 +10,27 @@ from __future__ import annotations
 from typing import Any
 
 from ..extensions import db
-from ..models import Meeting
-from . import protocol
+from . import protocol, roundtrips
+from .statements import TEMPLATE_READS
+
+
+def template(meeting_id: int) -> protocol.Template:
+    """The meeting's template as the parsers check against it (read at most every few seconds)."""
+    return protocol.template_of(meeting_id, lambda: read_template(meeting_id))
+
+
+def read_template(meeting_id: int) -> protocol.Template:
+    """The template from the database: its four reads in one round trip on PostgreSQL (it is
+    read again every TEMPLATE_SECONDS per meeting and process; four lazy loads cost 7 % of a
+    process's CPU at 125 changes/s over 10 meetings, docs/performance.md)."""
+    values = {"meeting": meeting_id}
+    rows = roundtrips.reads(db.session.connection(), [(s, values) for s in TEMPLATE_READS])
+    return protocol.Template.of(*rows)
 
 
 def shared_rounds(meeting_id: int) -> frozenset[int]:
     """The meeting's rounds with visibility "all" (read at most every few seconds)."""
-    return protocol.template_of(meeting_id, lambda: db.session.get(Meeting, meeting_id)).shared_rounds
+    return template(meeting_id).shared_rounds
 
 
 def other_tables(meeting_id: int, name: str, data: dict[str, Any]) -> list[int]:
@@ -26,5 +40,5 @@ def other_tables(meeting_id: int, name: str, data: dict[str, Any]) -> list[int]:
         return []
     if name == "entry" and data["entry"].get("round", 1) not in shared:
         return []
-    tables = protocol.template_of(meeting_id, lambda: db.session.get(Meeting, meeting_id)).tables
+    tables = template(meeting_id).tables
     return [n for n in tables if n != data["table"]]
