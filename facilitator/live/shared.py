@@ -20,9 +20,10 @@ def template(meeting_id: int) -> protocol.Template:
 
 
 def read_template(meeting_id: int) -> protocol.Template:
-    """The template from the database: its four reads in one round trip on PostgreSQL (it is
-    read again every TEMPLATE_SECONDS per meeting and process; four lazy loads cost 7 % of a
-    process's CPU at 125 changes/s over 10 meetings, docs/performance.md)."""
+    """The template from the database: its four reads sent together on PostgreSQL, two round
+    trips with psycopg's BEGIN (it is read again every TEMPLATE_SECONDS per meeting and process;
+    through the models, six round trips cost 7 % of a process's CPU at 125 changes/s over 10
+    meetings, docs/performance.md)."""
     values = {"meeting": meeting_id}
     rows = roundtrips.reads(db.session.connection(), [(s, values) for s in TEMPLATE_READS])
     return protocol.Template.of(*rows)

@@ -55,7 +55,7 @@ round_table = cast(Table, MeetingRound.__table__)
 bol_table = cast(Table, Bol.__table__)
 horizon_table = cast(Table, Horizon.__table__)
 
-# the template the parsers check against (protocol.Template), read in one round trip — :meeting
+# the template the parsers check against (protocol.Template), its reads sent together — :meeting
 TEMPLATE_READS = (
     select(bol_table.c.key)
     .where(bol_table.c.meeting_id == bindparam("meeting"))
