@@ -1,4 +1,5 @@
-"""Rounds whose entries every table sees (`visibility = "all"` in [[rounds]]).
+"""The meeting's template as the parsers check against it (read as rows, cached per process), and
+the rounds whose entries every table sees (`visibility = "all"` in [[rounds]]).
 
 In such a round an entry's events reach the other tables too, as the screens get them (a
 hidden entry, or one waiting for approval, without its content); a table page's snapshot

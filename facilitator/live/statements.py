@@ -52,24 +52,6 @@ STORED_OPS = select(operation_table.c.op_id, operation_table.c.result).where(
 
 # the meeting's phase with the batch's tables — :meeting, :numbers
 round_table = cast(Table, MeetingRound.__table__)
-bol_table = cast(Table, Bol.__table__)
-horizon_table = cast(Table, Horizon.__table__)
-
-# the template the parsers check against (protocol.Template), its reads sent together — :meeting
-TEMPLATE_READS = (
-    select(bol_table.c.key)
-    .where(bol_table.c.meeting_id == bindparam("meeting"))
-    .order_by(bol_table.c.position),
-    select(horizon_table.c.key)
-    .where(horizon_table.c.meeting_id == bindparam("meeting"))
-    .order_by(horizon_table.c.position),
-    select(table_table.c.number)
-    .where(table_table.c.meeting_id == bindparam("meeting"))
-    .order_by(table_table.c.number),
-    select(round_table.c.number, round_table.c.template, round_table.c.visibility)
-    .where(round_table.c.meeting_id == bindparam("meeting"))
-    .order_by(round_table.c.number),
-)
 _CURRENT_ROUND = (
     round_table.c.meeting_id == meeting_table.c.id,
     round_table.c.number == meeting_table.c.current_round,
@@ -213,3 +195,23 @@ def add_to_budgets(dialect: str) -> Any:
             "bytes": usage_table.c.bytes + statement.excluded.bytes,
         },
     )
+
+
+bol_table = cast(Table, Bol.__table__)
+horizon_table = cast(Table, Horizon.__table__)
+
+# the template the parsers check against (protocol.Template), its reads sent together — :meeting
+TEMPLATE_READS = (
+    select(bol_table.c.key)
+    .where(bol_table.c.meeting_id == bindparam("meeting"))
+    .order_by(bol_table.c.position),
+    select(horizon_table.c.key)
+    .where(horizon_table.c.meeting_id == bindparam("meeting"))
+    .order_by(horizon_table.c.position),
+    select(table_table.c.number)
+    .where(table_table.c.meeting_id == bindparam("meeting"))
+    .order_by(table_table.c.number),
+    select(round_table.c.number, round_table.c.template, round_table.c.visibility)
+    .where(round_table.c.meeting_id == bindparam("meeting"))
+    .order_by(round_table.c.number),
+)
