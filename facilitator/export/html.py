@@ -98,33 +98,89 @@ def table_html(annex: Annex, index: int) -> Markup:
 
 def annex_html(annex: Annex, on_table: Callable[[int, int], None] | None = None) -> str:
     """The whole annex as one HTML document."""
+    return annex_documents(annex, 1, on_table)[0]
+
+
+def annex_documents(
+    annex: Annex, parts: int, on_table: Callable[[int, int], None] | None = None
+) -> list[str]:
+    """The annex as ``parts`` HTML documents (fewer when it has fewer tables), to be rendered side
+    by side and joined into one PDF (export/parts.py).
+
+    Every table starts a page, so the pages are the whole document's: the first part holds the
+    heading (or cover) and questions, the last the groups and priorities, and each part its
+    run of tables, about equal in size. A later part names the annex in its page margins itself
+    (the strings the first part sets from its heading), on its first page too.
+    """
     annex = cleaned(annex)  # no character XML cannot hold reaches the PDF (its tags are XML)
-    parts = []
+    tables = []
     if on_table:
         on_table(0, len(annex.tables))
     for i in range(len(annex.tables)):
-        parts.append(table_html(annex, i))
+        tables.append(table_html(annex, i))
         if on_table:
             on_table(i + 1, len(annex.tables))
+    runs = split_evenly([len(t) for t in tables], parts)
+    return [
+        _document(annex, tables[run.start : run.stop], head=i == 0, tail=i == len(runs) - 1)
+        for i, run in enumerate(runs)
+    ]
+
+
+def split_evenly(sizes: list[int], parts: int) -> list[range]:
+    """Consecutive runs of the items, at most ``parts`` (and never an empty one but the only),
+    with sums as close to equal as cutting at the running total's fractions gives."""
+    parts = max(1, min(parts, len(sizes)))
+    total, cuts, running = sum(sizes), [0], 0
+    for i, size in enumerate(sizes[:-1], start=1):
+        running += size
+        if len(cuts) < parts and running * parts >= total * len(cuts) and len(sizes) - i >= parts - len(cuts):
+            cuts.append(i)
+    while len(cuts) < parts:  # sizes so uneven that a fraction was never reached: the last ones
+        cuts.append(len(sizes) - (parts - len(cuts)))
+    cuts.append(len(sizes))
+    return [range(a, b) for a, b in zip(cuts, cuts[1:], strict=False)]
+
+
+def continued_css(annex: Annex) -> str:
+    """A later part's page margins: the annex's title and footer as the first part's heading sets
+    them (string-set), on every page of the part, its first one included."""
+    title, footer = css_string(annex.title), css_string(annex.footer)
+    return (
+        f"@page {{ @top-right {{ content: {title}; }} @bottom-left {{ content: {footer}; }} }}\n"
+        f"@page :first {{ @top-right {{ content: {title}; }} }}"
+    )
+
+
+def _document(annex: Annex, tables: list[Markup], head: bool, tail: bool) -> str:
+    page = page_css(annex.words) + ("" if head else "\n" + continued_css(annex))
     return (
         environment()
         .get_template("annex/annex.html")
         .render(
             annex=annex,
-            tables_html=parts,
+            head=head,
+            tail=tail,
+            tables_html=tables,
             font_faces=Markup(font_face_css()),  # noqa: S704 - our constants
-            page_css=Markup(page_css(annex.words)),  # noqa: S704 - css_string escapes
+            page_css=Markup(page),  # noqa: S704 - css_string escapes
             style_css=Markup(style_css(annex.style)),  # noqa: S704 - a checked colour only
             logo_src=logo_url(annex.style.logo_type) if annex.style and annex.style.logo_type else "",
         )
     )
 
 
-def pdf_job(annex: Annex, on_table: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-    """What the render child needs of an annex for its PDF: the HTML, and the logo (served to
+def pdf_job(
+    annex: Annex, on_table: Callable[[int, int], None] | None = None, parts: int | None = None
+) -> dict[str, Any]:
+    """What the render child needs of an annex for its PDF: the HTML (a large annex's in parts,
+    as many as ``parts.planned`` says unless ``parts`` is given), and the logo (served to
     WeasyPrint by the child's fetcher under one fixed URL, fonts.logo_url). Made by the command
     line before it sends the job, or by the child itself from the meeting's data."""
-    job: dict[str, Any] = {"html": annex_html(annex, on_table=on_table)}
+    from .parts import planned
+
+    documents = annex_documents(annex, planned(len(annex.tables)) if parts is None else parts, on_table)
+    job: dict[str, Any] = {"html": documents[0]} if len(documents) == 1 else {"parts": documents}
     if annex.style and annex.style.logo_type:
         job["logo"] = {"type": annex.style.logo_type, "data": annex.style.logo}
     return job

@@ -81,6 +81,7 @@ def child_env() -> dict[str, str]:
         "FONTCONFIG_PATH",
         "FONTCONFIG_FILE",
         "XDG_CACHE_HOME",
+        "FACILITATOR_RENDER_PARTS",  # how many processes a large annex may use (export/parts.py)
     )
     env = {name: os.environ[name] for name in keep if name in os.environ}
     env.setdefault("LANG", "C.UTF-8")

@@ -66,7 +66,12 @@ def _limit(memory_mb: int, cpu_seconds: int) -> None:
 
 
 class _Progress(logging.Handler):
-    """WeasyPrint's progress log ("Step 5 - Creating layout - Page 3") as progress messages."""
+    """WeasyPrint's progress log ("Step 5 - Creating layout - Page 3") as progress messages; an
+    annex in ``parts`` about equal parts counts the first part's pages that many times."""
+
+    def __init__(self, parts: int = 1):
+        super().__init__()
+        self.parts = parts
 
     def emit(self, record: logging.LogRecord) -> None:
         text = record.getMessage()
@@ -74,7 +79,7 @@ class _Progress(logging.Handler):
         message: dict[str, Any] = {"progress": step[1] if len(step) > 1 else text}
         if text.startswith("Step 5") and "Page" in text:
             with contextlib.suppress(ValueError):
-                message["page"] = int(text.rsplit(" ", 1)[1])
+                message["page"] = int(text.rsplit(" ", 1)[1]) * self.parts
         _say(**message)
 
 
@@ -84,27 +89,34 @@ class _Warnings(logging.Handler):
 
 
 def render_pdf(job: dict[str, Any], out: Path) -> dict[str, Any]:
-    """HTML → PDF/A-2a and PDF/UA-1 in one file, with the restricted fetcher."""
+    """HTML → PDF/A-2a and PDF/UA-1 in one file, with the restricted fetcher; a large annex's
+    parts side by side, joined into one file (export/parts.py)."""
     from weasyprint import HTML
     from weasyprint.logger import LOGGER, PROGRESS_LOGGER
 
+    from . import parts
     from .archival import PDF_OPTIONS, mark_archival, write_archival
     from .fetcher import ASSET_BASE, AnnexFetcher
 
+    documents = job.get("parts") or [job["html"]]
     PROGRESS_LOGGER.setLevel(logging.INFO)
-    PROGRESS_LOGGER.addHandler(_Progress())
+    PROGRESS_LOGGER.addHandler(_Progress(len(documents)))
     PROGRESS_LOGGER.propagate = False  # progress is not a warning
     LOGGER.setLevel(logging.WARNING)
     LOGGER.addHandler(_Warnings())
-    # the logo (already sanitised) is served by the fetcher under one fixed name
-    fetcher = AnnexFetcher(logo=job.get("logo"))
     options = dict(PDF_OPTIONS)
-    document = HTML(string=job["html"], base_url=ASSET_BASE, url_fetcher=fetcher).render(**options)
-    mark_archival(document)
-    pages = len(document.pages)
-    _say(progress="Creating PDF")
-    write_archival(document, out, options)
-    return {"pages": pages, "refused": fetcher.refused}
+
+    def render_one(html: str, target: Path) -> dict[str, Any]:
+        # the logo (already sanitised) is served by the fetcher under one fixed name
+        fetcher = AnnexFetcher(logo=job.get("logo"))
+        document = HTML(string=html, base_url=ASSET_BASE, url_fetcher=fetcher).render(**options)
+        mark_archival(document)
+        pages = len(document.pages)
+        _say(progress="Creating PDF")
+        write_archival(document, target, options)
+        return {"pages": pages, "refused": fetcher.refused}
+
+    return parts.render(documents, out, render_one)
 
 
 def _warm_up(cards: bool = True) -> None:
@@ -232,7 +244,7 @@ def main(argv: list[str]) -> int:
         return 3
     raw = sys.stdin.buffer.read()
     started = time.monotonic()
-    before = resource.getrusage(resource.RUSAGE_SELF)
+    before = _usage()
     try:
         job = json.loads(raw)
         out = Path(job["out"])
@@ -255,15 +267,22 @@ def main(argv: list[str]) -> int:
     except Exception as exc:  # the parent turns this into one clear line
         _say(error="failed", detail=f"{type(exc).__name__}: {exc}"[:500])
         return 1
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime
+    usage = _usage()
     _say(
         result=result,
-        maxrss_kb=usage.ru_maxrss,
+        maxrss_kb=usage[1],
         seconds=round(time.monotonic() - started, 3),
-        cpu_seconds=round(cpu, 3),
+        cpu_seconds=round(usage[0] - before[0], 3),
     )
     return 0
+
+
+def _usage() -> tuple[float, int]:
+    """CPU seconds of this process and the helpers it waited for (an annex in parts), and the
+    largest resident size among them (kB)."""
+    me, helpers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = me.ru_utime + me.ru_stime + helpers.ru_utime + helpers.ru_stime
+    return cpu, max(me.ru_maxrss, helpers.ru_maxrss)
 
 
 def exit_now(code: int) -> None:

@@ -57,6 +57,7 @@ class ExportResult:
     pages: int | None = None
     refused: list[str] = field(default_factory=list)  # URLs the renderer asked for and was denied
     child_cpu: float = 0.0
+    parts: int = 1  # processes the PDF was rendered in side by side (export/parts.py)
 
 
 def load_meeting(slug: str) -> Meeting | None:
@@ -212,6 +213,7 @@ def export_annex(
         result.result.get("pages"),
         result.result.get("refused", []),
         result.cpu_seconds,
+        result.result.get("parts", 1),
     )
 
 
