@@ -186,7 +186,7 @@ def main(argv: list[str]) -> int:
         print(
             f"100 tables PDF           {summary(large_runs)}; median of {len(large_runs)}, "
             f"{large_runs[0].result.pages} pages; in {in_parts} part{'s' * (in_parts > 1)}, "
-            f"largest process {large_peak:.0f} MB"
+            f"child peak {large_peak:.0f} MB" + (" (the parts' processes added up)" if in_parts > 1 else "")
         )
         ratios = sorted(r.wall / a.wall for r, a in zip(large_runs, large_alone, strict=True))
         print(

@@ -267,7 +267,7 @@ def main(argv: list[str]) -> int:
     except Exception as exc:  # the parent turns this into one clear line
         _say(error="failed", detail=f"{type(exc).__name__}: {exc}"[:500])
         return 1
-    usage = _usage()
+    usage = _usage(int(result.get("parts", 1)))
     _say(
         result=result,
         maxrss_kb=usage[1],
@@ -277,12 +277,13 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def _usage() -> tuple[float, int]:
-    """CPU seconds of this process and the helpers it waited for (an annex in parts), and the
-    largest resident size among them (kB)."""
+def _usage(parts: int = 1) -> tuple[float, int]:
+    """CPU seconds of this process and the helpers it waited for (an annex in ``parts``), and
+    their resident size (kB): this process's peak plus the largest helper's for each helper, so
+    an upper bound (the pages a helper shares with this process since the fork count twice)."""
     me, helpers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = me.ru_utime + me.ru_stime + helpers.ru_utime + helpers.ru_stime
-    return cpu, max(me.ru_maxrss, helpers.ru_maxrss)
+    return cpu, me.ru_maxrss + (parts - 1) * helpers.ru_maxrss
 
 
 def exit_now(code: int) -> None:
