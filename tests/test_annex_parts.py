@@ -264,3 +264,24 @@ def alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_the_render_child_gives_way_to_the_server():
+    """The render child (and the parts it forks) runs at a lower priority than the server."""
+    from facilitator.export import render
+
+    child.prestart()
+    try:
+        with child._spare_lock:
+            assert child._spare is not None
+            pid = child._spare[1].pid
+        deadline, nice = time.monotonic() + 30, None
+        while time.monotonic() < deadline:
+            nice = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+            if nice == render.NICE:
+                break
+            time.sleep(0.05)
+        assert nice == render.NICE == 10
+        assert os.nice(0) < render.NICE  # this process, as the server, is not lowered
+    finally:
+        child._retire_spare()

@@ -37,8 +37,7 @@ from typing import IO, Any
 # stylesheet and fonts, a file to join) outweighs what it saves (docs/performance.md: two
 # parts took 0.92× the time of one for 6 tables, 0.68× for 12, 0.72× for 24)
 MIN_TABLES = 6
-# a helper yields the CPU to the server (live events, /healthz) when both want it
-HELPER_NICE = 10
+
 # "FACILITATOR_RENDER_PARTS=1" renders every annex in one process; a number caps the parts
 SETTING = "FACILITATOR_RENDER_PARTS"
 
@@ -169,7 +168,6 @@ def _helper(document: str, path: Path, render_one: Render, up: IO[bytes], down: 
     code = 1
     try:
         _die_with_parent()
-        os.nice(HELPER_NICE)
         from weasyprint.logger import PROGRESS_LOGGER
 
         PROGRESS_LOGGER.handlers.clear()  # the first process reports the progress
