@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -190,6 +191,88 @@ def test_a_stream_whose_data_ends_in_cr_ends_with_cr_lf(tmp_path):
     assert again.pages[0].obj.Contents.read_raw_bytes() == b"q Q\r"
     assert again.Root.Extra.read_bytes() == b"plain"
     assert b"/Type /ObjStm" in compacted and b"/Type /XRef" in compacted
+
+
+# ---------------------------------------------------------------------------------------------
+# In this process: the page numbers and the join, on a small annex
+
+
+def render_here(document: str, path: Path) -> dict:
+    """What the render child does with one document (render.render_pdf's render_one)."""
+    from weasyprint import HTML
+
+    from facilitator.export.archival import PDF_OPTIONS, mark_archival, write_archival
+    from facilitator.export.fetcher import ASSET_BASE, AnnexFetcher
+
+    rendered = HTML(string=document, base_url=ASSET_BASE, url_fetcher=AnnexFetcher()).render(**PDF_OPTIONS)
+    mark_archival(rendered)
+    write_archival(rendered, path, PDF_OPTIONS)
+    return {"pages": len(rendered.pages), "refused": []}
+
+
+# WeasyPrint leaves its sRGB profile's file to the garbage collector: not ours to close
+LEAVES_A_FILE = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    """Four tables of the generated meeting: the whole annex, and its two parts rendered here."""
+    tmp = tmp_path_factory.mktemp("small")
+    annex = build_annex(generated_meeting(4), None, AnnexOptions(include_feedback=True))
+    whole = html.annex_documents(annex, 1)
+    first, second = html.annex_documents(annex, 2)
+    total = render_here(whole[0], tmp / "whole.pdf")["pages"]
+    asked = []
+
+    def exchange(offset):
+        def agreed(count):
+            asked.append(count)
+            return offset(), total
+
+        return agreed
+
+    with parts.numbering(exchange(lambda: 0)):
+        render_here(first, tmp / "part0.pdf")
+    with parts.numbering(exchange(lambda: asked[0])):
+        render_here(second, tmp / "part1.pdf")
+    pages = parts.join([tmp / "part0.pdf", tmp / "part1.pdf"], tmp / "joined.pdf")
+    return tmp, asked, pages
+
+
+@LEAVES_A_FILE
+def test_the_parts_number_their_pages_from_their_offset_to_the_total(small):
+    tmp, asked, pages = small
+    first = PdfReadBack(tmp / "part0.pdf").pages
+    second = PdfReadBack(tmp / "part1.pdf").pages
+    assert asked == [len(first), len(second)]  # each asked once, with its own page count
+    assert pages == len(first) + len(second)
+    assert f"pagina 1 van {pages}" in first[0]
+    assert f"pagina {len(first) + 1} van {pages}" in second[0]
+    assert f"pagina {pages} van {pages}" in second[-1]
+
+
+@LEAVES_A_FILE
+def test_the_second_part_starts_with_its_tables_and_names_the_annex(small):
+    tmp, _, _ = small
+    second = PdfReadBack(tmp / "part1.pdf").pages
+    assert second[0].lstrip().startswith("Bijlage: terugkoppeling tafels")  # the margin's title
+    number = int(re.search(r"Tafel (\d+)\n", second[0]).group(1))  # the part's first table
+    assert number > 1 and f"Tafel {number - 1}\n" in "".join(PdfReadBack(tmp / "part0.pdf").pages)
+    assert "Vragen aan de tafels" not in "".join(second)  # the heading and questions are the first's
+    assert "Raad, nr. 746" in second[0]  # the footer, as the first part's heading sets it
+
+
+@LEAVES_A_FILE
+def test_the_joined_small_annex_is_the_whole_one(small):
+    tmp, _, pages = small
+    whole, joined = pikepdf.open(tmp / "whole.pdf"), pikepdf.open(tmp / "joined.pdf")
+    assert pages == len(whole.pages) == len(joined.pages)
+    assert PdfReadBack(tmp / "whole.pdf").pages == PdfReadBack(tmp / "joined.pdf").pages
+    assert outline(whole) == outline(joined)
+    assert destinations(whole) == destinations(joined)
+    assert structure(whole) == structure(joined)
+    for profile in PROFILES.values():
+        assert pdf_failures(tmp / "joined.pdf", profile) == []
 
 
 # ---------------------------------------------------------------------------------------------
