@@ -151,14 +151,19 @@ def _fork(document: str, path: Path, render_one: Render, earlier: list[_Helper])
     up_read, up_write = os.pipe()
     down_read, down_write = os.pipe()
     sys.stderr.flush()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the helper: render its part, say how it went, and end without cleaning up
-        os.close(up_read)
-        os.close(down_write)
-        for helper in earlier:
-            helper.up.close()
-            helper.down.close()
-        _helper(document, path, render_one, os.fdopen(up_write, "wb"), os.fdopen(down_read, "rb"))
+        try:
+            _die_with(parent)
+            os.close(up_read)
+            os.close(down_write)
+            for helper in earlier:
+                helper.up.close()
+                helper.down.close()
+            _helper(document, path, render_one, os.fdopen(up_write, "wb"), os.fdopen(down_read, "rb"))
+        finally:
+            os._exit(1)  # never back into the render child's own code (_helper ends with its code)
     os.close(up_write)
     os.close(down_read)
     return _Helper(pid, os.fdopen(up_read, "rb"), os.fdopen(down_write, "wb"), path)
@@ -167,7 +172,6 @@ def _fork(document: str, path: Path, render_one: Render, earlier: list[_Helper])
 def _helper(document: str, path: Path, render_one: Render, up: IO[bytes], down: IO[bytes]) -> None:
     code = 1
     try:
-        _die_with_parent()
         from weasyprint.logger import PROGRESS_LOGGER
 
         PROGRESS_LOGGER.handlers.clear()  # the first process reports the progress
@@ -198,9 +202,8 @@ def _tell(up: IO[bytes], **message: Any) -> None:
         up.flush()
 
 
-def _die_with_parent() -> None:
+def _die_with(parent: int) -> None:
     """The kernel kills this helper when the render child ends (its deadline, its memory)."""
-    parent = os.getppid()
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     if os.getppid() != parent:  # the child ended before the line above
@@ -208,19 +211,20 @@ def _die_with_parent() -> None:
 
 
 def _reap(helpers: list[_Helper], kill: bool = False) -> None:
-    for helper in helpers:
+    """Wait for each helper (killed first with ``kill``) and forget it, so that its process id,
+    once reaped and free for the system to give again, is never signalled."""
+    while helpers:
+        helper = helpers.pop(0)
         if kill:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(helper.pid, signal.SIGKILL)
+        for pipe in (helper.up, helper.down):
+            with contextlib.suppress(OSError):
+                pipe.close()
         with contextlib.suppress(ChildProcessError):
             _, status = os.waitpid(helper.pid, 0)
             if not kill and os.waitstatus_to_exitcode(status) != 0:
                 raise RuntimeError(f"a part's process ended with {os.waitstatus_to_exitcode(status)}")
-        for pipe in (helper.up, helper.down):
-            with contextlib.suppress(OSError):
-                pipe.close()
-    if kill:
-        helpers.clear()
 
 
 # ---------------------------------------------------------------------------------------------
