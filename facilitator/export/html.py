@@ -18,6 +18,7 @@ from markupsafe import Markup
 from . import figure, richtext
 from .annex import Annex, AnnexStyle, Words, cleaned
 from .fonts import REPO_ROOT, font_face_css, logo_url
+from .parts import planned
 
 TEMPLATE_DIR = REPO_ROOT / "templates"
 
@@ -177,8 +178,6 @@ def pdf_job(
     as many as ``parts.planned`` says unless ``parts`` is given), and the logo (served to
     WeasyPrint by the child's fetcher under one fixed URL, fonts.logo_url). Made by the command
     line before it sends the job, or by the child itself from the meeting's data."""
-    from .parts import planned
-
     documents = annex_documents(annex, planned(len(annex.tables)) if parts is None else parts, on_table)
     job: dict[str, Any] = {"html": documents[0]} if len(documents) == 1 else {"parts": documents}
     if annex.style and annex.style.logo_type:

@@ -27,7 +27,7 @@ import os
 import signal
 import sys
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -44,7 +44,7 @@ SETTING = "FACILITATOR_RENDER_PARTS"
 Render = Callable[[str, Path], dict[str, Any]]  # one document's HTML → its PDF; {"pages", "refused"}
 
 
-def planned(tables: int, env: dict[str, str] | os._Environ[str] = os.environ) -> int:
+def planned(tables: int, env: Mapping[str, str] = os.environ) -> int:
     """How many parts an annex of ``tables`` tables is rendered in: one per core this process
     may use, each of at least MIN_TABLES tables, at most what FACILITATOR_RENDER_PARTS says."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
@@ -236,16 +236,16 @@ def join(paths: list[Path], out: Path) -> int:
     kept; returns the page count."""
     import pikepdf
 
-    with pikepdf.open(paths[0]) as pdf:
+    # every part stays open until the join is saved: their objects are copied lazily
+    with contextlib.ExitStack() as opened:
+        pdf = opened.enter_context(pikepdf.open(paths[0]))
         tree = pdf.Root.StructTreeRoot
         document = tree.K[0] if isinstance(tree.K, pikepdf.Array) else tree.K
         nums = tree.ParentTree.Nums
         dests = list(_dests(pdf))
         later: list[tuple[pikepdf.Object, list[Any]]] = []
-        opened = []  # open until the join is saved: their objects are copied lazily
         for path in paths[1:]:
-            part = pikepdf.open(path)
-            opened.append(part)
+            part = opened.enter_context(pikepdf.open(path))
             shift = max(int(nums[i]) for i in range(0, len(nums), 2)) + 1
             first_page = len(pdf.pages)
             for page in part.pages:
@@ -277,8 +277,6 @@ def join(paths: list[Path], out: Path) -> int:
             compress_streams=False,
             stream_decode_level=pikepdf.StreamDecodeLevel.none,  # the parts' streams as written
         )
-        for part in opened:
-            part.close()
         pages = len(pdf.pages)
     out.write_bytes(compact(plain.getvalue()))
     return pages
