@@ -36,6 +36,27 @@ def off_loop(work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return get_hub().threadpool.apply(work, args, kwargs)
 
 
+# How long a pause lasts under the gevent server. Any timer will do: what matters is that the
+# loop polls its sockets before the paused greenlet runs on.
+PAUSE_SECONDS = 0.0005
+
+
+def pause() -> None:
+    """Between the parts of long work on the loop: let every other request and live event in.
+
+    ``gevent.sleep(0)`` is not enough. It queues the greenlet as a callback, and gevent runs
+    callbacks, including ones queued while it runs them, for up to 50 before it polls the sockets
+    again. A chain of short parts each ending in ``sleep(0)`` therefore holds all I/O until the
+    whole chain is done: the 80–170 ms `/healthz` waits at the start of a 100-table annex job
+    (`make bench-stall`, docs/performance.md). A timer, however short, is due only after the
+    loop has polled, so a request that arrived meanwhile runs first. Elsewhere it does nothing.
+    """
+    if on_gevent():
+        import gevent
+
+        gevent.sleep(PAUSE_SECONDS)
+
+
 @contextmanager
 def collection_deferred() -> Iterator[None]:
     """Hold the cyclic garbage collector back during a burst of allocations that all die at its end.

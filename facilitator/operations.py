@@ -399,8 +399,17 @@ def links(meeting: Meeting, public_url: str) -> dict:
     The minute-taker's link is not in it (the JSON's keys are a contract): ``link_pair(…, "minutes")``.
     """
 
+    # every active token once (not a walk over all of them per link: 100 tables, 16 ms of 35)
+    active: dict[tuple[str, int | None], AccessToken] = {}
+    for token in meeting.tokens:
+        if token.revoked_at is None:
+            active.setdefault((token.role, token.table_number), token)  # the first, as active_token
+
     def pair(role: str, number: int | None = None) -> dict[str, str]:
-        return link_pair(meeting, public_url, role, number)
+        found = active.get((role, number))
+        if found is None:
+            raise LookupError(f"no active {role} token for table {number}")
+        return {"url": role_url(public_url, found), "token": found.token}
 
     return {
         "meeting": meeting.slug,

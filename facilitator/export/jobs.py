@@ -23,6 +23,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from .. import offloop
 from ..extensions import db, socketio
 from ..files import private_dir
 from ..i18n import N_
@@ -84,8 +85,8 @@ def start(slug: str, fmt: str, options: AnnexOptions, user_id: int | None) -> st
 
 
 def _breathe() -> None:
-    """Between tables: let the server serve other requests (gevent)."""
-    socketio.sleep(0)
+    """Between parts of the work: let the server serve other requests (``offloop.pause``)."""
+    offloop.pause()
 
 
 def _run(app: Flask, directory: Path, job_id: str) -> None:
