@@ -15,12 +15,13 @@ import gevent  # noqa: E402
 
 def main() -> int:
     """Prepare the database, print the links, serve until Ctrl-C or SIGTERM."""
-    from facilitator import create_app
+    from facilitator import create_app, pgwait
     from facilitator.cli import prepare_first_run
     from facilitator.extensions import db
     from facilitator.first_start import first_start_lock
     from facilitator.wsgiserver import NoDelayWSGIServer, settle_heap
 
+    pgwait.install()  # psycopg waits on the loop itself (pgwait.py)
     app = create_app()
     with app.app_context():
         with first_start_lock(db.engine):  # several processes may start at once on an empty database
