@@ -3,8 +3,8 @@
 psycopg runs every query as a generator that says what it waits for (to read, to write or
 both) and a wait function that blocks until the socket is ready. Under gevent's monkey-patching
 psycopg picks ``wait_poll`` on gevent's ``select.poll``, which builds a poll object, a watcher
-per call and a result list each time: at half the hosted load the waits took 8 % of the
-server's CPU (py-spy), against a 1.5–2 round trip per change (docs/performance.md, issue 20
+per call and a result list each time: at half the hosted load that machinery took 8 % of the
+server's CPU (py-spy; a batch waits for three round trips, docs/performance.md, issue 20
 part 1). ``wait`` does the same work with one libev watcher on the connection's socket:
 
 - first a real, non-blocking ``poll`` (gevent's original), so a socket that is ready already (to
