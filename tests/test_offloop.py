@@ -137,3 +137,24 @@ def test_a_pause_lets_a_waiting_request_in_where_sleep_0_does_not(how):
         assert int(parts_done) <= 1  # served at the first pause
     else:
         assert int(parts_done) == 10  # gevent's own behaviour, which the pause is there for
+
+
+def test_no_code_of_the_server_pauses_with_sleep_0():
+    """A pause between parts of long work must be ``offloop.pause`` (above): a ``sleep(0)``
+    anywhere in the app would hold the sockets again."""
+    import ast
+    from pathlib import Path
+
+    root = Path(offloop.__file__).resolve().parent
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "attr", getattr(node.func, "id", None)) == "sleep"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and node.args[0].value == 0
+            ):
+                found.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert found == []
