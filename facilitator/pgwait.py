@@ -26,8 +26,10 @@ import os
 import select
 from collections.abc import Generator
 from time import monotonic
-from typing import Any
+from typing import Any, NoReturn
 
+from gevent import get_hub, monkey
+from gevent.hub import Hub, Waiter
 from psycopg import errors, waiting
 
 # psycopg's wait states are libev's events: R is READ (1), W is WRITE (2), RW is both
@@ -43,27 +45,25 @@ def _ready(events: int) -> int:
     )
 
 
-def _closed(fileno: int) -> errors.OperationalError:
-    """The error for a socket that reports a failure and has nothing to read or write."""
-    try:
-        os.fstat(fileno)
-    except OSError as exc:
-        return errors.OperationalError(f"connection socket closed: {exc}")
-    return errors.OperationalError("connection socket closed")
+# the operating system's poll (gevent patches the module's), the same before and after patching
+_poll = monkey.get_original("select", "poll")
+
+
+def _closed(fileno: int) -> NoReturn:
+    """Fail as psycopg's ``wait_poll`` does for a socket in error with nothing to read or write."""
+    waiting._check_fd_closed(fileno)  # raises for a descriptor that is gone
+    raise errors.OperationalError("connection socket closed")
 
 
 def wait(
     gen: Generator[Any, Any, Any], fileno: int, interval: float = 0.0, timeout: float | None = None
 ) -> Any:
     """Run psycopg's generator ``gen`` on socket ``fileno`` to its end, on the gevent loop."""
-    from gevent import get_hub
-    from gevent.hub import Waiter
-
     if interval is None:
         raise ValueError("indefinite wait not supported anymore")  # as psycopg's own
     hub = get_hub()
     deadline = monotonic() + timeout if timeout is not None else None
-    probe = _original_poll()
+    probe = _poll()
     try:
         state = next(gen)
         probe.register(fileno, _POLL_MASK[state])
@@ -73,14 +73,14 @@ def wait(
                 events = found[0][1]
                 ready = _ready(events)
                 if not ready and events & _POLL_BAD:
-                    raise _closed(fileno)
+                    _closed(fileno)
             else:
-                watched = _watch(hub, Waiter, fileno, state, interval, deadline)
+                watched = _watch(hub, fileno, state, interval, deadline)
                 if watched is None:  # a watcher error: what does the socket say now?
                     found = probe.poll(0)
                     watched = _ready(found[0][1]) if found else 0
                     if not watched:
-                        raise _closed(fileno)
+                        _closed(fileno)
                 ready = watched
             # no flag: the interval passed, and psycopg's generators ask again (READY_NONE)
             asked = gen.send(ready)
@@ -93,9 +93,7 @@ def wait(
         return stop.value
 
 
-def _watch(
-    hub: Any, waiter_type: Any, fileno: int, state: int, interval: float, deadline: float | None
-) -> int | None:
+def _watch(hub: Hub, fileno: int, state: int, interval: float, deadline: float | None) -> int | None:
     """Wait on the loop until the socket is ready for ``state`` (its READY_* flags), the
     interval or the deadline passes (0), or libev reports an error on the socket (None)."""
     seconds = interval if interval > 0 else None
@@ -104,7 +102,7 @@ def _watch(
         seconds = left if seconds is None else min(seconds, left)
     watcher = hub.loop.io(fileno, state)
     timer = hub.loop.timer(seconds) if seconds is not None else None
-    waiter = waiter_type(hub)
+    waiter: Waiter[int] = Waiter(hub)
     try:
         watcher.start(waiter.switch, pass_events=True)
         if timer is not None:
@@ -119,18 +117,6 @@ def _watch(
     if events & _LIBEV_ERROR:
         return None
     return events & state  # READ and WRITE are READY_R and READY_W
-
-
-_poll: list[Any] = []
-
-
-def _original_poll() -> Any:
-    """A poll object of the operating system's ``select.poll`` (gevent patches the module's)."""
-    if not _poll:
-        from gevent import monkey
-
-        _poll.append(monkey.get_original("select", "poll"))
-    return _poll[0]()
 
 
 def install() -> bool:

@@ -84,11 +84,6 @@ def start(slug: str, fmt: str, options: AnnexOptions, user_id: int | None) -> st
     return job_id
 
 
-def _breathe() -> None:
-    """Between parts of the work: let the server serve other requests (``offloop.pause``)."""
-    offloop.pause()
-
-
 def _run(app: Flask, directory: Path, job_id: str) -> None:
     """The background task: wait for a slot, export, record the outcome."""
     with app.app_context():
@@ -107,18 +102,18 @@ def _run(app: Flask, directory: Path, job_id: str) -> None:
         try:
             with _slots:
                 progress(0.01, "loading")
-                data = service.load_meeting_data(status["slug"], pause=_breathe)
+                data = service.load_meeting_data(status["slug"], pause=offloop.pause)
                 if data is None:
                     raise ExportError(N_("Deze vergadering bestaat niet meer."))
                 out = directory / f"{job_id}{service.FORMATS[status['format']][1]}"
                 options = AnnexOptions(**status["options"])
                 if status["format"] == "zip":  # the archive package: two renders and the rest
                     result = archive.export_archive(
-                        data, status["slug"], out, options, progress=progress, pause=_breathe
+                        data, status["slug"], out, options, progress=progress, pause=offloop.pause
                     )
                 else:
                     result = service.export_annex(
-                        data, status["format"], out, options, progress=progress, pause=_breathe
+                        data, status["format"], out, options, progress=progress, pause=offloop.pause
                     )
             status.update(
                 state="done",

@@ -39,8 +39,9 @@ def _describe(role: str, number: int | None) -> tuple[str, str]:
 def link_rows(meeting: Meeting, public_url: str) -> list[dict[str, Any]]:
     """One row per link: role, table, name, purpose, URL, and an id for the page anchor."""
     data = operations.links(meeting, public_url)
+    among = operations.active_tokens(meeting)
     pairs: list[tuple[str, int | None, dict[str, str]]] = [
-        (role, None, operations.link_pair(meeting, public_url, role)) for role in MEETING_ROLES
+        (role, None, operations.link_pair(meeting, public_url, role, among=among)) for role in MEETING_ROLES
     ]
     for number, roles in data["tables"].items():
         for role in TABLE_ROLES:

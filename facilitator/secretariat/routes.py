@@ -224,9 +224,10 @@ def links(slug: str):
     """Every join link with its QR code, to hand out, copy or renew."""
     meeting = meeting_or_404(slug)
     rows = link_rows(meeting, _public_url())
+    among = operations.active_tokens(meeting)
     for row in rows:
         row["qr"] = qr_svg(row["url"], _("QR-code: %(name)s", name=row["name"]))
-        token = operations.active_token(meeting, row["role"], row["table"])
+        token = operations.active_token(meeting, row["role"], row["table"], among)
         deadline = operations.undo_deadline(token)
         # the server runs in the room: its local clock is the one people read
         row["undo"] = (token.id, deadline.astimezone().strftime("%H:%M")) if deadline else None
