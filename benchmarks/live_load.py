@@ -43,7 +43,6 @@ import os  # noqa: E402
 import platform  # noqa: E402
 import resource  # noqa: E402
 import shutil  # noqa: E402
-import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -63,6 +62,7 @@ from pycrdt import Doc, Text  # noqa: E402
 
 from benchmarks import bare_server, votes_load  # noqa: E402
 from benchmarks.live import cpu_seconds, free_port, wait_for  # noqa: E402
+from benchmarks.live_summary import medians, scaling  # noqa: E402
 from benchmarks.meetings import generated_meeting  # noqa: E402
 from benchmarks.sioclient import LeanClient  # noqa: E402
 from facilitator import sessionfile  # noqa: E402
@@ -872,48 +872,6 @@ def ratios(app: dict[str, Any], bare: dict[str, Any]) -> str:
     )
 
 
-def scaling(results: list[dict[str, Any]]) -> list[str]:
-    """The app targets side by side: CPU per change against the first (one process on PostgreSQL),
-    and the changes per second one core of app processes (and one of everything) would carry."""
-    base = results[0]["main"]["server_cpu_ms_per_change"]
-    lines = [
-        f"per target, main phase (x = app CPU per change / {results[0]['target'].split(' (')[0]}'s):",
-        "  target                                                     done/s   p95 ms  app CPU/change       "
-        "+ services   changes/s per core: app, all   errors missing",
-    ]
-    for r in results:
-        m = r["main"]
-        app = m["server_cpu_ms_per_change"]
-        services = m["services_cpu_s"] / max(1, m["changes_ok"]) * 1000
-        lines.append(
-            f"  {r['target']:<58} {m['changes_per_s']:6.1f} {m['entry_p95_ms']:8.1f}  "
-            f"{app:5.2f} ms ({app / base:4.2f}x)   {services:5.2f} ms   {1000 / app:8.0f} "
-            f"{1000 / (app + services):6.0f}   {sum(m['errors'].values()) + m['ack_timeouts']:6d} "
-            f"{m['missing_on_screens'] + m['missing_at_tables']:7d}"
-        )
-    # --same-rate: N processes against one process that carries what each of them carries
-    for n, alone, cluster in same_rate(dict(enumerate(results))):
-        own = results[alone]["main"]["server_cpu_ms_per_change"]
-        theirs = results[cluster]["main"]["server_cpu_ms_per_change"]
-        lines.append(
-            f"  {n} processes against one process at the same rate per process: "
-            f"{theirs:.2f} / {own:.2f} ms = {theirs / own:.2f}x"
-        )
-    return lines
-
-
-def same_rate(targets: dict[Any, dict[str, Any]]) -> list[tuple[int, Any, Any]]:
-    """(N, alone, cluster) for --same-rate: the key of one process that carries 1/N of the
-    meetings, and the key of the N processes that carry them all."""
-    return [
-        (alone["share"], a, c)
-        for a, alone in targets.items()
-        if alone.get("share", 1) > 1
-        for c, cluster in targets.items()
-        if cluster.get("processes") == alone["share"] and cluster.get("share", 1) == 1
-    ]
-
-
 def svg_plot(results: list[dict[str, Any]], limit: float) -> str:
     """Clients against entry p95 (log scale), one line per target, from the ramp phases."""
     width, height, left, right, top, bottom = 640, 380, 70, 20, 30, 50
@@ -1012,31 +970,6 @@ def run_clusters(
                 f"postgres (1 process, {meetings} of {args.meetings} meetings: 1 of {share}'s rate)"
             )
     return results
-
-
-def medians(rounds: list[dict[str, dict[str, Any]]], apps: list[str]) -> list[str]:
-    """Each target's app CPU per change against the round's first target, as the median over the
-    rounds of the ratios taken within each round (a machine that drifts between rounds moves both)."""
-    first = apps[0]
-    lines = [f"median over {len(rounds)} rounds (app CPU per change, each ratio within its round):"]
-    for key in apps[1:]:
-        each = [
-            r[key]["main"]["server_cpu_ms_per_change"] / r[first]["main"]["server_cpu_ms_per_change"]
-            for r in rounds
-        ]
-        spread = ", ".join(f"{x:.2f}" for x in each)
-        lines.append(f"  {rounds[0][key]['target']:<58} {statistics.median(each):.2f}x ({spread})")
-    for n, alone, cluster in same_rate({k: rounds[0][k] for k in apps}):
-        each = [
-            r[cluster]["main"]["server_cpu_ms_per_change"] / r[alone]["main"]["server_cpu_ms_per_change"]
-            for r in rounds
-        ]
-        spread = ", ".join(f"{x:.2f}" for x in each)
-        lines.append(
-            f"  {n} processes against one process at the same rate per process: "
-            f"{statistics.median(each):.2f}x ({spread})"
-        )
-    return lines
 
 
 def run_target(make, args: argparse.Namespace) -> dict[str, Any]:

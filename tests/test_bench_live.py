@@ -121,3 +121,54 @@ def test_bench_batch_prints_each_connection_against_the_writers(tmp_path):
         (side, kind) for side in ("writer", "plain", "unpipelined") for kind in ("entry", "report update")
     ]
     assert all(row[-2] == "1.00x," and row[-1] == "1.00x" for row in rows[:2])  # the writer against itself
+
+
+def _main(p95_ms: float, acknowledged_per_s: float, cpu_ms: float) -> dict:
+    """A target's main phase as the bench summarises it: 20 s, 250 changes/s sent."""
+    return {
+        "seconds": 20.0,
+        "entries_sent": 3000,
+        "reports_sent": 2000,
+        "changes_ok": 5000,
+        "changes_per_s": acknowledged_per_s,
+        "entry_p95_ms": p95_ms,
+        "server_cpu_ms_per_change": cpu_ms,
+        "services_cpu_s": 5.0,
+        "errors": {},
+        "ack_timeouts": 0,
+        "missing_on_screens": 0,
+        "missing_at_tables": 0,
+    }
+
+
+def test_bench_live_says_when_the_one_process_reference_is_saturated():
+    """A reference with a backlog (p95 above 100 ms, or fewer changes acknowledged than sent) is
+    cheaper per change than at a rate it carries: the scaling table says so, and the medians say in
+    which rounds (docs/performance.md, issue 20 part 1)."""
+    from benchmarks.live_summary import medians, saturated, scaling
+
+    assert saturated(_main(62.7, 249.9, 3.4)) is None
+    assert saturated(_main(454.3, 249.9, 3.2)) == "p95 454 ms > 100 ms"
+    assert saturated(_main(80.0, 238.4, 3.2)) == "238.4 of 250.0 changes/s acknowledged in time"
+
+    def targets(reference: dict) -> list[dict]:
+        return [
+            {"target": "postgres (1 process, PostgreSQL, nginx, no message queue)", "main": reference},
+            {"target": "cluster (2 processes, PostgreSQL, Redis, nginx)", "main": _main(110.7, 248.9, 4.28)},
+        ]
+
+    busy = scaling(targets(_main(454.3, 244.9, 3.19)))
+    assert busy[2].split()[-1] == "0" and "(1.00x)" in busy[2] and "(1.34x)" in busy[3]
+    assert busy[4].startswith("  note: postgres is saturated (p95 454 ms > 100 ms): it drains a backlog")
+    assert not [line for line in scaling(targets(_main(66.8, 249.8, 3.41))) if "note:" in line]
+
+    rounds = [
+        {
+            "app": {"target": t["target"], "main": t["main"]},
+            "app-2": {"target": c["target"], "main": c["main"]},
+        }
+        for t, c in (targets(_main(66.8, 249.8, 3.41)), targets(_main(454.3, 244.9, 3.19)))
+    ]
+    lines = medians(rounds, ["app", "app-2"])
+    assert lines[1] == "  note: postgres was saturated in round(s) 2 of 2 (see each round's note)"
+    assert lines[2].endswith(f"({4.28 / 3.41:.2f}, {4.28 / 3.19:.2f})")
