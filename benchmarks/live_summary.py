@@ -10,12 +10,17 @@ from typing import Any
 P95_TARGET_MS = 100.0  # the product's latency target: a target above it has a backlog
 
 
+def short(target: str) -> str:
+    """A target's name without its description: "postgres", "cluster"."""
+    return target.split(" (")[0]
+
+
 def scaling(results: list[dict[str, Any]]) -> list[str]:
     """The app targets side by side: CPU per change against the first (one process on PostgreSQL),
     and the changes per second one core of app processes (and one of everything) would carry."""
     base = results[0]["main"]["server_cpu_ms_per_change"]
     lines = [
-        f"per target, main phase (x = app CPU per change / {results[0]['target'].split(' (')[0]}'s):",
+        f"per target, main phase (x = app CPU per change / {short(results[0]['target'])}'s):",
         "  target                                                     done/s   p95 ms  app CPU/change       "
         "+ services   changes/s per core: app, all   errors missing",
     ]
@@ -31,7 +36,7 @@ def scaling(results: list[dict[str, Any]]) -> list[str]:
         )
     if reason := saturated(results[0]["main"]):
         lines.append(
-            f"  note: {results[0]['target'].split(' (')[0]} is saturated ({reason}): it drains a backlog in "
+            f"  note: {short(results[0]['target'])} is saturated ({reason}): it drains a backlog in "
             "large batches, so its CPU per change is below what it costs at a rate it carries, and the "
             "x column compares against that; for the ratio at a rate one process carries, lower the "
             "rate (e.g. half the meetings)"
@@ -77,7 +82,7 @@ def medians(rounds: list[dict[str, dict[str, Any]]], apps: list[str]) -> list[st
     lines = [f"median over {len(rounds)} rounds (app CPU per change, each ratio within its round):"]
     if busy := [n for n, r in enumerate(rounds, 1) if saturated(r[first]["main"])]:
         lines.append(
-            f"  note: {rounds[0][first]['target'].split(' (')[0]} was saturated in round(s) "
+            f"  note: {short(rounds[0][first]['target'])} was saturated in round(s) "
             f"{', '.join(map(str, busy))} of {len(rounds)} (see each round's note)"
         )
     for key in apps[1:]:

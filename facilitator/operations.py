@@ -422,12 +422,12 @@ def link_pair(
     return {"url": role_url(public_url, token), "token": token.token}
 
 
-def links(meeting: Meeting, public_url: str) -> dict:
+def links(meeting: Meeting, public_url: str, among: ActiveTokens | None = None) -> dict:
     """The links JSON (`session links`, README): every role's URL and token.
 
     The minute-taker's link is not in it (the JSON's keys are a contract): ``link_pair(…, "minutes")``.
     """
-    among = active_tokens(meeting)
+    among = active_tokens(meeting) if among is None else among
 
     def pair(role: str, number: int | None = None) -> dict[str, str]:
         return link_pair(meeting, public_url, role, number, among)

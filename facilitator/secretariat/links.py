@@ -36,10 +36,13 @@ def _describe(role: str, number: int | None) -> tuple[str, str]:
     )
 
 
-def link_rows(meeting: Meeting, public_url: str) -> list[dict[str, Any]]:
-    """One row per link: role, table, name, purpose, URL, and an id for the page anchor."""
-    data = operations.links(meeting, public_url)
-    among = operations.active_tokens(meeting)
+def link_rows(
+    meeting: Meeting, public_url: str, among: operations.ActiveTokens | None = None
+) -> list[dict[str, Any]]:
+    """One row per link: role, table, name, purpose, URL, and an id for the page anchor
+    (``among``: ``operations.active_tokens(meeting)``, when the caller has it already)."""
+    among = operations.active_tokens(meeting) if among is None else among
+    data = operations.links(meeting, public_url, among)
     pairs: list[tuple[str, int | None, dict[str, str]]] = [
         (role, None, operations.link_pair(meeting, public_url, role, among=among)) for role in MEETING_ROLES
     ]

@@ -223,8 +223,8 @@ def export_session(slug: str):
 def links(slug: str):
     """Every join link with its QR code, to hand out, copy or renew."""
     meeting = meeting_or_404(slug)
-    rows = link_rows(meeting, _public_url())
     among = operations.active_tokens(meeting)
+    rows = link_rows(meeting, _public_url(), among)
     for row in rows:
         row["qr"] = qr_svg(row["url"], _("QR-code: %(name)s", name=row["name"]))
         token = operations.active_token(meeting, row["role"], row["table"], among)
