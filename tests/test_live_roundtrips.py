@@ -26,6 +26,8 @@ from facilitator.live.actions.report import UpdateReport
 from facilitator.live.registry import Caller, Outcome
 from facilitator.models import AccessToken, Entry, Meeting, Operation, RoundTable
 
+from .conftest import SESSIONS
+
 pytestmark = pytest.mark.postgres
 
 
@@ -170,6 +172,57 @@ def test_a_change_waits_for_the_database_three_times_and_is_written_whole(app, p
         assert {added.ack["seq"], updated.ack["seq"], report.ack["seq"]} <= set(logged)
 
 
+def test_a_batch_of_two_meetings_waits_as_one_of_one_meeting_and_locks_in_meeting_order(
+    app, proxy, rapporteur, import_session
+):
+    """A process that hosts many meetings has batches that span them. Their reads go out together,
+    then their updates with their sequence numbers, in meeting order whatever order the changes
+    came in, so that every batch takes its locks in one order (two writers with the same two
+    meetings in opposite orders held one meeting's row each and waited for the other's): BEGIN
+    with both meetings' reads · both sequences · the rest with the COMMIT. Meeting by meeting,
+    that was five round trips."""
+    slug = import_session(SESSIONS / "veiligheid-vier-bollen.toml")
+    with app.app_context():
+        other = operations.links(operations.get_meeting(slug), "http://x")
+        token = other["tables"]["1"]["rapporteur"]["token"]
+        access = db.session.execute(db.select(AccessToken).filter_by(token=token)).scalar_one()
+        second = Caller(access.meeting_id, "rapporteur", 1, token_id=access.id, name="Tweede", token=token)
+        db.session.remove()
+    assert second.meeting_id > rapporteur.meeting_id
+    read: list[int] = []
+    sequenced: list[int] = []
+
+    def seen(conn, cursor, statement, params, *args):
+        if "closed_seq" in statement:  # PHASE_AND_TABLES, one per meeting
+            read.append(params["meeting"])
+        elif statement.startswith("UPDATE meeting SET seq"):  # TAKE_SEQ: the meeting's row locked
+            sequenced.append(params["meeting"])
+
+    def change(caller: Caller, text: str) -> batch.Job:
+        return batch.Job(caller, AddEntry(op=uid(), id=uid(), text=text, bollen=["economisch"], horizons=[]))
+
+    with app.app_context():
+        db.event.listen(db.engine, "before_cursor_execute", seen)
+        try:
+            with roundtrips.own(db.engine.connect()) as conn:
+                batch.apply([change(rapporteur, "warm"), change(second, "warm")], conn)
+                read.clear()
+                sequenced.clear()
+                jobs = [change(second, "Tweede vergadering"), change(rapporteur, "Eerste vergadering")]
+                proxy.delay, before = 0.03, proxy.trips
+                batch.apply(jobs, conn)
+                proxy.delay, trips = 0.0, proxy.trips - before
+        finally:
+            db.event.remove(db.engine, "before_cursor_execute", seen)
+        assert all(isinstance(job.result, Outcome) for job in jobs), [job.result for job in jobs]
+        assert trips == 3
+        assert read == sequenced == [rapporteur.meeting_id, second.meeting_id]
+        for job in jobs:
+            stored = db.session.get(Entry, job.command.id)
+            assert stored.text == job.command.text and stored.created_seq == job.result.ack["seq"]
+            assert db.session.get(Meeting, job.caller.meeting_id).seq == job.result.ack["seq"]
+
+
 def test_on_the_writers_connection_a_failed_batch_leaves_nothing_and_the_next_one_works(app, rapporteur):
     """The writer's connection is in autocommit mode and its batches send BEGIN themselves: what a
     batch wrote before its last statement failed must roll back with it."""
@@ -302,3 +355,44 @@ def test_the_template_is_read_in_two_round_trips_and_is_the_meetings(app, proxy,
         by_rows, template = trips(lambda: shared.read_template(meeting_id))
     assert seen(template) == seen(expected) and template.tables == (1, 2, 3, 4, 5, 6)
     assert (by_models, by_rows) == (6, 2)
+
+
+def test_a_batchs_statements_leave_together(app, rapporteur, monkeypatch):
+    """psycopg's own pipeline sends each statement as it is queued, and waits on the socket to do
+    so: two waits per statement. The batch's pipelines hold them until an answer is awaited and send
+    them at once: a one-change batch waits on its socket at most twice per round trip (5 times here;
+    29 with psycopg's own pipeline), and what it wrote is all there."""
+    from psycopg import waiting
+
+    waits: list[int] = []
+    wait = waiting.wait
+
+    def counting(gen, *args, **kwargs):
+        def counted():
+            try:
+                asked = next(gen)
+                while True:
+                    waits.append(asked)
+                    asked = gen.send((yield asked))
+            except StopIteration as stop:
+                return stop.value
+
+        return wait(counted(), *args, **kwargs)
+
+    monkeypatch.setattr(waiting, "wait", counting)
+    entry = uid()
+    with app.app_context(), roundtrips.own(db.engine.connect()) as conn:
+        for text, id_ in (("warm", uid()), ("Inbreng", entry)):  # the first warms the connection
+            waits.clear()
+            job = batch.Job(
+                rapporteur, AddEntry(op=uid(), id=id_, text=text, bollen=["economisch"], horizons=[])
+            )
+            batch.apply([job], conn)
+            assert isinstance(job.result, Outcome)
+        assert 1 <= len(waits) <= 6, waits
+        stored = db.session.get(Entry, entry)
+        assert (stored.text, stored.created_seq) == ("Inbreng", job.result.ack["seq"])
+        logged = db.session.execute(
+            db.select(Operation.op_id).filter_by(meeting_id=rapporteur.meeting_id, seq=job.result.ack["seq"])
+        )
+        assert logged.scalar_one() == job.command.op

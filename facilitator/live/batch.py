@@ -1,6 +1,7 @@
 """The executor's batch: many changes in one transaction, each checked and answered on its own.
 
-`apply(jobs)` checks every change on its own against the stored state and the batch's
+`apply(jobs)` reads what every meeting's changes need in one round trip, in meeting order
+(plan.py), checks every change on its own against the stored state and the batch's
 earlier changes (each action's ``stage``, declared in live/actions/: a refusal answers that
 change only), then takes the meeting's sequence numbers for all accepted changes with one
 ``UPDATE … RETURNING`` as late as possible, writes the staged rows with core SQL
@@ -31,9 +32,10 @@ from ..models import Meeting, RoundTable, utcnow
 from . import budget, roundtrips
 from . import statements as sql
 from .errors import ProtocolError, TokenRevoked
+from .plan import Plan
 from .protocol import Change
 from .registry import ACTIONS, Caller, Event, Outcome, check_open, table_gone
-from .report import REPORT_KEY, cached_doc, forget_docs, keep_doc
+from .report import cached_doc, forget_docs, fresh_doc, keep_doc
 
 ENTRY_FIELDS = ("text", "bollen", "horizons", "hidden", "waiting", "deleted_at", "updated_at")
 
@@ -236,54 +238,54 @@ def _transaction(jobs: list[Job], held: Any, cache: bool) -> list[Any]:
     by_meeting: dict[int, list[Job]] = defaultdict(list)
     for job in jobs:
         by_meeting[job.caller.meeting_id].append(job)
-    written = [
-        _meeting_batch(conn, meeting_id, group, answers, cache, held is None)
-        for meeting_id, group in by_meeting.items()
-    ]
+    # every meeting's reads in one round trip, in meeting order: the locks they take (entries,
+    # reports), then the meetings' rows (the sequence), are taken in the same order by every batch
+    plans = [Plan.of(meeting_id, by_meeting[meeting_id]) for meeting_id in sorted(by_meeting)]
+    rows = iter(roundtrips.reads(conn, [query for plan in plans for query in plan.queries]))
+    reports: list[Report] = []
+    parts: list[Sequencing] = []
+    for plan in plans:
+        found = [next(rows) for _ in plan.queries]
+        if plan.on_models:  # its staging locks its meeting's row: the meetings before it lock theirs first
+            _sequence(conn, [part for part in parts if part.rest is None], answers)
+        read, part = _meeting_batch(conn, plan, found, answers, cache, held is None)
+        reports += read
+        parts += [part] if part is not None else []
+    # every other meeting's updates and sequence numbers: one round trip
+    _sequence(conn, [part for part in parts if part.rest is None], answers)
+    for job in jobs:  # the same op twice in one batch: the second gets the first's answer
+        if isinstance(first := answers[id(job)], Job):
+            answers[id(job)] = answers[id(first)]
     with roundtrips.pipeline(conn) as pipe:  # the rest of the writes with the COMMIT: one round trip
-        for _, rest in written:
-            rest()
+        for part in parts:
+            if part.rest is None:
+                raise RuntimeError(f"meeting {part.batch.meeting_id}: its changes were not sequenced")
+            part.rest()
         if held is not None:  # the session commits itself (it may still have to flush)
             pipe.commit()
     _owner(held).commit()
     if cache:
-        for reports, _ in written:
-            for report in reports:
-                state = report.new_state or report.stored
-                keep_doc(report.table_id, state, report.doc, round_number=report.round_number)
+        for report in reports:
+            state = report.new_state or report.stored
+            keep_doc(report.table_id, state, report.doc, round_number=report.round_number)
     return [answers[id(job)] for job in jobs]
 
 
 def _meeting_batch(
-    conn: Connection, meeting_id: int, jobs: list[Job], answers: dict[int, Any], cache: bool, on_session: bool
-) -> tuple[list[Report], Callable[[], None]]:
-    # the resent changes; the meeting's phase with the batch's tables; the batch's tokens that
-    # still work, joined to their storage budgets; the entries, then the reports it changes,
-    # locked in id order (PostgreSQL) against concurrent writers: sent together, one round
-    # trip (roundtrips.py)
-    tokens = sorted({job.caller.token for job in jobs if job.caller.token is not None})
-    # the tables whose rows a change on models writes (attendance, the feedback): locked with
-    # the reports, before the meeting's row, in the order every batch takes its locks
-    on_models = {
-        n for job in jobs if ACTIONS[job.command.kind].apply is not None and (n := _model_table(job))
-    }
-    numbers = {n for job in jobs if (n := job.caller.table_number) is not None} | on_models
-    locks = [(ACTIONS[job.command.kind].locks, job) for job in jobs]
-    entry_ids = sorted({job.command.id for lock, job in locks if lock == "entry"})  # type: ignore[attr-defined]
-    wanted = sorted(
-        {n for lock, job in locks if lock == "report" and (n := job.caller.table_number)} | on_models
-    )
-    queries: list[roundtrips.Query] = [
-        (sql.STORED_OPS, {"meeting": meeting_id, "ops": [job.command.op for job in jobs]}),
-        (sql.PHASE_AND_TABLES, {"meeting": meeting_id, "numbers": sorted(numbers)}),
-        *([(sql.TOKENS_AND_BUDGETS, {"tokens": tokens})] if tokens else []),
-        *([(sql.LOCK_ENTRIES, {"ids": entry_ids})] if entry_ids else []),
-        *([(sql.LOCK_REPORTS, {"meeting": meeting_id, "numbers": wanted})] if wanted else []),
-    ]
-    stored_rows, rows, *more = roundtrips.reads(conn, queries)
-    token_rows = more.pop(0) if tokens else []
-    entries = {row["id"]: dict(row) for row in more.pop(0)} if entry_ids else {}
-    reports = _reports(more.pop(0), cache) if wanted else {}
+    conn: Connection,
+    plan: Plan,
+    found: list[list[Any]],
+    answers: dict[int, Any],
+    cache: bool,
+    on_session: bool,
+) -> tuple[list[Report], Sequencing | None]:
+    """One meeting's part: its changes checked and staged on the rows its plan ``found``, and
+    sequenced; what remains to write (sent with the COMMIT)."""
+    meeting_id, jobs = plan.meeting_id, plan.jobs
+    stored_rows, rows, *more = found
+    token_rows = more.pop(0) if plan.tokens else []
+    entries = {row["id"]: dict(row) for row in more.pop(0)} if plan.entry_ids else {}
+    reports = _reports(more.pop(0), cache) if plan.wanted else {}
     alive: set[str | None] = {None, *(row["token"] for row in token_rows)}  # None: curation, no link
     usage_rows = [row for row in token_rows if row["token_id"] is not None]
     stored = {row["op_id"]: row["result"] for row in stored_rows}
@@ -297,28 +299,38 @@ def _meeting_batch(
     usage = budget.BatchBudget(
         conn, {job.caller.token_id for job in jobs if job.caller.token in alive}, rows=usage_rows
     )
-    written, rest = False, _nothing
+    part, written = None, False
     try:
         accepted = _stage_all(batch, jobs, alive, stored, (phase, closed_seq), usage, answers)
         if accepted:
-            rest = _write(batch, accepted, answers, usage)
+            part = Sequencing(batch, accepted, usage)
+            if batch.orm is not None:  # what it made on the models is flushed, once sequenced, in its session
+                _sequence(conn, [part], answers)
         written = True
     finally:
         batch.close(written)
-    for job in jobs:
-        first = answers[id(job)]
-        if isinstance(first, Job):
-            answers[id(job)] = answers[id(first)]
-    return batch.all_reports(), rest
+    return batch.all_reports(), part
 
 
-def _nothing() -> None:
-    """No writes left: a batch whose changes were all refused or resent."""
+@dataclass
+class Sequencing:
+    """A meeting's accepted changes, waiting for their sequence numbers; then what remains to write."""
+
+    batch: MeetingBatch
+    accepted: list[Staged]
+    usage: budget.BatchBudget
+    rest: Callable[[], None] | None = None  # the writes sent with the COMMIT, once sequenced
 
 
-def _model_table(job: Job) -> int | None:
-    """The table a change on models writes: the one it names (the minute-taker's), or the caller's."""
-    return getattr(job.command, "table", None) or job.caller.table_number
+def _sequence(conn: Any, parts: list[Sequencing], answers: dict[int, Any]) -> None:
+    """The parts' updates and their meetings' sequence numbers, in one round trip; then each
+    change's answer, and the writes that remain (``rest``)."""
+    if not parts:
+        return
+    with roundtrips.pipeline(conn) as pipe:
+        taken = [_updates(part.batch, len(part.accepted), pipe) for part in parts]
+    for part, rows in zip(parts, taken, strict=True):
+        part.rest = _write(part.batch, part.accepted, rows[0]["seq"], answers, part.usage)
 
 
 def _stage_all(
@@ -410,44 +422,32 @@ def _write_round_reports(batch: MeetingBatch, touched: list[Report]) -> None:
         batch.conn.execute(sql.INSERT_ROUND_REPORTS, new)
 
 
-def fresh_doc(text: str, state: bytes | None, updates: tuple[bytes, ...] | list[bytes] = ()) -> Doc[Text]:
-    """A report's document from its stored state (or text), with updates merged after it."""
-    doc: Doc[Text] = Doc()
-    ytext = doc.get(REPORT_KEY, type=Text)
-    if state:
-        doc.apply_update(state)
-    elif text:
-        ytext += text
-    for change in updates:
-        doc.apply_update(change)
-    return doc
-
-
-def _write(
-    batch: MeetingBatch, accepted: list[Staged], answers: dict[int, Any], usage: budget.BatchBudget
-) -> Callable[[], None]:
-    """Take the sequence numbers last and answer each change; return the writes that remain
-    (executemany), which the batch sends with its COMMIT."""
+def _updates(batch: MeetingBatch, count: int, pipe: roundtrips.Pipe) -> list[Any]:
+    """The rows and reports the changes updated, then the meeting's ``count`` sequence numbers
+    (its row locked from here to the commit): sent in ``pipe``, whose end fills the rows."""
     conn, entries = batch.conn, batch.entries
     touched = [r for r in batch.all_reports() if r.accepted]
     for report in touched:
         report.new_state = report.doc.get_update()
     firsts = [r for r in touched if r.round_number == 1]
-    with roundtrips.pipeline(conn) as pipe:  # the updates and the sequence numbers: one round trip
-        if batch.changed:
-            conn.execute(
-                sql.UPDATE_ENTRIES,
-                [{"b_id": i, **{k: entries[i][k] for k in ENTRY_FIELDS}} for i in sorted(batch.changed)],
-            )
-        if firsts:
-            reports = [{"b_id": r.table_id, "report": r.text, "report_state": r.new_state} for r in firsts]
-            conn.execute(sql.UPDATE_REPORTS, [row | {"updated_at": batch.now} for row in reports])
-        _write_round_reports(batch, [r for r in touched if r.round_number != 1])
-        # the meeting's lock is taken here and held only for the last inserts and the commit
-        taken = pipe.read(
-            sql.TAKE_SEQ, {"meeting": batch.meeting_id, "count": len(accepted), "updated_at": batch.now}
+    if batch.changed:
+        conn.execute(
+            sql.UPDATE_ENTRIES,
+            [{"b_id": i, **{k: entries[i][k] for k in ENTRY_FIELDS}} for i in sorted(batch.changed)],
         )
-    last = taken[0]["seq"]
+    if firsts:
+        reports = [{"b_id": r.table_id, "report": r.text, "report_state": r.new_state} for r in firsts]
+        conn.execute(sql.UPDATE_REPORTS, [row | {"updated_at": batch.now} for row in reports])
+    _write_round_reports(batch, [r for r in touched if r.round_number != 1])
+    return pipe.read(sql.TAKE_SEQ, {"meeting": batch.meeting_id, "count": count, "updated_at": batch.now})
+
+
+def _write(
+    batch: MeetingBatch, accepted: list[Staged], last: int, answers: dict[int, Any], usage: budget.BatchBudget
+) -> Callable[[], None]:
+    """Answer each change with its sequence number (``last`` is the highest); return the writes
+    that remain (executemany), which the batch sends with its COMMIT."""
+    conn = batch.conn
     log = []
     for seq, change in enumerate(accepted, start=last - len(accepted) + 1):
         job = change.job

@@ -220,3 +220,16 @@ def keep_doc(
 def forget_docs() -> None:
     """Forget every cached document (after a failed transaction: they may hold uncommitted edits)."""
     _DOCS.clear()
+
+
+def fresh_doc(text: str, state: bytes | None, updates: tuple[bytes, ...] | list[bytes] = ()) -> Doc[Text]:
+    """A report's document from its stored state (or text), with updates merged after it."""
+    doc: Doc[Text] = Doc()
+    ytext = doc.get(REPORT_KEY, type=Text)
+    if state:
+        doc.apply_update(state)
+    elif text:
+        ytext += text
+    for change in updates:
+        doc.apply_update(change)
+    return doc

@@ -8,7 +8,11 @@ most of a change's CPU (docs/performance.md, "Fewer round trips"). On psycopg:
 - ``pipeline(conn)`` sends the writes made in its block, its reads (``Pipe.read``) and its
   COMMIT (``Pipe.commit``) without waiting for each, and waits once at the block's end;
 - on a connection of one's own (``own``: the writer's), the transaction's BEGIN goes with
-  the first pipeline's statements instead of taking a round trip of its own (psycopg's).
+  the first pipeline's statements instead of taking a round trip of its own (psycopg's);
+- a pipeline's statements leave in one write: psycopg's own pipeline hands each statement to
+  libpq and flushes it at once, a send and two waits on the socket per statement, about fifteen
+  per batch (``perf trace``, docs/performance.md). ``_together`` keeps them until the block
+  waits for an answer (its end, or a read of a result within it) and sends them together.
 
 Elsewhere (SQLite, in the same process) both run the statements one by one, as before. The
 engine's cursor events fire for the reads as for any statement, so what watches or tests the
@@ -19,6 +23,7 @@ OperationalError …), and a lost connection is invalidated, as SQLAlchemy does 
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, cast
 
@@ -111,6 +116,8 @@ def pipeline(conn: Connection) -> Iterator[Pipe]:
     from psycopg import Error
     from psycopg.pq import TransactionStatus
 
+    if raw._pipeline is None:  # psycopg's pipeline() takes the one it finds (its own otherwise)
+        raw._pipeline = _together()(raw)
     try:
         with raw.pipeline():
             if raw.autocommit and raw.pgconn.transaction_status == TransactionStatus.IDLE:
@@ -119,6 +126,48 @@ def pipeline(conn: Connection) -> Iterator[Pipe]:
         pipe._fetch()
     except Error as exc:  # an error found when the answers came (at the block's end)
         raise _wrapped(conn, raw, exc, "(pipelined)", None) from exc
+
+
+@functools.cache
+def _together() -> type:
+    """psycopg's Pipeline, holding its statements back until the block waits for an answer.
+
+    psycopg calls ``_communicate_gen`` after each statement it queues (to send it, and read what
+    answers came), ``_enqueue_sync`` at the block's end (or a nested block's start), and
+    ``_fetch_gen`` to read answers (at the end, or for a result asked for within the block).
+    Queued statements are handed to libpq only when an answer is awaited, all at once, and leave
+    in one send: the order, the answers and the errors are psycopg's own. Past ``HELD`` statements
+    (a large ``executemany``) they go out as psycopg sends them, so nothing grows without bound.
+    """
+    from psycopg import Pipeline
+
+    class SentTogether(Pipeline):
+        HELD = 64
+        syncing = False
+
+        def _enqueue_sync(self) -> None:
+            super()._enqueue_sync()
+            self.syncing = True
+
+        def _communicate_gen(self) -> Any:
+            if not self.syncing and len(self.command_queue) < self.HELD:
+                return  # held: sent with the next ones
+                yield  # a generator, as psycopg's
+            self.syncing = False
+            self._hand_over()
+            yield from super()._communicate_gen()
+
+        def _fetch_gen(self, *, flush: bool) -> Any:
+            self._hand_over()  # an answer is awaited: what it follows must be on its way
+            yield from super()._fetch_gen(flush=flush)
+
+        def _hand_over(self) -> None:
+            """Give libpq every held statement (its buffer; the next flush sends them together)."""
+            queue = self.command_queue
+            while queue:
+                queue.popleft()()
+
+    return SentTogether
 
 
 def _expanded(conn: Connection, statement: Executable, values: Mapping[str, Any]) -> tuple[str, Any]:

@@ -23,7 +23,7 @@ from ...round_reports import round_report_row
 from ...rules import LIMITS, text_problem
 from .. import fields
 from .. import statements as sql
-from ..batch import Job, LatestVersion, MeetingBatch, Report, Staged, fresh_doc
+from ..batch import Job, LatestVersion, MeetingBatch, Report, Staged
 from ..errors import ProtocolError
 from ..protocol import Change, Template, change_fields
 from ..registry import Action, Event, emits, register
@@ -31,6 +31,7 @@ from ..report import (
     REPORT,
     cached_doc,
     ensure_report_state,
+    fresh_doc,
     merge_update,
     report_text,
     stored_state,
