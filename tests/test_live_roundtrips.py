@@ -223,6 +223,58 @@ def test_a_batch_of_two_meetings_waits_as_one_of_one_meeting_and_locks_in_meetin
             assert db.session.get(Meeting, job.caller.meeting_id).seq == job.result.ack["seq"]
 
 
+@pytest.mark.parametrize("on_models", ["first", "second"])
+def test_a_change_on_the_models_in_a_batch_of_two_meetings_keeps_the_meeting_order(
+    app, rapporteur, import_session, on_models
+):
+    """A meeting whose change is made on the models takes its sequence number in its own round
+    trip (its session flushes once sequenced), and locks its meeting's row while it is staged: the
+    meetings before it take theirs first, so the order holds either way round."""
+    slug = import_session(SESSIONS / "veiligheid-vier-bollen.toml")
+    with app.app_context():
+        token = operations.links(operations.get_meeting(slug), "http://x")["tables"]["1"]["rapporteur"][
+            "token"
+        ]
+        access = db.session.execute(db.select(AccessToken).filter_by(token=token)).scalar_one()
+        second = Caller(access.meeting_id, "rapporteur", 1, token_id=access.id, name="Tweede", token=token)
+        db.session.remove()
+        locked: list[int] = []
+
+        def seen(conn, cursor, statement, params, *args):
+            if statement.startswith("UPDATE meeting SET seq"):  # TAKE_SEQ, and LOCK_MEETING (staging)
+                locked.append(params["meeting"])
+
+        ready_by = rapporteur if on_models == "first" else second
+        plain_by = second if on_models == "first" else rapporteur
+        jobs = [
+            batch.Job(
+                plain_by, AddEntry(op=uid(), id=uid(), text="Erbij", bollen=["economisch"], horizons=[])
+            ),
+            batch.Job(ready_by, ReadyTable(op=uid(), ready=True)),
+            batch.Job(
+                rapporteur, AddEntry(op=uid(), id=uid(), text="Nog een", bollen=["economisch"], horizons=[])
+            ),
+        ]
+        db.event.listen(db.engine, "before_cursor_execute", seen)
+        try:
+            with roundtrips.own(db.engine.connect()) as conn:
+                batch.apply(jobs, conn)
+        finally:
+            db.event.remove(db.engine, "before_cursor_execute", seen)
+        assert all(isinstance(job.result, Outcome) for job in jobs), [job.result for job in jobs]
+        # every lock on a meeting's row in meeting order (the model change's meeting: staged, then sequenced)
+        assert locked == sorted(locked) and set(locked) == {rapporteur.meeting_id, second.meeting_id}
+        for caller in (rapporteur, second):
+            seqs = sorted(job.result.ack["seq"] for job in jobs if job.caller is caller)
+            meeting = db.session.get(Meeting, caller.meeting_id)
+            assert meeting.seq == seqs[-1] and seqs == list(range(seqs[0], seqs[-1] + 1))
+        table = db.session.execute(
+            db.select(RoundTable).filter_by(meeting_id=ready_by.meeting_id, number=1)
+        ).scalar_one()
+        assert table.ready_at is not None
+        assert db.session.get(Entry, jobs[0].command.id).created_seq == jobs[0].result.ack["seq"]
+
+
 def test_on_the_writers_connection_a_failed_batch_leaves_nothing_and_the_next_one_works(app, rapporteur):
     """The writer's connection is in autocommit mode and its batches send BEGIN themselves: what a
     batch wrote before its last statement failed must roll back with it."""
