@@ -104,6 +104,10 @@ class Config:
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = self.PUBLIC_URL.startswith("https://")
+        # the cookie is sent again only when the session changes: a refresh on every answer let a
+        # slow answer to the page before (a stylesheet) put back an older session over a newer
+        # one, e.g. without the two-step key being enrolled; a login lasts 31 days from sign-in
+        self.SESSION_REFRESH_EACH_REQUEST = False
         self.MAX_CONTENT_LENGTH = 4 * 1024 * 1024
         self.WTF_CSRF_TIME_LIMIT = None
         self.BABEL_DEFAULT_LOCALE = "nl"

@@ -208,3 +208,24 @@ def test_the_code_step_is_in_english_on_an_english_page(client, enrolled):
     password_login(client, name, password)
     html = send_code(client, "123456").get_data(as_text=True)
     assert "Enter code" in html and "The code is wrong or has already been used." in html
+
+
+def test_a_late_answer_to_the_page_before_does_not_undo_the_key_being_enrolled(app, logged_in):
+    """A response that changes nothing in the session sets no cookie: were it to refresh it,
+    a slow answer to the page before (a stylesheet, a font) arriving after the enrol page would
+    put back the session without the key, and the person's first code would be refused."""
+    logged_in.get("/secretariaat/")  # the page before, with its form's token
+    before = logged_in.get_cookie("session").value  # what its stylesheet's request carries
+    page = logged_in.get(ENROL).get_data(as_text=True)
+    secret = SECRET_RE.search(page)[1].replace(" ", "")
+    late_client = app.test_client()
+    for late in ("/static/css/app.css", "/secretariaat/", "/healthz"):
+        late_client.set_cookie("session", before)
+        answer = late_client.get(late)
+        answer.close()
+        assert answer.status_code == 200, late
+        for header in answer.headers.getlist("Set-Cookie"):  # the browser takes whatever comes last
+            logged_in.set_cookie("session", header.split(";")[0].split("=", 1)[1])
+    done = send_code(logged_in, code_at(secret), ENROL)
+    assert done.status_code == 200 and len(RECOVERY_RE.findall(done.get_data(as_text=True))) == 10
+    assert user_row(app).totp_secret == secret
