@@ -124,7 +124,7 @@ def counted(proxy, conn, caller, command) -> tuple[int, object]:
     return proxy.trips - before, job.result
 
 
-def test_a_change_waits_for_the_database_three_times_and_is_written_whole(app, proxy, rapporteur):
+def test_a_change_waits_for_the_database_twice_and_is_written_whole(app, proxy, rapporteur):
     doc = Doc()
     text = doc.get("report", type=Text)
     with app.app_context(), roundtrips.own(db.engine.connect()) as conn:  # as the writer's
@@ -141,23 +141,23 @@ def test_a_change_waits_for_the_database_three_times_and_is_written_whole(app, p
             rapporteur,
             AddEntry(op=uid(), id=entry, text="Inbreng", bollen=["economisch"], horizons=[]),
         )
-        # BEGIN with the reads (resends, phase and tables, link, the entry) · the sequence · the
-        # writes with the COMMIT
-        assert isinstance(added, Outcome) and trips == 3
+        # BEGIN with the reads (resends, phase and tables, link, the entry, the meeting's row with
+        # its sequence number) · the writes with the sequence number and the COMMIT
+        assert isinstance(added, Outcome) and trips == 2
         trips, updated = counted(
             proxy,
             conn,
             rapporteur,
             UpdateEntry(op=uid(), id=entry, text="Beter", bollen=[], horizons=["elders"]),
         )
-        assert isinstance(updated, Outcome) and trips == 3  # the entry's UPDATE goes with the sequence's
+        assert isinstance(updated, Outcome) and trips == 2  # the entry's UPDATE goes with the COMMIT
         before = doc.get_state()
         text += "Verslag"
         trips, report = counted(
             proxy, conn, rapporteur, UpdateReport(op=uid(), update=doc.get_update(before), base=0)
         )
         # the report's row is locked with the reads, by the table's number
-        assert isinstance(report, Outcome) and trips == 3, report
+        assert isinstance(report, Outcome) and trips == 2, report
     with app.app_context():
         stored = db.session.get(Entry, entry)
         assert (stored.text, stored.bollen, stored.horizons) == ("Beter", [], ["elders"])
@@ -176,11 +176,11 @@ def test_a_batch_of_two_meetings_waits_as_one_of_one_meeting_and_locks_in_meetin
     app, proxy, rapporteur, import_session
 ):
     """A process that hosts many meetings has batches that span them. Their reads go out together,
-    then their updates with their sequence numbers, in meeting order whatever order the changes
+    each meeting's row with its sequence number last, in meeting order whatever order the changes
     came in, so that every batch takes its locks in one order (two writers with the same two
     meetings in opposite orders held one meeting's row each and waited for the other's): BEGIN
-    with both meetings' reads · both sequences · the rest with the COMMIT. Meeting by meeting,
-    that was five round trips."""
+    with both meetings' reads · both meetings' writes with the COMMIT. Meeting by meeting, that
+    was five round trips; with the sequence numbers taken after the reads, three."""
     slug = import_session(SESSIONS / "veiligheid-vier-bollen.toml")
     with app.app_context():
         other = operations.links(operations.get_meeting(slug), "http://x")
@@ -190,12 +190,15 @@ def test_a_batch_of_two_meetings_waits_as_one_of_one_meeting_and_locks_in_meetin
         db.session.remove()
     assert second.meeting_id > rapporteur.meeting_id
     read: list[int] = []
+    locked: list[int] = []
     sequenced: list[int] = []
 
     def seen(conn, cursor, statement, params, *args):
         if "closed_seq" in statement:  # PHASE_AND_TABLES, one per meeting
             read.append(params["meeting"])
-        elif statement.startswith("UPDATE meeting SET seq"):  # TAKE_SEQ: the meeting's row locked
+        elif statement.startswith("UPDATE meeting SET seq=meeting.seq"):  # LOCK_SEQ: the row locked
+            locked.append(params["meeting"])
+        elif statement.startswith("UPDATE meeting SET seq"):  # SET_SEQ, with the writes
             sequenced.append(params["meeting"])
 
     def change(caller: Caller, text: str) -> batch.Job:
@@ -207,6 +210,7 @@ def test_a_batch_of_two_meetings_waits_as_one_of_one_meeting_and_locks_in_meetin
             with roundtrips.own(db.engine.connect()) as conn:
                 batch.apply([change(rapporteur, "warm"), change(second, "warm")], conn)
                 read.clear()
+                locked.clear()
                 sequenced.clear()
                 jobs = [change(second, "Tweede vergadering"), change(rapporteur, "Eerste vergadering")]
                 proxy.delay, before = 0.03, proxy.trips
@@ -215,8 +219,8 @@ def test_a_batch_of_two_meetings_waits_as_one_of_one_meeting_and_locks_in_meetin
         finally:
             db.event.remove(db.engine, "before_cursor_execute", seen)
         assert all(isinstance(job.result, Outcome) for job in jobs), [job.result for job in jobs]
-        assert trips == 3
-        assert read == sequenced == [rapporteur.meeting_id, second.meeting_id]
+        assert trips == 2
+        assert read == locked == sequenced == [rapporteur.meeting_id, second.meeting_id]
         for job in jobs:
             stored = db.session.get(Entry, job.command.id)
             assert stored.text == job.command.text and stored.created_seq == job.result.ack["seq"]
@@ -227,9 +231,9 @@ def test_a_batch_of_two_meetings_waits_as_one_of_one_meeting_and_locks_in_meetin
 def test_a_change_on_the_models_in_a_batch_of_two_meetings_keeps_the_meeting_order(
     app, rapporteur, import_session, on_models
 ):
-    """A meeting whose change is made on the models takes its sequence number in its own round
-    trip (its session flushes once sequenced), and locks its meeting's row while it is staged: the
-    meetings before it take theirs first, so the order holds either way round."""
+    """A meeting whose change is made on the models is staged in a session of its own, which
+    flushes once its changes are numbered: the meetings' rows are locked with the reads, in
+    meeting order, either way round, and each meeting's numbers follow on from its row's."""
     slug = import_session(SESSIONS / "veiligheid-vier-bollen.toml")
     with app.app_context():
         token = operations.links(operations.get_meeting(slug), "http://x")["tables"]["1"]["rapporteur"][
@@ -241,7 +245,7 @@ def test_a_change_on_the_models_in_a_batch_of_two_meetings_keeps_the_meeting_ord
         locked: list[int] = []
 
         def seen(conn, cursor, statement, params, *args):
-            if statement.startswith("UPDATE meeting SET seq"):  # TAKE_SEQ, and LOCK_MEETING (staging)
+            if statement.startswith("UPDATE meeting SET seq"):  # LOCK_SEQ, then SET_SEQ
                 locked.append(params["meeting"])
 
         ready_by = rapporteur if on_models == "first" else second
@@ -262,8 +266,8 @@ def test_a_change_on_the_models_in_a_batch_of_two_meetings_keeps_the_meeting_ord
         finally:
             db.event.remove(db.engine, "before_cursor_execute", seen)
         assert all(isinstance(job.result, Outcome) for job in jobs), [job.result for job in jobs]
-        # every lock on a meeting's row in meeting order (the model change's meeting: staged, then sequenced)
-        assert locked == sorted(locked) and set(locked) == {rapporteur.meeting_id, second.meeting_id}
+        # the rows locked in meeting order with the reads, then each meeting's sequence number set
+        assert locked == [rapporteur.meeting_id, second.meeting_id] * 2
         for caller in (rapporteur, second):
             seqs = sorted(job.result.ack["seq"] for job in jobs if job.caller is caller)
             meeting = db.session.get(Meeting, caller.meeting_id)
@@ -379,7 +383,7 @@ def test_the_reads_give_what_sqlalchemy_gives(app, rapporteur):
         assert [[dict(r) for r in rows] for rows in together] == one_by_one
         assert len(together[1]) == 2 and together[2] == []
         with pytest.raises(ValueError, match="updated_at"):  # a default SQLAlchemy would have filled in
-            roundtrips.reads(conn, [(statements.TAKE_SEQ, {"meeting": rapporteur.meeting_id, "count": 1})])
+            roundtrips.reads(conn, [(statements.SET_SEQ, {"meeting": rapporteur.meeting_id, "last": 1})])
 
 
 def test_the_template_is_read_in_two_round_trips_and_is_the_meetings(app, proxy, rapporteur):

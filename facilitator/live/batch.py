@@ -1,13 +1,14 @@
 """The executor's batch: many changes in one transaction, each checked and answered on its own.
 
 `apply(jobs)` reads what every meeting's changes need in one round trip, in meeting order
-(plan.py), checks every change on its own against the stored state and the batch's
-earlier changes (each action's ``stage``, declared in live/actions/: a refusal answers that
-change only), then takes the meeting's sequence numbers for all accepted changes with one
-``UPDATE … RETURNING`` as late as possible, writes the staged rows with core SQL
-(executemany), logs them (``Operation``) and commits once. The meeting row stays locked
-from that UPDATE to the commit, so changes commit in sequence order on every database and
-process: a client that has seen seq N has also been able to see every seq below N. A
+(plan.py), the meeting's row with its sequence number last, locked to the commit. It checks
+every change on its own against the stored state and the batch's earlier changes (each
+action's ``stage``, declared in live/actions/: a refusal answers that change only), numbers
+the accepted ones from the sequence number it read, then writes the staged rows with core SQL
+(executemany), logs them (``Operation``), sets the meeting's sequence number and commits, in
+a second round trip. The meeting row stays locked from the read to the commit, so changes
+commit in sequence order on every database and process: a client that has seen seq N has
+also been able to see every seq below N. A
 resent op id is answered with its stored acknowledgement; a failed batch is retried one
 change at a time. Live traffic comes in batches of N (writer.py); curation and the command
 line send batches of one (executor.py).
@@ -154,10 +155,8 @@ class MeetingBatch:
                 db.session.registry.clear()
 
     def locked_meeting(self) -> Meeting:
-        """The meeting, its row locked to the commit (as the sequence UPDATE locks it, taken
-        after the batch's entry and report locks, in the order every batch takes them)."""
+        """The meeting as a model (its row locked to the commit by the batch's reads, plan.py)."""
         if self.meeting is None:
-            self.conn.execute(sql.LOCK_MEETING, {"meeting": self.meeting_id})
             meeting = self.session().get(Meeting, self.meeting_id, populate_existing=True)
             if meeting is None:  # deleted meanwhile: its tokens went with it
                 raise TokenRevoked()
@@ -238,29 +237,24 @@ def _transaction(jobs: list[Job], held: Any, cache: bool) -> list[Any]:
     by_meeting: dict[int, list[Job]] = defaultdict(list)
     for job in jobs:
         by_meeting[job.caller.meeting_id].append(job)
-    # every meeting's reads in one round trip, in meeting order: the locks they take (entries,
-    # reports), then the meetings' rows (the sequence), are taken in the same order by every batch
+    # every meeting's reads in one round trip, in meeting order: the locks they take (for each
+    # meeting its entries, its reports, then its row with the sequence) come in the same order in
+    # every batch
     plans = [Plan.of(meeting_id, by_meeting[meeting_id]) for meeting_id in sorted(by_meeting)]
     rows = iter(roundtrips.reads(conn, [query for plan in plans for query in plan.queries]))
     reports: list[Report] = []
-    parts: list[Sequencing] = []
+    writes: list[Callable[[], None]] = []
     for plan in plans:
         found = [next(rows) for _ in plan.queries]
-        if plan.on_models:  # its staging locks its meeting's row: the meetings before it lock theirs first
-            _sequence(conn, [part for part in parts if part.rest is None], answers)
-        read, part = _meeting_batch(conn, plan, found, answers, cache, held is None)
+        read, write = _meeting_batch(conn, plan, found, answers, cache, held is None)
         reports += read
-        parts += [part] if part is not None else []
-    # every other meeting's updates and sequence numbers: one round trip
-    _sequence(conn, [part for part in parts if part.rest is None], answers)
+        writes += [write] if write is not None else []
     for job in jobs:  # the same op twice in one batch: the second gets the first's answer
         if isinstance(first := answers[id(job)], Job):
             answers[id(job)] = answers[id(first)]
-    with roundtrips.pipeline(conn) as pipe:  # the rest of the writes with the COMMIT: one round trip
-        for part in parts:
-            if part.rest is None:
-                raise RuntimeError(f"meeting {part.batch.meeting_id}: its changes were not sequenced")
-            part.rest()
+    with roundtrips.pipeline(conn) as pipe:  # every meeting's writes with the COMMIT: one round trip
+        for write in writes:
+            write()
         if held is not None:  # the session commits itself (it may still have to flush)
             pipe.commit()
     _owner(held).commit()
@@ -278,11 +272,11 @@ def _meeting_batch(
     answers: dict[int, Any],
     cache: bool,
     on_session: bool,
-) -> tuple[list[Report], Sequencing | None]:
+) -> tuple[list[Report], Callable[[], None] | None]:
     """One meeting's part: its changes checked and staged on the rows its plan ``found``, and
-    sequenced; what remains to write (sent with the COMMIT)."""
+    numbered; what remains to write (sent with the COMMIT)."""
     meeting_id, jobs = plan.meeting_id, plan.jobs
-    stored_rows, rows, *more = found
+    stored_rows, rows, *more, sequence = found
     token_rows = more.pop(0) if plan.tokens else []
     entries = {row["id"]: dict(row) for row in more.pop(0)} if plan.entry_ids else {}
     reports = _reports(more.pop(0), cache) if plan.wanted else {}
@@ -299,38 +293,15 @@ def _meeting_batch(
     usage = budget.BatchBudget(
         conn, {job.caller.token_id for job in jobs if job.caller.token in alive}, rows=usage_rows
     )
-    part, written = None, False
+    write, written = None, False
     try:
         accepted = _stage_all(batch, jobs, alive, stored, (phase, closed_seq), usage, answers)
         if accepted:
-            part = Sequencing(batch, accepted, usage)
-            if batch.orm is not None:  # what it made on the models is flushed, once sequenced, in its session
-                _sequence(conn, [part], answers)
+            write = _write(batch, accepted, sequence[0]["seq"], answers, usage)
         written = True
     finally:
         batch.close(written)
-    return batch.all_reports(), part
-
-
-@dataclass
-class Sequencing:
-    """A meeting's accepted changes, waiting for their sequence numbers; then what remains to write."""
-
-    batch: MeetingBatch
-    accepted: list[Staged]
-    usage: budget.BatchBudget
-    rest: Callable[[], None] | None = None  # the writes sent with the COMMIT, once sequenced
-
-
-def _sequence(conn: Any, parts: list[Sequencing], answers: dict[int, Any]) -> None:
-    """The parts' updates and their meetings' sequence numbers, in one round trip; then each
-    change's answer, and the writes that remain (``rest``)."""
-    if not parts:
-        return
-    with roundtrips.pipeline(conn) as pipe:
-        taken = [_updates(part.batch, len(part.accepted), pipe) for part in parts]
-    for part, rows in zip(parts, taken, strict=True):
-        part.rest = _write(part.batch, part.accepted, rows[0]["seq"], answers, part.usage)
+    return batch.all_reports(), write
 
 
 def _stage_all(
@@ -422,9 +393,8 @@ def _write_round_reports(batch: MeetingBatch, touched: list[Report]) -> None:
         batch.conn.execute(sql.INSERT_ROUND_REPORTS, new)
 
 
-def _updates(batch: MeetingBatch, count: int, pipe: roundtrips.Pipe) -> list[Any]:
-    """The rows and reports the changes updated, then the meeting's ``count`` sequence numbers
-    (its row locked from here to the commit): sent in ``pipe``, whose end fills the rows."""
+def _updates(batch: MeetingBatch, last: int) -> None:
+    """The rows and reports the changes updated, and the meeting's sequence number (``last``)."""
     conn, entries = batch.conn, batch.entries
     touched = [r for r in batch.all_reports() if r.accepted]
     for report in touched:
@@ -439,17 +409,17 @@ def _updates(batch: MeetingBatch, count: int, pipe: roundtrips.Pipe) -> list[Any
         reports = [{"b_id": r.table_id, "report": r.text, "report_state": r.new_state} for r in firsts]
         conn.execute(sql.UPDATE_REPORTS, [row | {"updated_at": batch.now} for row in reports])
     _write_round_reports(batch, [r for r in touched if r.round_number != 1])
-    return pipe.read(sql.TAKE_SEQ, {"meeting": batch.meeting_id, "count": count, "updated_at": batch.now})
+    conn.execute(sql.SET_SEQ, {"meeting": batch.meeting_id, "last": last, "updated_at": batch.now})
 
 
 def _write(
-    batch: MeetingBatch, accepted: list[Staged], last: int, answers: dict[int, Any], usage: budget.BatchBudget
+    batch: MeetingBatch, accepted: list[Staged], read: int, answers: dict[int, Any], usage: budget.BatchBudget
 ) -> Callable[[], None]:
-    """Answer each change with its sequence number (``last`` is the highest); return the writes
-    that remain (executemany), which the batch sends with its COMMIT."""
+    """Answer each change with its sequence number (the next after ``read``, the meeting's); return
+    the writes (executemany), which the batch sends with its COMMIT."""
     conn = batch.conn
     log = []
-    for seq, change in enumerate(accepted, start=last - len(accepted) + 1):
+    for seq, change in enumerate(accepted, start=read + 1):
         job = change.job
         fields, events, beside = change.finish(seq)
         ack = {"ok": True, "seq": seq, **fields}
@@ -477,6 +447,7 @@ def _write(
         batch.orm.flush()  # what the changes on models did once they had their seq
 
     def rest() -> None:  # sent with the commit (_transaction)
+        _updates(batch, read + len(accepted))
         usage.write(conn)
         if batch.inserted:
             conn.execute(sql.INSERT_ENTRIES, list(batch.inserted.values()))

@@ -3,9 +3,10 @@
 Each meeting's part of a batch needs the changes it resends (their stored answers), the
 meeting's phase with the batch's tables, the batch's links that still work with their storage
 budgets, and the entries and reports its changes touch, locked against concurrent writers.
-``Plan.of`` names those reads; the batch sends every meeting's plan in one round trip, in
-meeting order (batch.py), so that every batch takes its locks in the same order: the entries
-and reports of each meeting in id order, then (as its changes are sequenced) the meetings' rows.
+``Plan.of`` names those reads, and last the meeting's row with its sequence number, locked to
+the commit. The batch sends every meeting's plan in one round trip, in meeting order (batch.py),
+so that every batch takes its locks in the same order: for each meeting in turn its entries and
+reports in id order, then its row.
 """
 
 from __future__ import annotations
@@ -31,12 +32,12 @@ class Plan:
     tokens: list[str]  # the links of the batch's callers (the curation's has none)
     entry_ids: list[str]  # the entries its changes name
     wanted: list[int]  # the tables whose reports (and rows) it changes
-    on_models: bool  # a change on the models: its staging locks the meeting's row (batch.py)
 
     @classmethod
     def of(cls, meeting_id: int, jobs: list[Job]) -> Plan:
         """The reads of a meeting's changes: the resent ones; the phase and the tables; the links
-        and their budgets; the entries, then the reports, locked in id order (PostgreSQL)."""
+        and their budgets; the entries, then the reports, locked in id order (PostgreSQL); the
+        meeting's row and sequence number, locked."""
         tokens = sorted({job.caller.token for job in jobs if job.caller.token is not None})
         # the tables whose rows a change on models writes (attendance, the feedback): locked with
         # the reports, before the meeting's row, in the order every batch takes its locks
@@ -55,9 +56,9 @@ class Plan:
             *([(sql.TOKENS_AND_BUDGETS, {"tokens": tokens})] if tokens else []),
             *([(sql.LOCK_ENTRIES, {"ids": entry_ids})] if entry_ids else []),
             *([(sql.LOCK_REPORTS, {"meeting": meeting_id, "numbers": wanted})] if wanted else []),
+            (sql.LOCK_SEQ, {"meeting": meeting_id}),
         ]
-        models = any(ACTIONS[job.command.kind].apply is not None for job in jobs)
-        return cls(meeting_id, jobs, queries, tokens, entry_ids, wanted, models)
+        return cls(meeting_id, jobs, queries, tokens, entry_ids, wanted)
 
 
 def model_table(job: Job) -> int | None:

@@ -147,24 +147,25 @@ ROUND_LATEST_VERSION = (
 INSERT_ROUND_REPORTS = insert(round_report_table).inline()
 UPDATE_ROUND_REPORTS = update(round_report_table).where(round_report_table.c.id == bindparam("b_id"))
 
-# the meeting's row locked to the commit, as the sequence UPDATE locks it, before a batch reads
-# the models a meeting-level change alters — :meeting. An UPDATE, not a SELECT … FOR UPDATE: on
-# SQLite too it opens the transaction and takes the write lock, so that the savepoints nested
-# in it stay inside it (pysqlite begins a transaction only before a write).
-LOCK_MEETING = (
-    update(meeting_table).where(meeting_table.c.id == bindparam("meeting")).values(seq=meeting_table.c.seq)
+# the meeting's row locked to the commit, with its sequence number, read last of a meeting's reads
+# (after the entries and reports it locks, plan.py) — :meeting. An UPDATE that changes nothing,
+# not a SELECT … FOR UPDATE: on SQLite too it opens the transaction and takes the write lock, so
+# that the savepoints of a change on the models stay inside it (pysqlite begins a transaction only
+# before a write), and no other writer takes a number between this read and the commit.
+LOCK_SEQ = (
+    update(meeting_table)
+    .where(meeting_table.c.id == bindparam("meeting"))
+    .values(seq=meeting_table.c.seq, updated_at=meeting_table.c.updated_at)
+    .returning(meeting_table.c.seq)
 )
 # a table of the meeting by its id (the table of an entry the chair hides) — :meeting, :id
 TABLE_NUMBER = select(table_table.c.number).where(
     table_table.c.id == bindparam("id"), table_table.c.meeting_id == bindparam("meeting")
 )
 
-# the meeting's sequence numbers for :count changes; the meeting's row stays locked to the commit
-TAKE_SEQ = (
-    update(meeting_table)
-    .where(meeting_table.c.id == bindparam("meeting"))
-    .values(seq=meeting_table.c.seq + bindparam("count"))
-    .returning(meeting_table.c.seq)
+# the meeting's last sequence number, its changes written — :meeting, :last, :updated_at
+SET_SEQ = (
+    update(meeting_table).where(meeting_table.c.id == bindparam("meeting")).values(seq=bindparam("last"))
 )
 
 # executemany by :b_id, the columns from the rows' keys
