@@ -85,6 +85,7 @@ class PipelinedRedisManager(socketio.RedisManager):
         super().__init__(url, channel=channel, **kwargs)
         self.prefix = self.host_id.encode()
         self.subscriber: Any = None  # the listening connection's PubSub, once connected
+        self.subscriber_client: Any = None  # the Redis client it came from: kept with it (_subscribe_all)
         self.followed: dict[str, threading.Event] = {}  # meeting id -> subscribed and announced
         self.subscribed: dict[str, threading.Event] = {}  # meeting id -> Redis confirmed the subscription
         self.idle: set[str] = set()  # followed meetings without local clients at the last sweep
@@ -254,11 +255,16 @@ class PipelinedRedisManager(socketio.RedisManager):
     def _subscribe_all(self) -> None:
         """A new listening connection, subscribed to the control channel and every followed meeting."""
         with self.lock:
-            self.subscriber = None
-            redis = self._get_redis_module().Redis.from_url(self.redis_url, **self.redis_options)
-            subscriber = redis.pubsub()
+            self._close_subscriber()
+            # The client is kept beside its PubSub: a redis-py client closes its connection pool
+            # when it is collected, the PubSub's connection with it. Its listener then connected
+            # again by itself while another greenlet subscribed on the same connection, and one
+            # of the two failed (a closed buffer, another greenlet's socket, or a 5 s timeout
+            # waiting for an answer the other had read): a second or more without a subscription.
+            client = self._get_redis_module().Redis.from_url(self.redis_url, **self.redis_options)
+            subscriber = client.pubsub()
             subscriber.subscribe(self.channel, *(self.channel_of(m) for m in self.followed))
-            self.subscriber = subscriber
+            self.subscriber, self.subscriber_client = subscriber, client
             # what Redis lost with its connections: every meeting loud until it answers again
             for confirmed in self.subscribed.values():
                 confirmed.clear()
@@ -266,6 +272,17 @@ class PipelinedRedisManager(socketio.RedisManager):
         # and the others may have marked our meetings quiet while we were away: announce them
         for meeting in list(self.followed):
             self.announce(meeting, wait=False)
+
+    def _close_subscriber(self) -> None:
+        """Close the listening connection, if any (under self.lock): nobody else may reconnect it."""
+        subscriber, client = self.subscriber, self.subscriber_client
+        self.subscriber = self.subscriber_client = None
+        for closing in (subscriber, client):
+            if closing is not None:
+                try:
+                    closing.close()
+                except Exception as exc:  # gone already
+                    log.debug("closing the listening connection: %s", exc)
 
     def _listen(self) -> Any:
         """Every message of the followed channels not sent by this process (reconnecting as RedisManager)."""
@@ -298,7 +315,8 @@ class PipelinedRedisManager(socketio.RedisManager):
                             confirmed.set()
             except Exception as exc:
                 log.error("Cannot receive from Redis, retrying in %g s: %s", retry_sleep, exc)
-                self.subscriber = None
+                with self.lock:  # (not while follow() subscribes on it)
+                    self._close_subscriber()
                 time.sleep(retry_sleep)
                 retry_sleep = min(retry_sleep * 2, 60.0)
 

@@ -3,6 +3,7 @@ the message format (the sender's host id, then JSON) and the channel of each mes
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 import time
@@ -196,3 +197,29 @@ def test_a_follow_redis_is_slow_to_confirm_is_announced_all_the_same(redis_url):
     while "7" in other.quiet and time.monotonic() < deadline:
         time.sleep(0.01)
     assert "7" not in other.quiet
+
+
+def test_the_listening_connection_stays_subscribed_once_the_client_that_made_it_is_collected(
+    redis_url,  # noqa: F811
+):
+    """redis-py closes a client's connection pool when the client is collected, and with it the
+    connection of a PubSub made from it. The listener then connected again by itself, while a
+    connect handler subscribed on the same connection: one of the two failed, and for a second or
+    more the process followed nothing (tests/test_scale_out.py lost an entry about once in ten)."""
+    queue = manager(redis_url)
+    queue.follow("7")  # before the listener connects: subscribed with everything else
+    queue._subscribe_all()  # as the listener starts, and after every reconnect
+    gc.collect()
+    admin = redis.Redis.from_url(redis_url)
+    assert admin.pubsub_numsub("flask-socketio", "flask-socketio:7") == [
+        (b"flask-socketio", 1),
+        (b"flask-socketio:7", 1),
+    ]
+    # a reconnect closes the connection it replaces: one subscription each, not two
+    queue._subscribe_all()
+    gc.collect()
+    assert admin.pubsub_numsub("flask-socketio", "flask-socketio:7") == [
+        (b"flask-socketio", 1),
+        (b"flask-socketio:7", 1),
+    ]
+    assert len(admin.client_list(_type="pubsub")) == 1
