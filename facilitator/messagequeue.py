@@ -42,6 +42,8 @@ from typing import Any
 
 import socketio
 
+from .live.protocol import NAMESPACE as LIVE_NAMESPACE  # where `refresh` goes after a lost connection
+
 log = logging.getLogger(__name__)
 
 MAX_PIPELINE = 500  # messages per round trip
@@ -252,8 +254,9 @@ class PipelinedRedisManager(socketio.RedisManager):
             self.outbox = gevent.queue.Queue()
             self.server.start_background_task(self._publisher)
 
-    def _subscribe_all(self) -> None:
-        """A new listening connection, subscribed to the control channel and every followed meeting."""
+    def _subscribe_all(self) -> set[bytes]:
+        """A new listening connection, subscribed to the control channel and every followed
+        meeting; return those channels (their confirmations are on their way)."""
         with self.lock:
             self._close_subscriber()
             # The client is kept beside its PubSub: a redis-py client closes its connection pool
@@ -263,7 +266,8 @@ class PipelinedRedisManager(socketio.RedisManager):
             # waiting for an answer the other had read): a second or more without a subscription.
             client = self._get_redis_module().Redis.from_url(self.redis_url, **self.redis_options)
             subscriber = client.pubsub()
-            subscriber.subscribe(self.channel, *(self.channel_of(m) for m in self.followed))
+            channels = [self.channel, *(self.channel_of(m) for m in self.followed)]
+            subscriber.subscribe(*channels)
             self.subscriber, self.subscriber_client = subscriber, client
             # what Redis lost with its connections: every meeting loud until it answers again
             for confirmed in self.subscribed.values():
@@ -272,6 +276,22 @@ class PipelinedRedisManager(socketio.RedisManager):
         # and the others may have marked our meetings quiet while we were away: announce them
         for meeting in list(self.followed):
             self.announce(meeting, wait=False)
+        return {channel.encode() for channel in channels}
+
+    def refresh_local(self) -> list[str]:
+        """Ask this process's clients of every followed meeting to fetch a fresh snapshot, and
+        return those meetings: what the other processes published while the listening
+        connection was lost never reached them (Redis keeps no history)."""
+        meetings = sorted(set(self.followed) & self.present(), key=int)
+        for meeting in meetings:
+            room = f"meeting:{meeting}"  # live/broadcast.py's meeting_room
+            try:
+                self.emit("refresh", {"reason": "queue"}, LIVE_NAMESPACE, room=room, ignore_queue=True)
+            except Exception:  # never lose the listener
+                log.exception("Cannot ask the clients of meeting %s for a fresh snapshot", meeting)
+        if meetings:
+            log.warning("Receiving from Redis again: %d meetings' clients fetch a snapshot", len(meetings))
+        return meetings
 
     def _close_subscriber(self) -> None:
         """Close the listening connection, if any (under self.lock): nobody else may reconnect it."""
@@ -288,9 +308,10 @@ class PipelinedRedisManager(socketio.RedisManager):
         """Every message of the followed channels not sent by this process (reconnecting as RedisManager)."""
         retry_sleep = 1.0
         prefix, length, control = self.prefix, HOST_ID_LENGTH, self.channel.encode()
+        lost = False  # the listening connection was lost: messages went by unread
         while True:
             try:
-                self._subscribe_all()
+                awaiting = self._subscribe_all()
                 retry_sleep = 1.0
                 for message in self.subscriber.listen():
                     kind = message["type"]
@@ -313,7 +334,14 @@ class PipelinedRedisManager(socketio.RedisManager):
                         meeting = channel.rpartition(":")[2] if channel != self.channel else ""
                         if (confirmed := self.subscribed.get(meeting)) is not None:
                             confirmed.set()
+                        awaiting.discard(message["channel"])
+                        if lost and not awaiting:
+                            # subscribed again to every channel: whatever is committed after
+                            # a client's fresh snapshot is read reaches it from now on
+                            lost = False
+                            self.refresh_local()
             except Exception as exc:
+                lost = True
                 log.error("Cannot receive from Redis, retrying in %g s: %s", retry_sleep, exc)
                 with self.lock:  # (not while follow() subscribes on it)
                     self._close_subscriber()

@@ -223,3 +223,27 @@ def test_the_listening_connection_stays_subscribed_once_the_client_that_made_it_
         (b"flask-socketio:7", 1),
     ]
     assert len(admin.client_list(_type="pubsub")) == 1
+
+
+def test_after_a_lost_connection_the_clients_of_followed_meetings_here_fetch_a_fresh_snapshot(
+    redis_url,  # noqa: F811
+):
+    follower, _ = listening(redis_url)
+    asked: list[tuple] = []
+    follower.emit = lambda event, data, namespace=None, room=None, **kw: asked.append(  # type: ignore[method-assign]
+        (event, data, namespace, room, kw.get("ignore_queue"))
+    )
+    follower.follow("7")
+    follower.follow("8")
+    follower.rooms = {"/live": {None: {"sid1": "eio1"}, "screen:7": {"sid1": "eio1"}}}  # a client of 7 here
+    admin = redis.Redis.from_url(redis_url)
+    assert admin.client_kill_filter(_type="pubsub") == 1
+    deadline = time.monotonic() + 10
+    while not asked and time.monotonic() < deadline:
+        time.sleep(0.01)
+    # only meeting 7's clients (8 has none here), only here (not published), once subscribed again
+    assert asked == [("refresh", {"reason": "queue"}, "/live", "meeting:7", True)]
+    channels = admin.pubsub_numsub("flask-socketio", "flask-socketio:7", "flask-socketio:8")
+    assert channels == [(b"flask-socketio", 1), (b"flask-socketio:7", 1), (b"flask-socketio:8", 1)]
+    time.sleep(0.2)
+    assert len(asked) == 1

@@ -221,3 +221,53 @@ def test_a_quiet_meeting_is_published_again_once_another_process_has_a_client_of
     assert data == {"table": 2, "entry": ack["entry"], "seq": ack["seq"]}
     for client in (writer, screen):
         client.disconnect()
+
+
+@pytest.mark.postgres
+def test_a_screen_fetches_what_was_published_while_its_process_was_cut_off_from_redis(
+    live_server, postgres, redis_url
+):
+    """Redis keeps no history: an entry published on the first process while the second's
+    listening connection is gone never reaches the second. Once it listens again, it asks its
+    clients of the meetings it follows for a fresh snapshot (`refresh`), which has the entry."""
+    database = postgres.create_database()
+    first = live_server(database_url=database, extra_env={"SOCKETIO_MESSAGE_QUEUE": redis_url})
+    links = first.import_session()
+    second = live_server(database_url=database, extra_env={"SOCKETIO_MESSAGE_QUEUE": redis_url})
+    first.start()
+    second.start()
+    auth = {"token": links["tables"]["2"]["rapporteur"]["token"]}
+    writer = socketio.SimpleClient()
+    writer.connect(first.url, namespace="/live", transports=["websocket"], auth=auth)
+    assert writer.receive(timeout=10)[0] == "snapshot"
+    screen = socketio.SimpleClient()
+    screen_auth = {"token": links["screen"]["token"]}
+    screen.connect(second.url, namespace="/live", transports=["websocket"], auth=screen_auth)
+    assert screen.receive(timeout=10)[0] == "snapshot"
+    queue = redis.Redis.from_url(redis_url)
+    assert queue.client_kill_filter(_type="pubsub") == 2  # both processes' listening connections
+    ack = writer.call("entry:add", entry("Terwijl Redis weg was"), timeout=10)
+    assert ack["ok"]
+    events = []
+    while True:
+        name, data = screen.receive(timeout=10)
+        events.append(name)
+        if name == "refresh":
+            break
+    assert data == {"reason": "queue"}
+    screen.disconnect()  # as the page does on `refresh`: connect again for a fresh snapshot
+    screen = socketio.SimpleClient()
+    screen.connect(second.url, namespace="/live", transports=["websocket"], auth=screen_auth)
+    name, snapshot = screen.receive(timeout=10)
+    assert name == "snapshot"
+    table = next(t for t in snapshot["tables"] if t["number"] == 2)
+    assert ack["entry"]["id"] in [e["id"] for e in table["entries"]]
+    # and the second listens again: the next entry arrives live
+    ack = writer.call("entry:add", entry("En weer live"), timeout=10)
+    while True:
+        name, data = screen.receive(timeout=10)
+        if name == "entry":
+            break
+    assert data == {"table": 2, "entry": ack["entry"], "seq": ack["seq"]}
+    for client in (writer, screen):
+        client.disconnect()
