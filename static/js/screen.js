@@ -73,6 +73,8 @@ export class ScreenApp {
     });
     this.socket.on("revoked", () => this.revoked());
     this.socket.on("snapshot", (data) => this.onSnapshot(data));
+    // the secretariat changed the meeting, or the server missed events: a fresh snapshot
+    this.socket.on("refresh", () => this.resync());
     for (const name of [...TABLE_EVENTS, ...MEETING_EVENTS, "presence"]) {
       this.socket.on(name, (data) => this.onEvent(name, data));
     }
@@ -96,6 +98,13 @@ export class ScreenApp {
     el.dataset.state = state;
     el.querySelector(".label").textContent = state === "connected" ? this.strings.connected : this.strings.offline;
     document.documentElement.dataset.live = state;
+  }
+
+  /** Connect again for a fresh snapshot (the chair's changes on their way are answered or time out). */
+  resync() {
+    this.socket.disconnect();
+    this.setConnection("offline");
+    this.socket.connect();
   }
 
   revoked() {
