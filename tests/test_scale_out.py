@@ -173,26 +173,41 @@ def entry(text: str) -> dict:
     }
 
 
-@pytest.mark.postgres
-def test_a_quiet_meeting_is_published_again_once_another_process_has_a_client_of_it(
-    live_server, postgres, redis_url
-):
-    """The first process publishes nothing of a meeting no other process follows (facilitator/
-    messagequeue.py); a client of it connecting to the second must still get every later change."""
+def two_processes(live_server, postgres, redis_url: str) -> tuple:
+    """Two server processes on one PostgreSQL database and one Redis, started: (first, second, links)."""
     database = postgres.create_database()
     first = live_server(database_url=database, extra_env={"SOCKETIO_MESSAGE_QUEUE": redis_url})
     links = first.import_session()
     second = live_server(database_url=database, extra_env={"SOCKETIO_MESSAGE_QUEUE": redis_url})
     first.start()
     second.start()
-    writer = socketio.SimpleClient()
-    writer.connect(
-        first.url,
-        namespace="/live",
-        transports=["websocket"],
-        auth={"token": links["tables"]["2"]["rapporteur"]["token"]},
-    )
-    assert writer.receive(timeout=10)[0] == "snapshot"
+    return first, second, links
+
+
+def connected(url: str, token: str) -> socketio.SimpleClient:
+    """A live client of the server at url, its snapshot received."""
+    client = socketio.SimpleClient()
+    client.connect(url, namespace="/live", transports=["websocket"], auth={"token": token})
+    assert client.receive(timeout=10)[0] == "snapshot"
+    return client
+
+
+def next_event(client: socketio.SimpleClient, wanted: str) -> dict:
+    """The data of the client's next `wanted` event (others before it are skipped)."""
+    while True:
+        name, data = client.receive(timeout=10)
+        if name == wanted:
+            return data
+
+
+@pytest.mark.postgres
+def test_a_quiet_meeting_is_published_again_once_another_process_has_a_client_of_it(
+    live_server, postgres, redis_url
+):
+    """The first process publishes nothing of a meeting no other process follows (facilitator/
+    messagequeue.py); a client of it connecting to the second must still get every later change."""
+    first, second, links = two_processes(live_server, postgres, redis_url)
+    writer = connected(first.url, links["tables"]["2"]["rapporteur"]["token"])
     queue = redis.Redis.from_url(redis_url)
     assert queue.pubsub_numsub("flask-socketio:1") == [(b"flask-socketio:1", 1)]  # the first, alone
 
@@ -207,18 +222,10 @@ def test_a_quiet_meeting_is_published_again_once_another_process_has_a_client_of
         assert writer.call("entry:add", entry(f"Alleen hier {n}"), timeout=10)["ok"]
     time.sleep(0.5)
     assert publishes() == before  # nothing of it went to Redis
-    screen = socketio.SimpleClient()
-    screen.connect(
-        second.url, namespace="/live", transports=["websocket"], auth={"token": links["screen"]["token"]}
-    )
-    assert screen.receive(timeout=10)[0] == "snapshot"
+    screen = connected(second.url, links["screen"]["token"])
     ack = writer.call("entry:add", entry("Nu ook daar"), timeout=10)
     assert ack["ok"]
-    while True:
-        name, data = screen.receive(timeout=10)
-        if name == "entry":
-            break
-    assert data == {"table": 2, "entry": ack["entry"], "seq": ack["seq"]}
+    assert next_event(screen, "entry") == {"table": 2, "entry": ack["entry"], "seq": ack["seq"]}
     for client in (writer, screen):
         client.disconnect()
 
@@ -230,44 +237,25 @@ def test_a_screen_fetches_what_was_published_while_its_process_was_cut_off_from_
     """Redis keeps no history: an entry published on the first process while the second's
     listening connection is gone never reaches the second. Once it listens again, it asks its
     clients of the meetings it follows for a fresh snapshot (`refresh`), which has the entry."""
-    database = postgres.create_database()
-    first = live_server(database_url=database, extra_env={"SOCKETIO_MESSAGE_QUEUE": redis_url})
-    links = first.import_session()
-    second = live_server(database_url=database, extra_env={"SOCKETIO_MESSAGE_QUEUE": redis_url})
-    first.start()
-    second.start()
-    auth = {"token": links["tables"]["2"]["rapporteur"]["token"]}
-    writer = socketio.SimpleClient()
-    writer.connect(first.url, namespace="/live", transports=["websocket"], auth=auth)
-    assert writer.receive(timeout=10)[0] == "snapshot"
-    screen = socketio.SimpleClient()
-    screen_auth = {"token": links["screen"]["token"]}
-    screen.connect(second.url, namespace="/live", transports=["websocket"], auth=screen_auth)
-    assert screen.receive(timeout=10)[0] == "snapshot"
+    first, second, links = two_processes(live_server, postgres, redis_url)
+    writer = connected(first.url, links["tables"]["2"]["rapporteur"]["token"])
+    screen = connected(second.url, links["screen"]["token"])
     queue = redis.Redis.from_url(redis_url)
     assert queue.client_kill_filter(_type="pubsub") == 2  # both processes' listening connections
     ack = writer.call("entry:add", entry("Terwijl Redis weg was"), timeout=10)
     assert ack["ok"]
-    events = []
-    while True:
-        name, data = screen.receive(timeout=10)
-        events.append(name)
-        if name == "refresh":
-            break
-    assert data == {"reason": "queue"}
+    assert next_event(screen, "refresh") == {"reason": "queue"}
     screen.disconnect()  # as the page does on `refresh`: connect again for a fresh snapshot
     screen = socketio.SimpleClient()
-    screen.connect(second.url, namespace="/live", transports=["websocket"], auth=screen_auth)
+    screen.connect(
+        second.url, namespace="/live", transports=["websocket"], auth={"token": links["screen"]["token"]}
+    )
     name, snapshot = screen.receive(timeout=10)
     assert name == "snapshot"
     table = next(t for t in snapshot["tables"] if t["number"] == 2)
     assert ack["entry"]["id"] in [e["id"] for e in table["entries"]]
     # and the second listens again: the next entry arrives live
     ack = writer.call("entry:add", entry("En weer live"), timeout=10)
-    while True:
-        name, data = screen.receive(timeout=10)
-        if name == "entry":
-            break
-    assert data == {"table": 2, "entry": ack["entry"], "seq": ack["seq"]}
+    assert next_event(screen, "entry") == {"table": 2, "entry": ack["entry"], "seq": ack["seq"]}
     for client in (writer, screen):
         client.disconnect()

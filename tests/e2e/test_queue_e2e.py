@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import pytest
 import redis
-import socketio
 from playwright.sync_api import expect
 
-from ..test_scale_out import entry, redis_url  # noqa: F401 - the fixture
+from ..test_scale_out import connected, entry, redis_url, two_processes  # noqa: F401 - the fixture
 from .screen_support import FULL_HD, live
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
-expect.set_options(timeout=15_000)
 expect.set_options(timeout=15_000)
 
 
@@ -24,16 +22,8 @@ def test_a_screen_shows_what_was_published_while_its_process_was_cut_off_from_re
     redis_url,  # noqa: F811
     person,
 ):
-    database = postgres.create_database()
-    first = live_server(database_url=database, extra_env={"SOCKETIO_MESSAGE_QUEUE": redis_url})
-    links = first.import_session()
-    second = live_server(database_url=database, extra_env={"SOCKETIO_MESSAGE_QUEUE": redis_url})
-    first.start()
-    second.start()
-    writer = socketio.SimpleClient()
-    auth = {"token": links["tables"]["2"]["rapporteur"]["token"]}
-    writer.connect(first.url, namespace="/live", transports=["websocket"], auth=auth)
-    assert writer.receive(timeout=10)[0] == "snapshot"
+    first, second, links = two_processes(live_server, postgres, redis_url)
+    writer = connected(first.url, links["tables"]["2"]["rapporteur"]["token"])
     screen = live(person(FULL_HD).open(links["screen"]["url"].replace(first.url, second.url)))
     tile = screen.locator("#tile-2")
 
