@@ -16,7 +16,7 @@ from facilitator.extensions import db
 from tests.i18n_check import say
 
 from .conftest import LAPTOP, PHONE
-from .test_capture_e2e import chair_call, url
+from .test_capture_e2e import chair_call, chair_call_while_typing, url
 
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=15_000)
@@ -356,7 +356,17 @@ def test_rounds_and_groups_have_no_axe_violations_at_every_size(e2e_server, audi
     # the chair opens round 3 while the rapporteur types: a notice instead of a switch
     rapporteur.locator("#report").click()
     rapporteur.locator("#report").press_sequentially("Nog bezig")
-    assert chair_call(server.url, chair_token, "chair:round", {"action": "open", "round": 3})["ok"]
+    arrived = lambda: rapporteur.locator("#round-heading").inner_text().split()[1] == "3"  # noqa: E731
+    opened, _ = chair_call_while_typing(
+        rapporteur.locator("#report"),
+        " en bezig",
+        arrived,
+        server.url,
+        chair_token,
+        "chair:round",
+        {"action": "open", "round": 3},
+    )
+    assert opened["ok"]
     expect(rapporteur.locator("#report-round-notice")).to_be_visible()
     found += violations(rapporteur, "rapporteur, a new round while typing")
     expect(participant.locator("#entry-form")).to_have_attribute("data-free", "")

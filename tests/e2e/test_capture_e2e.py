@@ -8,11 +8,14 @@ same report at once both keep every keystroke and end with the same text.
 from __future__ import annotations
 
 import re
+import time
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import socketio
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from facilitator import TestingConfig, create_app, operations, sessionfile
 from facilitator.database import ensure_schema
@@ -75,6 +78,30 @@ def chair_call(server_url: str, chair_token: str, event: str, payload: dict) -> 
         return client.call(event, {"op": str(uuid.uuid4()), **payload}, timeout=10)
     finally:
         client.disconnect()
+
+
+def keep_typing(field: Locator, word: str, until: Callable[[], bool], timeout: float = 30.0) -> str:
+    """Type ``word`` into ``field`` again and again until ``until()`` holds: a person who goes on
+    typing while something reaches the page, however long its way there takes (a loaded machine,
+    a reconnect). Returns what was typed."""
+    typed = ""
+    deadline = time.monotonic() + timeout
+    while not until():
+        assert time.monotonic() < deadline, f"nothing reached the page while {typed!r} was typed"
+        field.press_sequentially(word)
+        typed += word
+    return typed
+
+
+def chair_call_while_typing(field: Locator, word: str, until: Callable[[], bool], *call) -> tuple[dict, str]:
+    """``chair_call(*call)`` while the person at ``field`` types on until ``until()`` holds (the
+    chair's change has reached their page). Returns the chair's answer and what was typed."""
+    with ThreadPoolExecutor(1) as pool:
+        answer = pool.submit(chair_call, *call)
+        typed = keep_typing(
+            field, word, lambda: answer.done() and (answer.exception() is not None or until())
+        )
+        return answer.result(), typed
 
 
 def test_entry_added_on_one_page_appears_on_the_other(meeting, person):
