@@ -91,20 +91,25 @@ def _init_socketio(app: Flask) -> None:
     from .extensions import socketio
 
     queue_url = app.config.get("SOCKETIO_MESSAGE_QUEUE")
-    queue = {}
-    if queue_url and queue_url.startswith(("redis://", "rediss://")):
-        from .messagequeue import PipelinedRedisManager
-
-        # Flask-SocketIO's channel, so a command line process's emits still reach everyone
-        queue["client_manager"] = PipelinedRedisManager(queue_url, channel="flask-socketio")
     socketio.init_app(
         app,
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE") or _async_mode(),
         message_queue=queue_url,
-        **queue,
+        **queue_manager(queue_url),
         max_http_buffer_size=app.config.get("SOCKETIO_MAX_BUFFER", 1_000_000),
         cors_allowed_origins=_allowed_origins(app),
     )
+
+
+def queue_manager(queue_url: str | None) -> dict:
+    """The client manager of a message queue on Redis (redis://, rediss://, or unix:// for Redis
+    on a socket): ours, which publishes by meeting; any other queue is Flask-SocketIO's choice."""
+    if not queue_url or not queue_url.startswith(("redis://", "rediss://", "unix://")):
+        return {}
+    from .messagequeue import PipelinedRedisManager
+
+    # Flask-SocketIO's channel, so a command line process's emits still reach everyone
+    return {"client_manager": PipelinedRedisManager(queue_url, channel="flask-socketio")}
 
 
 def _register_pages(app: Flask) -> None:

@@ -95,6 +95,7 @@ class PipelinedRedisManager(socketio.RedisManager):
         self.quiet: set[str] = set()  # meetings no other process follows: emits not published
         self.announced: dict[str, int] = {}  # meeting -> follow announcements received (a generation)
         self.answers: dict[str, list[Any]] = {}  # meeting -> [answers awaited, Event] while announcing
+        self.closed = False  # close(): the listener ends instead of connecting again
 
     # -- where a message goes ---------------------------------------------------------------
 
@@ -304,12 +305,18 @@ class PipelinedRedisManager(socketio.RedisManager):
                 except Exception as exc:  # gone already
                     log.debug("closing the listening connection: %s", exc)
 
+    def close(self) -> None:
+        """Stop listening: the listener ends at its next read instead of connecting again."""
+        self.closed = True
+        with self.lock:
+            self._close_subscriber()
+
     def _listen(self) -> Any:
         """Every message of the followed channels not sent by this process (reconnecting as RedisManager)."""
         retry_sleep = 1.0
         prefix, length, control = self.prefix, HOST_ID_LENGTH, self.channel.encode()
         lost = False  # the listening connection was lost: messages went by unread
-        while True:
+        while not self.closed:
             try:
                 awaiting = self._subscribe_all()
                 retry_sleep = 1.0
@@ -341,6 +348,8 @@ class PipelinedRedisManager(socketio.RedisManager):
                             lost = False
                             self.refresh_local()
             except Exception as exc:
+                if self.closed:
+                    return
                 lost = True
                 log.error("Cannot receive from Redis, retrying in %g s: %s", retry_sleep, exc)
                 with self.lock:  # (not while follow() subscribes on it)

@@ -12,6 +12,7 @@ import gevent.queue
 import pytest
 import redis
 
+from facilitator.app import queue_manager
 from facilitator.live import broadcast
 from facilitator.messagequeue import HOST_ID_LENGTH, PipelinedRedisManager
 
@@ -109,19 +110,32 @@ def test_each_message_goes_on_its_meetings_channel_or_the_control_channel():
         assert queue.route(data) == "flask-socketio", data
 
 
-def listening(url: str) -> tuple[PipelinedRedisManager, list[dict]]:
-    """A manager whose listener runs in a thread (this process is not monkey-patched), and what it yields."""
-    queue, got = manager(url), []
+@pytest.fixture
+def listening():
+    """Start a manager whose listener runs in a thread (this process is not monkey-patched):
+    ``listening(url)`` gives it and what it yields. Each listener stops with its test."""
+    started: list[tuple[PipelinedRedisManager, threading.Thread]] = []
 
-    def listen() -> None:  # as PubSubManager._thread reads them: bytes of JSON, or a dict
-        got.extend(m if isinstance(m, dict) else json.loads(m) for m in queue._listen())
+    def start(url: str) -> tuple[PipelinedRedisManager, list[dict]]:
+        queue, got = manager(url), []
 
-    threading.Thread(target=listen, daemon=True).start()
-    deadline = time.monotonic() + 5
-    while queue.subscriber is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert queue.subscriber is not None
-    return queue, got
+        def listen() -> None:  # as PubSubManager._thread reads them: bytes of JSON, or a dict
+            got.extend(m if isinstance(m, dict) else json.loads(m) for m in queue._listen())
+
+        thread = threading.Thread(target=listen, daemon=True)
+        thread.start()
+        started.append((queue, thread))
+        deadline = time.monotonic() + 5
+        while queue.subscriber is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert queue.subscriber is not None
+        return queue, got
+
+    yield start
+    for queue, thread in started:
+        queue.close()
+        thread.join(5)
+        assert not thread.is_alive(), "the listener did not stop"
 
 
 def emit(room, n: int) -> dict:
@@ -136,7 +150,7 @@ def numbers(got: list[dict], count: int) -> list[int]:
     return [m["data"][0]["n"] for m in got]
 
 
-def test_a_process_receives_a_meeting_only_while_it_follows_it_and_never_its_own(redis_url):  # noqa: F811
+def test_a_process_receives_a_meeting_only_while_it_follows_it_and_never_its_own(redis_url, listening):  # noqa: F811
     follower, got = listening(redis_url)
     sender = manager(redis_url)
     follower.follow("7")  # returns once Redis has confirmed the subscription
@@ -152,7 +166,23 @@ def test_a_process_receives_a_meeting_only_while_it_follows_it_and_never_its_own
     assert numbers(got, 4) == [1, 3, 5, 7]
 
 
-def test_a_meeting_with_a_client_here_stays_followed(redis_url):  # noqa: F811
+def test_redis_on_a_unix_socket_is_a_queue_by_meeting_too(redis_url, tmp_path, listening):  # noqa: F811
+    """``SOCKETIO_MESSAGE_QUEUE=unix:///run/redis/redis.sock`` (redis-py's form for a socket):
+    the app's own manager, and a followed meeting's messages arrive through the socket."""
+    url = f"unix://{tmp_path / 'redis.sock'}?db=0"
+    assert isinstance(queue_manager(url)["client_manager"], PipelinedRedisManager)
+    assert isinstance(queue_manager(redis_url)["client_manager"], PipelinedRedisManager)
+    assert queue_manager("amqp://guest@localhost//") == {}  # Flask-SocketIO's own (kombu)
+    follower, got = listening(url)
+    follower.follow("7")
+    manager(url)._send([emit("screen:7", 1), emit("screen:8", 2)])
+    assert numbers(got, 1) == [1]
+    assert follower.subscriber_client.connection_pool.connection_kwargs["path"] == str(
+        tmp_path / "redis.sock"
+    )
+
+
+def test_a_meeting_with_a_client_here_stays_followed(redis_url, listening):  # noqa: F811
     follower, _ = listening(redis_url)
     follower.follow("7")
     follower.rooms = {"/live": {None: {"sid1": "eio1"}, "screen:7": {"sid1": "eio1"}}}
@@ -160,7 +190,7 @@ def test_a_meeting_with_a_client_here_stays_followed(redis_url):  # noqa: F811
     assert set(follower.followed) == {"7"}
 
 
-def test_plain_json_from_a_write_only_manager_is_read(redis_url):  # noqa: F811
+def test_plain_json_from_a_write_only_manager_is_read(redis_url, listening):  # noqa: F811
     _, got = listening(redis_url)
     redis.Redis.from_url(redis_url).publish("flask-socketio", json.dumps(emit(None, 9)))
     assert numbers(got, 1) == [9]
@@ -185,7 +215,7 @@ def test_a_meeting_goes_quiet_when_redis_counts_no_other_listener_unless_announc
     assert queue.quiet == set()  # someone else listens after all
 
 
-def test_a_follow_redis_is_slow_to_confirm_is_announced_all_the_same(redis_url):  # noqa: F811
+def test_a_follow_redis_is_slow_to_confirm_is_announced_all_the_same(redis_url, listening):  # noqa: F811
     """Left unannounced, the meeting would stay quiet at the other processes, whose changes
     to it would then never reach this one's clients (until the sweeper announced it again)."""
     other, _ = listening(redis_url)
@@ -224,6 +254,7 @@ def test_the_listening_connection_stays_subscribed_once_the_client_that_made_it_
 
 def test_after_a_lost_connection_the_clients_of_followed_meetings_here_fetch_a_fresh_snapshot(
     redis_url,  # noqa: F811
+    listening,
 ):
     follower, _ = listening(redis_url)
     asked: list[tuple] = []

@@ -16,7 +16,7 @@ from .conftest import free_port, wait_for_port
 
 @pytest.fixture
 def redis_url(tmp_path):
-    """A throwaway redis-server on a free loopback port."""
+    """A throwaway redis-server on a free loopback port (and on tmp_path/redis.sock)."""
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.fail("redis-server is not installed; .ci/run installs it")
@@ -34,6 +34,10 @@ def redis_url(tmp_path):
             "no",
             "--dir",
             str(tmp_path),
+            "--unixsocket",
+            str(tmp_path / "redis.sock"),  # the same server on a socket (test_messagequeue)
+            "--unixsocketperm",
+            "700",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
