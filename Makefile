@@ -99,6 +99,7 @@ COV_ARGS = --cov --cov-report=term $(if $(strip $(PYTEST_ARGS)),--cov-fail-under
 # measure time or load) run by themselves, appending to the same coverage, whose floor is checked
 # after both passes. `make test WORKERS=0` runs everything in one serial pass, as before.
 # A pass that selects nothing (exit code 5, e.g. PYTEST_ARGS names one file) is no failure.
+# A test that runs past pyproject.toml's timeout (a hang) fails with every thread's stack.
 WORKERS ?= 2
 
 test: install
@@ -113,7 +114,7 @@ endif
 
 # The long fuzz run: the fuzz tests of `make test` with 25 times their examples, new ones each run
 fuzz: install
-	HYPOTHESIS_PROFILE=long $(PY) -m pytest -p no:cacheprovider tests/test_fuzz_live.py tests/test_fuzz_forms.py $(PYTEST_ARGS)
+	HYPOTHESIS_PROFILE=long $(PY) -m pytest -p no:cacheprovider --timeout 0 tests/test_fuzz_live.py tests/test_fuzz_forms.py $(PYTEST_ARGS)
 
 bench: install
 	$(PY) -m benchmarks
