@@ -93,3 +93,15 @@ def test_a_default_sqlalchemy_would_fill_in_must_be_given():
     conn = SimpleNamespace(dialect=DIALECTS[0])
     with pytest.raises(ValueError, match="updated_at"):
         roundtrips._expanded(conn, statements.SET_SEQ, {"meeting": 1, "last": 1})
+
+
+def test_what_is_kept_has_a_bound(monkeypatch):
+    monkeypatch.setattr(roundtrips, "EXPANSIONS_KEPT", 3)
+    monkeypatch.setattr(roundtrips, "_expansions", {})
+    conn = SimpleNamespace(dialect=DIALECTS[0])
+    for n in range(10):
+        ids = list(range(n))
+        assert roundtrips._expanded(conn, statements.BUDGETS, {"ids": ids}) == sqlalchemys(
+            statements.BUDGETS, DIALECTS[0], {"ids": ids}
+        )
+        assert len(roundtrips._expansions) <= 3

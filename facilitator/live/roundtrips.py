@@ -37,6 +37,7 @@ _compiled: dict[tuple[int, str], tuple[Executable, Any]] = {}  # (id, dialect) -
 # (id, dialect, each list's length) -> (statement, SQL, where each parameter's value comes from)
 Sources = list[tuple[str, tuple[Any, Any, Any]]]  # (parameter, (name, index, constant))
 _expansions: dict[tuple[Any, ...], tuple[Executable, str, Sources]] = {}
+EXPANSIONS_KEPT = 4096
 
 
 def own(conn: Connection) -> Connection:
@@ -200,6 +201,8 @@ def _expanded(conn: Connection, statement: Executable, values: Mapping[str, Any]
         if plan is None:  # a value SQLAlchemy rendered or changed: nothing to keep
             state = _compile(conn, statement, values).construct_expanded_state(dict(values))
             return state.statement, state.parameters
+        if len(_expansions) >= EXPANSIONS_KEPT:  # (a few per statement and batch size in practice)
+            _expansions.clear()
         known = _expansions[key] = (statement, *plan)
     _, sql, sources = known
     params = {
