@@ -11,6 +11,8 @@ in turns, in the same run:
 
 - ``writer``: the writer's (``roundtrips.own``): BEGIN with the reads, COMMIT with the writes;
 - ``plain``: an ordinary connection: psycopg's BEGIN is a round trip of its own;
+- ``rendered``: the writer's, with the reads' lists rendered by SQLAlchemy for every execution
+  (as before ``roundtrips`` kept them per length);
 - ``unpipelined``: ``roundtrips`` turned off, one round trip per statement (as before it).
 
 It prints the median CPU and wall time per batch of each, and their ratios to ``writer``.
@@ -50,6 +52,25 @@ def unpipelined() -> Iterator[None]:
         yield
     finally:
         roundtrips._driver, roundtrips.own = driver, own  # type: ignore[assignment]
+
+
+@contextmanager
+def rendered_each_time() -> Iterator[None]:
+    """roundtrips' reads with their lists rendered by SQLAlchemy on every execution (as before
+    they were kept per length)."""
+    from facilitator.live import roundtrips
+
+    kept = roundtrips._expanded
+
+    def each_time(conn: Any, statement: Any, values: Any) -> tuple[str, Any]:
+        state = roundtrips._compile(conn, statement, values).construct_expanded_state(dict(values))
+        return state.statement, state.parameters
+
+    roundtrips._expanded = each_time  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        roundtrips._expanded = kept  # type: ignore[assignment]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,13 +140,15 @@ def measure(links: dict[str, Any], batches: int, rounds: int) -> list[str]:
 
         sides: dict[str, Callable[[], Any]] = {
             "writer": lambda: roundtrips.own(db.engine.connect()),
+            "rendered": lambda: roundtrips.own(db.engine.connect()),
             "plain": lambda: db.engine.connect(),
             "unpipelined": lambda: db.engine.connect(),
         }
         times: dict[tuple[str, str], list[tuple[float, float]]] = {}
         for round_number in range(rounds + 1):  # the first round warms up (prepared statements, caches)
             for side, connect in sides.items():
-                with unpipelined() if side == "unpipelined" else nullcontext(), connect() as conn:
+                patch = {"unpipelined": unpipelined, "rendered": rendered_each_time}.get(side, nullcontext)
+                with patch(), connect() as conn:
                     for kind, change in (("entry", entry), ("report update", report)):
                         for _ in range(20):
                             change(conn)

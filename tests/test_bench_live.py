@@ -112,13 +112,15 @@ def test_bench_live_same_rate_sets_a_cluster_beside_one_process_at_its_rate(tmp_
 
 
 def test_bench_batch_prints_each_connection_against_the_writers(tmp_path):
-    """`make bench-batch` in miniature: three connections, two kinds, each applied (a refusal fails it)."""
+    """`make bench-batch` in miniature: four connections, two kinds, each applied (a refusal fails it)."""
     command = [sys.executable, "-m", "benchmarks.batch", "--batches", "5", "--rounds", "1"]
     run = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=240)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     rows = [line.split() for line in run.stdout.splitlines() if line.startswith("  ") and "x," in line]
     assert [(row[0], " ".join(row[1:-4])) for row in rows] == [
-        (side, kind) for side in ("writer", "plain", "unpipelined") for kind in ("entry", "report update")
+        (side, kind)
+        for side in ("writer", "rendered", "plain", "unpipelined")
+        for kind in ("entry", "report update")
     ]
     assert all(row[-2] == "1.00x," and row[-1] == "1.00x" for row in rows[:2])  # the writer against itself
 
