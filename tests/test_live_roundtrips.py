@@ -382,6 +382,8 @@ def test_the_reads_give_what_sqlalchemy_gives(app, rapporteur):
         one_by_one = [[dict(r) for r in conn.execute(q, dict(p)).mappings()] for q, p in queries]
         assert [[dict(r) for r in rows] for rows in together] == one_by_one
         assert len(together[1]) == 2 and together[2] == []
+        # each rendered once for these lengths and kept (the batches give no value a statement lacks)
+        assert {id(q) for q, _ in queries} <= {id(kept[0]) for kept in roundtrips._expansions.values()}
         with pytest.raises(ValueError, match="updated_at"):  # a default SQLAlchemy would have filled in
             roundtrips.reads(conn, [(statements.SET_SEQ, {"meeting": rapporteur.meeting_id, "last": 1})])
 

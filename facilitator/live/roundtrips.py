@@ -34,7 +34,7 @@ from sqlalchemy.sql import Executable
 Query = tuple[Executable, Mapping[str, Any]]
 
 _compiled: dict[tuple[int, str], tuple[Executable, Any]] = {}  # (id, dialect) -> (statement, compiled)
-# (id, dialect, each list's length) -> (statement, SQL, where each parameter's value comes from)
+# (id, dialect, names, each list's length) -> (statement, SQL, where each parameter's value comes from)
 Sources = list[tuple[str, tuple[Any, Any, Any]]]  # (parameter, (name, index, constant))
 _expansions: dict[tuple[Any, ...], tuple[Executable, str, Sources]] = {}
 EXPANSIONS_KEPT = 4096
