@@ -61,12 +61,7 @@ def rendered_each_time() -> Iterator[None]:
     from facilitator.live import roundtrips
 
     kept = roundtrips._expanded
-
-    def each_time(conn: Any, statement: Any, values: Any) -> tuple[str, Any]:
-        state = roundtrips._compile(conn, statement, values).construct_expanded_state(dict(values))
-        return state.statement, state.parameters
-
-    roundtrips._expanded = each_time  # type: ignore[assignment]
+    roundtrips._expanded = roundtrips._rendered
     try:
         yield
     finally:

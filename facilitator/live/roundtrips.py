@@ -199,8 +199,7 @@ def _expanded(conn: Connection, statement: Executable, values: Mapping[str, Any]
     if known is None or known[0] is not statement:
         plan = _plan(conn, statement, values)
         if plan is None:  # a value SQLAlchemy rendered or changed: nothing to keep
-            state = _compile(conn, statement, values).construct_expanded_state(dict(values))
-            return state.statement, state.parameters
+            return _rendered(conn, statement, values)
         if len(_expansions) >= EXPANSIONS_KEPT:  # (a few per statement and batch size in practice)
             _expansions.clear()
         known = _expansions[key] = (statement, *plan)
@@ -210,6 +209,12 @@ def _expanded(conn: Connection, statement: Executable, values: Mapping[str, Any]
         for out, (name, index, const) in sources
     }
     return sql, params
+
+
+def _rendered(conn: Connection, statement: Executable, values: Mapping[str, Any]) -> tuple[str, Any]:
+    """The SQL and parameters as SQLAlchemy renders them, for this execution only."""
+    state = _compile(conn, statement, values).construct_expanded_state(dict(values))
+    return state.statement, state.parameters
 
 
 def _compile(conn: Connection, statement: Executable, values: Mapping[str, Any]) -> Any:
@@ -237,17 +242,14 @@ def _plan(conn: Connection, statement: Executable, values: Mapping[str, Any]) ->
         state = compiled.construct_expanded_state(markers)
     except Exception:  # a value rendered into the SQL (literal_execute): SQLAlchemy's each time
         return None
-    sources: Sources = []
-    given = {id(m) for ms in markers.values() for m in (ms if isinstance(ms, list) else [ms])}
-    for out, value in state.parameters.items():
-        if isinstance(value, _From):
-            sources.append((out, (value.name, value.index, None)))
-        elif any(id(v) in given for v in (value if isinstance(value, (list, tuple)) else ())):
-            return None  # a list kept whole (not expanded): its value is not one marker
-        else:
-            sources.append((out, (None, None, value)))  # the statement's own (bindparam(value=…))
-    if sum(isinstance(v, _From) for v in state.parameters.values()) != len(given):
-        return None  # a value rendered into the SQL, or left out: render it each time
+    given = sum(len(m) if isinstance(m, list) else 1 for m in markers.values())
+    found = {id(v) for v in state.parameters.values() if isinstance(v, _From)}
+    if len(found) != given:
+        return None  # a value rendered into the SQL, kept whole (a list not expanded) or left out
+    sources: Sources = [
+        (out, (value.name, value.index, None) if isinstance(value, _From) else (None, None, value))
+        for out, value in state.parameters.items()  # else: the statement's own (bindparam(value=…))
+    ]
     return state.statement, sources
 
 
